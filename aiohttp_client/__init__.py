@@ -1,0 +1,158 @@
+"""aiohttp_client: an asyncio HTTP/1.1 client with aiohttp 3.14's client API.
+
+``import aiohttp_client as aiohttp`` and client code written for aiohttp runs
+unchanged.  The hot paths (response-head parser, chunked decoder) are compiled
+Cython modules with pure-Python twins; see ``_ext`` for how one is chosen.
+"""
+
+from . import hdrs
+from ._basic_auth import BasicAuth
+from ._client_request import ClientRequest
+from ._client_response import ClientResponse
+from ._compression import set_zlib_backend
+from ._models import (
+    ContentDisposition,
+    ETag,
+    HttpVersion,
+    HttpVersion10,
+    HttpVersion11,
+    RequestInfo,
+)
+from ._session import ClientSession, request
+from ._timeouts import ClientTimeout, ClientWSTimeout
+from ._tls import Fingerprint
+from .client_exceptions import (
+    ClientConnectionError,
+    ClientConnectionResetError,
+    ClientConnectorCertificateError,
+    ClientConnectorDNSError,
+    ClientConnectorError,
+    ClientConnectorSSLError,
+    ClientError,
+    ClientHttpProxyError,
+    ClientOSError,
+    ClientPayloadError,
+    ClientProxyConnectionError,
+    ClientResponseError,
+    ClientSSLError,
+    ConnectionTimeoutError,
+    ContentTypeError,
+    InvalidURL,
+    InvalidUrlClientError,
+    InvalidUrlRedirectClientError,
+    NonHttpUrlClientError,
+    NonHttpUrlRedirectClientError,
+    RedirectClientError,
+    ServerConnectionError,
+    ServerDisconnectedError,
+    ServerFingerprintMismatch,
+    ServerTimeoutError,
+    SocketTimeoutError,
+    TooManyRedirects,
+    UnixClientConnectorError,
+    WSMessageTypeError,
+    WSServerHandshakeError,
+)
+from .connector import AddrInfoType, BaseConnector, SocketFactoryType, TCPConnector, UnixConnector
+from .payload import (
+    AsyncIterablePayload,
+    BytesPayload,
+    IOBasePayload,
+    JsonPayload,
+    Payload,
+    StringPayload,
+    get_payload,
+)
+from .resolver import AsyncResolver, DefaultResolver, ThreadedResolver
+from .streams import EMPTY_PAYLOAD, DataQueue, EofStream, StreamReader
+
+__version__ = "0.1.0"
+
+__all__ = (
+    # session
+    "ClientSession",
+    "request",
+    "ClientRequest",
+    "ClientResponse",
+    "ClientTimeout",
+    "ClientWSTimeout",
+    "BasicAuth",
+    "Fingerprint",
+    "set_zlib_backend",
+    # models
+    "ContentDisposition",
+    "ETag",
+    "HttpVersion",
+    "HttpVersion10",
+    "HttpVersion11",
+    "RequestInfo",
+    # connectors and resolvers
+    "AddrInfoType",
+    "BaseConnector",
+    "SocketFactoryType",
+    "TCPConnector",
+    "UnixConnector",
+    "AsyncResolver",
+    "DefaultResolver",
+    "ThreadedResolver",
+    # streams and payloads
+    "EMPTY_PAYLOAD",
+    "DataQueue",
+    "EofStream",
+    "StreamReader",
+    "AsyncIterablePayload",
+    "BytesPayload",
+    "IOBasePayload",
+    "JsonPayload",
+    "Payload",
+    "StringPayload",
+    "get_payload",
+    "hdrs",
+    # exceptions
+    "ClientConnectionError",
+    "ClientConnectionResetError",
+    "ClientConnectorCertificateError",
+    "ClientConnectorDNSError",
+    "ClientConnectorError",
+    "ClientConnectorSSLError",
+    "ClientError",
+    "ClientHttpProxyError",
+    "ClientOSError",
+    "ClientPayloadError",
+    "ClientProxyConnectionError",
+    "ClientResponseError",
+    "ClientSSLError",
+    "ConnectionTimeoutError",
+    "ContentTypeError",
+    "InvalidURL",
+    "InvalidUrlClientError",
+    "InvalidUrlRedirectClientError",
+    "NonHttpUrlClientError",
+    "NonHttpUrlRedirectClientError",
+    "RedirectClientError",
+    "ServerConnectionError",
+    "ServerDisconnectedError",
+    "ServerFingerprintMismatch",
+    "ServerTimeoutError",
+    "SocketTimeoutError",
+    "TooManyRedirects",
+    "UnixClientConnectorError",
+    "WSMessageTypeError",
+    "WSServerHandshakeError",
+)
+
+
+def _publish() -> None:
+    """Give names defined in private modules the public module path (httpcore style),
+    so reprs, docs and pickles say ``aiohttp_client.X``."""
+    for name in __all__:
+        obj = globals()[name]
+        module = getattr(obj, "__module__", "") or ""
+        if module.startswith("aiohttp_client._") and callable(obj):
+            try:
+                obj.__module__ = "aiohttp_client"
+            except (AttributeError, TypeError):  # pragma: no cover - builtins, aliases
+                pass
+
+
+_publish()

@@ -4,6 +4,7 @@
 ``tuple.__new__`` without going through a Python-level constructor.
 """
 
+from types import MappingProxyType
 from typing import Any, NamedTuple, Optional, Tuple
 
 import attr
@@ -18,6 +19,7 @@ __all__ = (
     "RequestInfo",
     "ConnectionKey",
     "ETag",
+    "ContentDisposition",
 )
 
 
@@ -51,19 +53,24 @@ class ResponseHead(NamedTuple):
     raw_headers: Tuple[Tuple[bytes, bytes], ...]
 
 
-@attr.s(auto_attribs=True, frozen=True, slots=True)
-class RequestInfo:
-    """What was requested: ``url``, ``method``, ``headers`` and ``real_url``
-    (the URL with its fragment) (reference: ``RequestInfo``)."""
-
+class _RequestInfo(NamedTuple):
     url: URL
     method: str
     headers: "CIMultiDictProxy[str]"
-    real_url: URL = attr.ib()
+    real_url: URL
 
-    @real_url.default
-    def _real_url_default(self) -> URL:
-        return self.url
+
+class RequestInfo(_RequestInfo):
+    """What was requested (reference: ``RequestInfo``, a ``NamedTuple``): ``url``,
+    ``method``, ``headers`` and ``real_url`` (the URL with its fragment; defaults to
+    ``url``)."""
+
+    __slots__ = ()
+
+    def __new__(
+        cls, url: URL, method: str, headers: "CIMultiDictProxy[str]", real_url: Optional[URL] = None
+    ) -> "RequestInfo":
+        return tuple.__new__(cls, (url, method, headers, url if real_url is None else real_url))
 
 
 class ConnectionKey(NamedTuple):
@@ -80,7 +87,18 @@ class ConnectionKey(NamedTuple):
 
 @attr.s(auto_attribs=True, frozen=True, slots=True)
 class ETag:
-    """An entity tag (RFC 9110 §8.8.3): ``value`` and whether it ``is_weak``."""
+    """An entity tag (RFC 9110 §8.8.3): ``value`` and whether it ``is_weak``
+    (reference: ``ETag(name, is_weak=False)``)."""
 
     value: str
     is_weak: bool = False
+
+
+class ContentDisposition(NamedTuple):
+    """A parsed Content-Disposition field (RFC 6266; reference: ``ContentDisposition``):
+    ``type`` (``str`` or ``None``), ``parameters`` (``MappingProxyType``) and
+    ``filename`` (``str`` or ``None``)."""
+
+    type: Optional[str]
+    parameters: "MappingProxyType[str, str]"
+    filename: Optional[str]

@@ -1,0 +1,335 @@
+"""``ClientRequest``: normalise the user's arguments into a head and a body, and
+``send`` them over a connection (reference: ``ClientRequest``).
+
+Validation happens while building the request, before any byte is written: URL
+(host and scheme), method (token), field names and values (no CR/LF/NUL/CTL, see
+``_http_writer``).
+"""
+
+import asyncio
+import sys
+import zlib
+from urllib.parse import urlencode
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Tuple, Type, Union
+
+from multidict import CIMultiDict, CIMultiDictProxy, MultiDict
+from yarl import URL
+
+from . import hdrs
+from ._basic_auth import BasicAuth
+from ._compression import supported_encodings
+from ._http_writer import LAST_CHUNK, chunk, serialize_head, validate_method
+from ._models import ConnectionKey, HttpVersion, HttpVersion11, RequestInfo
+from .client_exceptions import InvalidUrlClientError, NonHttpUrlClientError
+from .payload import BytesPayload, Payload, get_payload
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .connector import Connection
+
+__all__ = ("ClientRequest",)
+
+_VERSION = "0.1.0"
+USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} aiohttp_client/{_VERSION}"
+_HTTP_SCHEMES = frozenset({"http", "https", "ws", "wss"})
+_SSL_SCHEMES = frozenset({"https", "wss"})
+_SMALL_BODY = 16384  # bodies up to this size go out in the same write as the head
+
+
+def _as_payload(data: Any) -> Payload:
+    """A payload for *data*; a mapping or a sequence of pairs becomes an
+    ``application/x-www-form-urlencoded`` body (HTML form submission)."""
+    if isinstance(data, (Mapping, MultiDict, CIMultiDict, CIMultiDictProxy)) or (
+        isinstance(data, (list, tuple)) and all(isinstance(i, tuple) and len(i) == 2 for i in data)
+    ):
+        items = data.items() if hasattr(data, "items") else data
+        body = urlencode([(str(k), str(v)) for k, v in items], doseq=True)
+        return BytesPayload(body.encode(), content_type="application/x-www-form-urlencoded")
+    return get_payload(data)
+
+
+class _BodyWriter:
+    """Writes body bytes to the transport, applying compression and chunking."""
+
+    def __init__(self, conn: "Connection", chunked: bool, compress: Optional[str]) -> None:
+        self._conn = conn
+        self._chunked = chunked
+        self._compressor: Any = None
+        if compress:
+            wbits = 16 + zlib.MAX_WBITS if compress == "gzip" else zlib.MAX_WBITS
+            self._compressor = zlib.compressobj(wbits=wbits)
+
+    def write(self, data: bytes) -> None:
+        if self._compressor is not None:
+            data = self._compressor.compress(data)
+        if data:
+            self._emit(data)
+
+    def _emit(self, data: bytes) -> None:
+        transport = self._conn.transport
+        if transport is None or transport.is_closing():
+            raise ConnectionResetError("Cannot write to closing transport")
+        if self._chunked:
+            transport.writelines(chunk(data))
+        else:
+            transport.write(data)
+
+    async def drain(self) -> None:
+        protocol = self._conn.protocol
+        if protocol is not None:
+            await protocol.drain()
+
+    def finish(self) -> None:
+        if self._compressor is not None:
+            tail = self._compressor.flush()
+            if tail:
+                self._emit(tail)
+        if self._chunked:
+            transport = self._conn.transport
+            if transport is not None and not transport.is_closing():
+                transport.write(LAST_CHUNK)
+
+
+class ClientRequest:
+    """One HTTP request (reference: ``ClientRequest``).
+
+    :raises InvalidUrlClientError: the URL has no host.
+    :raises NonHttpUrlClientError: the scheme is not http, https, ws or wss.
+    :raises ValueError: a method that is not a token; credentials both in the URL
+        and in *auth*; ``chunked`` together with Content-Length or Transfer-Encoding.
+    """
+
+    DEFAULT_HEADERS = {hdrs.ACCEPT: "*/*", hdrs.ACCEPT_ENCODING: supported_encodings()}
+
+    body: Union[Payload, bytes] = b""
+
+    def __init__(
+        self,
+        method: str,
+        url: URL,
+        *,
+        params: Any = None,
+        headers: Any = None,
+        skip_auto_headers: Optional[Iterable[str]] = None,
+        data: Any = None,
+        cookies: Any = None,
+        auth: Optional[BasicAuth] = None,
+        version: HttpVersion = HttpVersion11,
+        compress: Union[str, bool, None] = None,
+        chunked: Optional[bool] = None,
+        expect100: bool = False,
+        loop: Optional[asyncio.AbstractEventLoop] = None,
+        response_class: Optional[Type[Any]] = None,
+        proxy: Optional[URL] = None,
+        proxy_auth: Optional[BasicAuth] = None,
+        timer: Any = None,
+        session: Any = None,
+        ssl: Any = True,
+        proxy_headers: Any = None,
+        traces: Any = None,
+        trust_env: bool = False,
+        server_hostname: Optional[str] = None,
+    ) -> None:
+        self.method = validate_method(method.upper())
+        if params:
+            url = url.extend_query(params)
+        self.original_url = url
+        self.url = url.with_fragment(None)
+        self._check_url(self.url)
+        self.version = version
+        self.session = session
+        self.response_class = response_class
+        self.proxy = proxy
+        self.proxy_auth = proxy_auth
+        self.proxy_headers: Optional["CIMultiDict[str]"] = CIMultiDict(proxy_headers) if proxy_headers else None
+        self.ssl = ssl
+        self.server_hostname = server_hostname
+        self.chunked = chunked
+        self.compress: Optional[str] = ("deflate" if compress is True else compress) or None
+        self._expect100 = expect100
+        self._traces = traces or []
+        self._write_task: Optional["asyncio.Task[None]"] = None
+        self.skip_auto_headers = CIMultiDict((h, None) for h in (skip_auto_headers or ()))
+        self.headers: "CIMultiDict[str]" = CIMultiDict()
+        self._build_headers(headers, auth, cookies)
+        if data is not None:
+            self._set_body(_as_payload(data))
+
+    # -- building -------------------------------------------------------------
+
+    @staticmethod
+    def _check_url(url: URL) -> None:
+        if url.scheme not in _HTTP_SCHEMES:
+            raise NonHttpUrlClientError(url)
+        if not url.raw_host:
+            raise InvalidUrlClientError(url)
+
+    def _build_headers(self, headers: Any, auth: Optional[BasicAuth], cookies: Any) -> None:
+        url = self.url
+        self.headers[hdrs.HOST] = self._host_header(url)
+        if headers:
+            items = headers.items() if isinstance(headers, (Mapping, MultiDict, CIMultiDict, CIMultiDictProxy)) else headers
+            for name, value in items:
+                if name.lower() == "host":
+                    self.headers[hdrs.HOST] = value
+                else:
+                    self.headers.add(name, value)
+        for name, value in self.DEFAULT_HEADERS.items():
+            if name not in self.skip_auto_headers and name not in self.headers:
+                self.headers[name] = value
+        if hdrs.USER_AGENT not in self.skip_auto_headers and hdrs.USER_AGENT not in self.headers:
+            self.headers[hdrs.USER_AGENT] = USER_AGENT
+        url_auth = BasicAuth.from_url(url)
+        if url_auth is not None:
+            if auth is not None:
+                raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
+            auth = url_auth
+        if url.raw_user or url.raw_password:
+            self.url = url.with_user(None)
+        if auth is not None:
+            if not isinstance(auth, BasicAuth):
+                raise TypeError("BasicAuth() tuple is required instead")
+            self.headers[hdrs.AUTHORIZATION] = auth.encode()
+        if cookies:
+            pairs = cookies.items() if isinstance(cookies, Mapping) else cookies
+            self.headers.add(hdrs.COOKIE, "; ".join(f"{k}={getattr(v, 'value', v)}" for k, v in pairs))
+        if self._expect100:
+            self.headers[hdrs.EXPECT] = "100-continue"
+
+    @staticmethod
+    def _host_header(url: URL) -> str:
+        host = url.raw_host or ""
+        if ":" in host:
+            host = f"[{host}]"
+        if url.explicit_port is not None and not url.is_default_port():
+            host = f"{host}:{url.port}"
+        return host
+
+    def _set_body(self, payload: Payload) -> None:
+        self.body = payload
+        if hdrs.CONTENT_TYPE not in self.headers and hdrs.CONTENT_TYPE not in self.skip_auto_headers:
+            self.headers[hdrs.CONTENT_TYPE] = payload.content_type
+        for name, value in payload.headers.items():
+            if name not in self.headers:
+                self.headers[name] = value
+
+    async def update_body(self, body: Any) -> None:
+        """Replace the body, closing the previous payload (reference: ``update_body``)."""
+        if isinstance(self.body, Payload):
+            await self.body.close()
+        self.body = b""
+        if body is not None:
+            self._set_body(_as_payload(body))
+
+    def _framing_headers(self) -> Tuple[bool, Optional[bytes]]:
+        """Set Content-Length / Transfer-Encoding; return ``(chunked, whole body or None)``."""
+        headers = self.headers
+        body = self.body
+        if self.chunked and (hdrs.CONTENT_LENGTH in headers or hdrs.TRANSFER_ENCODING in headers):
+            raise ValueError("chunked can not be set if Content-Length or Transfer-Encoding header is set")
+        if not isinstance(body, Payload):
+            if self.method in ("POST", "PUT", "PATCH") and hdrs.CONTENT_LENGTH not in headers:
+                headers[hdrs.CONTENT_LENGTH] = "0"
+            return False, None
+        raw = body.as_bytes()
+        if self.compress:
+            headers[hdrs.CONTENT_ENCODING] = self.compress
+            if raw is not None:
+                raw = self._compressed(raw, self.compress)
+        if self.chunked or (raw is None and body.size is None) or (self.compress and raw is None):
+            headers.popall(hdrs.CONTENT_LENGTH, None)
+            headers[hdrs.TRANSFER_ENCODING] = "chunked"
+            return True, raw
+        if hdrs.TRANSFER_ENCODING in headers:
+            return "chunked" in headers[hdrs.TRANSFER_ENCODING].lower(), raw
+        headers[hdrs.CONTENT_LENGTH] = str(len(raw) if raw is not None else body.size)
+        return False, raw
+
+    @staticmethod
+    def _compressed(raw: bytes, coding: str) -> bytes:
+        wbits = 16 + zlib.MAX_WBITS if coding == "gzip" else zlib.MAX_WBITS
+        obj = zlib.compressobj(wbits=wbits)
+        return obj.compress(raw) + obj.flush()
+
+    # -- properties -------------------------------------------------------------------
+
+    def is_ssl(self) -> bool:
+        return self.url.scheme in _SSL_SCHEMES
+
+    @property
+    def host(self) -> str:
+        return self.url.raw_host or ""
+
+    @property
+    def port(self) -> Optional[int]:
+        return self.url.port
+
+    @property
+    def connection_key(self) -> ConnectionKey:
+        return ConnectionKey(self.host, self.port, self.is_ssl(), self.ssl, self.proxy, self.proxy_auth, None)
+
+    @property
+    def request_info(self) -> RequestInfo:
+        return RequestInfo(self.url, self.method, CIMultiDictProxy(CIMultiDict(self.headers)), self.original_url)
+
+    @property
+    def request_target(self) -> str:
+        """The request-target in origin-form (RFC 9112 §3.2.1)."""
+        return self.url.raw_path_qs or "/"
+
+    # -- sending ---------------------------------------------------------------------
+
+    async def send(self, conn: "Connection") -> None:
+        """Write the request.  A streamed body is written by a task, so the response
+        can be read while the body is still going out (a server may answer early).
+
+        :raises ValueError: a forbidden character in the head (nothing was written).
+        """
+        chunked, raw = self._framing_headers()
+        head = serialize_head(self.method, self.request_target, self.version, self.headers.items())
+        transport = conn.transport
+        if transport is None or transport.is_closing():
+            raise ConnectionResetError("Connection closed before the request was sent")
+        body = self.body
+        if not isinstance(body, Payload):
+            transport.write(head)
+            return
+        if raw is not None and not chunked:
+            if len(raw) <= _SMALL_BODY:
+                transport.write(head + raw)
+            else:
+                transport.writelines((head, raw))
+            return
+        transport.write(head)
+        writer = _BodyWriter(conn, chunked, self.compress if raw is None else None)
+        if raw is not None:
+            writer.write(raw)
+            writer.finish()
+            return
+        self._write_task = asyncio.ensure_future(self._write_body(body, writer, conn))
+
+    async def _write_body(self, body: Payload, writer: _BodyWriter, conn: "Connection") -> None:
+        try:
+            await body.write(writer)
+            writer.finish()
+        except (OSError, asyncio.CancelledError):
+            conn.close()
+        except Exception as exc:
+            protocol = conn.protocol
+            if protocol is not None:
+                protocol.abort(exc)
+            conn.close()
+
+    async def close(self) -> None:
+        """Wait for (or stop) a body still being written."""
+        task = self._write_task
+        if task is not None and not task.done():
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+
+    def __repr__(self) -> str:
+        return f"<ClientRequest({self.method} {self.url})>"
+
+

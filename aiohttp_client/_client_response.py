@@ -1,0 +1,393 @@
+"""``ClientResponse``: status, fields, body reading and release (reference:
+"Response object").
+
+The connection goes back to the pool by itself as soon as the whole body has been
+received (the protocol calls back); ``release()`` before that closes it instead,
+because a half-read connection cannot be reused.
+"""
+
+import asyncio
+import codecs
+import json
+import re
+import warnings
+from http.cookies import CookieError, SimpleCookie
+from types import MappingProxyType, TracebackType
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple, Type
+
+from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
+from yarl import URL
+
+from ._framing import Framing
+from ._models import ContentDisposition, HttpVersion, RequestInfo, ResponseHead
+from .client_exceptions import ClientConnectionError, ClientResponseError, ContentTypeError
+from .http_exceptions import HttpProcessingError
+from .streams import EMPTY_PAYLOAD, StreamReader
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .connector import Connection
+
+__all__ = ("ClientResponse",)
+
+_TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_MIME_RE = re.compile(rf"\s*({_TOKEN})/({_TOKEN})\s*")
+_PARAM_RE = re.compile(rf'\s*;\s*({_TOKEN})\s*=\s*(?:({_TOKEN})|"((?:[^"\\]|\\.)*)")\s*')
+_JSON_RE = re.compile(r"^application/(?:[\w.+-]+?\+)?json$")
+_LINK_RE = re.compile(r"\s*<([^>]*)>\s*((?:;\s*[^;,]+)*)")
+
+
+def parse_mimetype(value: str) -> Tuple[str, Dict[str, str]]:
+    """``"text/html; charset=UTF-8"`` -> ``("text/html", {"charset": "UTF-8"})``.
+
+    RFC 9110 §8.3.1: ``type "/" subtype *( OWS ";" OWS parameter )``; anything else
+    gives ``("application/octet-stream", {})`` as the reference asks.
+    """
+    m = _MIME_RE.match(value)
+    if m is None:
+        return "application/octet-stream", {}
+    mimetype = f"{m.group(1)}/{m.group(2)}".lower()
+    params: Dict[str, str] = {}
+    pos = m.end()
+    while pos < len(value):
+        p = _PARAM_RE.match(value, pos)
+        if p is None:
+            return "application/octet-stream", {}
+        params[p.group(1).lower()] = p.group(2) if p.group(2) is not None else re.sub(r"\\(.)", r"\1", p.group(3))
+        pos = p.end()
+    return mimetype, params
+
+
+class ClientResponse:
+    """A response: head attributes at once, the body through :attr:`content` or
+    :meth:`read`/:meth:`text`/:meth:`json` (reference: ``ClientResponse``)."""
+
+    version: Optional[HttpVersion] = None
+    status: int = None  # type: ignore[assignment]
+    reason: Optional[str] = None
+    content: StreamReader = EMPTY_PAYLOAD
+    _body: Optional[bytes] = None
+    _connection: Optional["Connection"] = None
+    _closed = True
+
+    def __init__(
+        self,
+        method: str,
+        url: URL,
+        *,
+        request_info: RequestInfo,
+        loop: asyncio.AbstractEventLoop,
+        session: Any = None,
+        history: Tuple["ClientResponse", ...] = (),
+        writer: Any = None,
+        continue100: Any = None,
+        timer: Any = None,
+        traces: Any = None,
+    ) -> None:
+        self.method = method
+        self._url = url.with_fragment(None)
+        self._real_url = url
+        self._request_info = request_info
+        self._loop = loop
+        self._session = session
+        self._history = history
+        self._headers: "CIMultiDictProxy[str]" = CIMultiDictProxy(CIMultiDict())
+        self._raw_headers: Tuple[Tuple[bytes, bytes], ...] = ()
+        self._cookies: Optional[SimpleCookie] = None
+        self._deadline: Optional[asyncio.TimerHandle] = None
+        self._released = False
+        self._request: Any = None
+        resolver = getattr(session, "_resolve_charset", None)
+        self._resolve_charset: Callable[["ClientResponse", bytes], str] = resolver or (lambda r, b: "utf-8")
+
+    # -- start --------------------------------------------------------------------
+
+    async def start(self, connection: "Connection", head_waiter: "asyncio.Future[Any]") -> "ClientResponse":
+        """Wait for the head on *connection*.
+
+        :raises ClientResponseError: the head was malformed (status 400, as aiohttp).
+        :raises ServerDisconnectedError: the server closed before a complete head.
+        :raises SocketTimeoutError: ``sock_read`` passed without data.
+        """
+        self._connection = connection
+        self._closed = False
+        try:
+            head, framing, stream = await head_waiter
+        except HttpProcessingError as exc:
+            raise ClientResponseError(
+                self._request_info, self._history, status=exc.code, message=exc.message
+            ) from exc
+        self._set_head(head, framing, stream)
+        protocol = connection.protocol
+        if protocol is not None:
+            protocol.set_on_complete(self._response_eof)
+        return self
+
+    def _set_head(self, head: ResponseHead, framing: Framing, stream: StreamReader) -> None:
+        self.version = head.version
+        self.status = head.status
+        self.reason = head.reason
+        self._headers = head.headers
+        self._raw_headers = head.raw_headers
+        self.content = stream
+
+    def _set_deadline(self, when: Optional[float]) -> None:
+        """Fail body reads with ``asyncio.TimeoutError`` at loop time *when* (total)."""
+        if when is not None and self._connection is not None:
+            self._deadline = self._loop.call_at(when, self._on_deadline)
+
+    def _on_deadline(self) -> None:
+        self._deadline = None
+        conn = self._connection
+        if conn is not None and conn.protocol is not None:
+            conn.protocol.abort(asyncio.TimeoutError())
+        self._cleanup(close=True)
+
+    def _response_eof(self) -> None:
+        """The whole body was received: give the connection back to the pool."""
+        self._cleanup(close=False)
+
+    def _cleanup(self, *, close: bool) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+        conn, self._connection = self._connection, None
+        if conn is not None:
+            if close:
+                conn.close()
+            else:
+                conn.release()
+        self._closed = True
+
+    # -- attributes ---------------------------------------------------------------
+
+    @property
+    def url(self) -> URL:
+        return self._url
+
+    @property
+    def real_url(self) -> URL:
+        return self._real_url
+
+    @property
+    def host(self) -> str:
+        return self._url.raw_host or ""
+
+    @property
+    def headers(self) -> "CIMultiDictProxy[str]":
+        return self._headers
+
+    @property
+    def raw_headers(self) -> Tuple[Tuple[bytes, bytes], ...]:
+        return self._raw_headers
+
+    @property
+    def request_info(self) -> RequestInfo:
+        return self._request_info
+
+    @property
+    def history(self) -> Tuple["ClientResponse", ...]:
+        return self._history
+
+    @property
+    def connection(self) -> Optional["Connection"]:
+        return self._connection
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def ok(self) -> bool:
+        """``True`` if ``status`` is below 400."""
+        return self.status < 400
+
+    @property
+    def cookies(self) -> SimpleCookie:
+        """Set-Cookie fields of this response as a :class:`http.cookies.SimpleCookie`."""
+        if self._cookies is None:
+            cookies = SimpleCookie()
+            for value in self._headers.getall("Set-Cookie", ()):
+                try:
+                    cookies.load(value)
+                except CookieError:
+                    continue
+            self._cookies = cookies
+        return self._cookies
+
+    @property
+    def content_type(self) -> str:
+        return parse_mimetype(self._headers.get("Content-Type", ""))[0]
+
+    @property
+    def charset(self) -> Optional[str]:
+        return parse_mimetype(self._headers.get("Content-Type", ""))[1].get("charset")
+
+    @property
+    def content_length(self) -> Optional[int]:
+        value = self._headers.get("Content-Length")
+        return int(value) if value is not None and value.isdigit() else None
+
+    @property
+    def content_disposition(self) -> Optional[ContentDisposition]:
+        value = self._headers.get("Content-Disposition")
+        if value is None:
+            return None
+        kind, _, rest = value.partition(";")
+        params: Dict[str, str] = {}
+        for m in _PARAM_RE.finditer(";" + rest):
+            params[m.group(1).lower()] = m.group(2) if m.group(2) is not None else m.group(3)
+        filename = params.get("filename")
+        if "filename*" in params:
+            charset, _, encoded = params["filename*"].partition("'")
+            _, _, encoded = encoded.partition("'")
+            from urllib.parse import unquote
+
+            filename = unquote(encoded, encoding=charset or "utf-8")
+        return ContentDisposition(kind.strip().lower() or None, MappingProxyType(params), filename)
+
+    @property
+    def links(self) -> "MultiDictProxy[MultiDictProxy[Any]]":
+        links: "MultiDict[MultiDictProxy[Any]]" = MultiDict()
+        for value in self._headers.getall("Link", ()):
+            for m in _LINK_RE.finditer(value):
+                url, params_s = m.groups()
+                link: "MultiDict[Any]" = MultiDict()
+                for param in params_s.split(";"):
+                    key, sep, val = param.partition("=")
+                    if sep:
+                        link.add(key.strip().lower(), val.strip().strip('"'))
+                link.add("url", self._url.join(URL(url)))
+                links.add(link.get("rel", url), MultiDictProxy(link))
+        return MultiDictProxy(links)
+
+    def get_encoding(self) -> str:
+        """The charset of the body: the Content-Type ``charset`` if Python knows it,
+        UTF-8 for JSON types (RFC 8259 §8.1), else the session's
+        ``fallback_charset_resolver``."""
+        mimetype, params = parse_mimetype(self._headers.get("Content-Type", ""))
+        encoding = params.get("charset")
+        if encoding:
+            try:
+                codecs.lookup(encoding)
+                return encoding
+            except LookupError:
+                pass
+        if _JSON_RE.match(mimetype):
+            return "utf-8"
+        if self._body is None:
+            raise RuntimeError("Cannot compute fallback encoding of a not yet read body")
+        return self._resolve_charset(self, self._body)
+
+    # -- body -------------------------------------------------------------------------
+
+    async def read(self) -> bytes:
+        """The whole body (``bytes``), read once and cached.
+
+        :raises ClientPayloadError: the body was malformed or cut short.
+        :raises ClientConnectionError: the response was released before it was read.
+        """
+        if self._body is None:
+            try:
+                self._body = await self.content.read()
+            except BaseException:
+                self.close()
+                raise
+        elif self._released and self._connection is None and not self.content.at_eof() and not self._body:
+            raise ClientConnectionError("Connection closed")
+        return self._body
+
+    async def text(self, encoding: Optional[str] = None, errors: str = "strict") -> str:
+        """The body decoded with *encoding* (default: :meth:`get_encoding`).
+
+        :raises UnicodeDecodeError: the body does not decode.
+        """
+        body = await self.read()
+        return body.decode(encoding or self.get_encoding(), errors=errors)
+
+    async def json(
+        self,
+        *,
+        encoding: Optional[str] = None,
+        loads: Callable[[str], Any] = json.loads,
+        content_type: Optional[str] = "application/json",
+    ) -> Any:
+        """The body parsed as JSON; ``None`` for an empty (whitespace) body.
+
+        :raises ContentTypeError: Content-Type does not match *content_type*
+            (``None`` disables the check; ``application/json`` also admits
+            ``application/<x>+json``).
+        """
+        body = await self.read()
+        if content_type:
+            mimetype = self.content_type
+            ok = _JSON_RE.match(mimetype) if content_type == "application/json" else content_type in mimetype
+            if not ok:
+                raise ContentTypeError(
+                    self._request_info,
+                    self._history,
+                    status=self.status,
+                    message=f"Attempt to decode JSON with unexpected mimetype: {mimetype}",
+                    headers=self._headers,
+                )
+        text = body.decode(encoding or self.get_encoding())
+        if not text.strip():
+            return None
+        return loads(text)
+
+    def raise_for_status(self) -> None:
+        """:raises ClientResponseError: if ``status`` is 400 or higher (the
+        connection is released first)."""
+        if self.status >= 400:
+            self.release()
+            raise ClientResponseError(
+                self._request_info,
+                self._history,
+                status=self.status,
+                message=self.reason or "",
+                headers=self._headers,
+            )
+
+    def release(self) -> Any:
+        """Give the connection back: to the pool if the body was fully received,
+        closed otherwise.  Returns a completed awaitable for aiohttp compatibility."""
+        self._released = True
+        if self._connection is not None:
+            protocol = self._connection.protocol
+            reusable = protocol is not None and not protocol.should_close
+            self._cleanup(close=not reusable)
+        return _noop()
+
+    def close(self) -> None:
+        """Close the connection now, whatever the state of the body."""
+        self._released = True
+        self._cleanup(close=True)
+
+    async def wait_for_close(self) -> None:
+        """Release the response (compatibility with aiohttp)."""
+        self.release()
+
+    def __del__(self, _warnings: Any = warnings) -> None:
+        if self._connection is not None and not self._loop.is_closed():
+            self._cleanup(close=True)
+            _warnings.warn(f"Unclosed response {self!r}", ResourceWarning, source=self)
+
+    def __repr__(self) -> str:
+        return f"<ClientResponse({self._url}) [{self.status} {self.reason}]>"
+
+    async def __aenter__(self) -> "ClientResponse":
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc_val: Optional[BaseException],
+        exc_tb: Optional[TracebackType],
+    ) -> None:
+        self.release()
+
+
+class _noop:
+    """An already-finished awaitable (``release()`` returns one)."""
+
+    def __await__(self) -> Any:
+        return iter(())

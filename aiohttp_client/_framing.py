@@ -1,0 +1,99 @@
+"""Message-body framing of a response, decided once for both parser twins.
+
+RFC 9112 §6.3 (message body length), applied to a response, in order:
+
+1. A response to HEAD, or with a 1xx, 204 or 304 status, has no body, whatever its
+   fields say.
+2. A 2xx response to CONNECT has no body: the connection becomes a tunnel.
+3. Transfer-Encoding together with Content-Length is an error (§6.3 item 3: "ought
+   to be handled as an error"; it is the classic smuggling/desync vector).
+4. Transfer-Encoding with ``chunked`` as the final coding -> chunked; ``chunked``
+   twice is an error (§6.1: a sender must not apply it more than once);
+   Transfer-Encoding without ``chunked`` last -> read until the server closes.  In an HTTP/1.0 response Transfer-Encoding means
+   faulty framing (§6.1): the body is read until close and the connection is not
+   reused.
+5. Content-Length: every value (repeated fields and comma lists) must be ASCII digits
+   and all equal (§6.3 item 5, §8.6 of RFC 9110), else error.
+6. Otherwise read until close, unless the caller passed ``read_until_eof=False``, in
+   which case the body is empty.
+
+Persistence (RFC 9112 §9.3): HTTP/1.1 keeps the connection unless ``Connection:
+close``; HTTP/1.0 keeps it only with ``Connection: keep-alive``; a body read until
+close never allows reuse.
+"""
+
+from typing import NamedTuple
+
+from ._models import HttpVersion11, ResponseHead
+from .http_exceptions import InvalidHeader
+
+__all__ = ("NO_BODY", "LENGTH", "CHUNKED", "UNTIL_CLOSE", "Framing", "response_framing")
+
+NO_BODY = 0
+LENGTH = 1
+CHUNKED = 2
+UNTIL_CLOSE = 3
+
+_MAX_CONTENT_LENGTH_DIGITS = 18  # below 2**63, so both twins and C code agree
+
+
+class Framing(NamedTuple):
+    """How the body is delimited (``kind``: one of the constants above), its
+    ``length`` in bytes for ``LENGTH``, and whether the connection may be reused."""
+
+    kind: int
+    length: int
+    keep_alive: bool
+
+
+def _content_length(values: "list[str]") -> int:
+    length = -1
+    for value in values:
+        for item in value.split(","):
+            item = item.strip(" \t")
+            if not item or not item.isascii() or not item.isdigit() or len(item) > _MAX_CONTENT_LENGTH_DIGITS:
+                raise InvalidHeader(f"Content-Length: {value}")
+            n = int(item)
+            if length != -1 and n != length:
+                raise InvalidHeader("Content-Length: different values")
+            length = n
+    return length
+
+
+def _keep_alive(head: ResponseHead) -> bool:
+    tokens = {t.strip(" \t").lower() for v in head.headers.getall("Connection", ()) for t in v.split(",")}
+    if head.version >= HttpVersion11:
+        return "close" not in tokens
+    return "keep-alive" in tokens and "close" not in tokens
+
+
+def response_framing(method: str, head: ResponseHead, read_until_eof: bool = True) -> Framing:
+    """Decide the body framing of *head*, the response to a *method* request.
+
+    :raises InvalidHeader: conflicting or malformed Transfer-Encoding/Content-Length.
+    """
+    status = head.status
+    headers = head.headers
+    keep_alive = _keep_alive(head)
+    if method == "HEAD" or status < 200 or status == 204 or status == 304:
+        return Framing(NO_BODY, 0, keep_alive)
+    if method == "CONNECT" and status < 300:
+        return Framing(NO_BODY, 0, keep_alive)
+    te = headers.getall("Transfer-Encoding", None)
+    cl = headers.getall("Content-Length", None)
+    if te is not None:
+        if cl is not None:
+            raise InvalidHeader("Transfer-Encoding and Content-Length together")
+        codings = [c.strip(" \t").lower() for v in te for c in v.split(",")]
+        if head.version < HttpVersion11:
+            return Framing(UNTIL_CLOSE, 0, False)
+        if codings.count("chunked") > 1:
+            raise InvalidHeader("Transfer-Encoding: chunked applied more than once")
+        if codings[-1] == "chunked":
+            return Framing(CHUNKED, 0, keep_alive)
+        return Framing(UNTIL_CLOSE, 0, False)
+    if cl is not None:
+        return Framing(LENGTH, _content_length(cl), keep_alive)
+    if read_until_eof:
+        return Framing(UNTIL_CLOSE, 0, False)
+    return Framing(NO_BODY, 0, keep_alive)

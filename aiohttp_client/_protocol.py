@@ -1,0 +1,339 @@
+"""``ResponseProtocol``: the asyncio face of one connection.
+
+Bytes from the transport go to a sans-IO :class:`~._http_reader.ResponseReader`
+(one call per ``data_received``); its events are routed here: the head resolves the
+waiting future, body bytes go to the response's :class:`~.streams.StreamReader`
+(which pauses this protocol above its high-water mark), and the end of the message
+or an error settles the connection.  It also owns the ``sock_read`` timer.
+
+Exceptions are translated here, once: protocol errors in the body become
+:class:`~.client_exceptions.ClientPayloadError` on the stream; a head error is handed
+to the waiting response, which raises ``ClientResponseError`` with its request info;
+EOF before a complete head is :class:`~.client_exceptions.ServerDisconnectedError`.
+"""
+
+import asyncio
+from typing import Any, Callable, Optional, Tuple, Type
+
+from ._chunked import ChunkedDecoder
+from ._framing import CHUNKED, Framing
+from ._http_parser import HeadParser
+from ._http_reader import BODY, DONE, HEAD, ResponseReader
+from ._models import ResponseHead
+from .client_exceptions import (
+    ClientConnectionResetError,
+    ClientOSError,
+    ClientPayloadError,
+    ServerDisconnectedError,
+    SocketTimeoutError,
+)
+from .http_exceptions import HttpProcessingError
+from .streams import StreamReader
+
+__all__ = ("ResponseProtocol",)
+
+HeadResult = Tuple[ResponseHead, Framing, StreamReader]
+
+
+class ResponseProtocol(asyncio.Protocol):
+    """One HTTP/1.1 connection.  The twins are injectable for tests.
+
+    :param loop: the event loop.
+    :param head_parser_cls: head-parser twin; default: the selected one.
+    :param chunked_decoder_cls: chunked-decoder twin; default: the selected one.
+    """
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        head_parser_cls: Type[Any] = HeadParser,
+        chunked_decoder_cls: Type[Any] = ChunkedDecoder,
+    ) -> None:
+        self._loop = loop
+        self._parser_classes = (head_parser_cls, chunked_decoder_cls)
+        self.transport: Optional[asyncio.Transport] = None
+        self.reading_paused = False
+        self.closed: "asyncio.Future[None]" = loop.create_future()
+        self._reader: Optional[ResponseReader] = None
+        self._reader_limits: Tuple[int, int, int] = (0, 0, 0)
+        self._head_waiter: Optional["asyncio.Future[HeadResult]"] = None
+        self._stream: Optional[StreamReader] = None
+        self._read_bufsize = 2**16
+        self._keep_alive = False
+        self._exception: Optional[BaseException] = None
+        self._on_complete: Optional[Callable[[], None]] = None
+        self._read_timeout: Optional[float] = None
+        self._read_timer: Optional[asyncio.TimerHandle] = None
+        self._last_read = 0.0
+        self._upgraded = False
+        self._chunked = False
+        self._chunk_open = False
+        self._drain_waiter: Optional["asyncio.Future[None]"] = None
+        self._writing_paused = False
+
+    # -- state -------------------------------------------------------------------
+
+    @property
+    def should_close(self) -> bool:
+        """``True`` unless the connection is idle and safe to reuse."""
+        reader = self._reader
+        return (
+            self.transport is None
+            or self.transport.is_closing()
+            or self._exception is not None
+            or not self._keep_alive
+            or self._upgraded
+            or reader is None
+            or reader.state != DONE
+            or bool(reader.leftover)
+        )
+
+    def is_connected(self) -> bool:
+        return self.transport is not None and not self.transport.is_closing()
+
+    def close(self) -> None:
+        """Close the transport now (``transport.close()``)."""
+        self._stop_read_timer()
+        if self.transport is not None:
+            self.transport.close()
+
+    # -- requests ---------------------------------------------------------------
+
+    def expect_response(
+        self,
+        method: str,
+        *,
+        read_until_eof: bool = True,
+        auto_decompress: bool = True,
+        read_bufsize: int = 2**16,
+        read_timeout: Optional[float] = None,
+        max_line_size: int = 8190,
+        max_field_size: int = 8190,
+        max_headers: int = 128,
+    ) -> "asyncio.Future[HeadResult]":
+        """Prepare for the response to a request about to be written.
+
+        Returns a future that resolves to ``(head, framing, stream)``.
+        """
+        limits = (max_line_size, max_field_size, max_headers)
+        if self._reader is None or self._reader_limits != limits:
+            head_cls, chunked_cls = self._parser_classes
+            self._reader = ResponseReader(
+                self,
+                max_line_size=max_line_size,
+                max_field_size=max_field_size,
+                max_headers=max_headers,
+                head_parser_cls=head_cls,
+                chunked_decoder_cls=chunked_cls,
+            )
+            self._reader_limits = limits
+        self._reader.start(method, read_until_eof=read_until_eof, auto_decompress=auto_decompress)
+        self._stream = None
+        self._keep_alive = False
+        self._on_complete = None
+        self._read_bufsize = read_bufsize
+        self._head_waiter = waiter = self._loop.create_future()
+        self._read_timeout = read_timeout
+        if self._exception is not None:
+            waiter.set_exception(self._exception)
+        elif self.transport is None or self.transport.is_closing():
+            waiter.set_exception(ServerDisconnectedError())
+        else:
+            self._start_read_timer()
+        return waiter
+
+    def set_on_complete(self, callback: Optional[Callable[[], None]]) -> None:
+        """Call *callback* once the body has been fully received (or now, if it has)."""
+        reader = self._reader
+        if callback is not None and reader is not None and reader.state == DONE and self._exception is None:
+            callback()
+        else:
+            self._on_complete = callback
+
+    def detach_for_upgrade(self) -> bytes:
+        """Stop parsing HTTP (after a 101 response) and return the bytes already read."""
+        self._upgraded = True
+        reader = self._reader
+        return reader.leftover if reader is not None else b""
+
+    # -- asyncio.Protocol -----------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        reader = self._reader
+        if reader is None:
+            self._fail(ClientOSError("data received with no request outstanding"))
+            return
+        if self._read_timer is not None:
+            self._last_read = self._loop.time()
+        try:
+            reader.feed(data)
+        except HttpProcessingError as exc:
+            self._protocol_error(exc)
+        except Exception as exc:  # a bug: fail this response loudly, keep the loop sane
+            self._fail(exc)
+
+    def eof_received(self) -> Optional[bool]:
+        return False  # close the transport; connection_lost follows
+
+    def connection_lost(self, exc: Optional[BaseException]) -> None:
+        self._stop_read_timer()
+        reader = self._reader
+        if reader is not None and self._exception is None:
+            if reader.state == HEAD:
+                if isinstance(exc, OSError):
+                    self._fail(ClientOSError(*exc.args), exc)
+                else:
+                    self._fail(ServerDisconnectedError())
+            elif reader.state == BODY:
+                try:
+                    reader.feed_eof()  # ends a read-until-close body
+                except HttpProcessingError as err:
+                    self._protocol_error(err)
+        if self._exception is None:
+            self._exception = ServerDisconnectedError()
+        self.transport = None
+        waiter, self._drain_waiter = self._drain_waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(ClientConnectionResetError("Connection lost"))
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+    def pause_writing(self) -> None:
+        self._writing_paused = True
+
+    def resume_writing(self) -> None:
+        self._writing_paused = False
+        waiter, self._drain_waiter = self._drain_waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def drain(self) -> None:
+        """Wait until the transport's write buffer is below its high-water mark.
+
+        :raises ClientConnectionResetError: the connection was lost meanwhile.
+        """
+        if self.transport is None or self.transport.is_closing():
+            raise ClientConnectionResetError("Connection lost")
+        if not self._writing_paused:
+            return
+        waiter = self._drain_waiter
+        if waiter is None:
+            waiter = self._drain_waiter = self._loop.create_future()
+        await asyncio.shield(waiter)
+
+    def abort(self, exc: BaseException) -> None:
+        """Fail the response in progress with *exc* and close the connection."""
+        self._fail(exc)
+
+    def pause_reading(self) -> None:
+        """Called by the stream above its high-water mark."""
+        if not self.reading_paused:
+            self.reading_paused = True
+            if self.transport is not None:
+                try:
+                    self.transport.pause_reading()
+                except (AttributeError, NotImplementedError, RuntimeError):
+                    pass
+
+    def resume_reading(self) -> None:
+        """Called by the stream below its low-water mark."""
+        if not self.reading_paused:
+            return
+        self.reading_paused = False
+        reader = self._reader
+        if reader is not None:
+            try:
+                reader.resume()
+            except HttpProcessingError as exc:
+                self._protocol_error(exc)
+                return
+        if not self.reading_paused and self.transport is not None:
+            try:
+                self.transport.resume_reading()
+            except (AttributeError, NotImplementedError, RuntimeError):
+                pass
+
+    # -- reader events (the sink) -------------------------------------------------------
+
+    def on_head(self, head: ResponseHead, framing: Framing) -> None:
+        self._keep_alive = framing.keep_alive
+        self._chunked = framing.kind == CHUNKED
+        self._chunk_open = False
+        stream = StreamReader(self, self._read_bufsize, loop=self._loop)
+        self._stream = stream
+        waiter = self._head_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result((head, framing, stream))
+
+    def on_body(self, data: bytes) -> None:
+        stream: StreamReader = self._stream  # type: ignore[assignment]
+        if self._chunked and not self._chunk_open:
+            self._chunk_open = True
+            stream.begin_http_chunk_receiving()
+        stream.feed_data(data)
+
+    def on_chunk_end(self) -> None:
+        if self._chunk_open:
+            self._chunk_open = False
+            self._stream.end_http_chunk_receiving()  # type: ignore[union-attr]
+
+    def on_message_complete(self, trailers: Tuple[Tuple[bytes, bytes], ...]) -> None:
+        self._stop_read_timer()
+        if self._stream is not None:
+            self._stream.feed_eof()
+        callback, self._on_complete = self._on_complete, None
+        if callback is not None:
+            callback()
+
+    # -- errors and timers ----------------------------------------------------------
+
+    def _protocol_error(self, exc: HttpProcessingError) -> None:
+        reader = self._reader
+        if reader is not None and reader.state == HEAD:
+            self._fail(exc)  # the response turns it into ClientResponseError
+        else:
+            self._fail(ClientPayloadError(f"Response payload is not completed: {exc!r}"), exc)
+        self.close()
+
+    def _fail(self, exc: BaseException, cause: Optional[BaseException] = None) -> None:
+        if cause is not None:
+            exc.__cause__ = cause
+        if self._exception is None:
+            self._exception = exc
+        waiter = self._head_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(exc)
+        elif self._stream is not None and not self._stream.is_eof():
+            self._stream.set_exception(exc)
+        self._stop_read_timer()
+        self.close()
+
+    def _start_read_timer(self) -> None:
+        self._stop_read_timer()
+        timeout = self._read_timeout
+        if timeout is not None and timeout > 0:
+            self._last_read = self._loop.time()
+            self._read_timer = self._loop.call_at(self._last_read + timeout, self._on_read_timer)
+
+    def _stop_read_timer(self) -> None:
+        if self._read_timer is not None:
+            self._read_timer.cancel()
+            self._read_timer = None
+
+    def _on_read_timer(self) -> None:
+        self._read_timer = None
+        timeout = self._read_timeout
+        if timeout is None:
+            return
+        deadline = self._last_read + timeout
+        if self.reading_paused:  # the consumer is slow, not the server
+            deadline = self._loop.time() + timeout
+        if deadline > self._loop.time():
+            self._read_timer = self._loop.call_at(deadline, self._on_read_timer)
+            return
+        self._fail(SocketTimeoutError("Timeout on reading data from socket"))
+

@@ -1,0 +1,73 @@
+"""Redirect policy, free of I/O (RFC 9110 §15.4).
+
+- 301/302 turn POST into GET (what every browser does; §15.4.2, §15.4.3 allow it);
+  303 turns every method but HEAD into GET (§15.4.4); 307/308 keep method and body.
+- The Location is resolved against the current URL (§10.2.2); only http/https
+  targets are followed.
+- When the method becomes GET the body and its fields go.  When the origin changes,
+  Authorization and Cookie go (the jar decides afresh), and so does Host.
+"""
+
+from typing import Optional, Tuple
+
+from multidict import CIMultiDict
+from yarl import URL
+
+from . import hdrs
+from .client_exceptions import InvalidUrlRedirectClientError, NonHttpUrlRedirectClientError
+
+__all__ = ("REDIRECT_STATUSES", "redirect_method", "redirect_url", "redirect_headers")
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_BODY_FIELDS = (hdrs.CONTENT_TYPE, hdrs.CONTENT_LENGTH, hdrs.CONTENT_ENCODING, hdrs.TRANSFER_ENCODING)
+
+
+def redirect_method(method: str, status: int) -> str:
+    """The method of the follow-up request."""
+    if status == 303 and method != "HEAD":
+        return "GET"
+    if status in (301, 302) and method == "POST":
+        return "GET"
+    return method
+
+
+def redirect_url(current: URL, location: str, requote: bool = True) -> URL:
+    """Resolve *location* against *current*; the fragment is kept from *current* when
+    the Location has none (§10.2.2).
+
+    :raises InvalidUrlRedirectClientError: *location* is not a usable URL.
+    :raises NonHttpUrlRedirectClientError: *location* is not http or https.
+    """
+    try:
+        target = URL(location, encoded=not requote)
+    except ValueError as exc:
+        raise InvalidUrlRedirectClientError(location, "Server attempted redirecting to a location that does not look like a URL") from exc
+    scheme = target.scheme
+    if scheme and scheme not in ("http", "https"):
+        raise NonHttpUrlRedirectClientError(location)
+    if not target.is_absolute():
+        target = current.join(target)
+    if not target.raw_host:
+        raise InvalidUrlRedirectClientError(location, "Redirect URL has no host")
+    if not target.fragment and current.fragment:
+        target = target.with_fragment(current.fragment)
+    return target
+
+
+def _origin(url: URL) -> Tuple[str, Optional[str], Optional[int]]:
+    return url.scheme, url.raw_host, url.port
+
+
+def redirect_headers(
+    headers: "CIMultiDict[str]", old: URL, new: URL, method_changed: bool
+) -> "CIMultiDict[str]":
+    """The fields to send on the follow-up request."""
+    out = CIMultiDict(headers)
+    out.popall(hdrs.HOST, None)
+    if method_changed:
+        for name in _BODY_FIELDS:
+            out.popall(name, None)
+    if _origin(old) != _origin(new):
+        out.popall(hdrs.AUTHORIZATION, None)
+        out.popall(hdrs.COOKIE, None)
+    return out

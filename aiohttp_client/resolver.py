@@ -1,0 +1,134 @@
+"""Name resolution: ``ThreadedResolver`` (``loop.getaddrinfo``), optional
+``AsyncResolver`` (aiodns), and the TTL cache the connector keeps.
+
+Results are lists of dicts with the keys ``hostname``, ``host``, ``port``,
+``family``, ``proto`` and ``flags`` (reference: ``AbstractResolver.resolve``).
+"""
+
+import asyncio
+import socket
+from typing import Any, Dict, List, Optional, Tuple
+
+__all__ = ("ThreadedResolver", "AsyncResolver", "DefaultResolver", "ResolveResult")
+
+ResolveResult = Dict[str, Any]
+
+
+class ThreadedResolver:
+    """Resolve with ``loop.getaddrinfo`` (the system resolver in a thread)."""
+
+    def __init__(self, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
+        self._loop = loop
+
+    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> List[ResolveResult]:
+        """Return the addresses of *host*.  :raises OSError: resolution failed."""
+        loop = self._loop or asyncio.get_running_loop()
+        infos = await loop.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, family=family, flags=socket.AI_ADDRCONFIG
+        )
+        hosts: List[ResolveResult] = []
+        for fam, _, proto, _, address in infos:
+            if fam == socket.AF_INET6:
+                if len(address) < 3:  # IPv6 is not supported by this Python build
+                    continue
+                if address[3]:  # a link-local address needs its scope id
+                    resolved_host, _port = socket.getnameinfo(address, socket.NI_NUMERICHOST | socket.NI_NUMERICSERV)
+                    resolved_port = int(_port)
+                else:
+                    resolved_host, resolved_port = address[:2]
+            else:
+                resolved_host, resolved_port = address[:2]
+            hosts.append(
+                {
+                    "hostname": host,
+                    "host": resolved_host,
+                    "port": resolved_port,
+                    "family": fam,
+                    "proto": proto,
+                    "flags": socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
+                }
+            )
+        if not hosts:
+            raise OSError(None, "DNS lookup failed")
+        return hosts
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+
+class AsyncResolver:
+    """Resolve with aiodns (the ``speedups`` extra)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        import aiodns  # raises ImportError without the extra
+
+        self._resolver = aiodns.DNSResolver(*args, **kwargs)
+
+    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> List[ResolveResult]:
+        """Return the addresses of *host*.  :raises OSError: resolution failed."""
+        import aiodns
+
+        try:
+            resp = await self._resolver.getaddrinfo(
+                host, port=port, type=socket.SOCK_STREAM, family=family, flags=socket.AI_ADDRCONFIG
+            )
+        except aiodns.error.DNSError as exc:
+            msg = exc.args[1] if len(exc.args) >= 1 else "DNS lookup failed"
+            raise OSError(None, msg) from exc
+        hosts: List[ResolveResult] = []
+        for node in resp.nodes:
+            address: Any = node.addr
+            hosts.append(
+                {
+                    "hostname": host,
+                    "host": address[0],
+                    "port": address[1],
+                    "family": node.family,
+                    "proto": 0,
+                    "flags": socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
+                }
+            )
+        if not hosts:
+            raise OSError(None, "DNS lookup failed")
+        return hosts
+
+    async def close(self) -> None:
+        self._resolver.cancel()
+
+
+DefaultResolver = ThreadedResolver
+
+
+class DNSCache:
+    """``(host, port) -> addresses`` with a time-to-live (seconds, ``None`` = forever).
+
+    Successive lookups rotate the address list so connections spread over the
+    addresses of a multi-homed name.
+    """
+
+    def __init__(self, ttl: Optional[float], clock: Any) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._entries: Dict[Tuple[str, int], Tuple[List[ResolveResult], float]] = {}
+
+    def get(self, key: Tuple[str, int]) -> Optional[List[ResolveResult]]:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        addrs, stamp = entry
+        if self._ttl is not None and stamp + self._ttl < self._clock():
+            del self._entries[key]
+            return None
+        if len(addrs) > 1:
+            addrs = addrs[1:] + addrs[:1]
+            self._entries[key] = (addrs, stamp)
+        return addrs
+
+    def add(self, key: Tuple[str, int], addrs: List[ResolveResult]) -> None:
+        self._entries[key] = (addrs, self._clock())
+
+    def clear(self, key: Optional[Tuple[str, int]] = None) -> None:
+        if key is None:
+            self._entries.clear()
+        else:
+            self._entries.pop(key, None)
