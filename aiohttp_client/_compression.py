@@ -16,6 +16,7 @@ each call's output by the input slice times the format's ratio limit, not by
 ``SLICE``.
 """
 
+import importlib
 import zlib
 from typing import Any, Optional
 
@@ -28,18 +29,18 @@ _IN_SLICE = 4096  # input slice for decoders without an output bound
 
 _zlib: Any = zlib
 
-try:  # pragma: no cover - depends on the installed extras
-    try:
-        import brotli as _brotli
-    except ImportError:
-        import brotlicffi as _brotli  # type: ignore[no-redef]
-except ImportError:  # pragma: no cover
-    _brotli = None
+def _optional_module(*names: str) -> Any:
+    """The first of *names* that imports, or ``None`` (optional ``speedups`` extra)."""
+    for name in names:
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            continue
+    return None
 
-try:  # pragma: no cover
-    import zstandard as _zstd
-except ImportError:  # pragma: no cover
-    _zstd = None
+
+_brotli: Any = _optional_module("brotli", "brotlicffi")
+_zstd: Any = _optional_module("zstandard")
 
 
 def set_zlib_backend(lib: Any) -> None:

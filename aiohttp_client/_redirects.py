@@ -45,6 +45,8 @@ def redirect_url(current: URL, location: str, requote: bool = True) -> URL:
     scheme = target.scheme
     if scheme and scheme not in ("http", "https"):
         raise NonHttpUrlRedirectClientError(location)
+    if scheme and not target.raw_host:
+        raise InvalidUrlRedirectClientError(location, "Redirect URL has no host")
     if not target.is_absolute():
         target = current.join(target)
     if not target.raw_host:

@@ -28,6 +28,8 @@ class ThreadedResolver:
         )
         hosts: List[ResolveResult] = []
         for fam, _, proto, _, address in infos:
+            resolved_host: str
+            resolved_port: int
             if fam == socket.AF_INET6:
                 if len(address) < 3:  # IPv6 is not supported by this Python build
                     continue
@@ -35,9 +37,9 @@ class ThreadedResolver:
                     resolved_host, _port = socket.getnameinfo(address, socket.NI_NUMERICHOST | socket.NI_NUMERICSERV)
                     resolved_port = int(_port)
                 else:
-                    resolved_host, resolved_port = address[:2]
+                    resolved_host, resolved_port = str(address[0]), int(address[1])
             else:
-                resolved_host, resolved_port = address[:2]
+                resolved_host, resolved_port = str(address[0]), int(address[1])
             hosts.append(
                 {
                     "hostname": host,
@@ -70,7 +72,7 @@ class AsyncResolver:
 
         try:
             resp = await self._resolver.getaddrinfo(
-                host, port=port, type=socket.SOCK_STREAM, family=family, flags=socket.AI_ADDRCONFIG
+                host, port=port, type=socket.SOCK_STREAM, family=socket.AddressFamily(family), flags=socket.AI_ADDRCONFIG
             )
         except aiodns.error.DNSError as exc:
             msg = exc.args[1] if len(exc.args) >= 1 else "DNS lookup failed"
