@@ -70,6 +70,7 @@ class ResponseProtocol(asyncio.Protocol):
         self._chunked = False
         self._chunk_open = False
         self._drain_waiter: Optional["asyncio.Future[None]"] = None
+        self._resume_handle: Optional[asyncio.Handle] = None
         self._writing_paused = False
 
     # -- state -------------------------------------------------------------------
@@ -240,10 +241,21 @@ class ResponseProtocol(asyncio.Protocol):
                     pass
 
     def resume_reading(self) -> None:
-        """Called by the stream below its low-water mark."""
+        """Called by the stream below its low-water mark.
+
+        Bytes the reader kept back are delivered from a fresh loop callback, never
+        from inside the consumer's read call (the stream is mid-method then).
+        """
         if not self.reading_paused:
             return
         self.reading_paused = False
+        if self._resume_handle is None:
+            self._resume_handle = self._loop.call_soon(self._resume)
+
+    def _resume(self) -> None:
+        self._resume_handle = None
+        if self.reading_paused:
+            return
         reader = self._reader
         if reader is not None:
             try:

@@ -406,7 +406,7 @@ class TCPConnector(BaseConnector):
         try:
             async with timeout_after(timeout.sock_connect):
                 sock = await aiohappyeyeballs.start_connection(
-                    infos,  # type: ignore[arg-type]
+                    infos,
                     local_addr_infos=self._local_addr_infos,
                     happy_eyeballs_delay=self._happy_eyeballs_delay,
                     interleave=self._interleave,

@@ -1,0 +1,93 @@
+"""HTTP Basic authentication credentials (reference: "Utilities" → ``BasicAuth``;
+RFC 7617).
+
+Unlike aiohttp 3.14.5, constructing a :class:`BasicAuth` emits no deprecation warning:
+the reference documents the class without one.
+"""
+
+import base64
+import binascii
+from typing import NamedTuple, Optional
+
+from yarl import URL
+
+__all__ = ("BasicAuth",)
+
+
+class _Credentials(NamedTuple):
+    login: str
+    password: str
+    encoding: str
+
+
+class BasicAuth(_Credentials):
+    """Login and password for HTTP Basic authentication: a named tuple
+    ``(login, password, encoding)``.
+
+    :param login: the user-id (``str``); must not contain ``":"`` (RFC 7617 §2).
+    :param password: the password (``str``, ``""`` by default).
+    :param encoding: the charset used to turn ``login:password`` into bytes
+        (``"latin1"`` by default).
+    :raises ValueError: *login* or *password* is ``None``, or *login* contains ``":"``.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, login: str, password: str = "", encoding: str = "latin1") -> "BasicAuth":
+        if login is None:
+            raise ValueError("None is not allowed as login value")
+        if password is None:
+            raise ValueError("None is not allowed as password value")
+        if ":" in login:
+            raise ValueError('A ":" is not allowed in login (RFC 7617 section 2)')
+        return super().__new__(cls, login, password, encoding)
+
+    @classmethod
+    def decode(cls, auth_header: str, encoding: str = "latin1") -> "BasicAuth":
+        """Parse an ``Authorization`` field value such as ``"Basic dXNlcjpwYXNz"``.
+
+        The scheme name is case-insensitive and may be followed by one or more spaces
+        (RFC 9110 §11.4); the credentials must be strict base64 of ``login:password``
+        in *encoding*.
+
+        :raises ValueError: not the Basic scheme, invalid base64, text that does not
+            decode in *encoding*, or no ``":"`` in the decoded credentials.
+        """
+        scheme, sep, credentials = auth_header.partition(" ")
+        if not sep:
+            raise ValueError("Could not parse authorization header.")
+        if scheme.lower() != "basic":
+            raise ValueError("Unknown authorization method %s" % scheme)
+        credentials = credentials.lstrip(" ")
+        try:
+            raw = base64.b64decode(credentials.encode("ascii"), validate=True)
+        except (binascii.Error, UnicodeEncodeError):
+            raise ValueError("Invalid base64 encoding.") from None
+        text = raw.decode(encoding)  # UnicodeDecodeError is a ValueError
+        login, sep, password = text.partition(":")
+        if not sep:
+            raise ValueError("Invalid credentials.")
+        return cls(login, password, encoding)
+
+    @classmethod
+    def from_url(cls, url: URL, *, encoding: str = "latin1") -> Optional["BasicAuth"]:
+        """Credentials from the userinfo of *url* (percent-decoded), or ``None`` when
+        the URL has neither a user nor a password.
+
+        :raises TypeError: *url* is not a :class:`yarl.URL`.
+        :raises ValueError: the decoded user contains ``":"``.
+        """
+        if not isinstance(url, URL):
+            raise TypeError("url should be yarl.URL instance")
+        if url.raw_user is None and url.raw_password is None:
+            return None
+        return cls(url.user or "", url.password or "", encoding)
+
+    def encode(self) -> str:
+        """Return the ``Authorization`` field value: ``"Basic "`` + base64 of
+        ``login:password`` encoded in :attr:`encoding` (RFC 7617 §2).
+
+        :raises UnicodeEncodeError: the credentials do not fit :attr:`encoding`.
+        """
+        creds = ("%s:%s" % (self.login, self.password)).encode(self.encoding)
+        return "Basic " + base64.b64encode(creds).decode("ascii")

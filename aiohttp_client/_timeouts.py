@@ -1,0 +1,223 @@
+"""Timeout settings (``ClientTimeout``, ``ClientWSTimeout``) and the timer helpers.
+
+Reference: "Utilities" → ``ClientTimeout`` and ``ClientWSTimeout``, and the note on
+rounding timeouts of ``ceil_threshold`` seconds or more up to a whole second.
+
+Both settings classes are frozen, slotted ``attrs`` classes, as in aiohttp 3.14: derive
+a variant with ``attr.evolve(timeout, sock_read=10)``.
+
+:func:`timeout_after` / :func:`timeout_at` are the async context managers the client
+uses to bound a block of code.  They raise :exc:`asyncio.TimeoutError` (the builtin
+:exc:`TimeoutError` on Python 3.11+) when the deadline passes, and let an outside
+cancellation through as :exc:`asyncio.CancelledError`.  On Python 3.11+ they are
+:func:`asyncio.timeout` / :func:`asyncio.timeout_at`; on 3.9 and 3.10 they are
+:class:`_DeadlineTimeout`.
+"""
+
+import asyncio
+import enum
+import math
+import sys
+from types import TracebackType
+from typing import AsyncContextManager, Final, Optional, Type
+
+import attr
+
+__all__ = (
+    "ClientTimeout",
+    "ClientWSTimeout",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_WS_CLIENT_TIMEOUT",
+    "timeout_after",
+    "timeout_at",
+    "deadline_after",
+)
+
+
+@attr.s(auto_attribs=True, frozen=True, slots=True)
+class ClientTimeout:
+    """Client timeout settings, in seconds (reference: ``ClientTimeout``).
+
+    Each value is a ``float`` (or ``int``) number of seconds, or ``None`` for no limit.
+
+    :ivar total: the whole request, including connecting, redirects and reading the body.
+    :ivar connect: acquiring a connection: waiting for a free pool slot plus
+        establishing a new connection.
+    :ivar sock_read: the longest gap between two pieces of data read from the peer.
+    :ivar sock_connect: connecting to the peer for a new connection (not from the pool).
+    :ivar ceil_threshold: timeouts of this many seconds or more are rounded up to a
+        whole second of loop time, so that nearby deadlines share one wake-up.
+
+    Pass the fields by keyword; ``attr.evolve(t, total=10)`` makes a modified copy.
+    """
+
+    total: Optional[float] = None
+    connect: Optional[float] = None
+    sock_read: Optional[float] = None
+    sock_connect: Optional[float] = None
+    ceil_threshold: float = 5
+
+
+#: The session default: 5 minutes in total, 30 seconds to connect a socket.
+DEFAULT_TIMEOUT: Final[ClientTimeout] = ClientTimeout(total=5 * 60, sock_connect=30)
+
+
+@attr.s(auto_attribs=True, frozen=True, slots=True)
+class ClientWSTimeout:
+    """WebSocket timeout settings, in seconds (reference: ``ClientWSTimeout``).
+
+    :ivar ws_receive: receiving one complete message (``float`` or ``None``).
+    :ivar ws_close: waiting for the peer's close frame when closing
+        (``float`` or ``None``; ``ws_connect`` uses 10.0 unless told otherwise).
+    """
+
+    ws_receive: Optional[float] = None
+    ws_close: Optional[float] = None
+
+
+#: What ``ClientSession.ws_connect`` uses when given no timeout.
+DEFAULT_WS_CLIENT_TIMEOUT: Final[ClientWSTimeout] = ClientWSTimeout(ws_receive=None, ws_close=10.0)
+
+
+def deadline_after(
+    loop: asyncio.AbstractEventLoop, delay: float, ceil_threshold: Optional[float] = None
+) -> float:
+    """Return the loop time ``delay`` seconds from now.
+
+    With *ceil_threshold* given and ``delay >= ceil_threshold`` the result is rounded
+    up to a whole second (reference: note under ``ClientWSTimeout``).
+    """
+    when = loop.time() + delay
+    if ceil_threshold is not None and delay >= ceil_threshold:
+        when = math.ceil(when)
+    return when
+
+
+class _State(enum.Enum):
+    CREATED = "created"
+    ENTERED = "entered"
+    EXPIRING = "expiring"
+    EXPIRED = "expired"
+    EXITED = "exited"
+
+
+class _DeadlineTimeout:
+    """Async context manager that cancels the current task at loop time *when* and
+    turns that cancellation into :exc:`asyncio.TimeoutError`.
+
+    ``when=None`` never expires.  An outside cancellation (any ``Task.cancel()`` that
+    is not this timer's) propagates as :exc:`asyncio.CancelledError`.  With
+    ``Task.uncancel`` (3.11+) cancellations are counted, so this holds even when both
+    happen in the same loop iteration.  Before 3.11 the task delivers the message of
+    the *first* ``cancel()``, and this timer sends its own message: an outside cancel
+    that came first is recognised if it carried a message, while one that arrives
+    right after the timer fired is indistinguishable and becomes
+    :exc:`asyncio.TimeoutError` (the limitation async-timeout has on those versions).
+    """
+
+    __slots__ = ("_when", "_state", "_task", "_handle", "_cancelling", "_message")
+
+    def __init__(self, when: Optional[float]) -> None:
+        self._when = when
+        self._state = _State.CREATED
+        self._task: Optional["asyncio.Task[object]"] = None
+        self._handle: Optional[asyncio.TimerHandle] = None
+        self._cancelling = 0
+        self._message = "aiohttp_client timeout %x" % id(self)
+
+    def when(self) -> Optional[float]:
+        """The deadline in loop time, or ``None``."""
+        return self._when
+
+    def expired(self) -> bool:
+        """Return ``True`` if the deadline passed while the block ran."""
+        return self._state in (_State.EXPIRING, _State.EXPIRED)
+
+    async def __aenter__(self) -> "_DeadlineTimeout":
+        if self._state is not _State.CREATED:
+            raise RuntimeError("Timeout has already been entered")
+        task = asyncio.current_task()
+        if task is None:
+            raise RuntimeError("Timeout should be used inside a task")
+        self._task = task
+        cancelling = getattr(task, "cancelling", None)
+        self._cancelling = cancelling() if cancelling is not None else 0
+        self._state = _State.ENTERED
+        if self._when is not None:
+            loop = asyncio.get_running_loop()
+            # A deadline in the past fires on the next loop iteration.
+            self._handle = loop.call_at(self._when, self._on_timeout)
+        return self
+
+    def _on_timeout(self) -> None:
+        assert self._task is not None
+        self._handle = None
+        self._task.cancel(self._message)
+        self._state = _State.EXPIRING
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc_val: Optional[BaseException],
+        exc_tb: Optional[TracebackType],
+    ) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        if self._state is not _State.EXPIRING:
+            self._state = _State.EXITED
+            return None
+        self._state = _State.EXPIRED
+        assert self._task is not None
+        uncancel = getattr(self._task, "uncancel", None)
+        if uncancel is not None:
+            ours = uncancel() <= self._cancelling
+        else:
+            # Python < 3.11: the CancelledError carries the first cancel()'s message.
+            # No message at all is taken as ours (3.9 drops messages through some
+            # awaits); another message means an outside cancel came first.
+            args = exc_val.args if exc_val is not None else ()
+            ours = not args or self._message in args
+        if ours and exc_type is not None and issubclass(exc_type, asyncio.CancelledError):
+            raise asyncio.TimeoutError from exc_val
+        return None
+
+
+if sys.version_info >= (3, 11):
+
+    def timeout_at(when: Optional[float]) -> AsyncContextManager[object]:
+        """Bound a block by the absolute loop time *when* (``None``: no bound).
+
+        :raises asyncio.TimeoutError: on leaving the block, if it timed out.
+        """
+        return asyncio.timeout_at(when)
+
+else:  # pragma: no cover - exercised on 3.9/3.10 only
+
+    def timeout_at(when: Optional[float]) -> AsyncContextManager[object]:
+        """Bound a block by the absolute loop time *when* (``None``: no bound).
+
+        :raises asyncio.TimeoutError: on leaving the block, if it timed out.
+        """
+        return _DeadlineTimeout(when)
+
+
+def timeout_after(
+    delay: Optional[float], *, ceil_threshold: Optional[float] = None
+) -> AsyncContextManager[object]:
+    """Bound a block to *delay* seconds from now (``None``: no bound).
+
+    Must be called from a coroutine (it reads the running loop's clock).  With
+    *ceil_threshold* (e.g. ``ClientTimeout.ceil_threshold``) a delay of that many
+    seconds or more ends on a whole second (see :func:`deadline_after`).
+
+    :raises asyncio.TimeoutError: on leaving the block, if it timed out.
+
+    Example::
+
+        async with timeout_after(timeout.total, ceil_threshold=timeout.ceil_threshold):
+            ...
+    """
+    if delay is None:
+        return timeout_at(None)
+    return timeout_at(deadline_after(asyncio.get_running_loop(), delay, ceil_threshold))
