@@ -1,0 +1,188 @@
+"""Shared pieces of the benchmarks: the corpus, the twins, aiohttp's rival parsers,
+and the feeding helpers.  Imported by the ``bench_*.py`` files and ``conftest.py``.
+
+Fairness rules, applied to every parser benchmark:
+
+* both sides get the same input objects (the whole response, or the same list of
+  7-byte ``bytes`` pieces, built once outside the timed code);
+* both sides build a fresh parser inside every timed call (no reuse, no reset);
+* both sides do the same work: aiohttp's response parsers read the head *and* the
+  body (into a ``StreamReader``), so ours runs the head parser and then decodes the
+  body (chunked: the chunked-decoder twin of the same kind; Content-Length: slicing)
+  into a list;
+* flow control never pauses aiohttp's parser (its ``limit`` is far above any body
+  here), just as nothing pauses ours.
+"""
+
+import asyncio
+import importlib
+import sys
+from pathlib import Path
+from typing import Any, List, Sequence, Tuple
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+PIECE = 7  # bytes per piece in the "7-byte" feeding mode
+MODES = ("whole", "7-byte")
+ITEMS = ("10-field", "30-field-set-cookie", "10-chunk", "1MiB-chunked")
+IMPLS = ("ours-py", "ours-c", "aiohttp-py", "aiohttp-c")
+# aiohttp's parsers pause at 2 * limit buffered body bytes; keep that out of reach.
+_AIOHTTP_LIMIT = 2**30
+
+# -- corpus ----------------------------------------------------------------------------
+
+from tests.vectors.http_response import CORPUS as _CORPUS  # noqa: E402  (after sys.path)
+
+CORPUS = {item: bytes(_CORPUS[item]) for item in ITEMS}
+CORPUS_SOURCE = "tests/vectors/http_response.py CORPUS"
+
+
+def split_head(data: bytes) -> Tuple[bytes, bytes]:
+    end = data.index(b"\r\n\r\n") + 4
+    return data[:end], data[end:]
+
+
+def is_chunked(item: str) -> bool:
+    head, _body = split_head(CORPUS[item])
+    return b"transfer-encoding: chunked" in head.lower()
+
+
+CHUNKED_ITEMS = tuple(item for item in ITEMS if is_chunked(item))
+
+
+def pieces(data: bytes, mode: str) -> List[bytes]:
+    if mode == "whole":
+        return [data]
+    return [data[i : i + PIECE] for i in range(0, len(data), PIECE)]
+
+
+# -- our twins -------------------------------------------------------------------------
+
+
+def our_twin(kind: str, hot_path: str) -> Any:
+    """``HeadParser`` (hot_path ``"http_parser"``) or ``ChunkedDecoder`` (``"chunked"``)
+    of one kind, imported directly from ``aiohttp_client._<hot_path>_<kind>`` (not through
+    the selector); raises ImportError when that compiled twin is not built."""
+    module = importlib.import_module(f"aiohttp_client._{hot_path}_{kind}")
+    return getattr(module, "HeadParser" if hot_path == "http_parser" else "ChunkedDecoder")
+
+
+def decode_chunked(decoder_cls: Any, chunks: Sequence[bytes], body: List[bytes], first_pos: int = 0) -> None:
+    """Feed *chunks* (the first from *first_pos*) to a new decoder, appending to *body*.
+    Follows the decoder contract: call again from the returned offset until the input
+    is used up or the decoder is ``done``."""
+    decoder = decoder_cls()
+    pos = first_pos
+    for data in chunks:
+        end = len(data)
+        while pos < end and not decoder.done:
+            pos = decoder.feed(data, pos, body)
+        pos = 0
+    assert decoder.done, "chunked body did not end"
+
+
+def ours_response(head_parser_cls: Any, decoder_cls: Any, chunks: Sequence[bytes]) -> List[bytes]:
+    """Head + body with our twins; returns the body pieces."""
+    parser = head_parser_cls()
+    body: List[bytes] = []
+    i = 0
+    n = len(chunks)
+    head = None
+    end = 0
+    while i < n:
+        head, end = parser.feed(chunks[i], 0)
+        if head is not None:
+            break
+        i += 1
+    assert head is not None, "incomplete head"
+    headers = head.headers
+    if "chunked" in headers.get("Transfer-Encoding", ""):
+        decode_chunked(decoder_cls, chunks[i:], body, end)
+        return body
+    remaining = int(headers.get("Content-Length", "0"))
+    data = chunks[i]
+    while remaining:
+        piece = data[end : end + remaining]
+        if piece:
+            body.append(piece)
+            remaining -= len(piece)
+        i += 1
+        if i == n:
+            break
+        data = chunks[i]
+        end = 0
+    assert not remaining, "truncated body"
+    return body
+
+
+def ours_chunked_body(decoder_cls: Any, chunks: Sequence[bytes]) -> List[bytes]:
+    body: List[bytes] = []
+    decode_chunked(decoder_cls, chunks, body)
+    return body
+
+
+# -- aiohttp, the rival ----------------------------------------------------------------
+
+
+class AiohttpRival:
+    """aiohttp 3.14's response parsers with the minimal real objects they need: an
+    event loop (not running) and a ``BaseProtocol``."""
+
+    def __init__(self) -> None:
+        import aiohttp
+        from aiohttp import http_parser
+        from aiohttp.base_protocol import BaseProtocol
+
+        self.version = aiohttp.__version__
+        self.loop = asyncio.new_event_loop()
+        self.protocol = BaseProtocol(self.loop)
+        self.parser_py: Any = http_parser.HttpResponseParserPy
+        try:
+            from aiohttp._http_parser import HttpResponseParser as parser_c
+        except ImportError:  # pragma: no cover - aiohttp installed without extensions
+            parser_c = None
+        self.parser_c: Any = parser_c
+        self._http_parser = http_parser
+
+    def close(self) -> None:
+        self.loop.close()
+
+    def parser_cls(self, kind: str) -> Any:
+        return self.parser_py if kind == "py" else self.parser_c
+
+    def response(self, parser_cls: Any, chunks: Sequence[bytes]) -> List[Any]:
+        """Feed a whole response; return the ``(message, payload)`` pairs."""
+        parser = parser_cls(self.protocol, self.loop, _AIOHTTP_LIMIT)
+        messages: List[Any] = []
+        for data in chunks:
+            msgs, _upgraded, _tail = parser.feed_data(data)
+            if msgs:
+                messages.extend(msgs)
+        return messages
+
+    def chunked_body(self, chunks: Sequence[bytes]) -> Any:
+        """Decode a chunked body alone with aiohttp's pure-Python payload parser
+        (configured as ``HttpResponseParserPy`` configures it); return the payload."""
+        hp = self._http_parser
+        from aiohttp.streams import StreamReader
+
+        payload = StreamReader(self.protocol, _AIOHTTP_LIMIT, loop=self.loop)
+        parser = hp.HttpPayloadParser(
+            payload,
+            chunked=True,
+            lax=hp.HttpResponseParserPy.lax,
+            headers_parser=hp.HeadersParser(lax=hp.HttpResponseParserPy.lax),
+            limit=_AIOHTTP_LIMIT,
+        )
+        sep = b"\r\n" if hp.DEBUG else b"\n"  # what HttpResponseParserPy.feed_data passes on
+        for data in chunks:
+            parser.feed_data(data, sep)
+        return payload
+
+
+def payload_bytes(payload: Any) -> bytes:
+    """All bytes an aiohttp ``StreamReader`` holds (for the correctness check, not timed)."""
+    data: bytes = payload.read_nowait(-1)
+    return data
