@@ -93,6 +93,8 @@ class ChunkedDecoder:
         The returned offset is ``len(data)`` unless the body ended (``done``; the rest
         is the next message's) or ``max_pieces`` items were appended.
         """
+        if start < 0:  # a negative offset would be read from the end by data[pos]
+            raise ValueError("start must not be negative")
         pos = start
         end = len(data)
         budget = self.max_pieces

@@ -269,7 +269,7 @@ class ClientRequest:
 
     @property
     def request_info(self) -> RequestInfo:
-        return RequestInfo(self.url, self.method, CIMultiDictProxy(CIMultiDict(self.headers)), self.original_url)
+        return RequestInfo(self.url, self.method, CIMultiDictProxy(self.headers), self.original_url)
 
     @property
     def request_target(self) -> str:

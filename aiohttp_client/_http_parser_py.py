@@ -15,7 +15,10 @@ Grammar (RFC 9112 §2.1, §4)::
 
 Deviations, all lenient in the way common clients are: a bare LF ends a head line
 (RFC 9112 §2.2 allows it), and the SP after the status-code may be missing when the
-reason-phrase is empty.  A bare CR anywhere is an error.
+reason-phrase is empty.  A bare CR anywhere is an error.  One is strict: a
+status-code below 100 is rejected (RFC 9110 §15: a code's first digit is its class,
+and there is no class 0; ``ResponseHead.status`` promises 100..999, and framing
+treats every code below 200 as bodiless).
 
 Limits (defaults are aiohttp's, which match nginx's ``large_client_header_buffers``
 of 8 KiB): ``max_line_size`` bounds the status-line, ``max_field_size`` each field
@@ -35,7 +38,7 @@ from .http_exceptions import BadStatusLine, InvalidHeader, LineTooLong
 __all__ = ("HeadParser",)
 
 # ASCII digits only: a bytes pattern never matches other Unicode digits.
-_STATUS_LINE_RE = re.compile(rb"HTTP/([0-9])\.([0-9]) ([0-9]{3})(?: ([^\x00-\x08\x0a-\x1f\x7f]*))?")
+_STATUS_LINE_RE = re.compile(rb"HTTP/([0-9])\.([0-9]) ([1-9][0-9]{2})(?: ([^\x00-\x08\x0a-\x1f\x7f]*))?")
 # The head ends at the first empty line: LF, optional CR, LF.
 _END_OF_HEAD_RE = re.compile(rb"\n\r?\n")
 
@@ -77,6 +80,8 @@ class HeadParser:
         return len(self._buf)
 
     def feed(self, data: bytes, start: int = 0) -> Tuple[Optional[ResponseHead], int]:
+        if start < 0:  # a negative offset would be read from the end by the slices below
+            raise ValueError("start must not be negative")
         buf = self._buf
         if not buf:
             m = _END_OF_HEAD_RE.search(data, start)

@@ -14,9 +14,19 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from . import hdrs
-from .client_exceptions import InvalidUrlRedirectClientError, NonHttpUrlRedirectClientError
+__all__ = ("REDIRECT_STATUSES", "BadRedirect", "redirect_method", "redirect_url", "redirect_headers")
 
-__all__ = ("REDIRECT_STATUSES", "redirect_method", "redirect_url", "redirect_headers")
+
+class BadRedirect(ValueError):
+    """The Location cannot be followed; ``non_http`` tells a non-http(s) scheme from
+    a malformed URL.  The session maps it onto the public
+    ``NonHttpUrlRedirectClientError`` / ``InvalidUrlRedirectClientError``."""
+
+    def __init__(self, location: str, description: str, *, non_http: bool = False) -> None:
+        super().__init__(location, description)
+        self.location = location
+        self.description = description
+        self.non_http = non_http
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _BODY_FIELDS = (hdrs.CONTENT_TYPE, hdrs.CONTENT_LENGTH, hdrs.CONTENT_ENCODING, hdrs.TRANSFER_ENCODING)
@@ -35,22 +45,21 @@ def redirect_url(current: URL, location: str, requote: bool = True) -> URL:
     """Resolve *location* against *current*; the fragment is kept from *current* when
     the Location has none (§10.2.2).
 
-    :raises InvalidUrlRedirectClientError: *location* is not a usable URL.
-    :raises NonHttpUrlRedirectClientError: *location* is not http or https.
+    :raises BadRedirect: *location* is not a usable URL, or not http or https.
     """
     try:
         target = URL(location, encoded=not requote)
     except ValueError as exc:
-        raise InvalidUrlRedirectClientError(location, "Server attempted redirecting to a location that does not look like a URL") from exc
+        raise BadRedirect(location, "Server attempted redirecting to a location that does not look like a URL") from exc
     scheme = target.scheme
     if scheme and scheme not in ("http", "https"):
-        raise NonHttpUrlRedirectClientError(location)
+        raise BadRedirect(location, "Server attempted redirecting to a non-http URL", non_http=True)
     if scheme and not target.raw_host:
-        raise InvalidUrlRedirectClientError(location, "Redirect URL has no host")
+        raise BadRedirect(location, "Redirect URL has no host")
     if not target.is_absolute():
         target = current.join(target)
     if not target.raw_host:
-        raise InvalidUrlRedirectClientError(location, "Redirect URL has no host")
+        raise BadRedirect(location, "Redirect URL has no host")
     if not target.fragment and current.fragment:
         target = target.with_fragment(current.fragment)
     return target

@@ -21,22 +21,26 @@ from ._basic_auth import BasicAuth
 from ._client_request import ClientRequest
 from ._client_response import ClientResponse
 from ._models import HttpVersion, HttpVersion11
-from ._redirects import REDIRECT_STATUSES, redirect_headers, redirect_method, redirect_url
+from ._redirects import REDIRECT_STATUSES, BadRedirect, redirect_headers, redirect_method, redirect_url
 from ._timeouts import DEFAULT_TIMEOUT, ClientTimeout, timeout_after, timeout_at
 from .client_exceptions import (
     ClientError,
     ClientOSError,
     ConnectionTimeoutError,
     InvalidUrlClientError,
+    InvalidUrlRedirectClientError,
+    NonHttpUrlRedirectClientError,
+    ServerDisconnectedError,
     TooManyRedirects,
 )
-from .connector import BaseConnector, TCPConnector
-from .payload import JsonPayload
+from .connector import BaseConnector, Connection, TCPConnector
+from .payload import JsonPayload, Payload
 
 __all__ = ("ClientSession", "request")
 
 sentinel: Any = object()
 Handler = Callable[[ClientRequest], Awaitable[ClientResponse]]
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 
 
 @attr.s(auto_attribs=True, frozen=True, slots=True)
@@ -117,6 +121,7 @@ class ClientSession:
         self._middlewares = tuple(middlewares)
         self._limits = (read_bufsize, max_line_size, max_field_size, max_headers)
         self._resolve_charset = fallback_charset_resolver
+        self._default_options = _Options(self._timeout, True, auto_decompress, *self._limits)
 
     # -- the public verbs ------------------------------------------------------------
 
@@ -193,7 +198,11 @@ class ClientSession:
             params=params,
             data=data,
             headers=self._merged_headers(headers),
-            skip_auto_headers=self._skip_auto_headers.union(istr(h) for h in (skip_auto_headers or ())),
+            skip_auto_headers=(
+                self._skip_auto_headers.union(istr(h) for h in skip_auto_headers)
+                if skip_auto_headers
+                else self._skip_auto_headers
+            ),
             auth=auth if auth is not None else self._auth_for(url),
             cookies=self._merged_cookies(cookies),
             compress=compress,
@@ -220,6 +229,8 @@ class ClientSession:
         return url
 
     def _options(self, timeout: Any, read_until_eof: bool, auto_decompress: Optional[bool], *limits: Optional[int]) -> _Options:
+        if timeout is sentinel and read_until_eof and auto_decompress is None and limits == (None, None, None, None):
+            return self._default_options
         merged = [given if given is not None else default for given, default in zip(limits, self._limits)]
         return _Options(
             self._timeout if timeout is sentinel else _as_timeout(timeout),
@@ -229,6 +240,8 @@ class ClientSession:
         )
 
     def _merged_headers(self, headers: Any) -> "CIMultiDict[str]":
+        if not headers:
+            return self._default_headers  # ClientRequest copies, never mutates it
         result = CIMultiDict(self._default_headers)
         if headers:
             for name, value in (headers.items() if hasattr(headers, "items") else headers):
@@ -286,13 +299,22 @@ class ClientSession:
                 raise TooManyRedirects(history[0].request_info, tuple(history))
             resp.release()
             new_method = redirect_method(req.method, resp.status)
-            new_url = redirect_url(resp.real_url, location, self._requote_redirect_url)
+            new_url = self._redirect_url(resp, location)
             kwargs = dict(kwargs, params=None, headers=redirect_headers(kwargs["headers"], url, new_url, new_method != req.method))
             if new_method != req.method:
                 kwargs["data"] = None
             if new_url.origin() != url.origin():
                 kwargs["auth"] = None
             method, url = new_method, new_url
+
+    def _redirect_url(self, resp: ClientResponse, location: str) -> URL:
+        try:
+            return redirect_url(resp.real_url, location, self._requote_redirect_url)
+        except BadRedirect as exc:
+            resp.close()
+            if exc.non_http:
+                raise NonHttpUrlRedirectClientError(location) from exc
+            raise InvalidUrlRedirectClientError(location, exc.description) from exc
 
     def _with_middlewares(self, middlewares: Tuple[Any, ...], opts: _Options, history: Tuple[ClientResponse, ...]) -> Handler:
         async def send(req: ClientRequest) -> ClientResponse:
@@ -306,15 +328,37 @@ class ClientSession:
     # -- layer 3: one request on one connection ------------------------------------------------
 
     async def _send_once(self, req: ClientRequest, opts: _Options, history: Tuple[ClientResponse, ...]) -> ClientResponse:
+        """Send *req* and read the response head.
+
+        An idempotent request (RFC 9110 §9.2.2) that fails on a pooled connection
+        before any response byte arrived is retried once on a new connection: the
+        server may have closed the idle connection just as we reused it.
+        """
+        conn = await self._connect(req, opts)
+        try:
+            return await self._exchange(req, conn, opts, history)
+        except (ServerDisconnectedError, ClientOSError):
+            if not (conn.reused and req.method in _IDEMPOTENT and _body_replayable(req)):
+                raise
+        conn = await self._connect(req, opts)
+        return await self._exchange(req, conn, opts, history)
+
+    async def _connect(self, req: ClientRequest, opts: _Options) -> Connection:
         if self._connector is None:
             raise RuntimeError("Session is closed")
         try:
+            if opts.timeout.connect is None:
+                return await self._connector.connect(req, None, opts.timeout)
             async with timeout_after(opts.timeout.connect):
-                conn = await self._connector.connect(req, None, opts.timeout)
+                return await self._connector.connect(req, None, opts.timeout)
         except asyncio.TimeoutError as exc:
             if isinstance(exc, ClientError):
                 raise
             raise ConnectionTimeoutError(f"Connection timeout to host {req.url}") from exc
+
+    async def _exchange(
+        self, req: ClientRequest, conn: Connection, opts: _Options, history: Tuple[ClientResponse, ...]
+    ) -> ClientResponse:
         protocol = conn.protocol
         if protocol is None:  # pragma: no cover - a fresh connection always has one
             raise ClientOSError("Connection closed")
@@ -427,6 +471,11 @@ class ClientSession:
         exc_tb: Optional[TracebackType],
     ) -> None:
         await self.close()
+
+
+def _body_replayable(req: ClientRequest) -> bool:
+    body = req.body
+    return not isinstance(body, Payload) or body.as_bytes() is not None
 
 
 def _bind(middleware: Any, handler: Handler) -> Handler:

@@ -49,11 +49,19 @@ sentinel: Any = object()
 class Connection:
     """One connection lent out by a connector (reference: ``Connection``)."""
 
-    __slots__ = ("_connector", "_key", "_protocol", "_loop", "__weakref__")
+    __slots__ = ("_connector", "_key", "_protocol", "_loop", "reused", "__weakref__")
 
     def __init__(
-        self, connector: "BaseConnector", key: ConnectionKey, protocol: ResponseProtocol, loop: asyncio.AbstractEventLoop
+        self,
+        connector: "BaseConnector",
+        key: ConnectionKey,
+        protocol: ResponseProtocol,
+        loop: asyncio.AbstractEventLoop,
+        reused: bool = False,
     ) -> None:
+        #: ``True`` when the connection came from the idle pool (it may have been
+        #: closed by the server meanwhile; the session retries idempotent requests).
+        self.reused = reused
         self._connector = connector
         self._key = key
         self._protocol: Optional[ResponseProtocol] = protocol
@@ -185,14 +193,14 @@ class BaseConnector:
         protocol = self._take_idle(key)
         if protocol is not None:
             pool.acquire(key)
-            return self._lend(key, protocol)
+            return self._lend(key, protocol, reused=True)
         if pool.can_acquire(key) and not pool.has_waiters():
             pool.acquire(key)
         else:
             await self._wait_for_slot(key)  # the slot is acquired on our behalf
             protocol = self._take_idle(key)
             if protocol is not None:
-                return self._lend(key, protocol)
+                return self._lend(key, protocol, reused=True)
         try:
             protocol = await self._create_connection(req, traces, timeout or ClientTimeout())
         except BaseException:
@@ -205,9 +213,9 @@ class BaseConnector:
             raise ClientConnectionError("Connector is closed.")
         return self._lend(key, protocol)
 
-    def _lend(self, key: ConnectionKey, protocol: ResponseProtocol) -> Connection:
+    def _lend(self, key: ConnectionKey, protocol: ResponseProtocol, reused: bool = False) -> Connection:
         self._in_use.add(protocol)
-        return Connection(self, key, protocol, self._loop)
+        return Connection(self, key, protocol, self._loop, reused)
 
     async def _wait_for_slot(self, key: ConnectionKey) -> None:
         waiter: "asyncio.Future[None]" = self._loop.create_future()

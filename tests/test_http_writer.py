@@ -4,8 +4,7 @@ import pytest
 
 from aiohttp_client._http_writer import LAST_CHUNK, chunk, serialize_head
 from aiohttp_client._models import HttpVersion10, HttpVersion11
-from aiohttp_client._redirects import redirect_headers, redirect_method, redirect_url
-from aiohttp_client.client_exceptions import InvalidUrlRedirectClientError, NonHttpUrlRedirectClientError
+from aiohttp_client._redirects import BadRedirect, redirect_headers, redirect_method, redirect_url
 from multidict import CIMultiDict
 from yarl import URL
 
@@ -61,10 +60,12 @@ def test_redirect_url_resolution_and_schemes() -> None:
     assert redirect_url(base, "/z") == URL("http://a.example/z#frag")
     assert redirect_url(base, "w") == URL("http://a.example/x/w#frag")
     assert redirect_url(base, "https://b.example/") == URL("https://b.example/#frag")
-    with pytest.raises(NonHttpUrlRedirectClientError):
+    with pytest.raises(BadRedirect) as info:
         redirect_url(base, "ftp://b.example/")
-    with pytest.raises(InvalidUrlRedirectClientError):
+    assert info.value.non_http
+    with pytest.raises(BadRedirect) as info:
         redirect_url(base, "http://")
+    assert not info.value.non_http
 
 
 def test_redirect_headers_strip_credentials_cross_origin() -> None:

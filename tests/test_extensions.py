@@ -1,0 +1,100 @@
+"""Guard against a silently missing compiled twin (multidict's
+``test_c_extension_preferred_by_default``).
+
+Each case starts a fresh ``python -I -W error``, imports every selector and reads
+``_ext.LOADED``.  The twins are derived from the files: every ``_cparser/<stem>_c.pyx``
+is a compiled twin whose selector is ``aiohttp_client.<stem>`` and whose ``LOADED`` key
+is ``<stem>`` without its leading underscore (``_http_parser_c.pyx`` -> selector
+``aiohttp_client._http_parser``, key ``"http_parser"``), so adding a twin extends the
+guard.
+
+- CPython, variable removed (or empty): ``"c"`` for every twin;
+- ``AIOHTTP_CLIENT_NO_EXTENSIONS=1``: ``"py"`` for every twin;
+- ``AIOHTTP_CLIENT_NO_EXTENSIONS=0``: ``"py"`` too (documented: any non-empty value);
+- any other interpreter: ``"py"``, whatever the variable says.
+"""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+from typing import Dict, List, Optional, Tuple
+
+import pytest
+
+import aiohttp_client
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+CPARSER = ROOT / "_cparser"
+PACKAGE_PARENT = str(pathlib.Path(aiohttp_client.__file__).resolve().parent.parent)
+CPYTHON = sys.implementation.name == "cpython"
+VAR = "AIOHTTP_CLIENT_NO_EXTENSIONS"
+
+
+def compiled_twins() -> List[Tuple[str, str]]:
+    """``(selector module, LOADED key)`` for every ``_cparser/*_c.pyx``."""
+    stems = sorted(p.stem for p in CPARSER.glob("*.pyx"))
+    assert stems, f"no .pyx under {CPARSER}"
+    twins = []
+    for stem in stems:
+        assert stem.startswith("_") and stem.endswith("_c"), f"{stem}.pyx does not follow the _<name>_c naming"
+        selector = stem[: -len("_c")]
+        twins.append((f"aiohttp_client.{selector}", selector.lstrip("_")))
+    return twins
+
+
+TWINS = compiled_twins()
+
+_PROBE = """
+import importlib, json, sys
+sys.path.insert(0, {parent!r})
+from aiohttp_client import _ext
+exported = {{}}
+for selector in {selectors!r}:
+    module = importlib.import_module(selector)
+    exported[selector] = sorted({{getattr(module, name).__module__ for name in module.__all__}})
+print(json.dumps({{"loaded": _ext.LOADED, "no_extensions": _ext.NO_EXTENSIONS, "exported": exported}}))
+"""
+
+
+def probe(value: Optional[str]) -> Dict[str, object]:
+    env = dict(os.environ)
+    env.pop(VAR, None)
+    if value is not None:
+        env[VAR] = value
+    code = _PROBE.format(parent=PACKAGE_PARENT, selectors=[selector for selector, _ in TWINS])
+    proc = subprocess.run(
+        [sys.executable, "-I", "-W", "error", "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("value", "compiled"),
+    [
+        pytest.param(None, CPYTHON, id="unset"),
+        pytest.param("", CPYTHON, id="empty"),
+        pytest.param("1", False, id="1"),
+        pytest.param("0", False, id="0-also-disables"),
+        pytest.param("yes", False, id="yes"),
+    ],
+)
+def test_selected_twins(value: Optional[str], compiled: bool) -> None:
+    result = probe(value)
+    tag = "c" if compiled else "py"
+    assert result["no_extensions"] is (not compiled)
+    assert result["loaded"] == {key: tag for _, key in TWINS}
+    assert result["exported"] == {selector: [f"{selector}_{tag}"] for selector, _ in TWINS}
+
+
+def test_every_twin_has_both_sides() -> None:
+    for selector, _ in TWINS:
+        name = selector.rsplit(".", 1)[1]
+        assert (ROOT / "aiohttp_client" / f"{name}.py").is_file(), f"no selector for {name}_c.pyx"
+        assert (ROOT / "aiohttp_client" / f"{name}_py.py").is_file(), f"no Python twin for {name}_c.pyx"

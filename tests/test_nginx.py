@@ -1,0 +1,86 @@
+"""End to end against Debian's nginx: an independent HTTP/1.1 server implementation.
+
+The fixture fails (it does not skip) when nginx is missing; ``tools/test`` installs it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from _servers import nginx_server, run  # noqa: F401
+
+import aiohttp_client as aiohttp
+
+pytestmark = pytest.mark.nginx
+
+
+def test_large_file_is_byte_exact(nginx_server) -> None:
+    async def main() -> None:
+        digest = hashlib.sha256()
+        total = 0
+        async with aiohttp.ClientSession() as session:
+            async with session.get(nginx_server.url(nginx_server.large_name)) as resp:
+                assert resp.status == 200
+                assert resp.content_length == nginx_server.large_size
+                assert resp.headers["Content-Type"] == "application/octet-stream"
+                async for chunk in resp.content.iter_chunked(65536):
+                    assert 0 < len(chunk) <= 65536
+                    digest.update(chunk)
+                    total += len(chunk)
+        assert total == nginx_server.large_size
+        assert digest.hexdigest() == nginx_server.large_sha256
+
+    run(main(), timeout=60)
+
+
+def test_gzip_text_is_decoded(nginx_server) -> None:
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(nginx_server.url(nginx_server.text_name)) as resp:
+                assert resp.status == 200
+                assert resp.headers["Content-Encoding"] == "gzip"
+                assert await resp.read() == nginx_server.text
+            # Without decompression the same resource arrives compressed.
+            async with session.get(
+                nginx_server.url(nginx_server.text_name), auto_decompress=False
+            ) as resp:
+                raw = await resp.read()
+                assert raw[:2] == b"\x1f\x8b"
+                assert len(raw) < len(nginx_server.text) // 4
+
+    run(main())
+
+
+def test_keep_alive_reuse(nginx_server) -> None:
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            for name in (nginx_server.text_name, nginx_server.large_name, nginx_server.text_name):
+                async with session.get(nginx_server.url(name)) as resp:
+                    assert resp.status == 200
+                    await resp.read()
+
+    run(main(), timeout=60)
+    log = nginx_server.access_log()
+    assert [r["status"] for r in log] == [200, 200, 200]
+    assert len({r["connection"] for r in log}) == 1, log
+    assert [r["requests"] for r in log] == [1, 2, 3]
+
+
+def test_head_then_get_on_one_connection(nginx_server) -> None:
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            async with session.head(nginx_server.url(nginx_server.large_name)) as resp:
+                assert resp.status == 200
+                assert int(resp.headers["Content-Length"]) == nginx_server.large_size
+                assert await resp.read() == b""
+            async with session.get(nginx_server.url("/missing")) as resp:
+                assert resp.status == 404
+                await resp.read()
+            async with session.get(nginx_server.url(nginx_server.text_name)) as resp:
+                assert await resp.read() == nginx_server.text
+
+    run(main())
+    log = nginx_server.access_log()
+    assert [(r["method"], r["status"]) for r in log] == [("HEAD", 200), ("GET", 404), ("GET", 200)]
+    assert len({r["connection"] for r in log}) == 1

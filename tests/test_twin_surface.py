@@ -1,0 +1,78 @@
+"""The compiled twins expose exactly the Python twins' surface (frozenlist ``test_iface``).
+
+For every ``_cparser/<name>_c.pyx``: the same ``__all__``; for each exported class the
+same public attributes (on the class and on a default instance) and, for the class
+and each public method, the same parameters (names, kinds, defaults).  Annotations
+are not compared: the type checker only ever sees the Python twin.
+
+Signatures of compiled methods come from ``inspect`` directly (Cython functions are
+introspectable); a compiled class's own signature comes from the first line of its
+docstring, which ``embedsignature`` writes.
+"""
+
+import importlib
+import inspect
+import pathlib
+from typing import Any, List, Tuple
+
+import pytest
+
+pytestmark = pytest.mark.c_extension
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+PAIRS = sorted(p.stem[: -len("_c")] for p in (ROOT / "_cparser").glob("*_c.pyx"))
+
+Params = List[Tuple[str, Any, Any]]
+
+
+def params(sig: inspect.Signature) -> Params:
+    return [(p.name, p.kind, p.default) for p in sig.parameters.values()]
+
+
+def _embedded_signature(obj: Any) -> inspect.Signature:
+    first = (obj.__doc__ or "").splitlines()[0] if obj.__doc__ else ""
+    name = obj.__name__
+    assert first.startswith(name + "("), f"no embedded signature in {obj!r}: {first!r}"
+    namespace: dict = {}
+    exec(f"def {name}{first[len(name):]}: pass", namespace)  # noqa: S102 - our own docstring
+    return inspect.signature(namespace[name])
+
+
+def signature(obj: Any) -> Params:
+    try:
+        return params(inspect.signature(obj))
+    except ValueError:
+        return params(_embedded_signature(obj))
+
+
+def public(names: Any) -> List[str]:
+    return sorted(n for n in names if not n.startswith("_"))
+
+
+@pytest.mark.parametrize("name", PAIRS)
+def test_same_surface(name: str) -> None:
+    py = importlib.import_module(f"aiohttp_client.{name}_py")
+    c = importlib.import_module(f"aiohttp_client.{name}_c")
+    assert list(c.__all__) == list(py.__all__)
+    for export in py.__all__:
+        py_obj, c_obj = getattr(py, export), getattr(c, export)
+        assert signature(c_obj) == signature(py_obj), export
+        if not inspect.isclass(py_obj):
+            continue
+        assert inspect.isclass(c_obj)
+        py_inst, c_inst = py_obj(), c_obj()  # the instances' dir() includes the class's
+        assert public(dir(c_inst)) == public(dir(py_inst)), export
+        for attr in public(dir(py_inst)):
+            py_attr = inspect.getattr_static(py_obj, attr, None)
+            c_attr = inspect.getattr_static(c_obj, attr, None)
+            if callable(py_attr):
+                assert signature(getattr(c_obj, attr)) == signature(getattr(py_obj, attr)), f"{export}.{attr}"
+            elif isinstance(py_attr, property):
+                assert c_attr is not None and not callable(c_attr), f"{export}.{attr}"
+            else:  # instance data: same default value and type
+                assert getattr(c_inst, attr) == getattr(py_inst, attr), f"{export}.{attr}"
+                assert type(getattr(c_inst, attr)) is type(getattr(py_inst, attr)), f"{export}.{attr}"
+
+
+def test_pairs_found() -> None:
+    assert "_http_parser" in PAIRS and "_chunked" in PAIRS
