@@ -198,11 +198,7 @@ class ClientSession:
             params=params,
             data=data,
             headers=self._merged_headers(headers),
-            skip_auto_headers=(
-                self._skip_auto_headers.union(istr(h) for h in skip_auto_headers)
-                if skip_auto_headers
-                else self._skip_auto_headers
-            ),
+            skip_auto_headers=self._merged_skip(skip_auto_headers),
             auth=auth if auth is not None else self._auth_for(url),
             cookies=self._merged_cookies(cookies),
             compress=compress,
@@ -249,6 +245,11 @@ class ClientSession:
                     result.popall(name)
             result.extend(headers)
         return result
+
+    def _merged_skip(self, skip_auto_headers: Optional[Iterable[str]]) -> "frozenset[istr]":
+        if not skip_auto_headers:
+            return self._skip_auto_headers
+        return self._skip_auto_headers.union(istr(h) for h in skip_auto_headers)
 
     def _merged_cookies(self, cookies: Any) -> Any:
         if not self._cookies:
