@@ -3,14 +3,15 @@
 ``twin`` is parametrised ``py`` (always) and ``c`` (marked ``c_extension``).  The
 compiled twin must import on CPython: a failed import is a test *error*, never a skip,
 so a broken build cannot pass by testing the Python twin twice.  The ``c`` params are
-skipped, with the reason, only under ``--no-c-extensions`` or on an interpreter other
-than CPython; that is the one allowed skip.  Per-hot-path fixtures derive from
+deselected (they do not apply, and the terminal summary counts them) only under
+``--no-c-extensions`` or on an interpreter other than CPython.  Per-hot-path fixtures derive from
 ``twin``, so a test using several of them runs once per twin, not per combination.
 
 Keep this file generic: server and I/O fixtures live in their own modules.
 """
 
 import importlib
+import importlib.metadata
 import sys
 from dataclasses import dataclass
 from types import ModuleType
@@ -26,18 +27,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--no-c-extensions",
         action="store_true",
         default=False,
-        help="skip the tests of the compiled twins (pure-Python lane; implied on non-CPython)",
+        help="deselect the tests of the compiled twins (pure-Python lane; implied on non-CPython)",
     )
 
 
+def _aiohttp_oracle_available() -> bool:
+    """aiohttp 3.14, the API we copy, is the oracle of the differential tests."""
+    try:
+        return importlib.metadata.version("aiohttp").startswith("3.14.")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
-    if CPYTHON and not config.getoption("--no-c-extensions"):
-        return
-    reason = "--no-c-extensions given" if CPYTHON else f"no compiled twins on {sys.implementation.name}"
-    skip = pytest.mark.skip(reason=reason)
+    """Deselect what does not apply in this lane: the ``c`` params without compiled
+    twins, and the ``aiohttp_oracle`` tests where aiohttp 3.14 cannot be installed."""
+    drop_c = not CPYTHON or config.getoption("--no-c-extensions")
+    drop_oracle = not _aiohttp_oracle_available()
+    keep: List[pytest.Item] = []
+    dropped: List[pytest.Item] = []
     for item in items:
-        if item.get_closest_marker("c_extension") is not None:
-            item.add_marker(skip)
+        not_here = (drop_c and item.get_closest_marker("c_extension") is not None) or (
+            drop_oracle and item.get_closest_marker("aiohttp_oracle") is not None
+        )
+        (dropped if not_here else keep).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,6 @@ import random
 import sys
 from typing import Any, Awaitable, Callable, List, Optional, Tuple, TypeVar
 
-import importlib.metadata
-
 import pytest
 
 from aiohttp_client import streams
@@ -30,13 +28,9 @@ try:
 except ImportError:  # pragma: no cover - e.g. on PyPy
     aio_streams = None  # type: ignore[assignment]
 
-_AIOHTTP_VERSION = importlib.metadata.version("aiohttp") if aio_streams is not None else ""
-# The oracle is aiohttp 3.14 (the API we copy).  On PyPy 3.9 only aiohttp 3.13 installs
-# (3.14 needs Python 3.10): there these comparisons run in the CPython lanes only.
-needs_aiohttp = pytest.mark.skipif(
-    aio_streams is None or not _AIOHTTP_VERSION.startswith("3.14."),
-    reason="the aiohttp 3.14 oracle is not installable here (PyPy 3.9 gets aiohttp 3.13)",
-)
+# The oracle is aiohttp 3.14 (the API we copy); conftest deselects these tests where it
+# cannot be installed (PyPy 3.9 gets aiohttp 3.13), so they run in the CPython lanes.
+needs_aiohttp = pytest.mark.aiohttp_oracle
 
 T = TypeVar("T")
 
