@@ -74,14 +74,15 @@ def _table(rows: List[List[str]]) -> List[str]:
 def _parser_lines(results: Dict[Tuple[str, ...], Any]) -> List[str]:
     medians: Dict[Tuple[str, str, str], Dict[str, float]] = {}
     for (suite, item, mode, impl), bench in results.items():
-        if suite in ("http_parser", "chunked"):
+        if suite in ("http_head", "http_parser", "chunked"):
             medians.setdefault((suite, item, mode), {})[impl] = bench.stats.median
     if not medians:
         return []
     rows = [["suite", "item", "mode", "ours-py", "aiohttp-py", "py ratio", "ours-c", "aiohttp-c", "c ratio"]]
     order = {item: i for i, item in enumerate(_support.ITEMS)}
     for (suite, item, mode), m in sorted(
-        medians.items(), key=lambda kv: (kv[0][0] != "http_parser", order.get(kv[0][1], 99), kv[0][2] != "whole")
+        medians.items(),
+        key=lambda kv: (("http_head", "http_parser", "chunked").index(kv[0][0]), order.get(kv[0][1], 99), kv[0][2] != "whole"),
     ):
         c_ratio = _fmt_ratio(m.get("ours-c"), m.get("aiohttp-c"))
         if suite == "chunked" and c_ratio != "-":
@@ -102,7 +103,9 @@ def _parser_lines(results: Dict[Tuple[str, ...], Any]) -> List[str]:
     lines = [
         "Parsers: median time per response, ratio = ours / aiohttp (below 1.00: ours is faster).",
         f"corpus: {_support.CORPUS_SOURCE}",
-        "http_parser: whole response (head + body); chunked: the chunked body alone.",
+        "http_head: the head alone (framing fields replaced by Content-Length: 0, so both",
+        "  parsers stop at the head); http_parser: whole response (head + body);",
+        "  chunked: the chunked body alone.",
         "",
     ]
     lines += _table(rows)
