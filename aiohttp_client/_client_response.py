@@ -287,13 +287,13 @@ class ClientResponse:
         :raises ClientConnectionError: the response was released before it was read.
         """
         if self._body is None:
+            if self._released and not self.content.is_eof():
+                raise ClientConnectionError("Connection closed")
             try:
                 self._body = await self.content.read()
             except BaseException:
                 self.close()
                 raise
-        elif self._released and self._connection is None and not self.content.at_eof() and not self._body:
-            raise ClientConnectionError("Connection closed")
         return self._body
 
     async def text(self, encoding: Optional[str] = None, errors: str = "strict") -> str:

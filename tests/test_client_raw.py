@@ -881,3 +881,16 @@ def test_method_that_is_not_a_token_is_refused(raw_server, method: str) -> None:
 
     run(main())
     _assert_nothing_written(srv)
+
+
+def test_read_after_release_of_an_unfinished_body_raises(raw_server) -> None:
+    srv = raw_server([Reply.of(response(b"200 OK", b"Content-Length: 10", body=b"01234"), hang=True)])
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            resp = await session.get(srv.url())
+            resp.release()  # the body is incomplete: the connection is closed, not pooled
+            with pytest.raises(aiohttp.ClientConnectionError):
+                await resp.read()
+
+    run(main())
