@@ -37,6 +37,7 @@ import collections
 import logging
 import sys
 from typing import (
+    Any,
     Awaitable,
     Callable,
     Deque,
@@ -134,6 +135,19 @@ class ChunkTupleAsyncStreamIterator:
         if rv == (b"", False):
             raise StopAsyncIteration
         return rv
+
+
+def _wake(owner: Any, attr: str, exc: Optional[BaseException] = None) -> None:
+    """Resolve and clear the future stored in ``owner.<attr>``, if any: with *exc*
+    as its exception, or with ``None``."""
+    waiter = getattr(owner, attr)
+    if waiter is not None:
+        setattr(owner, attr, None)
+        if not waiter.done():
+            if exc is None:
+                waiter.set_result(None)
+            else:
+                waiter.set_exception(exc)
 
 
 def _run_eof_callback(callback: Callable[[], None]) -> None:
@@ -297,17 +311,9 @@ class StreamReader:
         self._exception = exc
         self._eof_callbacks.clear()
 
-        waiter = self._waiter
-        if waiter is not None:
-            self._waiter = None
-            if not waiter.done():
-                waiter.set_exception(exc)
+        _wake(self, "_waiter", exc)
 
-        waiter = self._eof_waiter
-        if waiter is not None:
-            self._eof_waiter = None
-            if not waiter.done():
-                waiter.set_exception(exc)
+        _wake(self, "_eof_waiter", exc)
 
     def on_eof(self, callback: Callable[[], None]) -> None:
         """Call *callback()* at :meth:`feed_eof` (now, if already at EOF).
@@ -323,17 +329,9 @@ class StreamReader:
         """Mark the end of the body: wake readers, resume the protocol, run callbacks."""
         self._eof = True
 
-        waiter = self._waiter
-        if waiter is not None:
-            self._waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
+        _wake(self, "_waiter")
 
-        waiter = self._eof_waiter
-        if waiter is not None:
-            self._eof_waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
+        _wake(self, "_eof_waiter")
 
         if self._paused:
             # The body is complete; nothing more is fed into this stream.
@@ -395,11 +393,7 @@ class StreamReader:
         self._size += n
         self.total_bytes += n
 
-        waiter = self._waiter
-        if waiter is not None:
-            self._waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
+        _wake(self, "_waiter")
 
         if self._size > self._high_water:
             self._pause()
@@ -438,11 +432,7 @@ class StreamReader:
             self._pause()
 
         # readchunk() waits for the end of a chunk as well as for data.
-        waiter = self._waiter
-        if waiter is not None:
-            self._waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
+        _wake(self, "_waiter")
 
     # ------------------------------------------------------------- buffer access
 
@@ -870,29 +860,17 @@ class DataQueue(Generic[_T]):
             exc.__cause__ = exc_cause
         self._eof = True
         self._exception = exc
-        waiter = self._waiter
-        if waiter is not None:
-            self._waiter = None
-            if not waiter.done():
-                waiter.set_exception(exc)
+        _wake(self, "_waiter", exc)
 
     def feed_data(self, data: _T) -> None:
         """Append one item and wake the reader."""
         self._buffer.append(data)
-        waiter = self._waiter
-        if waiter is not None:
-            self._waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
+        _wake(self, "_waiter")
 
     def feed_eof(self) -> None:
         """Mark the end of the queue and wake the reader."""
         self._eof = True
-        waiter = self._waiter
-        if waiter is not None:
-            self._waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
+        _wake(self, "_waiter")
 
     async def read(self) -> _T:
         """Return the next item, waiting for one.
