@@ -8,6 +8,7 @@ request on one connection: connect timeout, write, read the head).
 
 import asyncio
 import json
+import urllib.request
 import warnings
 from types import TracebackType
 from typing import Any, Awaitable, Callable, Coroutine, Generator, Iterable, List, Optional, Sequence, Tuple, Type, Union
@@ -60,8 +61,9 @@ class ClientSession:
     """The first-class interface for making HTTP requests (reference: ``ClientSession``).
 
     Unsupported in this release (they raise ``NotImplementedError`` when given):
-    ``cookie_jar``, ``proxy``, ``trace_configs``.  ``cookies`` are sent with every
-    request but Set-Cookie answers are not stored yet.
+    ``cookie_jar``, ``proxy``, ``trace_configs``, and ``trust_env=True`` when the
+    environment names a proxy for the request.  ``cookies`` are sent with every
+    request but Set-Cookie answers are not stored yet (no cookie jar).
     """
 
     def __init__(
@@ -193,6 +195,8 @@ class ClientSession:
         if json is not None:
             data = JsonPayload(json, dumps=self._json_serialize)
         url = self._build_url(str_or_url)
+        if self._trust_env:
+            _refuse_env_proxy(url)
         opts = self._options(timeout, read_until_eof, auto_decompress, read_bufsize, max_line_size, max_field_size, max_headers)
         request_kwargs = dict(
             params=params,
@@ -504,6 +508,17 @@ def _as_timeout(timeout: Any) -> ClientTimeout:
         warnings.warn("timeout as a number is deprecated, use ClientTimeout", DeprecationWarning, stacklevel=4)
         return ClientTimeout(total=timeout)
     raise ValueError(f"timeout parameter cannot be of {type(timeout)} type, please use 'timeout=ClientTimeout(...)'")
+
+
+def _refuse_env_proxy(url: URL) -> None:
+    """``trust_env=True`` is honoured only where the environment names no proxy for
+    *url*: proxies are not supported yet, and silently going direct would be wrong."""
+    proxies = urllib.request.getproxies_environment()
+    bypass = getattr(urllib.request, "proxy_bypass_environment")  # public, but not in typeshed
+    if url.scheme in proxies and not bypass(url.raw_host or "", proxies):
+        raise NotImplementedError(
+            f"trust_env=True: the environment sets a {url.scheme} proxy, and proxies are not supported by aiohttp_client yet"
+        )
 
 
 def _refuse_unsupported(**given: Any) -> None:

@@ -894,3 +894,22 @@ def test_read_after_release_of_an_unfinished_body_raises(raw_server) -> None:
                 await resp.read()
 
     run(main())
+
+
+def test_trust_env_with_an_environment_proxy_is_refused_not_ignored(raw_server, monkeypatch) -> None:
+    srv = raw_server([Reply.of(OK)])
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+
+    async def main() -> None:
+        async with aiohttp.ClientSession(trust_env=True) as session:
+            with pytest.raises(NotImplementedError):
+                await session.get(srv.url())
+        monkeypatch.setenv("no_proxy", "127.0.0.1")
+        async with aiohttp.ClientSession(trust_env=True) as session:
+            async with session.get(srv.url()) as resp:  # bypassed: goes direct
+                assert await resp.read() == b"ok"
+
+    run(main())
+    assert srv.accepted == 1
