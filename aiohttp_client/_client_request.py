@@ -92,6 +92,10 @@ class _BodyWriter:
 class ClientRequest:
     """One HTTP request (reference: ``ClientRequest``).
 
+    ``expect100=True`` sends ``Expect: 100-continue`` and then the body without
+    waiting for the interim response, which RFC 9110 §10.1.1 allows ("MAY proceed to
+    send the content"); the 100 response itself is skipped by the reader.
+
     :raises InvalidUrlClientError: the URL has no host.
     :raises NonHttpUrlClientError: the scheme is not http, https, ws or wss.
     :raises ValueError: a method that is not a token; credentials both in the URL
