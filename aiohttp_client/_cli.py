@@ -87,6 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("urls", nargs="+", metavar="URL", help="http:// or https:// URL to fetch")
+    _add_request_options(parser)
+    _add_output_options(parser)
+    return parser
+
+
+def _add_request_options(parser: argparse.ArgumentParser) -> None:
+    """-X, -H, -d/--json, --timeout: what is sent and how long to wait."""
     parser.add_argument(
         "-X",
         "--request",
@@ -118,6 +125,18 @@ def build_parser() -> argparse.ArgumentParser:
         "(@FILE reads it from a file)",
     )
     parser.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=DEFAULT_TIMEOUT,
+        metavar="S",
+        help="give up when connecting takes longer than S seconds or no data arrives for "
+        "S seconds (default: %(default)s; the whole transfer has no time limit)",
+    )
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    """-o, --no-progress, -v, --fail: where the body goes and what is reported."""
+    parser.add_argument(
         "-o",
         "--output",
         metavar="FILE",
@@ -133,19 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the request, the status-line, the response fields and a timing line to stderr",
     )
     parser.add_argument(
-        "--timeout",
-        type=_positive_float,
-        default=DEFAULT_TIMEOUT,
-        metavar="S",
-        help="give up when connecting takes longer than S seconds or no data arrives for "
-        "S seconds (default: %(default)s; the whole transfer has no time limit)",
-    )
-    parser.add_argument(
         "--fail",
         action="store_true",
         help=f"on a status >= 400 write no body and exit with status {EXIT_HTTP}",
     )
-    return parser
 
 
 def _positive_float(text: str) -> float:
