@@ -91,9 +91,14 @@ class HeadParser:
             return None, len(data)
         # Continue a partial head: the terminator may straddle the old and new bytes.
         old = len(buf)
-        scan = max(old - 2, 0)
         buf += memoryview(data)[start:]
-        m = _END_OF_HEAD_RE.search(buf, scan)
+        if buf.find(b"\n", old) == -1:
+            # No line ended in the new bytes (the common case for small reads): only
+            # the incomplete line grew, and the head cannot have ended.
+            if len(buf) - self._line_start > self._current_limit():
+                self._check_line_length(len(buf) - self._line_start, self._lines)
+            return None, len(data)
+        m = _END_OF_HEAD_RE.search(buf, max(old - 2, 0))
         if m is None:
             self._check_partial(old)
             return None, len(data)
@@ -118,6 +123,10 @@ class HeadParser:
             self._line_start = pos + 1
             pos = buf.find(b"\n", self._line_start)
         self._check_line_length(len(buf) - self._line_start, self._lines)
+
+    def _current_limit(self) -> int:
+        """Longest allowed incomplete line right now (+1 for a CR of the CRLF)."""
+        return (self.max_line_size if self._lines == 0 else self.max_field_size) + 1
 
     def _check_line_length(self, length: int, index: int) -> None:
         if index == 0:
