@@ -1,0 +1,181 @@
+"""Request bodies on the wire (streamed, files, compression) and the redirect loop,
+checked on the exact bytes a raw loopback server receives."""
+
+import asyncio
+import io
+import zlib
+from typing import AsyncIterator, List
+
+import pytest
+from _servers import Reply, raw_server, run  # noqa: F401
+from test_client_raw import OK, field_values, parse_request, response
+
+import aiohttp_client as aiohttp
+
+
+def dechunk(body: bytes) -> bytes:
+    """Decode a chunked body exactly (the test's own oracle, strict CRLFs)."""
+    out: List[bytes] = []
+    pos = 0
+    for _ in range(10000):  # bounded
+        nl = body.index(b"\r\n", pos)
+        size = int(body[pos:nl], 16)
+        pos = nl + 2
+        if size == 0:
+            assert body[pos:] == b"\r\n"
+            return b"".join(out)
+        out.append(body[pos : pos + size])
+        assert body[pos + size : pos + size + 2] == b"\r\n"
+        pos += size + 2
+    raise AssertionError("too many chunks")
+
+
+def test_async_iterable_body_is_sent_chunked(raw_server) -> None:  # noqa: F811
+    srv = raw_server(Reply.of(OK))
+
+    async def gen() -> AsyncIterator[bytes]:
+        for i in range(5):
+            await asyncio.sleep(0)
+            yield b"piece%d;" % i
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            async with session.post(srv.url("/stream"), data=gen()) as resp:
+                assert await resp.read() == b"ok"
+
+    run(main())
+    line, fields, body = parse_request(srv.requests[0])
+    assert field_values(fields, "Transfer-Encoding") == ["chunked"]
+    assert not field_values(fields, "Content-Length")
+    assert dechunk(body) == b"piece0;piece1;piece2;piece3;piece4;"
+
+
+def test_file_body_has_its_size_as_content_length(raw_server) -> None:  # noqa: F811
+    srv = raw_server(Reply.of(OK))
+    payload = bytes(range(256)) * 600  # bigger than one file read
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            async with session.put(srv.url("/file"), data=io.BytesIO(payload)) as resp:
+                assert await resp.read() == b"ok"
+
+    run(main())
+    line, fields, body = parse_request(srv.requests[0])
+    assert line == "PUT /file HTTP/1.1"
+    assert field_values(fields, "Content-Length") == [str(len(payload))]
+    assert body == payload
+
+
+def test_compress_deflates_the_body(raw_server) -> None:  # noqa: F811
+    srv = raw_server(Reply.of(OK))
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            async with session.post(srv.url(), data=b"z" * 5000, compress="deflate") as resp:
+                assert await resp.read() == b"ok"
+
+    run(main())
+    _, fields, body = parse_request(srv.requests[0])
+    assert field_values(fields, "Content-Encoding") == ["deflate"]
+    assert int(field_values(fields, "Content-Length")[0]) == len(body) < 5000
+    assert zlib.decompress(body) == b"z" * 5000
+
+
+def test_chunked_true_forces_the_chunked_coding(raw_server) -> None:  # noqa: F811
+    srv = raw_server(Reply.of(OK))
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            async with session.post(srv.url(), data=b"abc", chunked=True) as resp:
+                assert await resp.read() == b"ok"
+
+    run(main())
+    _, fields, body = parse_request(srv.requests[0])
+    assert field_values(fields, "Transfer-Encoding") == ["chunked"]
+    assert dechunk(body) == b"abc"
+
+
+def test_303_turns_post_into_get_without_body(raw_server) -> None:  # noqa: F811
+    see_other = response(b"303 See Other", b"Location: /next", b"Content-Length: 0")
+    srv = raw_server([Reply.of(see_other), Reply.of(OK)])
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            async with session.post(srv.url("/form"), data=b"x=1", headers={"X-Keep": "1"}) as resp:
+                assert resp.status == 200 and await resp.read() == b"ok"
+                assert [r.status for r in resp.history] == [303]
+                assert resp.url.path == "/next"
+
+    run(main())
+    assert srv.accepted == 1  # the redirect body was complete: the connection was reused
+    first, second = (parse_request(r) for r in srv.requests)
+    assert first[0] == "POST /form HTTP/1.1" and first[2] == b"x=1"
+    assert second[0] == "GET /next HTTP/1.1" and second[2] == b""
+    assert not field_values(second[1], "Content-Length") and not field_values(second[1], "Content-Type")
+    assert field_values(second[1], "X-Keep") == ["1"]
+
+
+def test_307_keeps_method_and_body(raw_server) -> None:  # noqa: F811
+    temporary = response(b"307 Temporary Redirect", b"Location: /again", b"Content-Length: 0")
+    srv = raw_server([Reply.of(temporary), Reply.of(OK)])
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            async with session.put(srv.url("/x"), data=b"payload") as resp:
+                assert await resp.read() == b"ok"
+
+    run(main())
+    second = parse_request(srv.requests[1])
+    assert second[0] == "PUT /again HTTP/1.1" and second[2] == b"payload"
+
+
+def test_too_many_redirects(raw_server) -> None:  # noqa: F811
+    loop_back = response(b"302 Found", b"Location: /loop", b"Content-Length: 0")
+    srv = raw_server(Reply.of(loop_back))
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(aiohttp.TooManyRedirects) as info:
+                await session.get(srv.url("/loop"), max_redirects=3)
+            assert len(info.value.history) == 4
+
+    run(main())
+    assert len(srv.requests) == 4
+
+
+def test_redirect_to_another_scheme_is_refused(raw_server) -> None:  # noqa: F811
+    ftp = response(b"302 Found", b"Location: ftp://127.0.0.1/file", b"Content-Length: 0")
+    srv = raw_server(Reply.of(ftp))
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(aiohttp.NonHttpUrlRedirectClientError):
+                await session.get(srv.url())
+
+    run(main())
+
+
+def test_allow_redirects_false_returns_the_redirect(raw_server) -> None:  # noqa: F811
+    found = response(b"302 Found", b"Location: /elsewhere", b"Content-Length: 0")
+    srv = raw_server(Reply.of(found))
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(srv.url(), allow_redirects=False) as resp:
+                assert resp.status == 302 and resp.headers["Location"] == "/elsewhere"
+
+    run(main())
+    assert len(srv.requests) == 1
+
+
+def test_total_timeout_while_reading_the_body(raw_server) -> None:  # noqa: F811
+    srv = raw_server(Reply.of(response(b"200 OK", b"Content-Length: 10", body=b"01"), hang=True))
+
+    async def main() -> None:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.3)) as session:
+            async with session.get(srv.url()) as resp:
+                assert await resp.content.readexactly(2) == b"01"
+                with pytest.raises(asyncio.TimeoutError):
+                    await resp.read()
+
+    run(main())
