@@ -179,3 +179,43 @@ def test_total_timeout_while_reading_the_body(raw_server) -> None:  # noqa: F811
                     await resp.read()
 
     run(main())
+
+
+def test_middlewares_wrap_each_request_in_order(raw_server) -> None:  # noqa: F811
+    srv = raw_server(Reply.of(OK))
+    calls: List[str] = []
+
+    async def outer(req: aiohttp.ClientRequest, handler) -> aiohttp.ClientResponse:  # type: ignore[no-untyped-def]
+        calls.append("outer")
+        req.headers["X-Outer"] = "1"
+        return await handler(req)
+
+    async def inner(req: aiohttp.ClientRequest, handler) -> aiohttp.ClientResponse:  # type: ignore[no-untyped-def]
+        calls.append("inner:" + req.headers.get("X-Outer", "-"))
+        resp = await handler(req)
+        calls.append(f"inner-got:{resp.status}")
+        return resp
+
+    async def main() -> None:
+        async with aiohttp.ClientSession(middlewares=(outer, inner)) as session:
+            async with session.get(srv.url()) as resp:
+                assert await resp.read() == b"ok"
+            async with session.get(srv.url(), middlewares=()) as resp:  # per request: none
+                assert await resp.read() == b"ok"
+
+    run(main())
+    assert calls == ["outer", "inner:1", "inner-got:200"]
+    assert field_values(parse_request(srv.requests[0])[1], "X-Outer") == ["1"]
+    assert not field_values(parse_request(srv.requests[1])[1], "X-Outer")
+
+
+def test_base_url_joins_relative_urls(raw_server) -> None:  # noqa: F811
+    srv = raw_server(Reply.of(OK))
+
+    async def main() -> None:
+        async with aiohttp.ClientSession(base_url=srv.url("/api/")) as session:
+            async with session.get("items", params={"a": "1"}) as resp:
+                assert await resp.read() == b"ok"
+
+    run(main())
+    assert parse_request(srv.requests[0])[0] == "GET /api/items?a=1 HTTP/1.1"
