@@ -446,7 +446,9 @@ class TCPConnector(BaseConnector):
         sslobj = transport.get_extra_info("ssl_object")
         cert = sslobj.getpeercert(binary_form=True) if sslobj is not None else None
         if cert is None or not fp.matches(cert):
-            transport.close()
+            # abort, not close: a TLS close would first wait for close_notify with a
+            # server we do not trust, and the socket would outlive the error.
+            transport.abort()  # type: ignore[attr-defined]
             got = fp._hashfunc(cert).digest() if cert is not None else b""
             raise ServerFingerprintMismatch(fp.fingerprint, got, key.host, key.port or 0)
 
