@@ -14,6 +14,7 @@ import warnings
 from http.cookies import CookieError, SimpleCookie
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple, Type
+from urllib.parse import unquote
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 from yarl import URL
@@ -240,8 +241,6 @@ class ClientResponse:
         if "filename*" in params:
             charset, _, encoded = params["filename*"].partition("'")
             _, _, encoded = encoded.partition("'")
-            from urllib.parse import unquote
-
             filename = unquote(encoded, encoding=charset or "utf-8")
         return ContentDisposition(kind.strip().lower() or None, MappingProxyType(params), filename)
 

@@ -94,10 +94,20 @@ class ResponseProtocol(asyncio.Protocol):
         return self.transport is not None and not self.transport.is_closing()
 
     def close(self) -> None:
-        """Close the transport now (``transport.close()``)."""
+        """Close the transport now.
+
+        A TLS connection is aborted rather than shut down (no close_notify exchange),
+        as aiohttp does with its default ``ssl_shutdown_timeout=0``: the connection is
+        done with, and a graceful TLS shutdown would keep the socket open for a round
+        trip with a peer that may never answer.
+        """
         self._stop_read_timer()
-        if self.transport is not None:
-            self.transport.close()
+        transport = self.transport
+        if transport is not None:
+            if transport.get_extra_info("ssl_object") is not None:
+                transport.abort()
+            else:
+                transport.close()
 
     # -- requests ---------------------------------------------------------------
 

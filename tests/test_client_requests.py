@@ -7,6 +7,7 @@ import zlib
 from typing import AsyncIterator, List
 
 import pytest
+from yarl import URL
 from _servers import Reply, raw_server, run  # noqa: F401
 from test_client_raw import OK, field_values, parse_request, response
 
@@ -219,3 +220,35 @@ def test_base_url_joins_relative_urls(raw_server) -> None:  # noqa: F811
 
     run(main())
     assert parse_request(srv.requests[0])[0] == "GET /api/items?a=1 HTTP/1.1"
+
+
+def test_response_field_helpers(raw_server) -> None:  # noqa: F811
+    wire = response(
+        b"200 OK",
+        b'Content-Type: text/html; charset="ISO-8859-1"',
+        b"Content-Disposition: attachment; filename=\"a.txt\"; filename*=UTF-8''%E2%82%AC.txt",
+        b'Link: </page2>; rel="next", <https://other.example/x>; rel=alternate',
+        b"Set-Cookie: sid=abc; Path=/; HttpOnly",
+        b"Set-Cookie: theme=dark",
+        b"Content-Length: 3",
+        body=b"\xe9t\xe9",
+    )
+    srv = raw_server(Reply.of(wire))
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(srv.url("/dir/")) as resp:
+                assert resp.content_type == "text/html"
+                assert resp.charset == "ISO-8859-1"
+                assert await resp.text() == "été"
+                cd = resp.content_disposition
+                assert cd is not None and cd.type == "attachment" and cd.filename == "€.txt"
+                assert cd.parameters["filename"] == "a.txt"
+                links = resp.links
+                assert links["next"]["url"] == URL(srv.url("/page2"))
+                assert str(links["alternate"]["url"]) == "https://other.example/x"
+                assert resp.cookies["sid"].value == "abc" and resp.cookies["theme"].value == "dark"
+                assert resp.ok and resp.request_info.method == "GET"
+
+    run(main())
+
