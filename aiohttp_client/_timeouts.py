@@ -150,9 +150,11 @@ class _DeadlineTimeout:
         return self
 
     def _on_timeout(self) -> None:
-        assert self._task is not None
         self._handle = None
-        self._task.cancel(self._message)
+        task = self._task
+        if task is None:  # pragma: no cover - the timer is armed only after __aenter__ set it
+            return
+        task.cancel(self._message)
         self._state = _State.EXPIRING
 
     async def __aexit__(
@@ -168,7 +170,6 @@ class _DeadlineTimeout:
             self._state = _State.EXITED
             return None
         self._state = _State.EXPIRED
-        assert self._task is not None
         uncancel = getattr(self._task, "uncancel", None)
         if uncancel is not None:
             ours = uncancel() <= self._cancelling
