@@ -4,7 +4,6 @@ and aiohttp_client._basic_auth (BasicAuth), with comparisons against aiohttp 3.1
 import asyncio
 import math
 import pickle
-import sys
 import warnings
 from typing import Any, Awaitable, List, Optional, TypeVar
 

@@ -1,0 +1,82 @@
+"""What ``session.get()`` and ``aiohttp_client.request()`` return: awaitables that are
+also async context managers releasing the response (and, for ``request()``, closing
+its one-shot session) on exit."""
+
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Coroutine, Generator, Optional, Type
+
+from ._client_response import ClientResponse
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._session import ClientSession
+
+__all__ = ("_RequestContextManager", "_SessionRequestContextManager")
+
+
+class _RequestContextManager:
+    """What ``session.get()`` and friends return: ``await`` it for the response, or
+    use ``async with`` to release the response on exit."""
+
+    __slots__ = ("_coro", "_resp")
+
+    def __init__(self, coro: Coroutine[Any, Any, ClientResponse]) -> None:
+        self._coro = coro
+        self._resp: Optional[ClientResponse] = None
+
+    def __await__(self) -> Generator[Any, None, ClientResponse]:
+        return self._coro.__await__()
+
+    def send(self, arg: None) -> Any:
+        return self._coro.send(arg)
+
+    def throw(self, *args: Any) -> Any:
+        return self._coro.throw(*args)
+
+    def close(self) -> None:
+        self._coro.close()
+
+    async def __aenter__(self) -> ClientResponse:
+        self._resp = await self._coro
+        return self._resp
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        if self._resp is not None:
+            self._resp.release()
+            await self._resp.wait_for_close()
+
+
+class _SessionRequestContextManager:
+    """``aiohttp_client.request()``: a one-shot session closed with the response."""
+
+    __slots__ = ("_coro", "_resp", "_session")
+
+    def __init__(self, coro: Coroutine[Any, Any, ClientResponse], session: "ClientSession") -> None:
+        self._coro = coro
+        self._resp: Optional[ClientResponse] = None
+        self._session = session
+
+    async def __aenter__(self) -> ClientResponse:
+        try:
+            self._resp = await self._coro
+        except BaseException:
+            await self._session.close()
+            raise
+        return self._resp
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        if self._resp is not None:
+            self._resp.release()
+        await self._session.close()
+
+    def __await__(self) -> Generator[Any, None, ClientResponse]:
+        return self.__aenter__().__await__()

@@ -1,0 +1,97 @@
+"""``DataQueue``: a queue of whole items (WebSocket messages) with a single reader.
+
+Kept apart from :mod:`streams`, whose job is the byte stream of a response body;
+``streams.DataQueue`` re-exports it under aiohttp's module path.
+"""
+
+import asyncio
+import collections
+from typing import Deque, Generic, Optional, TypeVar
+
+from .streams import _NO_CAUSE, AsyncStreamIterator, EofStream, _wake
+
+__all__ = ("DataQueue",)
+
+_T = TypeVar("_T")
+
+
+class DataQueue(Generic[_T]):
+    """A queue of whole items (e.g. WebSocket messages) with a single reader.
+
+    Unlike :class:`StreamReader`, items fed before :meth:`set_exception` are still
+    returned by :meth:`read` before the exception is raised.
+
+    :param loop: event loop for the waiter future; by default the running loop at the
+        time of the first wait.
+    """
+
+    __slots__ = ("_loop", "_eof", "_waiter", "_exception", "_buffer")
+
+    def __init__(self, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
+        self._loop = loop
+        self._eof = False
+        self._waiter: Optional["asyncio.Future[None]"] = None
+        self._exception: Optional[BaseException] = None
+        self._buffer: Deque[_T] = collections.deque()
+
+    def __len__(self) -> int:
+        """Number of queued items."""
+        return len(self._buffer)
+
+    def is_eof(self) -> bool:
+        """Return ``True`` after :meth:`feed_eof` or :meth:`set_exception`."""
+        return self._eof
+
+    def at_eof(self) -> bool:
+        """Return ``True`` at EOF with no queued items."""
+        return self._eof and not self._buffer
+
+    def exception(self) -> Optional[BaseException]:
+        """Return the exception set by :meth:`set_exception`, or ``None``."""
+        return self._exception
+
+    def set_exception(self, exc: BaseException, exc_cause: BaseException = _NO_CAUSE) -> None:
+        """End the queue with *exc*: raised by :meth:`read` once the queue is drained."""
+        if exc_cause is not _NO_CAUSE and exc_cause is not exc:
+            exc.__cause__ = exc_cause
+        self._eof = True
+        self._exception = exc
+        _wake(self, "_waiter", exc)
+
+    def feed_data(self, data: _T) -> None:
+        """Append one item and wake the reader."""
+        self._buffer.append(data)
+        _wake(self, "_waiter")
+
+    def feed_eof(self) -> None:
+        """Mark the end of the queue and wake the reader."""
+        self._eof = True
+        _wake(self, "_waiter")
+
+    async def read(self) -> _T:
+        """Return the next item, waiting for one.
+
+        :raises EofStream: at EOF with no queued items.
+        :raises: the exception given to :meth:`set_exception`, once drained.
+        :raises RuntimeError: another coroutine is already waiting.
+        """
+        if not self._buffer and not self._eof:
+            if self._waiter is not None:
+                raise RuntimeError("read() called while another coroutine is waiting")
+            loop = self._loop
+            if loop is None:
+                loop = self._loop = asyncio.get_running_loop()
+            self._waiter = waiter = loop.create_future()
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+        if self._buffer:
+            return self._buffer.popleft()
+        if self._exception is not None:
+            raise self._exception
+        raise EofStream
+
+    def __aiter__(self) -> AsyncStreamIterator[_T]:
+        """Iterate over the items until EOF."""
+        return AsyncStreamIterator(self.read)
