@@ -8,7 +8,7 @@ import asyncio
 import collections
 from typing import Deque, Generic, Optional, TypeVar
 
-from .streams import _NO_CAUSE, AsyncStreamIterator, EofStream, _wake
+from .streams import _NO_CAUSE, AsyncStreamIterator, EofStream, _wait_on, _wake
 
 __all__ = ("DataQueue",)
 
@@ -76,16 +76,7 @@ class DataQueue(Generic[_T]):
         :raises RuntimeError: another coroutine is already waiting.
         """
         if not self._buffer and not self._eof:
-            if self._waiter is not None:
-                raise RuntimeError("read() called while another coroutine is waiting")
-            loop = self._loop
-            if loop is None:
-                loop = self._loop = asyncio.get_running_loop()
-            self._waiter = waiter = loop.create_future()
-            try:
-                await waiter
-            finally:
-                self._waiter = None
+            await _wait_on(self, "_waiter", "read() called while another coroutine is waiting")
         if self._buffer:
             return self._buffer.popleft()
         if self._exception is not None:

@@ -150,6 +150,26 @@ def _wake(owner: Any, attr: str, exc: Optional[BaseException] = None) -> None:
                 waiter.set_exception(exc)
 
 
+async def _wait_on(owner: Any, attr: str, message: str) -> None:
+    """Create a future in ``owner.<attr>`` (one waiter at a time), await it, clear it.
+
+    ``owner._loop`` is filled in with the running loop on first use.
+
+    :raises RuntimeError: with *message* if another coroutine is already waiting.
+    """
+    if getattr(owner, attr) is not None:
+        raise RuntimeError(message)
+    loop = owner._loop
+    if loop is None:
+        loop = owner._loop = asyncio.get_running_loop()
+    waiter = loop.create_future()
+    setattr(owner, attr, waiter)
+    try:
+        await waiter
+    finally:
+        setattr(owner, attr, None)
+
+
 def _run_eof_callback(callback: Callable[[], None]) -> None:
     try:
         callback()
@@ -359,16 +379,7 @@ class StreamReader:
         """
         if self._eof:
             return
-        if self._eof_waiter is not None:
-            raise RuntimeError("wait_eof() called while another coroutine is waiting")
-        loop = self._loop
-        if loop is None:
-            loop = self._loop = asyncio.get_running_loop()
-        self._eof_waiter = waiter = loop.create_future()
-        try:
-            await waiter
-        finally:
-            self._eof_waiter = None
+        await _wait_on(self, "_eof_waiter", "wait_eof() called while another coroutine is waiting")
 
     @property
     def total_raw_bytes(self) -> int:
@@ -522,19 +533,9 @@ class StreamReader:
 
     async def _wait(self, func_name: str) -> None:
         # One reader at a time: with two, which one gets the next data is undefined.
-        if self._waiter is not None:
-            raise RuntimeError(
-                "%s() called while another coroutine is already waiting for incoming data"
-                % func_name
-            )
-        loop = self._loop
-        if loop is None:
-            loop = self._loop = asyncio.get_running_loop()
-        self._waiter = waiter = loop.create_future()
-        try:
-            await waiter
-        finally:
-            self._waiter = None
+        await _wait_on(
+            self, "_waiter", f"{func_name}() called while another coroutine is already waiting for incoming data"
+        )
 
     # -------------------------------------------------------------- consumer API
 
@@ -561,25 +562,9 @@ class StreamReader:
             raise self._exception
 
         limit = max_size or self._high_water
-        buf = self._buffer
-        if buf:
-            # Fast path: the separator is in the head buffer.
-            head = buf[0]
-            off = self._buffer_offset
-            i = head.find(separator, off)
-            if i != -1:
-                end = i + seplen
-                n = end - off
-                if n <= limit:
-                    if end == len(head):
-                        buf.popleft()
-                        self._buffer_offset = 0
-                        data = head[off:] if off else head
-                    else:
-                        data = head[off:end]
-                        self._buffer_offset = end
-                    self._consumed(n)
-                    return data
+        data = self._take_through(separator, limit)
+        if data is not None:
+            return data
 
         parts: List[bytes] = []
         total = 0
@@ -613,6 +598,31 @@ class StreamReader:
             if self._eof:
                 return b"".join(parts)
             await self._wait("readuntil")
+
+    def _take_through(self, separator: bytes, limit: int) -> Optional[bytes]:
+        """Fast path of :meth:`readuntil`: take up to and including *separator* when it
+        lies in the head buffer within *limit* bytes, else ``None``."""
+        buf = self._buffer
+        if not buf:
+            return None
+        head = buf[0]
+        off = self._buffer_offset
+        i = head.find(separator, off)
+        if i == -1:
+            return None
+        end = i + len(separator)
+        n = end - off
+        if n > limit:
+            return None
+        if end == len(head):
+            buf.popleft()
+            self._buffer_offset = 0
+            data = head[off:] if off else head
+        else:
+            data = head[off:end]
+            self._buffer_offset = end
+        self._consumed(n)
+        return data
 
     async def read(self, n: int = -1) -> bytes:
         """Read up to *n* bytes; with ``n < 0`` (default) read until EOF.
