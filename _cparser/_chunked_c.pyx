@@ -28,7 +28,7 @@ from cpython.bytes cimport (
     PyBytes_GET_SIZE,
 )
 from cpython.list cimport PyList_Append
-from cpython.mem cimport PyMem_Free, PyMem_Realloc
+from cpython.mem cimport PyMem_Free
 from libc.stdint cimport uint64_t
 from libc.string cimport memcpy
 
@@ -40,6 +40,7 @@ from _tables cimport (
     acl_class,
     acl_hexval,
     acl_init_tables,
+    grow_buffer,
     find_lf,
     parse_field_line,
 )
@@ -263,17 +264,10 @@ cdef class ChunkedDecoder:
         return pos
 
     cdef int _line_append(self, const unsigned char* p, Py_ssize_t n) except -1:
-        cdef Py_ssize_t cap
-        cdef unsigned char* buf
         if n <= 0:
             return 0
         if self._line_len + n > self._line_cap:
-            cap = max(self._line_cap * 2, self._line_len + n, <Py_ssize_t>_MIN_LINE_BUFFER)
-            buf = <unsigned char*>PyMem_Realloc(self._line, <size_t>cap)
-            if buf == NULL:
-                raise MemoryError()
-            self._line = buf
-            self._line_cap = cap
+            self._line = grow_buffer(self._line, &self._line_cap, self._line_len + n, _MIN_LINE_BUFFER)
         memcpy(self._line + self._line_len, p, <size_t>n)
         self._line_len += n
         return 0

@@ -34,7 +34,7 @@ from cpython.bytes cimport (
     PyBytes_GET_SIZE,
 )
 from cpython.list cimport PyList_New, PyList_SET_ITEM
-from cpython.mem cimport PyMem_Free, PyMem_Realloc
+from cpython.mem cimport PyMem_Free
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
@@ -42,7 +42,7 @@ from cpython.unicode cimport PyUnicode_DATA, PyUnicode_DecodeUTF8, PyUnicode_New
 from libc.stdint cimport uint32_t
 from libc.string cimport memcmp, memcpy
 
-from _tables cimport acl_init_tables, find_lf, parse_field_line, scan_value
+from _tables cimport acl_init_tables, find_lf, grow_buffer, parse_field_line, scan_value
 
 from multidict import CIMultiDict, CIMultiDictProxy, istr
 
@@ -355,17 +355,12 @@ cdef class HeadParser:
         raise _LineTooLong("response header", self.max_field_size, str(length))
 
     cdef int _append(self, const unsigned char* p, Py_ssize_t n) except -1:
-        cdef Py_ssize_t cap, i
+        cdef Py_ssize_t i
         cdef unsigned char* buf
         if n <= 0:
             return 0
         if self._len + n > self._cap:
-            cap = max(self._cap * 2, self._len + n, <Py_ssize_t>_MIN_BUFFER)
-            buf = <unsigned char*>PyMem_Realloc(self._buf, <size_t>cap)
-            if buf == NULL:
-                raise MemoryError()
-            self._buf = buf
-            self._cap = cap
+            self._buf = grow_buffer(self._buf, &self._cap, self._len + n, _MIN_BUFFER)
         buf = self._buf + self._len
         if n <= 16:  # small feeds: a loop beats the memcpy call
             for i in range(n):

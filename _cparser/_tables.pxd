@@ -12,6 +12,7 @@
 # runtime import.  The tables are `static` C arrays: each module that cimports this
 # file gets its own copy and fills it once, at import, with acl_init_tables().
 
+from cpython.mem cimport PyMem_Realloc
 from libc.string cimport memchr
 
 cdef extern from *:
@@ -165,3 +166,20 @@ cdef inline Py_ssize_t parse_field_line(const unsigned char* p, Py_ssize_t pos, 
         j -= 1
     line_len[0] = j - pos
     return -1
+
+
+cdef inline unsigned char* grow_buffer(unsigned char* buf, Py_ssize_t* cap, Py_ssize_t need,
+                                       Py_ssize_t minimum) except NULL:
+    """Make room for *need* bytes in *buf* (capacity ``cap[0]``), at least doubling and
+    at least *minimum*; return the (possibly moved) buffer and update ``cap[0]``.
+    The caller owns the buffer and stores the result.  Raises MemoryError."""
+    cdef Py_ssize_t new_cap
+    cdef unsigned char* grown
+    if need <= cap[0] and buf != NULL:
+        return buf
+    new_cap = max(cap[0] * 2, need, minimum)
+    grown = <unsigned char*>PyMem_Realloc(buf, <size_t>new_cap)
+    if grown == NULL:
+        raise MemoryError()
+    cap[0] = new_cap
+    return grown
