@@ -1,4 +1,4 @@
-"""Build the compiled twins: every ``_cparser/<stem>.pyx`` -> ``aiohttp_client.<stem>``.
+"""Build the compiled twins: every ``_cparser/<stem>.pyx`` -> ``aiohttp_client._sansio.<stem>``.
 
 Policy (the same as ``aiohttp_client/_ext.py``): the build is pure Python when
 ``AIOHTTP_CLIENT_NO_EXTENSIONS`` is non-empty or the interpreter is not CPython.
@@ -14,9 +14,7 @@ import sys
 from setuptools import setup
 
 HERE = pathlib.Path(__file__).parent
-NO_EXTENSIONS = bool(os.environ.get("AIOHTTP_CLIENT_NO_EXTENSIONS")) or (
-    sys.implementation.name != "cpython"
-)
+NO_EXTENSIONS = bool(os.environ.get("AIOHTTP_CLIENT_NO_EXTENSIONS")) or (sys.implementation.name != "cpython")
 
 
 def ext_modules() -> list:
@@ -28,10 +26,7 @@ def ext_modules() -> list:
     from setuptools import Extension
 
     sources = sorted((HERE / "_cparser").glob("*.pyx"))
-    extensions = [
-        Extension(f"aiohttp_client.{pyx.stem}", [str(pyx.relative_to(HERE))])
-        for pyx in sources
-    ]
+    extensions = [Extension(f"aiohttp_client._sansio.{pyx.stem}", [str(pyx.relative_to(HERE))]) for pyx in sources]
     built = cythonize(
         extensions,
         build_dir="build/cython",

@@ -6,10 +6,9 @@ Cython modules with pure-Python twins; see ``_ext`` for how one is chosen.
 """
 
 from . import hdrs
-from ._basic_auth import BasicAuth
 from ._client_request import ClientRequest
 from ._client_response import ClientResponse
-from ._compression import set_zlib_backend
+from ._consts import __version__ as __version__
 from ._models import (
     ContentDisposition,
     ETag,
@@ -18,6 +17,8 @@ from ._models import (
     HttpVersion11,
     RequestInfo,
 )
+from ._sansio._basic_auth import BasicAuth
+from ._sansio._compression import set_zlib_backend
 from ._session import ClientSession, request
 from ._timeouts import ClientTimeout, ClientWSTimeout
 from ._tls import Fingerprint
@@ -65,8 +66,6 @@ from .payload import (
 )
 from .resolver import AsyncResolver, DefaultResolver, ThreadedResolver
 from .streams import EMPTY_PAYLOAD, DataQueue, EofStream, StreamReader
-
-__version__ = "0.1.0"
 
 __all__ = (
     # session
@@ -144,7 +143,8 @@ __all__ = (
 
 def _publish() -> None:
     """Give names defined in private modules the public module path (httpcore style),
-    so reprs, docs and pickles say ``aiohttp_client.X``."""
+    so reprs, docs and pickles say ``aiohttp_client.X``.
+    """
     for name in __all__:
         obj = globals()[name]
         module = getattr(obj, "__module__", "") or ""

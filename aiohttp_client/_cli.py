@@ -27,7 +27,8 @@ import json
 import os
 import sys
 import time
-from typing import IO, Any, Optional, Sequence, Tuple
+from collections.abc import Sequence
+from typing import IO, Any, Optional
 
 from multidict import CIMultiDict
 from yarl import URL
@@ -80,8 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description=(
-            "Fetch URLs with aiohttp_client, in order over one session, and stream\n"
-            "the bodies to stdout or to a file."
+            "Fetch URLs with aiohttp_client, in order over one session, and stream\nthe bodies to stdout or to a file."
         ),
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -142,9 +142,7 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="write the bodies to FILE (truncated first) instead of stdout, with a progress bar on stderr",
     )
-    parser.add_argument(
-        "--no-progress", action="store_true", help="no progress bar, even with -o"
-    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar, even with -o")
     parser.add_argument(
         "-v",
         "--verbose",
@@ -168,7 +166,7 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def parse_header(text: str) -> Tuple[str, str]:
+def parse_header(text: str) -> tuple[str, str]:
     """``'Name: value'`` -> ``("Name", "value")`` (the value may be empty)."""
     name, sep, value = text.partition(":")
     name = name.strip()
@@ -191,9 +189,9 @@ def _read_arg_file(spec: str) -> bytes:
         raise CliError(EXIT_LOCAL, f"cannot read {path!r}: {exc.strerror or exc}") from None
 
 
-def _request_options(args: argparse.Namespace) -> Tuple[str, "CIMultiDict[str]", Optional[bytes]]:
+def _request_options(args: argparse.Namespace) -> tuple[str, "CIMultiDict[str]", Optional[bytes]]:
     """Method, headers and body from the parsed arguments."""
-    headers: "CIMultiDict[str]" = CIMultiDict(parse_header(h) for h in args.headers)
+    headers: CIMultiDict[str] = CIMultiDict(parse_header(h) for h in args.headers)
     body: Optional[bytes] = None
     if args.data is not None:
         body = _read_arg_file(args.data) if args.data.startswith("@") else args.data.encode()
@@ -378,7 +376,7 @@ def _one_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
-def _open_output(path: Optional[str]) -> Tuple[_Output, Optional[IO[bytes]]]:
+def _open_output(path: Optional[str]) -> tuple[_Output, Optional[IO[bytes]]]:
     if path is None:
         return _Output(sys.stdout.buffer, "stdout"), None
     try:
@@ -408,4 +406,3 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if opened is not None:
             opened.close()
     return EXIT_OK
-

@@ -8,28 +8,27 @@ Validation happens while building the request, before any byte is written: URL
 
 import asyncio
 import sys
-import zlib
+from collections.abc import Iterable, Mapping
+from typing import Any, Optional, Union
 from urllib.parse import urlencode
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Tuple, Type, Union
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict
 from yarl import URL
 
 from . import hdrs
-from ._basic_auth import BasicAuth
-from ._compression import supported_encodings
-from ._http_writer import LAST_CHUNK, chunk, serialize_head, validate_method
+from ._body_writer import BodyWriter, compress_whole, write_body
+from ._connection import Connection
+from ._consts import __version__
 from ._models import ConnectionKey, HttpVersion, HttpVersion11, RequestInfo
+from ._sansio._basic_auth import BasicAuth
+from ._sansio._compression import supported_encodings
+from ._sansio._http_writer import serialize_head, validate_method
 from .client_exceptions import InvalidUrlClientError, NonHttpUrlClientError
 from .payload import BytesPayload, Payload, get_payload
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .connector import Connection
-
 __all__ = ("ClientRequest",)
 
-_VERSION = "0.1.0"
-USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} aiohttp_client/{_VERSION}"
+USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} aiohttp_client/{__version__}"
 _HTTP_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 _SSL_SCHEMES = frozenset({"https", "wss"})
 _SMALL_BODY = 16384  # bodies up to this size go out in the same write as the head
@@ -37,7 +36,8 @@ _SMALL_BODY = 16384  # bodies up to this size go out in the same write as the he
 
 def _as_payload(data: Any) -> Payload:
     """A payload for *data*; a mapping or a sequence of pairs becomes an
-    ``application/x-www-form-urlencoded`` body (HTML form submission)."""
+    ``application/x-www-form-urlencoded`` body (HTML form submission).
+    """
     if isinstance(data, (Mapping, MultiDict, CIMultiDict, CIMultiDictProxy)) or (
         isinstance(data, (list, tuple)) and all(isinstance(i, tuple) and len(i) == 2 for i in data)
     ):
@@ -45,48 +45,6 @@ def _as_payload(data: Any) -> Payload:
         body = urlencode([(str(k), str(v)) for k, v in items], doseq=True)
         return BytesPayload(body.encode(), content_type="application/x-www-form-urlencoded")
     return get_payload(data)
-
-
-class _BodyWriter:
-    """Writes body bytes to the transport, applying compression and chunking."""
-
-    def __init__(self, conn: "Connection", chunked: bool, compress: Optional[str]) -> None:
-        self._conn = conn
-        self._chunked = chunked
-        self._compressor: Any = None
-        if compress:
-            wbits = 16 + zlib.MAX_WBITS if compress == "gzip" else zlib.MAX_WBITS
-            self._compressor = zlib.compressobj(wbits=wbits)
-
-    def write(self, data: bytes) -> None:
-        if self._compressor is not None:
-            data = self._compressor.compress(data)
-        if data:
-            self._emit(data)
-
-    def _emit(self, data: bytes) -> None:
-        transport = self._conn.transport
-        if transport is None or transport.is_closing():
-            raise ConnectionResetError("Cannot write to closing transport")
-        if self._chunked:
-            transport.writelines(chunk(data))
-        else:
-            transport.write(data)
-
-    async def drain(self) -> None:
-        protocol = self._conn.protocol
-        if protocol is not None:
-            await protocol.drain()
-
-    def finish(self) -> None:
-        if self._compressor is not None:
-            tail = self._compressor.flush()
-            if tail:
-                self._emit(tail)
-        if self._chunked:
-            transport = self._conn.transport
-            if transport is not None and not transport.is_closing():
-                transport.write(LAST_CHUNK)
 
 
 class ClientRequest:
@@ -122,7 +80,7 @@ class ClientRequest:
         chunked: Optional[bool] = None,
         expect100: bool = False,
         loop: Optional[asyncio.AbstractEventLoop] = None,
-        response_class: Optional[Type[Any]] = None,
+        response_class: Optional[type[Any]] = None,
         proxy: Optional[URL] = None,
         proxy_auth: Optional[BasicAuth] = None,
         timer: Any = None,
@@ -144,16 +102,16 @@ class ClientRequest:
         self.response_class = response_class
         self.proxy = proxy
         self.proxy_auth = proxy_auth
-        self.proxy_headers: Optional["CIMultiDict[str]"] = CIMultiDict(proxy_headers) if proxy_headers else None
+        self.proxy_headers: Optional[CIMultiDict[str]] = CIMultiDict(proxy_headers) if proxy_headers else None
         self.ssl = ssl
         self.server_hostname = server_hostname
         self.chunked = chunked
         self.compress: Optional[str] = ("deflate" if compress is True else compress) or None
         self._expect100 = expect100
         self._traces = traces or []
-        self._write_task: Optional["asyncio.Task[None]"] = None
+        self._write_task: Optional[asyncio.Task[None]] = None
         self.skip_auto_headers = CIMultiDict((h, None) for h in (skip_auto_headers or ()))
-        self.headers: "CIMultiDict[str]" = CIMultiDict()
+        self.headers: CIMultiDict[str] = CIMultiDict()
         self._build_headers(headers, auth, cookies)
         if data is not None:
             self._set_body(_as_payload(data))
@@ -171,7 +129,9 @@ class ClientRequest:
         url = self.url
         self.headers[hdrs.HOST] = self._host_header(url)
         if headers:
-            items = headers.items() if isinstance(headers, (Mapping, MultiDict, CIMultiDict, CIMultiDictProxy)) else headers
+            items = (
+                headers.items() if isinstance(headers, (Mapping, MultiDict, CIMultiDict, CIMultiDictProxy)) else headers
+            )
             for name, value in items:
                 if name.lower() == "host":
                     self.headers[hdrs.HOST] = value
@@ -224,7 +184,7 @@ class ClientRequest:
         if body is not None:
             self._set_body(_as_payload(body))
 
-    def _framing_headers(self) -> Tuple[bool, Optional[bytes]]:
+    def _framing_headers(self) -> tuple[bool, Optional[bytes]]:
         """Set Content-Length / Transfer-Encoding; return ``(chunked, whole body or None)``."""
         headers = self.headers
         body = self.body
@@ -238,7 +198,7 @@ class ClientRequest:
         if self.compress:
             headers[hdrs.CONTENT_ENCODING] = self.compress
             if raw is not None:
-                raw = self._compressed(raw, self.compress)
+                raw = compress_whole(raw, self.compress)
         if self.chunked or (raw is None and body.size is None) or (self.compress and raw is None):
             headers.popall(hdrs.CONTENT_LENGTH, None)
             headers[hdrs.TRANSFER_ENCODING] = "chunked"
@@ -247,12 +207,6 @@ class ClientRequest:
             return "chunked" in headers[hdrs.TRANSFER_ENCODING].lower(), raw
         headers[hdrs.CONTENT_LENGTH] = str(len(raw) if raw is not None else body.size)
         return False, raw
-
-    @staticmethod
-    def _compressed(raw: bytes, coding: str) -> bytes:
-        wbits = 16 + zlib.MAX_WBITS if coding == "gzip" else zlib.MAX_WBITS
-        obj = zlib.compressobj(wbits=wbits)
-        return obj.compress(raw) + obj.flush()
 
     # -- properties -------------------------------------------------------------------
 
@@ -304,24 +258,12 @@ class ClientRequest:
                 transport.writelines((head, raw))
             return
         transport.write(head)
-        writer = _BodyWriter(conn, chunked, self.compress if raw is None else None)
+        writer = BodyWriter(conn, chunked, self.compress if raw is None else None)
         if raw is not None:
             writer.write(raw)
             writer.finish()
             return
-        self._write_task = asyncio.ensure_future(self._write_body(body, writer, conn))
-
-    async def _write_body(self, body: Payload, writer: _BodyWriter, conn: "Connection") -> None:
-        try:
-            await body.write(writer)
-            writer.finish()
-        except (OSError, asyncio.CancelledError):
-            conn.close()
-        except Exception as exc:
-            protocol = conn.protocol
-            if protocol is not None:
-                protocol.abort(exc)
-            conn.close()
+        self._write_task = asyncio.ensure_future(write_body(body, writer, conn))
 
     async def close(self) -> None:
         """Wait for (or stop) a body still being written."""
@@ -335,5 +277,3 @@ class ClientRequest:
 
     def __repr__(self) -> str:
         return f"<ClientRequest({self.method} {self.url})>"
-
-

@@ -9,58 +9,31 @@ because a half-read connection cannot be reused.
 import asyncio
 import codecs
 import json
-import re
 import warnings
 from http.cookies import CookieError, SimpleCookie
-from types import MappingProxyType, TracebackType
-from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple, Type
-from urllib.parse import unquote
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy, MultiDictProxy
 from yarl import URL
 
-from ._framing import Framing
 from ._models import ContentDisposition, HttpVersion, RequestInfo, ResponseHead
+from ._sansio._framing import Framing
+from ._sansio._header_values import is_json_mimetype, parse_content_disposition, parse_links, parse_mimetype
 from .client_exceptions import ClientConnectionError, ClientResponseError, ContentTypeError
 from .http_exceptions import HttpProcessingError
 from .streams import EMPTY_PAYLOAD, StreamReader
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .connector import Connection
+    from ._connection import Connection
 
 __all__ = ("ClientResponse",)
-
-_TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
-_MIME_RE = re.compile(rf"\s*({_TOKEN})/({_TOKEN})\s*")
-_PARAM_RE = re.compile(rf'\s*;\s*({_TOKEN})\s*=\s*(?:({_TOKEN})|"((?:[^"\\]|\\.)*)")\s*')
-_JSON_RE = re.compile(r"^application/(?:[\w.+-]+?\+)?json$")
-_LINK_RE = re.compile(r"\s*<([^>]*)>\s*((?:;\s*[^;,]+)*)")
-
-
-def parse_mimetype(value: str) -> Tuple[str, Dict[str, str]]:
-    """``"text/html; charset=UTF-8"`` -> ``("text/html", {"charset": "UTF-8"})``.
-
-    RFC 9110 §8.3.1: ``type "/" subtype *( OWS ";" OWS parameter )``; anything else
-    gives ``("application/octet-stream", {})`` as the reference asks.
-    """
-    m = _MIME_RE.match(value)
-    if m is None:
-        return "application/octet-stream", {}
-    mimetype = f"{m.group(1)}/{m.group(2)}".lower()
-    params: Dict[str, str] = {}
-    pos = m.end()
-    while pos < len(value):
-        p = _PARAM_RE.match(value, pos)
-        if p is None:
-            return "application/octet-stream", {}
-        params[p.group(1).lower()] = p.group(2) if p.group(2) is not None else re.sub(r"\\(.)", r"\1", p.group(3))
-        pos = p.end()
-    return mimetype, params
 
 
 class ClientResponse:
     """A response: head attributes at once, the body through :attr:`content` or
-    :meth:`read`/:meth:`text`/:meth:`json` (reference: ``ClientResponse``)."""
+    :meth:`read`/:meth:`text`/:meth:`json` (reference: ``ClientResponse``).
+    """
 
     version: Optional[HttpVersion] = None
     status: int = None  # type: ignore[assignment]
@@ -78,7 +51,7 @@ class ClientResponse:
         request_info: RequestInfo,
         loop: asyncio.AbstractEventLoop,
         session: Any = None,
-        history: Tuple["ClientResponse", ...] = (),
+        history: tuple["ClientResponse", ...] = (),
         writer: Any = None,
         continue100: Any = None,
         timer: Any = None,
@@ -91,14 +64,14 @@ class ClientResponse:
         self._loop = loop
         self._session = session
         self._history = history
-        self._headers: "CIMultiDictProxy[str]" = CIMultiDictProxy(CIMultiDict())
-        self._raw_headers: Tuple[Tuple[bytes, bytes], ...] = ()
+        self._headers: CIMultiDictProxy[str] = CIMultiDictProxy(CIMultiDict())
+        self._raw_headers: tuple[tuple[bytes, bytes], ...] = ()
         self._cookies: Optional[SimpleCookie] = None
         self._deadline: Optional[asyncio.TimerHandle] = None
         self._released = False
         self._request: Any = None
         resolver = getattr(session, "_resolve_charset", None)
-        self._resolve_charset: Callable[["ClientResponse", bytes], str] = resolver or (lambda r, b: "utf-8")
+        self._resolve_charset: Callable[[ClientResponse, bytes], str] = resolver or (lambda r, b: "utf-8")
 
     # -- start --------------------------------------------------------------------
 
@@ -114,9 +87,7 @@ class ClientResponse:
         try:
             head, framing, stream = await head_waiter
         except HttpProcessingError as exc:
-            raise ClientResponseError(
-                self._request_info, self._history, status=exc.code, message=exc.message
-            ) from exc
+            raise ClientResponseError(self._request_info, self._history, status=exc.code, message=exc.message) from exc
         self._set_head(head, framing, stream)
         protocol = connection.protocol
         if protocol is not None:
@@ -178,7 +149,7 @@ class ClientResponse:
         return self._headers
 
     @property
-    def raw_headers(self) -> Tuple[Tuple[bytes, bytes], ...]:
+    def raw_headers(self) -> tuple[tuple[bytes, bytes], ...]:
         return self._raw_headers
 
     @property
@@ -186,7 +157,7 @@ class ClientResponse:
         return self._request_info
 
     @property
-    def history(self) -> Tuple["ClientResponse", ...]:
+    def history(self) -> tuple["ClientResponse", ...]:
         return self._history
 
     @property
@@ -231,38 +202,17 @@ class ClientResponse:
     @property
     def content_disposition(self) -> Optional[ContentDisposition]:
         value = self._headers.get("Content-Disposition")
-        if value is None:
-            return None
-        kind, _, rest = value.partition(";")
-        params: Dict[str, str] = {}
-        for m in _PARAM_RE.finditer(";" + rest):
-            params[m.group(1).lower()] = m.group(2) if m.group(2) is not None else m.group(3)
-        filename = params.get("filename")
-        if "filename*" in params:
-            charset, _, encoded = params["filename*"].partition("'")
-            _, _, encoded = encoded.partition("'")
-            filename = unquote(encoded, encoding=charset or "utf-8")
-        return ContentDisposition(kind.strip().lower() or None, MappingProxyType(params), filename)
+        return None if value is None else parse_content_disposition(value)
 
     @property
     def links(self) -> "MultiDictProxy[MultiDictProxy[Any]]":
-        links: "MultiDict[MultiDictProxy[Any]]" = MultiDict()
-        for value in self._headers.getall("Link", ()):
-            for m in _LINK_RE.finditer(value):
-                url, params_s = m.groups()
-                link: "MultiDict[Any]" = MultiDict()
-                for param in params_s.split(";"):
-                    key, sep, val = param.partition("=")
-                    if sep:
-                        link.add(key.strip().lower(), val.strip().strip('"'))
-                link.add("url", self._url.join(URL(url)))
-                links.add(link.get("rel", url), MultiDictProxy(link))
-        return MultiDictProxy(links)
+        return parse_links(self._headers.getall("Link", ()), self._url)
 
     def get_encoding(self) -> str:
         """The charset of the body: the Content-Type ``charset`` if Python knows it,
         UTF-8 for JSON types (RFC 8259 §8.1), else the session's
-        ``fallback_charset_resolver``."""
+        ``fallback_charset_resolver``.
+        """
         mimetype, params = parse_mimetype(self._headers.get("Content-Type", ""))
         encoding = params.get("charset")
         if encoding:
@@ -271,7 +221,7 @@ class ClientResponse:
                 return encoding
             except LookupError:
                 pass
-        if _JSON_RE.match(mimetype):
+        if is_json_mimetype(mimetype):
             return "utf-8"
         if self._body is None:
             raise RuntimeError("Cannot compute fallback encoding of a not yet read body")
@@ -319,7 +269,7 @@ class ClientResponse:
         body = await self.read()
         if content_type:
             mimetype = self.content_type
-            ok = _JSON_RE.match(mimetype) if content_type == "application/json" else content_type in mimetype
+            ok = is_json_mimetype(mimetype) if content_type == "application/json" else content_type in mimetype
             if not ok:
                 raise ContentTypeError(
                     self._request_info,
@@ -335,7 +285,8 @@ class ClientResponse:
 
     def raise_for_status(self) -> None:
         """:raises ClientResponseError: if ``status`` is 400 or higher (the
-        connection is released first)."""
+        connection is released first).
+        """
         if self.status >= 400:
             self.release()
             raise ClientResponseError(
@@ -348,7 +299,8 @@ class ClientResponse:
 
     def release(self) -> Any:
         """Give the connection back: to the pool if the body was fully received,
-        closed otherwise.  Returns a completed awaitable for aiohttp compatibility."""
+        closed otherwise.  Returns a completed awaitable for aiohttp compatibility.
+        """
         self._released = True
         if self._connection is not None:
             protocol = self._connection.protocol
@@ -378,7 +330,7 @@ class ClientResponse:
 
     async def __aexit__(
         self,
-        exc_type: Optional[Type[BaseException]],
+        exc_type: Optional[type[BaseException]],
         exc_val: Optional[BaseException],
         exc_tb: Optional[TracebackType],
     ) -> None:

@@ -1,21 +1,31 @@
 """What ``session.get()`` and ``aiohttp_client.request()`` return: awaitables that are
 also async context managers releasing the response (and, for ``request()``, closing
-its one-shot session) on exit."""
+its one-shot session) on exit.
+"""
 
+from collections.abc import Coroutine, Generator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Coroutine, Generator, Optional, Type
+from typing import Any, Optional, Protocol
 
 from ._client_response import ClientResponse
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ._session import ClientSession
+
+class _Closable(Protocol):
+    """The one-shot session that ``request()`` closes on exit (a ``ClientSession``;
+    named by this protocol so this module does not import the session's).
+    """
+
+    async def close(self) -> None:
+        """Close the session and its connector."""
+
 
 __all__ = ("_RequestContextManager", "_SessionRequestContextManager")
 
 
 class _RequestContextManager:
     """What ``session.get()`` and friends return: ``await`` it for the response, or
-    use ``async with`` to release the response on exit."""
+    use ``async with`` to release the response on exit.
+    """
 
     __slots__ = ("_coro", "_resp")
 
@@ -41,7 +51,7 @@ class _RequestContextManager:
 
     async def __aexit__(
         self,
-        exc_type: Optional[Type[BaseException]],
+        exc_type: Optional[type[BaseException]],
         exc: Optional[BaseException],
         tb: Optional[TracebackType],
     ) -> None:
@@ -55,7 +65,7 @@ class _SessionRequestContextManager:
 
     __slots__ = ("_coro", "_resp", "_session")
 
-    def __init__(self, coro: Coroutine[Any, Any, ClientResponse], session: "ClientSession") -> None:
+    def __init__(self, coro: Coroutine[Any, Any, ClientResponse], session: _Closable) -> None:
         self._coro = coro
         self._resp: Optional[ClientResponse] = None
         self._session = session
@@ -70,7 +80,7 @@ class _SessionRequestContextManager:
 
     async def __aexit__(
         self,
-        exc_type: Optional[Type[BaseException]],
+        exc_type: Optional[type[BaseException]],
         exc: Optional[BaseException],
         tb: Optional[TracebackType],
     ) -> None:

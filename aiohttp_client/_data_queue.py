@@ -1,14 +1,14 @@
 """``DataQueue``: a queue of whole items (WebSocket messages) with a single reader.
 
-Kept apart from :mod:`streams`, whose job is the byte stream of a response body;
+Kept apart from :mod:`._stream_reader`, whose job is the byte stream of a response body;
 ``streams.DataQueue`` re-exports it under aiohttp's module path.
 """
 
 import asyncio
 import collections
-from typing import Deque, Generic, Optional, TypeVar
+from typing import Generic, Optional, TypeVar
 
-from .streams import _NO_CAUSE, AsyncStreamIterator, EofStream, _wait_on, _wake
+from ._stream_base import _NO_CAUSE, AsyncStreamIterator, EofStream, _wait_on, _wake
 
 __all__ = ("DataQueue",)
 
@@ -30,9 +30,9 @@ class DataQueue(Generic[_T]):
     def __init__(self, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
         self._loop = loop
         self._eof = False
-        self._waiter: Optional["asyncio.Future[None]"] = None
+        self._waiter: Optional[asyncio.Future[None]] = None
         self._exception: Optional[BaseException] = None
-        self._buffer: Deque[_T] = collections.deque()
+        self._buffer: collections.deque[_T] = collections.deque()
 
     def __len__(self) -> int:
         """Number of queued items."""

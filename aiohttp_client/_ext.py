@@ -11,16 +11,13 @@ loaded in :data:`LOADED` as ``"c"`` or ``"py"``; the guard test reads it.
 
 import os
 import sys
-from typing import Dict
 
 __all__ = ("NO_EXTENSIONS", "LOADED", "record")
 
-NO_EXTENSIONS: bool = bool(os.environ.get("AIOHTTP_CLIENT_NO_EXTENSIONS")) or (
-    sys.implementation.name != "cpython"
-)
+NO_EXTENSIONS: bool = bool(os.environ.get("AIOHTTP_CLIENT_NO_EXTENSIONS")) or (sys.implementation.name != "cpython")
 
 #: hot path name -> "c" or "py", filled in by the selectors as they are imported.
-LOADED: Dict[str, str] = {}
+LOADED: dict[str, str] = {}
 
 
 def record(hot_path: str, twin: str) -> None:

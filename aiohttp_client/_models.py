@@ -5,7 +5,7 @@
 """
 
 from types import MappingProxyType
-from typing import Any, NamedTuple, Optional, Tuple
+from typing import Any, NamedTuple, Optional
 
 import attr
 from multidict import CIMultiDictProxy
@@ -50,7 +50,7 @@ class ResponseHead(NamedTuple):
     status: int
     reason: str
     headers: "CIMultiDictProxy[str]"
-    raw_headers: Tuple[Tuple[bytes, bytes], ...]
+    raw_headers: tuple[tuple[bytes, bytes], ...]
 
 
 class _RequestInfo(NamedTuple):
@@ -63,7 +63,8 @@ class _RequestInfo(NamedTuple):
 class RequestInfo(_RequestInfo):
     """What was requested (reference: ``RequestInfo``, a ``NamedTuple``): ``url``,
     ``method``, ``headers`` and ``real_url`` (the URL with its fragment; defaults to
-    ``url``)."""
+    ``url``).
+    """
 
     __slots__ = ()
 
@@ -88,7 +89,8 @@ class ConnectionKey(NamedTuple):
 @attr.s(auto_attribs=True, frozen=True, slots=True)
 class ETag:
     """An entity tag (RFC 9110 §8.8.3): ``value`` and whether it ``is_weak``
-    (reference: ``ETag(name, is_weak=False)``)."""
+    (reference: ``ETag(name, is_weak=False)``).
+    """
 
     value: str
     is_weak: bool = False
@@ -97,7 +99,8 @@ class ETag:
 class ContentDisposition(NamedTuple):
     """A parsed Content-Disposition field (RFC 6266; reference: ``ContentDisposition``):
     ``type`` (``str`` or ``None``), ``parameters`` (``MappingProxyType``) and
-    ``filename`` (``str`` or ``None``)."""
+    ``filename`` (``str`` or ``None``).
+    """
 
     type: Optional[str]
     parameters: "MappingProxyType[str, str]"

@@ -13,13 +13,13 @@ EOF before a complete head is :class:`~.client_exceptions.ServerDisconnectedErro
 """
 
 import asyncio
-from typing import Any, Callable, Optional, Tuple, Type
+from typing import Any, Callable, Optional
 
-from ._chunked import ChunkedDecoder
-from ._framing import CHUNKED, Framing
-from ._http_parser import HeadParser
-from ._http_reader import BODY, DONE, HEAD, ResponseReader
 from ._models import ResponseHead
+from ._sansio._chunked import ChunkedDecoder
+from ._sansio._framing import CHUNKED, Framing
+from ._sansio._http_parser import HeadParser
+from ._sansio._http_reader import BODY, DONE, HEAD, ResponseReader
 from .client_exceptions import (
     ClientConnectionResetError,
     ClientOSError,
@@ -32,7 +32,7 @@ from .streams import StreamReader
 
 __all__ = ("ResponseProtocol",)
 
-HeadResult = Tuple[ResponseHead, Framing, StreamReader]
+HeadResult = tuple[ResponseHead, Framing, StreamReader]
 
 
 class ResponseProtocol(asyncio.Protocol):
@@ -47,17 +47,17 @@ class ResponseProtocol(asyncio.Protocol):
         self,
         loop: asyncio.AbstractEventLoop,
         *,
-        head_parser_cls: Type[Any] = HeadParser,
-        chunked_decoder_cls: Type[Any] = ChunkedDecoder,
+        head_parser_cls: type[Any] = HeadParser,
+        chunked_decoder_cls: type[Any] = ChunkedDecoder,
     ) -> None:
         self._loop = loop
         self._parser_classes = (head_parser_cls, chunked_decoder_cls)
         self.transport: Optional[asyncio.Transport] = None
         self.reading_paused = False
-        self.closed: "asyncio.Future[None]" = loop.create_future()
+        self.closed: asyncio.Future[None] = loop.create_future()
         self._reader: Optional[ResponseReader] = None
-        self._reader_limits: Tuple[int, int, int] = (0, 0, 0)
-        self._head_waiter: Optional["asyncio.Future[HeadResult]"] = None
+        self._reader_limits: tuple[int, int, int] = (0, 0, 0)
+        self._head_waiter: Optional[asyncio.Future[HeadResult]] = None
         self._stream: Optional[StreamReader] = None
         self._read_bufsize = 2**16
         self._keep_alive = False
@@ -69,7 +69,7 @@ class ResponseProtocol(asyncio.Protocol):
         self._upgraded = False
         self._chunked = False
         self._chunk_open = False
-        self._drain_waiter: Optional["asyncio.Future[None]"] = None
+        self._drain_waiter: Optional[asyncio.Future[None]] = None
         self._resume_handle: Optional[asyncio.Handle] = None
         self._writing_paused = False
 
@@ -303,7 +303,7 @@ class ResponseProtocol(asyncio.Protocol):
             self._chunk_open = False
             self._stream.end_http_chunk_receiving()  # type: ignore[union-attr]
 
-    def on_message_complete(self, trailers: Tuple[Tuple[bytes, bytes], ...]) -> None:
+    def on_message_complete(self, trailers: tuple[tuple[bytes, bytes], ...]) -> None:
         self._stop_read_timer()
         if self._stream is not None:
             self._stream.feed_eof()
@@ -358,4 +358,3 @@ class ResponseProtocol(asyncio.Protocol):
             self._read_timer = self._loop.call_at(deadline, self._on_read_timer)
             return
         self._fail(SocketTimeoutError("Timeout on reading data from socket"))
-

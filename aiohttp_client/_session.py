@@ -10,19 +10,22 @@ import asyncio
 import json
 import urllib.request
 import warnings
+from collections.abc import Awaitable, Iterable, Sequence
 from types import TracebackType
-from typing import Any, Awaitable, Callable, Iterable, List, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Callable, Optional, Union
 
 import attr
 from multidict import CIMultiDict, istr
 from yarl import URL
 
 from . import hdrs
-from ._basic_auth import BasicAuth
 from ._client_request import ClientRequest
 from ._client_response import ClientResponse
+from ._consts import sentinel
+from ._context_managers import _RequestContextManager, _SessionRequestContextManager
 from ._models import HttpVersion, HttpVersion11
-from ._redirects import REDIRECT_STATUSES, BadRedirect, redirect_headers, redirect_method, redirect_url
+from ._sansio._basic_auth import BasicAuth
+from ._sansio._redirects import REDIRECT_STATUSES, BadRedirect, redirect_headers, redirect_method, redirect_url
 from ._timeouts import DEFAULT_TIMEOUT, ClientTimeout, timeout_after, timeout_at
 from .client_exceptions import (
     ClientError,
@@ -35,12 +38,10 @@ from .client_exceptions import (
     TooManyRedirects,
 )
 from .connector import BaseConnector, Connection, TCPConnector
-from ._context_managers import _RequestContextManager, _SessionRequestContextManager
 from .payload import JsonPayload, Payload
 
 __all__ = ("ClientSession", "request")
 
-sentinel: Any = object()
 Handler = Callable[[ClientRequest], Awaitable[ClientResponse]]
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 
@@ -80,8 +81,8 @@ class ClientSession:
         skip_auto_headers: Optional[Iterable[str]] = None,
         auth: Optional[BasicAuth] = None,
         json_serialize: Callable[[Any], str] = json.dumps,
-        request_class: Type[ClientRequest] = ClientRequest,
-        response_class: Type[ClientResponse] = ClientResponse,
+        request_class: type[ClientRequest] = ClientRequest,
+        response_class: type[ClientResponse] = ClientResponse,
         ws_response_class: Any = None,
         version: HttpVersion = HttpVersion11,
         cookie_jar: Any = None,
@@ -91,7 +92,7 @@ class ClientSession:
         auto_decompress: bool = True,
         trust_env: bool = False,
         requote_redirect_url: bool = True,
-        trace_configs: Optional[List[Any]] = None,
+        trace_configs: Optional[list[Any]] = None,
         middlewares: Sequence[Any] = (),
         read_bufsize: int = 2**16,
         max_line_size: int = 8190,
@@ -107,7 +108,7 @@ class ClientSession:
         self._base_url = URL(base_url) if base_url is not None else None
         if self._base_url is not None and self._base_url.path and not self._base_url.path.endswith("/"):
             raise ValueError("base_url must have a trailing '/'")
-        self._default_headers: "CIMultiDict[str]" = CIMultiDict(headers or {})
+        self._default_headers: CIMultiDict[str] = CIMultiDict(headers or {})
         self._skip_auto_headers = frozenset(istr(h) for h in (skip_auto_headers or ()))
         self._default_auth = auth
         self._cookies = dict(cookies or {})
@@ -198,7 +199,9 @@ class ClientSession:
         url = self._build_url(str_or_url)
         if self._trust_env:
             _refuse_env_proxy(url)
-        opts = self._options(timeout, read_until_eof, auto_decompress, read_bufsize, max_line_size, max_field_size, max_headers)
+        opts = self._options(
+            timeout, read_until_eof, auto_decompress, read_bufsize, max_line_size, max_field_size, max_headers
+        )
         request_kwargs = dict(
             params=params,
             data=data,
@@ -215,7 +218,9 @@ class ClientSession:
         mws = self._middlewares if middlewares is None else tuple(middlewares)
         deadline = self._loop.time() + opts.timeout.total if opts.timeout.total else None
         async with timeout_at(deadline):
-            resp = await self._send_with_redirects(method, url, request_kwargs, opts, allow_redirects, max_redirects, mws)
+            resp = await self._send_with_redirects(
+                method, url, request_kwargs, opts, allow_redirects, max_redirects, mws
+            )
         resp._set_deadline(deadline)
         await self._check_status(resp, raise_for_status)
         return resp
@@ -229,7 +234,9 @@ class ClientSession:
             url = self._base_url.join(url)
         return url
 
-    def _options(self, timeout: Any, read_until_eof: bool, auto_decompress: Optional[bool], *limits: Optional[int]) -> _Options:
+    def _options(
+        self, timeout: Any, read_until_eof: bool, auto_decompress: Optional[bool], *limits: Optional[int]
+    ) -> _Options:
         if timeout is sentinel and read_until_eof and auto_decompress is None and limits == (None, None, None, None):
             return self._default_options
         merged = [given if given is not None else default for given, default in zip(limits, self._limits)]
@@ -245,7 +252,7 @@ class ClientSession:
             return self._default_headers  # ClientRequest copies, never mutates it
         result = CIMultiDict(self._default_headers)
         if headers:
-            for name, value in (headers.items() if hasattr(headers, "items") else headers):
+            for name, _value in headers.items() if hasattr(headers, "items") else headers:
                 if name in result:
                     result.popall(name)
             result.extend(headers)
@@ -287,13 +294,18 @@ class ClientSession:
         opts: _Options,
         allow_redirects: bool,
         max_redirects: int,
-        middlewares: Tuple[Any, ...],
+        middlewares: tuple[Any, ...],
     ) -> ClientResponse:
-        history: List[ClientResponse] = []
+        history: list[ClientResponse] = []
         while True:
             req = self._request_class(
-                method, url, loop=self._loop, version=self._version, session=self,
-                response_class=self._response_class, **kwargs,
+                method,
+                url,
+                loop=self._loop,
+                version=self._version,
+                session=self,
+                response_class=self._response_class,
+                **kwargs,
             )
             resp = await self._with_middlewares(middlewares, opts, tuple(history))(req)
             location = resp.headers.get(hdrs.LOCATION) or resp.headers.get(hdrs.URI)
@@ -306,7 +318,9 @@ class ClientSession:
             resp.release()
             new_method = redirect_method(req.method, resp.status)
             new_url = self._redirect_url(resp, location)
-            kwargs = dict(kwargs, params=None, headers=redirect_headers(kwargs["headers"], url, new_url, new_method != req.method))
+            kwargs = dict(
+                kwargs, params=None, headers=redirect_headers(kwargs["headers"], url, new_url, new_method != req.method)
+            )
             if new_method != req.method:
                 kwargs["data"] = None
             if new_url.origin() != url.origin():
@@ -322,7 +336,9 @@ class ClientSession:
                 raise NonHttpUrlRedirectClientError(location) from exc
             raise InvalidUrlRedirectClientError(location, exc.description) from exc
 
-    def _with_middlewares(self, middlewares: Tuple[Any, ...], opts: _Options, history: Tuple[ClientResponse, ...]) -> Handler:
+    def _with_middlewares(
+        self, middlewares: tuple[Any, ...], opts: _Options, history: tuple[ClientResponse, ...]
+    ) -> Handler:
         async def send(req: ClientRequest) -> ClientResponse:
             return await self._send_once(req, opts, history)
 
@@ -333,7 +349,9 @@ class ClientSession:
 
     # -- layer 3: one request on one connection ------------------------------------------------
 
-    async def _send_once(self, req: ClientRequest, opts: _Options, history: Tuple[ClientResponse, ...]) -> ClientResponse:
+    async def _send_once(
+        self, req: ClientRequest, opts: _Options, history: tuple[ClientResponse, ...]
+    ) -> ClientResponse:
         """Send *req* and read the response head.
 
         An idempotent request (RFC 9110 §9.2.2) that fails on a pooled connection
@@ -363,7 +381,7 @@ class ClientSession:
             raise ConnectionTimeoutError(f"Connection timeout to host {req.url}") from exc
 
     async def _exchange(
-        self, req: ClientRequest, conn: Connection, opts: _Options, history: Tuple[ClientResponse, ...]
+        self, req: ClientRequest, conn: Connection, opts: _Options, history: tuple[ClientResponse, ...]
     ) -> ClientResponse:
         protocol = conn.protocol
         if protocol is None:  # pragma: no cover - a fresh connection always has one
@@ -381,8 +399,12 @@ class ClientSession:
         try:
             await req.send(conn)
             resp = self._response_class(
-                req.method, req.original_url, request_info=req.request_info, loop=self._loop,
-                session=self, history=history,
+                req.method,
+                req.original_url,
+                request_info=req.request_info,
+                loop=self._loop,
+                session=self,
+                history=history,
             )
             resp._request = req
             return await resp.start(conn, waiter)
@@ -472,7 +494,7 @@ class ClientSession:
 
     async def __aexit__(
         self,
-        exc_type: Optional[Type[BaseException]],
+        exc_type: Optional[type[BaseException]],
         exc_val: Optional[BaseException],
         exc_tb: Optional[TracebackType],
     ) -> None:
@@ -513,12 +535,14 @@ def _as_timeout(timeout: Any) -> ClientTimeout:
 
 def _refuse_env_proxy(url: URL) -> None:
     """``trust_env=True`` is honoured only where the environment names no proxy for
-    *url*: proxies are not supported yet, and silently going direct would be wrong."""
+    *url*: proxies are not supported yet, and silently going direct would be wrong.
+    """
     proxies = urllib.request.getproxies_environment()
-    bypass = getattr(urllib.request, "proxy_bypass_environment")  # public, but not in typeshed
+    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]  # public, not in typeshed
     if url.scheme in proxies and not bypass(url.raw_host or "", proxies):
         raise NotImplementedError(
-            f"trust_env=True: the environment sets a {url.scheme} proxy, and proxies are not supported by aiohttp_client yet"
+            f"trust_env=True: the environment sets a {url.scheme} proxy, "
+            "and proxies are not supported by aiohttp_client yet"
         )
 
 
@@ -544,5 +568,3 @@ def request(
     """
     session = ClientSession(loop=loop, version=version, connector=connector, connector_owner=connector is None)
     return _SessionRequestContextManager(session._request(method, url, **kwargs), session)
-
-

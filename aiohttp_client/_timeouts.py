@@ -18,8 +18,9 @@ import asyncio
 import enum
 import math
 import sys
+from contextlib import AbstractAsyncContextManager
 from types import TracebackType
-from typing import AsyncContextManager, Final, Optional, Type
+from typing import Final, Optional
 
 import attr
 
@@ -79,9 +80,7 @@ class ClientWSTimeout:
 DEFAULT_WS_CLIENT_TIMEOUT: Final[ClientWSTimeout] = ClientWSTimeout(ws_receive=None, ws_close=10.0)
 
 
-def deadline_after(
-    loop: asyncio.AbstractEventLoop, delay: float, ceil_threshold: Optional[float] = None
-) -> float:
+def deadline_after(loop: asyncio.AbstractEventLoop, delay: float, ceil_threshold: Optional[float] = None) -> float:
     """Return the loop time ``delay`` seconds from now.
 
     With *ceil_threshold* given and ``delay >= ceil_threshold`` the result is rounded
@@ -120,10 +119,10 @@ class _DeadlineTimeout:
     def __init__(self, when: Optional[float]) -> None:
         self._when = when
         self._state = _State.CREATED
-        self._task: Optional["asyncio.Task[object]"] = None
+        self._task: Optional[asyncio.Task[object]] = None
         self._handle: Optional[asyncio.TimerHandle] = None
         self._cancelling = 0
-        self._message = "aiohttp_client timeout %x" % id(self)
+        self._message = f"aiohttp_client timeout {id(self):x}"
 
     def when(self) -> Optional[float]:
         """The deadline in loop time, or ``None``."""
@@ -159,7 +158,7 @@ class _DeadlineTimeout:
 
     async def __aexit__(
         self,
-        exc_type: Optional[Type[BaseException]],
+        exc_type: Optional[type[BaseException]],
         exc_val: Optional[BaseException],
         exc_tb: Optional[TracebackType],
     ) -> None:
@@ -186,7 +185,7 @@ class _DeadlineTimeout:
 
 if sys.version_info >= (3, 11):
 
-    def timeout_at(when: Optional[float]) -> AsyncContextManager[object]:
+    def timeout_at(when: Optional[float]) -> AbstractAsyncContextManager[object]:
         """Bound a block by the absolute loop time *when* (``None``: no bound).
 
         :raises asyncio.TimeoutError: on leaving the block, if it timed out.
@@ -195,7 +194,7 @@ if sys.version_info >= (3, 11):
 
 else:  # pragma: no cover - exercised on 3.9/3.10 only
 
-    def timeout_at(when: Optional[float]) -> AsyncContextManager[object]:
+    def timeout_at(when: Optional[float]) -> AbstractAsyncContextManager[object]:
         """Bound a block by the absolute loop time *when* (``None``: no bound).
 
         :raises asyncio.TimeoutError: on leaving the block, if it timed out.
@@ -205,7 +204,7 @@ else:  # pragma: no cover - exercised on 3.9/3.10 only
 
 def timeout_after(
     delay: Optional[float], *, ceil_threshold: Optional[float] = None
-) -> AsyncContextManager[object]:
+) -> AbstractAsyncContextManager[object]:
     """Bound a block to *delay* seconds from now (``None``: no bound).
 
     Must be called from a coroutine (it reads the running loop's clock).  With

@@ -2,7 +2,7 @@
 
 import hashlib
 import ssl
-from typing import Any, Dict, Optional, Union
+from typing import Any, Optional, Union
 
 __all__ = ("Fingerprint", "ssl_context_for", "SSL_ALLOWED_TYPES")
 
@@ -10,7 +10,7 @@ SSL_ALLOWED_TYPES = (ssl.SSLContext, bool, type(None))
 
 _HASHFUNC_BY_DIGESTLEN = {16: hashlib.md5, 20: hashlib.sha1, 32: hashlib.sha256}
 
-_contexts: Dict[bool, ssl.SSLContext] = {}
+_contexts: dict[bool, ssl.SSLContext] = {}
 
 
 def _make_context(verified: bool) -> ssl.SSLContext:
@@ -27,7 +27,8 @@ def _make_context(verified: bool) -> ssl.SSLContext:
 def ssl_context_for(ssl_arg: Any) -> Optional[ssl.SSLContext]:
     """The context for a request's ``ssl`` argument: ``True`` -> the verifying default
     context, ``False`` or a :class:`Fingerprint` -> a non-verifying context, an
-    ``SSLContext`` -> itself.  Default contexts are made once and shared."""
+    ``SSLContext`` -> itself.  Default contexts are made once and shared.
+    """
     if isinstance(ssl_arg, ssl.SSLContext):
         return ssl_arg
     verified = ssl_arg is True or ssl_arg is None

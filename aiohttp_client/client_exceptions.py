@@ -47,7 +47,7 @@ in the instance ``__dict__``), provided the objects it carries can be.
 
 import asyncio
 import warnings
-from typing import Any, Optional, Tuple, Union
+from typing import Any, Optional, Union
 
 from multidict import MultiMapping
 from yarl import URL
@@ -65,7 +65,7 @@ except ImportError:  # pragma: no cover - Python built without ssl
     _CertificateError = ValueError  # type: ignore[misc,assignment]
 
 # A tuple of ClientResponse objects; that class lives in a module that imports this one.
-_History = Tuple[Any, ...]
+_History = tuple[Any, ...]
 
 __all__ = (
     "ClientError",
@@ -135,10 +135,7 @@ class ClientResponseError(ClientError):
     ) -> None:
         if code is not None:
             if status is not None:
-                raise ValueError(
-                    "Both code and status arguments are provided; "
-                    "code is deprecated, use status instead"
-                )
+                raise ValueError("Both code and status arguments are provided; code is deprecated, use status instead")
             warnings.warn(
                 "code argument is deprecated, use status instead",
                 DeprecationWarning,
@@ -173,20 +170,20 @@ class ClientResponseError(ClientError):
 
     def __str__(self) -> str:
         real_url = getattr(self.request_info, "real_url", None)
-        text = "%s, message=%r" % (self.status, self.message)
+        text = f"{self.status}, message={self.message!r}"
         if real_url is not None:
-            text += ", url=%r" % str(real_url)
+            text += f", url={str(real_url)!r}"
         return text
 
     def __repr__(self) -> str:
-        args = "%r, %r" % (self.request_info, self.history)
+        args = f"{self.request_info!r}, {self.history!r}"
         if self.status != 0:
-            args += ", status=%r" % (self.status,)
+            args += f", status={self.status!r}"
         if self.message != "":
-            args += ", message=%r" % (self.message,)
+            args += f", message={self.message!r}"
         if self.headers is not None:
-            args += ", headers=%r" % (self.headers,)
-        return "%s(%s)" % (type(self).__name__, args)
+            args += f", headers={self.headers!r}"
+        return f"{type(self).__name__}({args})"
 
 
 class ContentTypeError(ClientResponseError):
@@ -269,7 +266,7 @@ class ClientConnectorError(ClientOSError):
         return str(self._os_error)
 
     def __str__(self) -> str:
-        return "Cannot connect to host %s:%s ssl:%s [%s]" % (
+        return "Cannot connect to host {}:{} ssl:{} [{}]".format(
             self.host,
             self.port,
             "default" if self.ssl is True else self.ssl,
@@ -308,7 +305,7 @@ class UnixClientConnectorError(ClientConnectorError):
         return self._path
 
     def __str__(self) -> str:
-        return "Cannot connect to unix socket %s ssl:%s [%s]" % (
+        return "Cannot connect to unix socket {} ssl:{} [{}]".format(
             self.path,
             "default" if self.ssl is True else self.ssl,
             self._reason(),
@@ -321,7 +318,8 @@ class ClientSSLError(ClientConnectorError):
 
 class ClientConnectorSSLError(ClientSSLError, _SSLError):
     """The TLS handshake failed (an :exc:`ssl.SSLError`); arguments as for
-    :class:`ClientConnectorError`."""
+    :class:`ClientConnectorError`.
+    """
 
 
 class ClientConnectorCertificateError(ClientSSLError, _CertificateError):
@@ -354,12 +352,9 @@ class ClientConnectorCertificateError(ClientSSLError, _CertificateError):
         return self._conn_key.is_ssl
 
     def __str__(self) -> str:
-        return "Cannot connect to host %s:%s ssl:%s [%s: %s]" % (
-            self.host,
-            self.port,
-            self.ssl,
-            self._certificate_error.__class__.__name__,
-            self._certificate_error.args,
+        error = self._certificate_error
+        return (
+            f"Cannot connect to host {self.host}:{self.port} ssl:{self.ssl} [{error.__class__.__name__}: {error.args}]"
         )
 
 
@@ -398,18 +393,16 @@ class ServerFingerprintMismatch(ServerConnectionError):
         self.port = port
 
     def __repr__(self) -> str:
-        return "<%s expected=%r got=%r host=%r port=%r>" % (
-            self.__class__.__name__,
-            self.expected,
-            self.got,
-            self.host,
-            self.port,
+        return (
+            f"<{self.__class__.__name__} expected={self.expected!r} got={self.got!r} "
+            f"host={self.host!r} port={self.port!r}>"
         )
 
 
 class ServerTimeoutError(ServerConnectionError, asyncio.TimeoutError):
     """A timeout on the connection (connect or read); the ``total`` timeout raises a
-    plain :exc:`asyncio.TimeoutError` instead."""
+    plain :exc:`asyncio.TimeoutError` instead.
+    """
 
 
 class ConnectionTimeoutError(ServerTimeoutError):
@@ -425,7 +418,8 @@ class SocketTimeoutError(ServerTimeoutError):
 
 class ClientPayloadError(ClientError):
     """The response body is invalid: bad content coding, malformed chunked coding, or
-    fewer bytes than Content-Length."""
+    fewer bytes than Content-Length.
+    """
 
 
 class UploadAbortedError(ClientError):
@@ -463,11 +457,11 @@ class InvalidURL(ClientError, ValueError):
         return self._description
 
     def __repr__(self) -> str:
-        return "<%s %s>" % (self.__class__.__name__, self)
+        return f"<{self.__class__.__name__} {self}>"
 
     def __str__(self) -> str:
         if self._description:
-            return "%s - %s" % (self._url, self._description)
+            return f"{self._url} - {self._description}"
         return str(self._url)
 
 

@@ -12,15 +12,17 @@ import asyncio
 import socket
 import ssl
 import warnings
-from typing import TYPE_CHECKING, Any, Callable, List, Optional, Set, Tuple, Type
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import aiohappyeyeballs
 
-from ._chunked import ChunkedDecoder
-from ._http_parser import HeadParser
+from ._connection import Connection
+from ._consts import sentinel
 from ._models import ConnectionKey
-from ._pool import Pool
 from ._protocol import ResponseProtocol
+from ._sansio._chunked import ChunkedDecoder
+from ._sansio._http_parser import HeadParser
+from ._sansio._pool import Pool
 from ._timeouts import ClientTimeout, timeout_after
 from ._tls import Fingerprint, ssl_context_for
 from .client_exceptions import (
@@ -43,69 +45,6 @@ __all__ = ("BaseConnector", "TCPConnector", "UnixConnector", "Connection", "Addr
 AddrInfoType = aiohappyeyeballs.AddrInfoType
 SocketFactoryType = Callable[[AddrInfoType], socket.socket]
 
-sentinel: Any = object()
-
-
-class Connection:
-    """One connection lent out by a connector (reference: ``Connection``)."""
-
-    __slots__ = ("_connector", "_key", "_protocol", "_loop", "reused", "__weakref__")
-
-    def __init__(
-        self,
-        connector: "BaseConnector",
-        key: ConnectionKey,
-        protocol: ResponseProtocol,
-        loop: asyncio.AbstractEventLoop,
-        reused: bool = False,
-    ) -> None:
-        #: ``True`` when the connection came from the idle pool (it may have been
-        #: closed by the server meanwhile; the session retries idempotent requests).
-        self.reused = reused
-        self._connector = connector
-        self._key = key
-        self._protocol: Optional[ResponseProtocol] = protocol
-        self._loop = loop
-
-    def __repr__(self) -> str:
-        return f"Connection<{self._key}>"
-
-    def __del__(self, _warnings: Any = warnings) -> None:
-        if self._protocol is not None:
-            _warnings.warn(f"Unclosed connection {self!r}", ResourceWarning, source=self)
-            if not self._loop.is_closed():
-                self._connector._release(self._key, self._protocol, should_close=True)
-
-    @property
-    def loop(self) -> asyncio.AbstractEventLoop:
-        """The event loop (deprecated in the reference; kept for compatibility)."""
-        return self._loop
-
-    @property
-    def transport(self) -> Optional[asyncio.Transport]:
-        return None if self._protocol is None else self._protocol.transport
-
-    @property
-    def protocol(self) -> Optional[ResponseProtocol]:
-        return self._protocol
-
-    @property
-    def closed(self) -> bool:
-        """``True`` once the connection was closed, released or detached."""
-        return self._protocol is None or not self._protocol.is_connected()
-
-    def release(self) -> None:
-        """Give the connection back: pooled if reusable, closed otherwise."""
-        if self._protocol is not None:
-            protocol, self._protocol = self._protocol, None
-            self._connector._release(self._key, protocol)
-
-    def close(self) -> None:
-        """Close the underlying socket and free the slot."""
-        if self._protocol is not None:
-            protocol, self._protocol = self._protocol, None
-            self._connector._release(self._key, protocol, should_close=True)
-
 
 class BaseConnector:
     """Pool of connections with limits (reference: ``BaseConnector``).
@@ -117,7 +56,7 @@ class BaseConnector:
     :raises ValueError: *keepalive_timeout* given together with ``force_close=True``.
     """
 
-    _parser_twins: Tuple[Type[Any], Type[Any]] = (HeadParser, ChunkedDecoder)
+    _parser_twins: tuple[type[Any], type[Any]] = (HeadParser, ChunkedDecoder)
 
     def __init__(
         self,
@@ -138,10 +77,10 @@ class BaseConnector:
         self._loop = loop or asyncio.get_running_loop()
         self._force_close = force_close
         self._keepalive_timeout = 0.0 if keepalive_timeout in (None, sentinel) else float(keepalive_timeout)
-        self._pool: "Pool[ResponseProtocol, asyncio.Future[None]]" = Pool(
+        self._pool: Pool[ResponseProtocol, asyncio.Future[None]] = Pool(
             limit, limit_per_host, self._keepalive_timeout, self._loop.time
         )
-        self._in_use: Set[ResponseProtocol] = set()
+        self._in_use: set[ResponseProtocol] = set()
         self._closed = False
         self._cleanup_handle: Optional[asyncio.TimerHandle] = None
         self._timeout_ceil_threshold = timeout_ceil_threshold
@@ -218,7 +157,7 @@ class BaseConnector:
         return Connection(self, key, protocol, self._loop, reused)
 
     async def _wait_for_slot(self, key: ConnectionKey) -> None:
-        waiter: "asyncio.Future[None]" = self._loop.create_future()
+        waiter: asyncio.Future[None] = self._loop.create_future()
         self._pool.add_waiter(key, waiter)
         try:
             await waiter
@@ -324,7 +263,7 @@ class TCPConnector(BaseConnector):
         ttl_dns_cache: Optional[int] = 10,
         family: int = 0,
         ssl_context: Optional[Any] = None,
-        local_addr: Optional[Tuple[str, int]] = None,
+        local_addr: Optional[tuple[str, int]] = None,
         resolver: Optional[Any] = None,
         keepalive_timeout: Any = sentinel,
         force_close: bool = False,
@@ -358,9 +297,7 @@ class TCPConnector(BaseConnector):
         self._use_dns_cache = use_dns_cache
         self._dns_cache = DNSCache(ttl_dns_cache, self._loop.time)
         self._family = family
-        self._local_addr_infos = (
-            aiohappyeyeballs.addr_to_addr_infos(local_addr) if local_addr is not None else None
-        )
+        self._local_addr_infos = aiohappyeyeballs.addr_to_addr_infos(local_addr) if local_addr is not None else None
         self._happy_eyeballs_delay = happy_eyeballs_delay
         self._interleave = interleave
         self._socket_factory = socket_factory
@@ -386,13 +323,13 @@ class TCPConnector(BaseConnector):
         await super().close()
         await self._resolver.close()
 
-    async def _resolve(self, host: str, port: int) -> List[ResolveResult]:
+    async def _resolve(self, host: str, port: int) -> list[ResolveResult]:
         key = (host, port)
         if self._use_dns_cache:
             cached = self._dns_cache.get(key)
             if cached is not None:
                 return cached
-        addrs: List[ResolveResult] = await self._resolver.resolve(host, port, family=self._family)
+        addrs: list[ResolveResult] = await self._resolver.resolve(host, port, family=self._family)
         if self._use_dns_cache:
             self._dns_cache.add(key, addrs)
         return addrs
@@ -405,10 +342,7 @@ class TCPConnector(BaseConnector):
             addrs = await self._resolve(host, port)
         except OSError as exc:
             raise ClientConnectorDNSError(key, exc) from exc
-        infos = [
-            (a["family"], socket.SOCK_STREAM, a["proto"], "", (a["host"], a["port"]))
-            for a in addrs
-        ]
+        infos = [(a["family"], socket.SOCK_STREAM, a["proto"], "", (a["host"], a["port"])) for a in addrs]
         ssl_arg = req.ssl if req.ssl is not True else self._ssl
         sslcontext = ssl_context_for(ssl_arg) if req.is_ssl() else None
         try:
@@ -487,4 +421,3 @@ class UnixConnector(BaseConnector):
         except OSError as exc:
             raise UnixClientConnectorError(self._path, req.connection_key, exc) from exc
         return protocol
-

@@ -7,7 +7,8 @@ the request use the chunked transfer coding), its ``content_type``, and how to
 
 import io
 import json
-from typing import Any, AsyncIterable, Awaitable, Callable, Optional, Protocol, Union
+from collections.abc import AsyncIterable, Awaitable
+from typing import Any, Callable, Optional, Protocol, Union
 
 from multidict import CIMultiDict
 
@@ -39,7 +40,7 @@ class Payload:
 
     def __init__(self, value: Any, *, content_type: Optional[str] = None, headers: Any = None) -> None:
         self._value = value
-        self.headers: "CIMultiDict[str]" = CIMultiDict(headers or ())
+        self.headers: CIMultiDict[str] = CIMultiDict(headers or ())
         if content_type is not None:
             self._content_type = content_type
         elif "Content-Type" in self.headers:
@@ -90,7 +91,9 @@ class BytesPayload(Payload):
 class StringPayload(BytesPayload):
     """``str`` body, encoded with *encoding* (default UTF-8, ``text/plain``)."""
 
-    def __init__(self, value: str, *, encoding: Optional[str] = None, content_type: Optional[str] = None, **kw: Any) -> None:
+    def __init__(
+        self, value: str, *, encoding: Optional[str] = None, content_type: Optional[str] = None, **kw: Any
+    ) -> None:
         if encoding is None:
             encoding = "utf-8"
             if content_type is None:

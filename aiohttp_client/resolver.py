@@ -7,11 +7,11 @@ Results are lists of dicts with the keys ``hostname``, ``host``, ``port``,
 
 import asyncio
 import socket
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Optional
 
 __all__ = ("ThreadedResolver", "AsyncResolver", "DefaultResolver", "ResolveResult")
 
-ResolveResult = Dict[str, Any]
+ResolveResult = dict[str, Any]
 
 
 class ThreadedResolver:
@@ -20,13 +20,11 @@ class ThreadedResolver:
     def __init__(self, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
         self._loop = loop
 
-    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> List[ResolveResult]:
+    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> list[ResolveResult]:
         """Return the addresses of *host*.  :raises OSError: resolution failed."""
         loop = self._loop or asyncio.get_running_loop()
-        infos = await loop.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, family=family, flags=socket.AI_ADDRCONFIG
-        )
-        hosts: List[ResolveResult] = []
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, family=family, flags=socket.AI_ADDRCONFIG)
+        hosts: list[ResolveResult] = []
         for fam, _, proto, _, address in infos:
             resolved_host: str
             resolved_port: int
@@ -66,18 +64,22 @@ class AsyncResolver:
 
         self._resolver = aiodns.DNSResolver(*args, **kwargs)
 
-    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> List[ResolveResult]:
+    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> list[ResolveResult]:
         """Return the addresses of *host*.  :raises OSError: resolution failed."""
         import aiodns
 
         try:
             resp = await self._resolver.getaddrinfo(
-                host, port=port, type=socket.SOCK_STREAM, family=socket.AddressFamily(family), flags=socket.AI_ADDRCONFIG
+                host,
+                port=port,
+                type=socket.SOCK_STREAM,
+                family=socket.AddressFamily(family),
+                flags=socket.AI_ADDRCONFIG,
             )
         except aiodns.error.DNSError as exc:
             msg = exc.args[1] if len(exc.args) >= 1 else "DNS lookup failed"
             raise OSError(None, msg) from exc
-        hosts: List[ResolveResult] = []
+        hosts: list[ResolveResult] = []
         for node in resp.nodes:
             address: Any = node.addr
             hosts.append(
@@ -111,9 +113,9 @@ class DNSCache:
     def __init__(self, ttl: Optional[float], clock: Any) -> None:
         self._ttl = ttl
         self._clock = clock
-        self._entries: Dict[Tuple[str, int], Tuple[List[ResolveResult], float]] = {}
+        self._entries: dict[tuple[str, int], tuple[list[ResolveResult], float]] = {}
 
-    def get(self, key: Tuple[str, int]) -> Optional[List[ResolveResult]]:
+    def get(self, key: tuple[str, int]) -> Optional[list[ResolveResult]]:
         entry = self._entries.get(key)
         if entry is None:
             return None
@@ -126,10 +128,10 @@ class DNSCache:
             self._entries[key] = (addrs, stamp)
         return addrs
 
-    def add(self, key: Tuple[str, int], addrs: List[ResolveResult]) -> None:
+    def add(self, key: tuple[str, int], addrs: list[ResolveResult]) -> None:
         self._entries[key] = (addrs, self._clock())
 
-    def clear(self, key: Optional[Tuple[str, int]] = None) -> None:
+    def clear(self, key: Optional[tuple[str, int]] = None) -> None:
         if key is None:
             self._entries.clear()
         else:

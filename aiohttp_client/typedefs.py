@@ -1,6 +1,7 @@
 """Type aliases used across the package (no code)."""
 
-from typing import Any, Callable, Iterable, Mapping, Tuple, Union
+from collections.abc import Iterable, Mapping
+from typing import Any, Callable, Union
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy, istr
 from yarl import URL
@@ -14,9 +15,9 @@ LooseHeaders = Union[
     Mapping[istr, str],
     "CIMultiDict[str]",
     "CIMultiDictProxy[str]",
-    Iterable[Tuple[Union[str, istr], str]],
+    Iterable[tuple[Union[str, istr], str]],
 ]
-RawHeaders = Tuple[Tuple[bytes, bytes], ...]
+RawHeaders = tuple[tuple[bytes, bytes], ...]
 StrOrURL = Union[str, URL]
 Query = Union[
     None,
@@ -24,5 +25,5 @@ Query = Union[
     Mapping[str, Any],
     "MultiDict[Any]",
     "MultiDictProxy[Any]",
-    Iterable[Tuple[str, Any]],
+    Iterable[tuple[str, Any]],
 ]

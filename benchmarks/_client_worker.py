@@ -16,10 +16,10 @@ import asyncio
 import json
 import sys
 import time
-from typing import Any, Dict
+from typing import Any
 
 
-async def download(client: Any, base: str, size: int) -> Dict[str, Any]:
+async def download(client: Any, base: str, size: int) -> dict[str, Any]:
     async with client.ClientSession() as session:
         wall0, cpu0 = time.perf_counter(), time.process_time()
         async with session.get(f"{base}/large?size={size}") as resp:
@@ -32,7 +32,7 @@ async def download(client: Any, base: str, size: int) -> Dict[str, Any]:
     return {"wall": wall, "cpu": cpu, "bytes": nbytes}
 
 
-async def small(client: Any, base: str, count: int) -> Dict[str, Any]:
+async def small(client: Any, base: str, count: int) -> dict[str, Any]:
     url = f"{base}/json"
     connections = set()
     async with client.ClientSession() as session:
@@ -47,18 +47,23 @@ async def small(client: Any, base: str, count: int) -> Dict[str, Any]:
     return {"wall": wall, "cpu": cpu, "requests": count}
 
 
-def hello(lib: str) -> Dict[str, Any]:
+def hello(lib: str) -> dict[str, Any]:
     if lib == "aiohttp":
         import aiohttp
 
         return {"ok": True, "client": aiohttp, "version": aiohttp.__version__, "twins": {}}
     import aiohttp_client
-    from aiohttp_client import _chunked, _ext, _http_parser  # noqa: F401  (fill _ext.LOADED)
+    from aiohttp_client._sansio import _chunked, _ext, _http_parser  # noqa: F401  (fill _ext.LOADED)
 
     twins = dict(_ext.LOADED)
     if not hasattr(aiohttp_client, "ClientSession"):
         return {"ok": False, "error": "aiohttp_client.ClientSession is not importable yet", "twins": twins}
-    return {"ok": True, "client": aiohttp_client, "version": getattr(aiohttp_client, "__version__", "?"), "twins": twins}
+    return {
+        "ok": True,
+        "client": aiohttp_client,
+        "version": getattr(aiohttp_client, "__version__", "?"),
+        "twins": twins,
+    }
 
 
 def main() -> None:

@@ -17,8 +17,9 @@ Fairness rules, applied to every parser benchmark:
 import asyncio
 import importlib
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, List, Sequence, Tuple
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -39,7 +40,7 @@ CORPUS = {item: bytes(_CORPUS[item]) for item in ITEMS}
 CORPUS_SOURCE = "tests/vectors/http_response.py CORPUS"
 
 
-def split_head(data: bytes) -> Tuple[bytes, bytes]:
+def split_head(data: bytes) -> tuple[bytes, bytes]:
     end = data.index(b"\r\n\r\n") + 4
     return data[:end], data[end:]
 
@@ -52,7 +53,7 @@ def is_chunked(item: str) -> bool:
 CHUNKED_ITEMS = tuple(item for item in ITEMS if is_chunked(item))
 
 
-def pieces(data: bytes, mode: str) -> List[bytes]:
+def pieces(data: bytes, mode: str) -> list[bytes]:
     if mode == "whole":
         return [data]
     return [data[i : i + PIECE] for i in range(0, len(data), PIECE)]
@@ -65,11 +66,11 @@ def our_twin(kind: str, hot_path: str) -> Any:
     """``HeadParser`` (hot_path ``"http_parser"``) or ``ChunkedDecoder`` (``"chunked"``)
     of one kind, imported directly from ``aiohttp_client._<hot_path>_<kind>`` (not through
     the selector); raises ImportError when that compiled twin is not built."""
-    module = importlib.import_module(f"aiohttp_client._{hot_path}_{kind}")
+    module = importlib.import_module(f"aiohttp_client._sansio._{hot_path}_{kind}")
     return getattr(module, "HeadParser" if hot_path == "http_parser" else "ChunkedDecoder")
 
 
-def decode_chunked(decoder_cls: Any, chunks: Sequence[bytes], body: List[bytes], first_pos: int = 0) -> None:
+def decode_chunked(decoder_cls: Any, chunks: Sequence[bytes], body: list[bytes], first_pos: int = 0) -> None:
     """Feed *chunks* (the first from *first_pos*) to a new decoder, appending to *body*.
     Follows the decoder contract: call again from the returned offset until the input
     is used up or the decoder is ``done``."""
@@ -83,10 +84,10 @@ def decode_chunked(decoder_cls: Any, chunks: Sequence[bytes], body: List[bytes],
     assert decoder.done, "chunked body did not end"
 
 
-def ours_response(head_parser_cls: Any, decoder_cls: Any, chunks: Sequence[bytes]) -> List[bytes]:
+def ours_response(head_parser_cls: Any, decoder_cls: Any, chunks: Sequence[bytes]) -> list[bytes]:
     """Head + body with our twins; returns the body pieces."""
     parser = head_parser_cls()
-    body: List[bytes] = []
+    body: list[bytes] = []
     i = 0
     n = len(chunks)
     head = None
@@ -117,8 +118,8 @@ def ours_response(head_parser_cls: Any, decoder_cls: Any, chunks: Sequence[bytes
     return body
 
 
-def ours_chunked_body(decoder_cls: Any, chunks: Sequence[bytes]) -> List[bytes]:
-    body: List[bytes] = []
+def ours_chunked_body(decoder_cls: Any, chunks: Sequence[bytes]) -> list[bytes]:
+    body: list[bytes] = []
     decode_chunked(decoder_cls, chunks, body)
     return body
 
@@ -152,10 +153,10 @@ class AiohttpRival:
     def parser_cls(self, kind: str) -> Any:
         return self.parser_py if kind == "py" else self.parser_c
 
-    def response(self, parser_cls: Any, chunks: Sequence[bytes]) -> List[Any]:
+    def response(self, parser_cls: Any, chunks: Sequence[bytes]) -> list[Any]:
         """Feed a whole response; return the ``(message, payload)`` pairs."""
         parser = parser_cls(self.protocol, self.loop, _AIOHTTP_LIMIT)
-        messages: List[Any] = []
+        messages: list[Any] = []
         for data in chunks:
             msgs, _upgraded, _tail = parser.feed_data(data)
             if msgs:

@@ -6,7 +6,7 @@ aiohttp has no stand-alone compiled chunked decoder (llhttp decodes chunks insid
 response parser), so its compiled side is ``HttpResponseParser`` fed a two-field head
 followed by the same body; the ratio table marks that pairing with ``*``."""
 
-from typing import Any, List
+from typing import Any
 
 import pytest
 
@@ -45,7 +45,7 @@ def test_ours(
     decoder_cls = our_twin(kind, "chunked")
     chunks = _support.pieces(chunked_body, mode)
     _label(benchmark, item, mode, f"ours-{kind}")
-    body: List[bytes] = benchmark(_support.ours_chunked_body, decoder_cls, chunks)
+    body: list[bytes] = benchmark(_support.ours_chunked_body, decoder_cls, chunks)
     assert b"".join(body) == expected_body
 
 

@@ -16,7 +16,8 @@ import os
 import statistics
 import subprocess
 import sys
-from typing import Any, Dict, Iterator, List
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -60,16 +61,16 @@ class Worker:
     def __init__(self, impl: str, proc: "subprocess.Popen[str]") -> None:
         self.impl = impl
         self.proc = proc
-        self.results: List[Dict[str, Any]] = []
+        self.results: list[dict[str, Any]] = []
 
-    def run(self, command: str, arg: int) -> Dict[str, Any]:
+    def run(self, command: str, arg: int) -> dict[str, Any]:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write(f"{command} {arg}\n")
         self.proc.stdin.flush()
         line = self.proc.stdout.readline()
         if not line:
             raise RuntimeError(f"client worker died (exit status {self.proc.wait(timeout=10)})")
-        result: Dict[str, Any] = json.loads(line)
+        result: dict[str, Any] = json.loads(line)
         self.results.append(result)
         return result
 

@@ -3,7 +3,7 @@ response parsers (``aiohttp._http_parser.HttpResponseParser``, compiled, and
 ``aiohttp.http_parser.HttpResponseParserPy``), fed the same bytes whole and in 7-byte
 pieces.  See ``_support`` for the fairness rules."""
 
-from typing import Any, List, Tuple
+from typing import Any
 
 import pytest
 
@@ -35,7 +35,7 @@ def test_ours(benchmark: Any, our_twin: Any, item: str, mode: str, kind: str, ex
     decoder_cls = our_twin(kind, "chunked") if _support.is_chunked(item) else None
     chunks = _support.pieces(CORPUS[item], mode)
     _label(benchmark, item, mode, f"ours-{kind}")
-    body: List[bytes] = benchmark(_support.ours_response, head_parser_cls, decoder_cls, chunks)
+    body: list[bytes] = benchmark(_support.ours_response, head_parser_cls, decoder_cls, chunks)
     assert b"".join(body) == expected_body
 
 
@@ -49,7 +49,7 @@ def test_aiohttp(
         pytest.skip("aiohttp is installed without its compiled parser")
     chunks = _support.pieces(CORPUS[item], mode)
     _label(benchmark, item, mode, f"aiohttp-{kind}")
-    messages: List[Tuple[Any, Any]] = benchmark(rival.response, parser_cls, chunks)
+    messages: list[tuple[Any, Any]] = benchmark(rival.response, parser_cls, chunks)
     [(_msg, payload)] = messages
     assert _support.payload_bytes(payload) == expected_body
 
@@ -65,9 +65,7 @@ def _head_only(item: str) -> bytes:
     wire = CORPUS[item]
     head = wire[: wire.index(b"\r\n\r\n") + 2]
     lines = [
-        line
-        for line in head.split(b"\r\n")
-        if not line.lower().startswith((b"content-length:", b"transfer-encoding:"))
+        line for line in head.split(b"\r\n") if not line.lower().startswith((b"content-length:", b"transfer-encoding:"))
     ]
     return b"\r\n".join(lines[:-1]) + b"\r\nContent-Length: 0\r\n\r\n"
 
@@ -101,6 +99,6 @@ def test_aiohttp_head(benchmark: Any, rival: _support.AiohttpRival, item: str, m
     chunks = _support.pieces(_head_only(item), mode)
     benchmark.group = f"http_head {item} {mode}"
     benchmark.extra_info.update(suite="http_head", item=item, mode=mode, impl=f"aiohttp-{kind}")
-    messages: List[Tuple[Any, Any]] = benchmark(rival.response, parser_cls, chunks)
+    messages: list[tuple[Any, Any]] = benchmark(rival.response, parser_cls, chunks)
     [(msg, _payload)] = messages
     assert msg.headers["Content-Length"] == "0"

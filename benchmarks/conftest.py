@@ -8,8 +8,9 @@ medians and writes the same table to ``build/bench-ratios.txt``.
 """
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Optional
 
 import pytest
 
@@ -60,7 +61,7 @@ def _fmt_ratio(ours: Optional[float], theirs: Optional[float]) -> str:
     return f"{ours / theirs:.2f}"
 
 
-def _table(rows: List[List[str]]) -> List[str]:
+def _table(rows: list[list[str]]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     out = []
     for n, row in enumerate(rows):
@@ -71,8 +72,8 @@ def _table(rows: List[List[str]]) -> List[str]:
     return out
 
 
-def _parser_lines(results: Dict[Tuple[str, ...], Any]) -> List[str]:
-    medians: Dict[Tuple[str, str, str], Dict[str, float]] = {}
+def _parser_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
+    medians: dict[tuple[str, str, str], dict[str, float]] = {}
     for (suite, item, mode, impl), bench in results.items():
         if suite in ("http_head", "http_parser", "chunked"):
             medians.setdefault((suite, item, mode), {})[impl] = bench.stats.median
@@ -82,7 +83,11 @@ def _parser_lines(results: Dict[Tuple[str, ...], Any]) -> List[str]:
     order = {item: i for i, item in enumerate(_support.ITEMS)}
     for (suite, item, mode), m in sorted(
         medians.items(),
-        key=lambda kv: (("http_head", "http_parser", "chunked").index(kv[0][0]), order.get(kv[0][1], 99), kv[0][2] != "whole"),
+        key=lambda kv: (
+            ("http_head", "http_parser", "chunked").index(kv[0][0]),
+            order.get(kv[0][1], 99),
+            kv[0][2] != "whole",
+        ),
     ):
         c_ratio = _fmt_ratio(m.get("ours-c"), m.get("aiohttp-c"))
         if suite == "chunked" and c_ratio != "-":
@@ -110,15 +115,15 @@ def _parser_lines(results: Dict[Tuple[str, ...], Any]) -> List[str]:
     ]
     lines += _table(rows)
     if any(k[0] == "chunked" for k in medians):
+        lines.append("* aiohttp has no stand-alone compiled chunked decoder: aiohttp-c is its compiled response")
         lines.append(
-            "* aiohttp has no stand-alone compiled chunked decoder: aiohttp-c is its compiled response"
+            "  parser fed a 2-field head plus the same body: slightly more work, which favours ours-c a little."
         )
-        lines.append("  parser fed a 2-field head plus the same body: slightly more work, which favours ours-c a little.")
     return lines
 
 
-def _e2e_lines(results: Dict[Tuple[str, ...], Any]) -> List[str]:
-    info: Dict[str, Dict[str, Dict[str, float]]] = {}
+def _e2e_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
+    info: dict[str, dict[str, dict[str, float]]] = {}
     for (suite, item, _mode, impl), bench in results.items():
         if suite == "client":
             info.setdefault(item, {})[impl] = bench.extra_info
@@ -161,7 +166,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     session = getattr(config, "_benchmarksession", None)
     if session is None:
         return
-    results: Dict[Tuple[str, ...], Any] = {}
+    results: dict[tuple[str, ...], Any] = {}
     for bench in session.benchmarks:
         extra = bench.extra_info
         if bench.has_error or not bench or "suite" not in extra:

@@ -13,7 +13,6 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, Tuple
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -28,7 +27,7 @@ from bench_http_parser import _head_only
 who, item, mode, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 chunks = _support.pieces(_head_only(item), mode)
 if who == "ours":
-    from aiohttp_client._http_parser_c import HeadParser
+    from aiohttp_client._sansio._http_parser_c import HeadParser
     def once():
         parser = HeadParser()
         for data in chunks:
@@ -49,7 +48,18 @@ for _ in range(n):
 def _instructions(who: str, item: str, mode: str, n: int) -> int:
     code = _WORKER.format(bench=str(HERE), tests=str(ROOT / "tests"))
     out = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", code, who, item, mode, str(n)],
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            "-c",
+            code,
+            who,
+            item,
+            mode,
+            str(n),
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -67,10 +77,10 @@ def per_parse(who: str, item: str, mode: str, n: int) -> int:
 
 def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
-    rows: List[Tuple[str, str, int, int]] = []
+    rows: list[tuple[str, str, int, int]] = []
     for item in ITEMS:
         for mode in MODES:
-            counts: Dict[str, int] = {who: per_parse(who, item, mode, n) for who in ("ours", "aiohttp")}
+            counts: dict[str, int] = {who: per_parse(who, item, mode, n) for who in ("ours", "aiohttp")}
             rows.append((item, mode, counts["ours"], counts["aiohttp"]))
     print(f"Instructions per head parse (callgrind, {n} parses, start-up subtracted); compiled twins")
     print(f"{'item':<22}{'mode':<8}{'ours-c':>10}{'aiohttp-c':>11}{'aiohttp/ours':>14}")

@@ -16,8 +16,9 @@ The drivers return a comparable *outcome* tuple and let every exception that is 
 """
 
 import random
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterator, List, Sequence, Tuple
+from typing import Any
 
 from aiohttp_client.http_exceptions import HttpProcessingError
 
@@ -41,17 +42,17 @@ _TWO_WAY_SAMPLES = 64
 _RANDOM_SEEDS = 5
 _RANDOM_CUTS = 16
 
-Outcome = Tuple[Any, ...]
+Outcome = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
 class Plan:
-    pieces: Tuple[bytes, ...]
+    pieces: tuple[bytes, ...]
     start: int = 0
     extra: bytes = b""
 
 
-def random_pieces(wire: bytes, rng: random.Random, max_cuts: int = _RANDOM_CUTS) -> Tuple[bytes, ...]:
+def random_pieces(wire: bytes, rng: random.Random, max_cuts: int = _RANDOM_CUTS) -> tuple[bytes, ...]:
     """Split *wire* at up to *max_cuts* random offsets (pieces may be empty)."""
     cuts = sorted(rng.randint(0, len(wire)) for _ in range(rng.randint(1, max_cuts)))
     bounds = [0, *cuts, len(wire)]
@@ -91,7 +92,7 @@ def _error(exc: HttpProcessingError) -> Outcome:
     return ("error", type(exc), str(exc))
 
 
-def head_record(head: Any) -> Tuple[Any, ...]:
+def head_record(head: Any) -> tuple[Any, ...]:
     """A ``ResponseHead`` as plain, comparable data (types are checked by the tests)."""
     version, status, reason, headers, raw = head
     return (tuple(version), status, reason, tuple(raw), tuple(headers.items()))
@@ -117,7 +118,7 @@ def drive_head(parser: Any, pieces: Sequence[bytes], start: int = 0) -> Outcome:
         return _error(exc)
 
 
-def _chunk_sizes(out: List[bytes]) -> Tuple[int, ...]:
+def _chunk_sizes(out: list[bytes]) -> tuple[int, ...]:
     sizes = []
     size = 0
     for piece in out:
@@ -137,12 +138,12 @@ def drive_chunked(decoder: Any, pieces: Sequence[bytes], start: int = 0) -> Outc
     ``bytes``, no call appends more than ``max_pieces``
     items, and a call that stops early has consumed something.
     """
-    out: List[bytes] = []
+    out: list[bytes] = []
     try:
         for index, piece in enumerate(pieces):
             pos = start if index == 0 else 0
             for _ in range(len(piece) + 2):  # each early stop consumes >= 1 byte
-                got: List[bytes] = []
+                got: list[bytes] = []
                 new = decoder.feed(piece, pos, got)
                 assert len(got) <= decoder.max_pieces, (len(got), decoder.max_pieces)
                 assert all(type(item) is bytes for item in got), [type(item) for item in got]

@@ -40,17 +40,12 @@ import threading
 import time
 import warnings
 import zlib
+from collections.abc import Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import (
     Any,
     Callable,
-    Coroutine,
-    Dict,
-    Iterator,
-    List,
-    Optional,
-    Sequence,
     TypeVar,
     Union,
 )
@@ -94,15 +89,15 @@ def run(coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
     ``TimeoutError`` included) reaches the test unchanged.
     """
     loop = asyncio.new_event_loop()
-    handler_calls: List[Dict[str, Any]] = []
+    handler_calls: list[dict[str, Any]] = []
 
-    def on_exception(_loop: asyncio.AbstractEventLoop, context: Dict[str, Any]) -> None:
+    def on_exception(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         handler_calls.append(context)
 
     loop.set_exception_handler(on_exception)
     timed_out = False
-    error: Optional[BaseException] = None
-    leftover: List[str] = []
+    error: BaseException | None = None
+    leftover: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResourceWarning)
         try:
@@ -148,7 +143,7 @@ def run(coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
     return result
 
 
-def _drain_loop(loop: asyncio.AbstractEventLoop) -> List[str]:
+def _drain_loop(loop: asyncio.AbstractEventLoop) -> list[str]:
     """Let close callbacks run, cancel leftover tasks (returned, described), then shut
     down async generators and the default executor."""
     for _ in range(3):
@@ -164,7 +159,7 @@ def _drain_loop(loop: asyncio.AbstractEventLoop) -> List[str]:
     return described
 
 
-def _describe(context: Dict[str, Any]) -> str:
+def _describe(context: dict[str, Any]) -> str:
     message = context.get("message", "")
     exc = context.get("exception")
     return f"{message} ({exc!r})" if exc is not None else str(message)
@@ -239,7 +234,7 @@ class Reply:
     hang: bool = False
 
     @classmethod
-    def of(cls, *pieces: bytes, **kwargs: Any) -> "Reply":
+    def of(cls, *pieces: bytes, **kwargs: Any) -> Reply:
         return cls(pieces=pieces, **kwargs)
 
 
@@ -254,7 +249,7 @@ class Connection:
     """What the raw server saw on one accepted connection."""
 
     received: bytearray = field(default_factory=bytearray)
-    requests: List[bytes] = field(default_factory=list)
+    requests: list[bytes] = field(default_factory=list)
     #: Set when the client closed (EOF or reset) its side.
     closed_by_peer: threading.Event = field(default_factory=threading.Event)
 
@@ -267,9 +262,9 @@ class RawServer:
         self._thread = thread
         self._next = 0
         self._lock = threading.Lock()
-        self.connections: List[Connection] = []
-        self._server: Optional[asyncio.AbstractServer] = None
-        self._writers: List[asyncio.StreamWriter] = []
+        self.connections: list[Connection] = []
+        self._server: asyncio.AbstractServer | None = None
+        self._writers: list[asyncio.StreamWriter] = []
         self.port = 0
 
     # --- what the tests read -----------------------------------------------------------
@@ -281,7 +276,7 @@ class RawServer:
             return len(self.connections)
 
     @property
-    def requests(self) -> List[bytes]:
+    def requests(self) -> list[bytes]:
         """Every complete request (head + body), in arrival order over all connections."""
         with self._lock:
             return [r for c in self.connections for r in c.requests]
@@ -300,7 +295,7 @@ class RawServer:
         """The value a client puts in the Host header."""
         return f"{HOST}:{self.port}"
 
-    def wait_requests(self, n: int, timeout: float = 5.0) -> List[bytes]:
+    def wait_requests(self, n: int, timeout: float = 5.0) -> list[bytes]:
         """Block until *n* complete requests arrived (bounded), then return them."""
         deadline = time.monotonic() + timeout
         while len(self.requests) < n and time.monotonic() < deadline:
@@ -319,7 +314,7 @@ class RawServer:
         for w in self._writers:
             w.close()
 
-    def _reply_for_next_request(self) -> Optional[Reply]:
+    def _reply_for_next_request(self) -> Reply | None:
         with self._lock:
             index = self._next
             self._next += 1
@@ -382,9 +377,7 @@ async def _receive(reader: asyncio.StreamReader, buf: bytearray, conn: Connectio
     return True
 
 
-async def _read_request(
-    reader: asyncio.StreamReader, buf: bytearray, conn: Connection
-) -> Optional[bytes]:
+async def _read_request(reader: asyncio.StreamReader, buf: bytearray, conn: Connection) -> bytes | None:
     """Take one complete request (head, then a Content-Length or chunked body) off
     *buf*, reading more as needed; ``None`` when the client closes first."""
     while b"\r\n\r\n" not in buf:
@@ -435,7 +428,7 @@ def raw_server() -> Iterator[Callable[..., RawServer]]:
     request, in arrival order).  Each call starts a new server; all of them are stopped
     at teardown, hanging connections included.
     """
-    started: List["tuple[RawServer, _LoopThread]"] = []
+    started: list[tuple[RawServer, _LoopThread]] = []
 
     def start(script: Script) -> RawServer:
         thread = _LoopThread("raw_server")
@@ -505,12 +498,12 @@ class WebServer:
     GZIP_TEXT = ("The quick brown fox jumps over the lazy dog. " * 400).encode()
     CHUNKS = [b"first,", b"second,", b"third,", b"x" * 70000, b"last"]
 
-    def __init__(self, in_flight: Optional[InFlight] = None) -> None:
+    def __init__(self, in_flight: InFlight | None = None) -> None:
         #: concurrent ``/slow`` requests on this server and (when shared) on others
         self.in_flight = in_flight or InFlight()
         #: concurrent ``/slow`` requests on this server alone
         self.own_in_flight = InFlight()
-        self.peers: List[int] = []
+        self.peers: list[int] = []
         self.port = 0
         self._runner: Any = None
 
@@ -657,9 +650,9 @@ def web_server() -> Iterator[Callable[..., WebServer]]:
     """Factory fixture: ``srv = web_server()`` starts an aiohttp.web peer (see
     :class:`WebServer` for the routes).  ``web_server(in_flight=other.in_flight)``
     shares the ``/slow`` concurrency counter with another server."""
-    started: List["tuple[WebServer, _LoopThread]"] = []
+    started: list[tuple[WebServer, _LoopThread]] = []
 
-    def start(in_flight: Optional[InFlight] = None) -> WebServer:
+    def start(in_flight: InFlight | None = None) -> WebServer:
         thread = _LoopThread("web_server")
         server = WebServer(in_flight)
         started.append((server, thread))
@@ -739,7 +732,7 @@ class NginxServer:
     def url(self, path: str = "/") -> str:
         return f"http://{HOST}:{self.port}{path}"
 
-    def access_log(self) -> List[Dict[str, Any]]:
+    def access_log(self) -> list[dict[str, Any]]:
         """The access log as records: connection (serial number), requests (the
         request's index on its connection, from 1), method, uri, status."""
         records = []
@@ -769,7 +762,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_accepting(port: int, proc: "subprocess.Popen[bytes]", timeout: float) -> bool:
+def _wait_accepting(port: int, proc: subprocess.Popen[bytes], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -801,7 +794,7 @@ def nginx_server(tmp_path: Path) -> Iterator[NginxServer]:
     for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (tmp_path / sub).mkdir()
 
-    proc: Optional["subprocess.Popen[bytes]"] = None
+    proc: subprocess.Popen[bytes] | None = None
     port = 0
     for _attempt in range(3):  # the free port can be taken between probe and bind
         port = _free_port()
@@ -834,7 +827,7 @@ def nginx_server(tmp_path: Path) -> Iterator[NginxServer]:
         _stop_process(proc)
 
 
-def _stop_process(proc: "subprocess.Popen[bytes]") -> None:
+def _stop_process(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.terminate()
         try:

@@ -15,9 +15,12 @@ import importlib.metadata
 import sys
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, List
+from typing import Any
 
 import pytest
+
+# The real peers (raw asyncio server, aiohttp.web, nginx) are fixtures of tests/_servers.py.
+pytest_plugins = ("_servers",)
 
 CPYTHON = sys.implementation.name == "cpython"
 
@@ -39,13 +42,13 @@ def _aiohttp_oracle_available() -> bool:
         return False
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Deselect what does not apply in this lane: the ``c`` params without compiled
     twins, and the ``aiohttp_oracle`` tests where aiohttp 3.14 cannot be installed."""
     drop_c = not CPYTHON or config.getoption("--no-c-extensions")
     drop_oracle = not _aiohttp_oracle_available()
-    keep: List[pytest.Item] = []
-    dropped: List[pytest.Item] = []
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
     for item in items:
         not_here = (drop_c and item.get_closest_marker("c_extension") is not None) or (
             drop_oracle and item.get_closest_marker("aiohttp_oracle") is not None
@@ -68,7 +71,7 @@ class Twin:
 
     def module(self, selector: str) -> ModuleType:
         """The twin module behind selector *selector* (e.g. ``"_http_parser"``)."""
-        return importlib.import_module(f"aiohttp_client.{selector}_{self.tag}")
+        return importlib.import_module(f"aiohttp_client._sansio.{selector}_{self.tag}")
 
     def __str__(self) -> str:
         return self.tag

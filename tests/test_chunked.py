@@ -2,7 +2,7 @@
 
 import random
 import sys
-from typing import Any, List
+from typing import Any
 
 import pytest
 
@@ -68,7 +68,7 @@ def test_corpus_random_splits(chunked_decoder_cls: Any) -> None:
 def test_max_pieces_stops_early(chunked_decoder_cls: Any) -> None:
     data = b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
     decoder = chunked_decoder_cls(max_pieces=1)
-    out: List[bytes] = []
+    out: list[bytes] = []
     offsets = []
     pos = 0
     for _ in range(len(data)):  # bounded
@@ -84,17 +84,17 @@ def test_max_pieces_stops_early(chunked_decoder_cls: Any) -> None:
 def test_max_pieces_counts_per_call(chunked_decoder_cls: Any) -> None:
     data = b"".join(b"1\r\n%c\r\n" % c for c in b"abcdef") + b"0\r\n\r\n"
     decoder = chunked_decoder_cls(max_pieces=4)
-    out: List[bytes] = []
+    out: list[bytes] = []
     pos = decoder.feed(data, 0, out)
     assert out == [b"a", b"", b"b", b""] and 0 < pos < len(data)
-    out2: List[bytes] = []
+    out2: list[bytes] = []
     pos = decoder.feed(data, pos, out2)
     assert out2 == [b"c", b"", b"d", b""]
 
 
 def test_done_decoder_consumes_nothing(chunked_decoder_cls: Any) -> None:
     decoder = chunked_decoder_cls()
-    out: List[bytes] = []
+    out: list[bytes] = []
     assert decoder.feed(b"0\r\n\r\nnext", 0, out) == 5
     assert decoder.done
     assert decoder.feed(b"more", 0, out) == 0
@@ -105,14 +105,19 @@ def test_done_decoder_consumes_nothing(chunked_decoder_cls: Any) -> None:
 def test_initial_state(chunked_decoder_cls: Any) -> None:
     decoder = chunked_decoder_cls()
     assert decoder.done is False and decoder.trailers == ()
-    assert (decoder.max_line_size, decoder.max_field_size, decoder.max_headers, decoder.max_pieces) == (8190, 8190, 128, 1024)
+    assert (decoder.max_line_size, decoder.max_field_size, decoder.max_headers, decoder.max_pieces) == (
+        8190,
+        8190,
+        128,
+        1024,
+    )
     custom = chunked_decoder_cls(max_line_size=1, max_field_size=2, max_headers=3, max_pieces=4)
     assert (custom.max_line_size, custom.max_field_size, custom.max_headers, custom.max_pieces) == (1, 2, 3, 4)
 
 
 def test_pieces_are_slices_of_the_input(chunked_decoder_cls: Any) -> None:
     decoder = chunked_decoder_cls()
-    out: List[bytes] = []
+    out: list[bytes] = []
     decoder.feed(b"a\r\n01234", 0, out)
     decoder.feed(b"56789\r\n0", 0, out)
     assert out == [b"01234", b"56789", b""]
@@ -120,7 +125,7 @@ def test_pieces_are_slices_of_the_input(chunked_decoder_cls: Any) -> None:
 
 
 def test_start_offset_and_negative_start(chunked_decoder_cls: Any) -> None:
-    out: List[bytes] = []
+    out: list[bytes] = []
     assert chunked_decoder_cls().feed(b"xx2\r\nab\r\n", 2, out) == 9
     assert out == [b"ab", b""]
     with pytest.raises(ValueError):
@@ -130,7 +135,7 @@ def test_start_offset_and_negative_start(chunked_decoder_cls: Any) -> None:
 def test_out_may_be_any_appendable(chunked_decoder_cls: Any) -> None:
     class Sink:
         def __init__(self) -> None:
-            self.items: List[bytes] = []
+            self.items: list[bytes] = []
 
         def append(self, item: bytes) -> None:
             self.items.append(item)
@@ -148,12 +153,12 @@ def test_error_message_quotes_the_line(chunked_decoder_cls: Any) -> None:
 
 @pytest.mark.c_extension
 def test_compiled_twin_takes_any_buffer() -> None:
-    from aiohttp_client._chunked_c import ChunkedDecoder
+    from aiohttp_client._sansio._chunked_c import ChunkedDecoder
 
     data = b"5\r\nhello\r\n0\r\nX: y\r\n\r\nrest"
     for buf in (bytearray(data), memoryview(data)):
         decoder = ChunkedDecoder()
-        out: List[bytes] = []
+        out: list[bytes] = []
         assert decoder.feed(buf, 0, out) == len(data) - 4
         assert out == [b"hello", b""] and all(type(piece) is bytes for piece in out)
         assert decoder.trailers == ((b"X", b"y"),)
@@ -163,7 +168,7 @@ def test_huge_limits_mean_no_limit(chunked_decoder_cls: Any) -> None:
     """sys.maxsize as "no limit" must not overflow the compiled twin's arithmetic."""
     huge = sys.maxsize
     decoder = chunked_decoder_cls(max_line_size=huge, max_field_size=huge, max_headers=huge, max_pieces=huge)
-    out: List[bytes] = []
+    out: list[bytes] = []
     assert decoder.feed(b"3\r\nabc\r\n0\r\nX: y\r\n", 0, out) == 17
     assert decoder.feed(b"\r\n", 0, out) == 2
     assert out == [b"abc", b""] and decoder.trailers == ((b"X", b"y"),)

@@ -9,9 +9,10 @@ import re
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Iterator, List, Optional
+from typing import Optional
 
 import pytest
 
@@ -64,7 +65,7 @@ def _env() -> "dict[str, str]":
     return env
 
 
-def run_cli(*args: str, prefix: Optional[List[str]] = None, stdin: bytes = b"") -> "subprocess.CompletedProcess[bytes]":
+def run_cli(*args: str, prefix: Optional[list[str]] = None, stdin: bytes = b"") -> "subprocess.CompletedProcess[bytes]":
     cmd = (prefix or CLI) + list(args)
     return subprocess.run(cmd, input=stdin, capture_output=True, env=_env(), timeout=60)
 
@@ -84,7 +85,7 @@ def echo(proc: "subprocess.CompletedProcess[bytes]") -> "dict[str, object]":
     return doc
 
 
-def header_values(doc: "dict[str, object]", name: str) -> List[str]:
+def header_values(doc: "dict[str, object]", name: str) -> list[str]:
     headers = doc["headers"]
     assert isinstance(headers, list)
     return [v for n, v in headers if n.lower() == name.lower()]
@@ -149,7 +150,7 @@ def test_verbose_prints_request_status_fields_and_timing(base_url: str) -> None:
         rf"\* \d+\.\d{{4}} s to headers, \d+\.\d{{4}} s total, {size} bytes, \d+\.\d MB/s",
         lines[-1],
     ), lines[-1]
-    assert lines.index("< HTTP/1.1 200 OK") > max(i for i, l in enumerate(lines) if l.startswith(">"))
+    assert lines.index("< HTTP/1.1 200 OK") > max(i for i, line in enumerate(lines) if line.startswith(">"))
 
 
 def test_verbose_chunked_gzip_shows_encoding(base_url: str) -> None:
@@ -232,7 +233,7 @@ def test_timeout(base_url: str) -> None:
         ["--no-such-option"],
     ],
 )
-def test_usage_errors(base_url: str, args: List[str]) -> None:
+def test_usage_errors(base_url: str, args: list[str]) -> None:
     proc = run_cli(*args, f"{base_url}/json")
     assert proc.returncode == EXIT_USAGE
     assert proc.stdout == b""
@@ -276,7 +277,9 @@ def test_get_sends_no_body(base_url: str) -> None:
 
 
 def test_headers_and_data(base_url: str) -> None:
-    doc = echo(run_cli("-H", "X-Test: one", "-H", "X-Test:two", "-H", "X-Empty:", "-d", "hello body", f"{base_url}/echo"))
+    doc = echo(
+        run_cli("-H", "X-Test: one", "-H", "X-Test:two", "-H", "X-Empty:", "-d", "hello body", f"{base_url}/echo")
+    )
     assert doc["method"] == "POST"
     assert header_values(doc, "X-Test") == ["one", "two"]
     assert header_values(doc, "X-Empty") == [""]
@@ -313,7 +316,7 @@ def test_json(base_url: str) -> None:
 # -- without tqdm ---------------------------------------------------------------------
 
 
-def _without_tqdm() -> List[str]:
+def _without_tqdm() -> list[str]:
     code = (
         "import sys; sys.modules['tqdm'] = None; "  # makes `import tqdm` raise ImportError
         f"from {CLI_MODULE}._cli import main; sys.exit(main())"
@@ -327,7 +330,7 @@ def test_without_tqdm_verbose_says_so_once(base_url: str, tmp_path: Path) -> Non
     proc = run_cli("-v", "-o", str(target), url, url, prefix=_without_tqdm())
     assert proc.returncode == 0, proc.stderr.decode()
     assert target.read_bytes() == demo_server.large_body(1000) * 2
-    notes = [l for l in proc.stderr.decode().splitlines() if "tqdm" in l]
+    notes = [line for line in proc.stderr.decode().splitlines() if "tqdm" in line]
     assert notes == [
         "aiohttp-client: tqdm is not installed, so there is no progress bar (pip install 'aiohttp_client[cli]')"
     ]

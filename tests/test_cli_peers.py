@@ -7,10 +7,10 @@ import hashlib
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List
 
 import pytest
-from _servers import nginx_server, pattern_bytes, web_server  # noqa: F401
+
+from _servers import pattern_bytes
 from test_cli import _env
 
 # The c param carries the c_extension marker: conftest deselects it where there are no
@@ -31,24 +31,22 @@ def twin(request: pytest.FixtureRequest) -> str:
 
 
 def cli(twin: str, *args: str) -> "subprocess.CompletedProcess[bytes]":
-    env: Dict[str, str] = _env()
+    env: dict[str, str] = _env()
     env.pop("AIOHTTP_CLIENT_NO_EXTENSIONS", None)
     if twin == "py":
         env["AIOHTTP_CLIENT_NO_EXTENSIONS"] = "1"
-    proc = subprocess.run(
-        [sys.executable, "-c", _RUNNER, *args], capture_output=True, env=env, timeout=120
-    )
+    proc = subprocess.run([sys.executable, "-c", _RUNNER, *args], capture_output=True, env=env, timeout=120)
     loaded = proc.stderr.decode().splitlines()[0]
-    expected = '{"chunked": "%s", "http_parser": "%s"}' % (twin, twin)
+    expected = f'{{"chunked": "{twin}", "http_parser": "{twin}"}}'
     assert loaded == f"twins={expected}", loaded
     return proc
 
 
-def stderr_lines(proc: "subprocess.CompletedProcess[bytes]") -> List[str]:
+def stderr_lines(proc: "subprocess.CompletedProcess[bytes]") -> list[str]:
     return proc.stderr.decode(errors="replace").splitlines()[1:]
 
 
-def test_download_from_nginx(twin: str, nginx_server, tmp_path: Path) -> None:  # noqa: F811
+def test_download_from_nginx(twin: str, nginx_server, tmp_path: Path) -> None:
     target = tmp_path / "large.bin"
     proc = cli(twin, "-v", "--no-progress", "-o", str(target), nginx_server.url(nginx_server.large_name))
     assert proc.returncode == 0, proc.stderr.decode()
@@ -58,13 +56,13 @@ def test_download_from_nginx(twin: str, nginx_server, tmp_path: Path) -> None:  
     assert any("nginx" in line.lower() for line in lines if line.startswith("< ")), lines
 
 
-def test_gzip_text_from_nginx_to_stdout(twin: str, nginx_server) -> None:  # noqa: F811
+def test_gzip_text_from_nginx_to_stdout(twin: str, nginx_server) -> None:
     proc = cli(twin, "-H", "Accept-Encoding: gzip", nginx_server.url(nginx_server.text_name))
     assert proc.returncode == 0, proc.stderr.decode()
     assert proc.stdout == nginx_server.text
 
 
-def test_download_from_aiohttp_web(twin: str, web_server, tmp_path: Path) -> None:  # noqa: F811
+def test_download_from_aiohttp_web(twin: str, web_server, tmp_path: Path) -> None:
     srv = web_server()
     size = 5 * 1024 * 1024 + 3
     target = tmp_path / "bytes.bin"
@@ -73,11 +71,9 @@ def test_download_from_aiohttp_web(twin: str, web_server, tmp_path: Path) -> Non
     assert target.read_bytes() == pattern_bytes(size)
 
 
-def test_gzip_and_fail_against_aiohttp_web(twin: str, web_server) -> None:  # noqa: F811
+def test_gzip_and_fail_against_aiohttp_web(twin: str, web_server) -> None:
     srv = web_server()
     proc = cli(twin, srv.url("/gzip"))
     assert proc.returncode == 0 and proc.stdout == srv.GZIP_TEXT
     proc = cli(twin, "--fail", srv.url("/status/503"))
     assert proc.returncode == 5 and proc.stdout == b""
-
-

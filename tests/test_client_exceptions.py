@@ -6,7 +6,7 @@ import errno
 import pickle
 import ssl
 import warnings
-from typing import Any, Dict, List, Tuple, Type
+from typing import Any
 
 import pytest
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -37,7 +37,7 @@ def request_info(url: str = "http://example.com/path?q=1#frag") -> RequestInfo:
 
 
 # The documented tree: (class, its documented direct bases) — reference "Client exceptions".
-DOCUMENTED_BASES: List[Tuple[str, Tuple[Any, ...]]] = [
+DOCUMENTED_BASES: list[tuple[str, tuple[Any, ...]]] = [
     ("ClientError", (Exception,)),
     ("ClientPayloadError", ("ClientError",)),
     ("InvalidURL", ("ClientError", ValueError)),
@@ -72,7 +72,7 @@ DOCUMENTED_BASES: List[Tuple[str, Tuple[Any, ...]]] = [
 
 
 @pytest.mark.parametrize("name,bases", DOCUMENTED_BASES, ids=[n for n, _ in DOCUMENTED_BASES])
-def test_documented_bases(name: str, bases: Tuple[Any, ...]) -> None:
+def test_documented_bases(name: str, bases: tuple[Any, ...]) -> None:
     cls = getattr(ce, name)
     assert name in ce.__all__
     for base in bases:
@@ -162,7 +162,7 @@ def test_status_does_not_warn() -> None:
         ce.ClientHttpProxyError,
     ],
 )
-def test_client_response_error_pickle(cls: Type[ce.ClientResponseError]) -> None:
+def test_client_response_error_pickle(cls: type[ce.ClientResponseError]) -> None:
     exc = cls(
         request_info(),
         (),
@@ -210,7 +210,7 @@ def test_client_connector_error() -> None:
         ce.ClientConnectorSSLError,
     ],
 )
-def test_connector_errors_pickle(cls: Type[ce.ClientConnectorError]) -> None:
+def test_connector_errors_pickle(cls: type[ce.ClientConnectorError]) -> None:
     exc = cls(KEY, REFUSED)
     copy = pickle.loads(pickle.dumps(exc))
     assert type(copy) is cls
@@ -236,8 +236,7 @@ def test_certificate_error() -> None:
     assert exc.host == "example.com" and exc.port == 443
     assert exc.args == (KEY, cert_err)
     assert str(exc) == (
-        "Cannot connect to host example.com:443 ssl:True "
-        "[SSLCertVerificationError: ('hostname mismatch',)]"
+        "Cannot connect to host example.com:443 ssl:True [SSLCertVerificationError: ('hostname mismatch',)]"
     )
     other = ce.ClientConnectorCertificateError(KEY, ValueError("odd"))
     assert isinstance(other.os_error, OSError)
@@ -336,7 +335,7 @@ def test_same_names_as_aiohttp() -> None:
 def test_same_subclass_relations_as_aiohttp() -> None:
     assert aio_ce is not None
     names = [n for n in ce.__all__ if hasattr(aio_ce, n)]
-    builtins: List[type] = [
+    builtins: list[type] = [
         Exception,
         OSError,
         ValueError,
@@ -348,9 +347,10 @@ def test_same_subclass_relations_as_aiohttp() -> None:
     ]
     for a in names:
         for b in names:
-            assert issubclass(getattr(ce, a), getattr(ce, b)) == issubclass(
-                getattr(aio_ce, a), getattr(aio_ce, b)
-            ), (a, b)
+            assert issubclass(getattr(ce, a), getattr(ce, b)) == issubclass(getattr(aio_ce, a), getattr(aio_ce, b)), (
+                a,
+                b,
+            )
         for base in builtins:
             assert issubclass(getattr(ce, a), base) == issubclass(getattr(aio_ce, a), base), (
                 a,
@@ -368,7 +368,7 @@ def test_same_str_as_aiohttp() -> None:
     aio_ri = aiohttp.RequestInfo(url, "GET", CIMultiDictProxy(CIMultiDict()), url)
     ri = RequestInfo(url, "GET", CIMultiDictProxy(CIMultiDict()), url)
     cert = ssl.CertificateError("mismatch")
-    pairs: List[Tuple[Any, Any]] = [
+    pairs: list[tuple[Any, Any]] = [
         (
             ce.ClientResponseError(ri, (), status=500, message="Oops"),
             aio_ce.ClientResponseError(aio_ri, (), status=500, message="Oops"),
@@ -409,13 +409,10 @@ def test_same_attributes_as_aiohttp() -> None:
 
     aio_key = AioKey("h", 8080, False, False, None, None, None, None)
     key = ConnectionKey("h", 8080, False, False, None, None, None)
-    ours: Dict[str, Any] = vars_of(ce.ClientConnectorError(key, REFUSED))
-    theirs: Dict[str, Any] = vars_of(aio_ce.ClientConnectorError(aio_key, REFUSED))
+    ours: dict[str, Any] = vars_of(ce.ClientConnectorError(key, REFUSED))
+    theirs: dict[str, Any] = vars_of(aio_ce.ClientConnectorError(aio_key, REFUSED))
     assert ours == theirs
 
 
-def vars_of(exc: Any) -> Dict[str, Any]:
-    return {
-        name: getattr(exc, name)
-        for name in ("host", "port", "ssl", "errno", "strerror", "os_error")
-    }
+def vars_of(exc: Any) -> dict[str, Any]:
+    return {name: getattr(exc, name) for name in ("host", "port", "ssl", "errno", "strerror", "os_error")}

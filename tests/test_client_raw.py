@@ -13,13 +13,12 @@ import gzip
 import json
 import time
 import zlib
-from typing import Dict, List, Tuple
 
 import pytest
-from _servers import Reply, raw_server, run  # noqa: F401
 from yarl import URL
 
 import aiohttp_client as aiohttp
+from _servers import Reply, run
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
@@ -29,7 +28,7 @@ def response(status: bytes, *fields: bytes, body: bytes = b"") -> bytes:
     return b"\r\n".join((b"HTTP/1.1 " + status,) + fields) + b"\r\n\r\n" + body
 
 
-def parse_request(raw: bytes) -> Tuple[str, List[Tuple[str, str]], bytes]:
+def parse_request(raw: bytes) -> tuple[str, list[tuple[str, str]], bytes]:
     """Split a recorded request into request-line, field pairs and body."""
     head, _, body = raw.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
@@ -40,11 +39,11 @@ def parse_request(raw: bytes) -> Tuple[str, List[Tuple[str, str]], bytes]:
     return lines[0], fields, body
 
 
-def field_values(fields: List[Tuple[str, str]], name: str) -> List[str]:
+def field_values(fields: list[tuple[str, str]], name: str) -> list[str]:
     return [v for n, v in fields if n.lower() == name.lower()]
 
 
-async def get(url: str, **kwargs: object) -> Tuple[aiohttp.ClientResponse, bytes]:
+async def get(url: str, **kwargs: object) -> tuple[aiohttp.ClientResponse, bytes]:
     """One GET in its own session; returns the (released) response and its body."""
     async with aiohttp.ClientSession() as session:
         async with session.get(url, **kwargs) as resp:
@@ -143,11 +142,7 @@ def test_body_until_close_without_length(raw_server) -> None:
 def test_iter_chunked_over_many_pieces(raw_server) -> None:
     payload = bytes(range(256)) * 1000
     pieces = [payload[i : i + 7000] for i in range(0, len(payload), 7000)]
-    srv = raw_server(
-        Reply.of(
-            response(b"200 OK", b"Content-Length: %d" % len(payload)), *pieces, delay=0.001
-        )
-    )
+    srv = raw_server(Reply.of(response(b"200 OK", b"Content-Length: %d" % len(payload)), *pieces, delay=0.001))
 
     async def main() -> bytes:
         got = []
@@ -286,9 +281,7 @@ def test_connection_close_field_is_honoured(raw_server) -> None:
 
 
 def test_http10_response_without_keep_alive_is_not_reused(raw_server) -> None:
-    srv = raw_server(
-        [Reply.of(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"), Reply.of(OK)]
-    )
+    srv = raw_server([Reply.of(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"), Reply.of(OK)])
 
     async def main() -> None:
         async with aiohttp.ClientSession() as session:
@@ -331,9 +324,7 @@ def test_truncated_body_keeps_delivered_bytes_then_raises(raw_server) -> None:
 
 
 def test_truncated_body_read_raises_payload_error(raw_server) -> None:
-    srv = raw_server(
-        Reply.of(response(b"200 OK", b"Content-Length: 100", body=b"0123456789"), close=True)
-    )
+    srv = raw_server(Reply.of(response(b"200 OK", b"Content-Length: 100", body=b"0123456789"), close=True))
 
     async def main() -> None:
         async with aiohttp.ClientSession() as session:
@@ -386,11 +377,7 @@ def test_bad_chunk_raises_payload_error(raw_server, body: bytes, split: bool) ->
 
 def test_invalid_gzip_body_raises_payload_error(raw_server) -> None:
     srv = raw_server(
-        Reply.of(
-            response(
-                b"200 OK", b"Content-Encoding: gzip", b"Content-Length: 12", body=b"not gzip!!!!"
-            )
-        )
+        Reply.of(response(b"200 OK", b"Content-Encoding: gzip", b"Content-Length: 12", body=b"not gzip!!!!"))
     )
 
     async def main() -> None:
@@ -519,9 +506,7 @@ def test_close_before_full_head_raises_server_disconnected(raw_server, sent: byt
     ],
     ids=["HEAD-length", "HEAD-chunked", "204-length", "304-length"],
 )
-def test_no_body_despite_framing_fields(
-    raw_server, method: str, status: bytes, fields: Tuple[bytes, ...]
-) -> None:
+def test_no_body_despite_framing_fields(raw_server, method: str, status: bytes, fields: tuple[bytes, ...]) -> None:
     srv = raw_server([Reply.of(response(status, *fields)), Reply.of(OK)])
 
     async def main() -> None:
@@ -559,9 +544,7 @@ def test_content_length_with_transfer_encoding_is_an_error(raw_server) -> None:
 
 
 def test_different_content_lengths_are_an_error(raw_server) -> None:
-    srv = raw_server(
-        Reply.of(response(b"200 OK", b"Content-Length: 5", b"Content-Length: 6", body=b"hello!"))
-    )
+    srv = raw_server(Reply.of(response(b"200 OK", b"Content-Length: 5", b"Content-Length: 6", body=b"hello!")))
 
     async def main() -> None:
         with pytest.raises(aiohttp.ClientResponseError):
@@ -572,9 +555,7 @@ def test_different_content_lengths_are_an_error(raw_server) -> None:
 
 def test_equal_content_lengths_are_accepted(raw_server) -> None:
     # RFC 9110 section 8.6: identical values may be taken as one.
-    srv = raw_server(
-        Reply.of(response(b"200 OK", b"Content-Length: 5", b"Content-Length: 5", body=b"hello"))
-    )
+    srv = raw_server(Reply.of(response(b"200 OK", b"Content-Length: 5", b"Content-Length: 5", body=b"hello")))
 
     resp, body = run(get(srv.url()))
     assert (resp.status, body) == (200, b"hello")
@@ -674,9 +655,7 @@ def test_sock_read_timeout_waiting_for_head(raw_server) -> None:
 
 
 def test_sock_read_timeout_inside_the_body(raw_server) -> None:
-    srv = raw_server(
-        Reply.of(response(b"200 OK", b"Content-Length: 10", body=b"01234"), hang=True)
-    )
+    srv = raw_server(Reply.of(response(b"200 OK", b"Content-Length: 10", body=b"01234"), hang=True))
 
     async def main() -> None:
         timeout = aiohttp.ClientTimeout(sock_read=0.2)
@@ -689,11 +668,7 @@ def test_sock_read_timeout_inside_the_body(raw_server) -> None:
 
 
 def test_total_timeout(raw_server) -> None:
-    srv = raw_server(
-        Reply.of(
-            response(b"200 OK", b"Content-Length: 10", body=b"0"), b"1", b"2", b"3", delay=0.2
-        )
-    )
+    srv = raw_server(Reply.of(response(b"200 OK", b"Content-Length: 10", body=b"0"), b"1", b"2", b"3", delay=0.2))
 
     async def main() -> float:
         start = time.monotonic()
@@ -718,9 +693,7 @@ def test_request_line_host_and_params(raw_server) -> None:
     assert line == "GET /a/path?x=1&y=two+words HTTP/1.1"
     assert field_values(fields, "Host") == [srv.host]
     assert body == b""
-    assert not field_values(fields, "Content-Length") or field_values(
-        fields, "Content-Length"
-    ) == ["0"]
+    assert not field_values(fields, "Content-Length") or field_values(fields, "Content-Length") == ["0"]
 
 
 def test_bytes_body_has_content_length(raw_server) -> None:
@@ -822,7 +795,7 @@ def _assert_nothing_written(srv: object) -> None:
     ],
     ids=["crlf", "lf", "cr", "nul", "crlf-in-name"],
 )
-def test_control_characters_in_headers_are_refused(raw_server, headers: Dict[str, str]) -> None:
+def test_control_characters_in_headers_are_refused(raw_server, headers: dict[str, str]) -> None:
     srv = raw_server(Reply.of(OK))
 
     async def main() -> None:

@@ -4,19 +4,19 @@ checked on the exact bytes a raw loopback server receives."""
 import asyncio
 import io
 import zlib
-from typing import AsyncIterator, List
+from collections.abc import AsyncIterator
 
 import pytest
 from yarl import URL
-from _servers import Reply, raw_server, run  # noqa: F401
-from test_client_raw import OK, field_values, parse_request, response
 
 import aiohttp_client as aiohttp
+from _servers import Reply, run
+from test_client_raw import OK, field_values, parse_request, response
 
 
 def dechunk(body: bytes) -> bytes:
     """Decode a chunked body exactly (the test's own oracle, strict CRLFs)."""
-    out: List[bytes] = []
+    out: list[bytes] = []
     pos = 0
     for _ in range(10000):  # bounded
         nl = body.index(b"\r\n", pos)
@@ -31,7 +31,7 @@ def dechunk(body: bytes) -> bytes:
     raise AssertionError("too many chunks")
 
 
-def test_async_iterable_body_is_sent_chunked(raw_server) -> None:  # noqa: F811
+def test_async_iterable_body_is_sent_chunked(raw_server) -> None:
     srv = raw_server(Reply.of(OK))
 
     async def gen() -> AsyncIterator[bytes]:
@@ -51,7 +51,7 @@ def test_async_iterable_body_is_sent_chunked(raw_server) -> None:  # noqa: F811
     assert dechunk(body) == b"piece0;piece1;piece2;piece3;piece4;"
 
 
-def test_file_body_has_its_size_as_content_length(raw_server) -> None:  # noqa: F811
+def test_file_body_has_its_size_as_content_length(raw_server) -> None:
     srv = raw_server(Reply.of(OK))
     payload = bytes(range(256)) * 600  # bigger than one file read
 
@@ -67,7 +67,7 @@ def test_file_body_has_its_size_as_content_length(raw_server) -> None:  # noqa: 
     assert body == payload
 
 
-def test_compress_deflates_the_body(raw_server) -> None:  # noqa: F811
+def test_compress_deflates_the_body(raw_server) -> None:
     srv = raw_server(Reply.of(OK))
 
     async def main() -> None:
@@ -82,7 +82,7 @@ def test_compress_deflates_the_body(raw_server) -> None:  # noqa: F811
     assert zlib.decompress(body) == b"z" * 5000
 
 
-def test_chunked_true_forces_the_chunked_coding(raw_server) -> None:  # noqa: F811
+def test_chunked_true_forces_the_chunked_coding(raw_server) -> None:
     srv = raw_server(Reply.of(OK))
 
     async def main() -> None:
@@ -96,7 +96,7 @@ def test_chunked_true_forces_the_chunked_coding(raw_server) -> None:  # noqa: F8
     assert dechunk(body) == b"abc"
 
 
-def test_303_turns_post_into_get_without_body(raw_server) -> None:  # noqa: F811
+def test_303_turns_post_into_get_without_body(raw_server) -> None:
     see_other = response(b"303 See Other", b"Location: /next", b"Content-Length: 0")
     srv = raw_server([Reply.of(see_other), Reply.of(OK)])
 
@@ -116,7 +116,7 @@ def test_303_turns_post_into_get_without_body(raw_server) -> None:  # noqa: F811
     assert field_values(second[1], "X-Keep") == ["1"]
 
 
-def test_307_keeps_method_and_body(raw_server) -> None:  # noqa: F811
+def test_307_keeps_method_and_body(raw_server) -> None:
     temporary = response(b"307 Temporary Redirect", b"Location: /again", b"Content-Length: 0")
     srv = raw_server([Reply.of(temporary), Reply.of(OK)])
 
@@ -130,7 +130,7 @@ def test_307_keeps_method_and_body(raw_server) -> None:  # noqa: F811
     assert second[0] == "PUT /again HTTP/1.1" and second[2] == b"payload"
 
 
-def test_too_many_redirects(raw_server) -> None:  # noqa: F811
+def test_too_many_redirects(raw_server) -> None:
     loop_back = response(b"302 Found", b"Location: /loop", b"Content-Length: 0")
     srv = raw_server(Reply.of(loop_back))
 
@@ -144,7 +144,7 @@ def test_too_many_redirects(raw_server) -> None:  # noqa: F811
     assert len(srv.requests) == 4
 
 
-def test_redirect_to_another_scheme_is_refused(raw_server) -> None:  # noqa: F811
+def test_redirect_to_another_scheme_is_refused(raw_server) -> None:
     ftp = response(b"302 Found", b"Location: ftp://127.0.0.1/file", b"Content-Length: 0")
     srv = raw_server(Reply.of(ftp))
 
@@ -156,7 +156,7 @@ def test_redirect_to_another_scheme_is_refused(raw_server) -> None:  # noqa: F81
     run(main())
 
 
-def test_allow_redirects_false_returns_the_redirect(raw_server) -> None:  # noqa: F811
+def test_allow_redirects_false_returns_the_redirect(raw_server) -> None:
     found = response(b"302 Found", b"Location: /elsewhere", b"Content-Length: 0")
     srv = raw_server(Reply.of(found))
 
@@ -169,7 +169,7 @@ def test_allow_redirects_false_returns_the_redirect(raw_server) -> None:  # noqa
     assert len(srv.requests) == 1
 
 
-def test_total_timeout_while_reading_the_body(raw_server) -> None:  # noqa: F811
+def test_total_timeout_while_reading_the_body(raw_server) -> None:
     srv = raw_server(Reply.of(response(b"200 OK", b"Content-Length: 10", body=b"01"), hang=True))
 
     async def main() -> None:
@@ -182,9 +182,9 @@ def test_total_timeout_while_reading_the_body(raw_server) -> None:  # noqa: F811
     run(main())
 
 
-def test_middlewares_wrap_each_request_in_order(raw_server) -> None:  # noqa: F811
+def test_middlewares_wrap_each_request_in_order(raw_server) -> None:
     srv = raw_server(Reply.of(OK))
-    calls: List[str] = []
+    calls: list[str] = []
 
     async def outer(req: aiohttp.ClientRequest, handler) -> aiohttp.ClientResponse:  # type: ignore[no-untyped-def]
         calls.append("outer")
@@ -210,7 +210,7 @@ def test_middlewares_wrap_each_request_in_order(raw_server) -> None:  # noqa: F8
     assert not field_values(parse_request(srv.requests[1])[1], "X-Outer")
 
 
-def test_base_url_joins_relative_urls(raw_server) -> None:  # noqa: F811
+def test_base_url_joins_relative_urls(raw_server) -> None:
     srv = raw_server(Reply.of(OK))
 
     async def main() -> None:
@@ -222,7 +222,7 @@ def test_base_url_joins_relative_urls(raw_server) -> None:  # noqa: F811
     assert parse_request(srv.requests[0])[0] == "GET /api/items?a=1 HTTP/1.1"
 
 
-def test_response_field_helpers(raw_server) -> None:  # noqa: F811
+def test_response_field_helpers(raw_server) -> None:
     wire = response(
         b"200 OK",
         b'Content-Type: text/html; charset="ISO-8859-1"',
@@ -251,4 +251,3 @@ def test_response_field_helpers(raw_server) -> None:  # noqa: F811
                 assert resp.ok and resp.request_info.method == "GET"
 
     run(main())
-

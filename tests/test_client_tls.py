@@ -4,7 +4,8 @@ context, fingerprint pinning, and the documented exception classes."""
 import asyncio
 import hashlib
 import ssl
-from typing import Any, Iterator, Tuple
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ def ca() -> Any:
 
 
 @pytest.fixture
-def tls_server(ca: Any) -> Iterator[Tuple[int, bytes]]:
+def tls_server(ca: Any) -> Iterator[tuple[int, bytes]]:
     """An asyncio TLS server on 127.0.0.1 in its own thread loop; yields
     ``(port, DER certificate)``."""
     from _servers import _LoopThread
@@ -49,6 +50,7 @@ def tls_server(ca: Any) -> Iterator[Tuple[int, bytes]]:
     try:
         yield server.sockets[0].getsockname()[1], der
     finally:
+
         async def stop() -> None:
             server.close()
             await server.wait_closed()
@@ -69,12 +71,12 @@ async def fetch(url: str, **kwargs: Any) -> bytes:
             return await resp.read()
 
 
-def test_verified_with_custom_context(tls_server: Tuple[int, bytes], ca: Any) -> None:
+def test_verified_with_custom_context(tls_server: tuple[int, bytes], ca: Any) -> None:
     port, _ = tls_server
     assert run(fetch(f"https://127.0.0.1:{port}/", ssl=client_context(ca))) == BODY
 
 
-def test_untrusted_certificate_is_a_certificate_error(tls_server: Tuple[int, bytes]) -> None:
+def test_untrusted_certificate_is_a_certificate_error(tls_server: tuple[int, bytes]) -> None:
     port, _ = tls_server
 
     async def main() -> None:
@@ -86,12 +88,12 @@ def test_untrusted_certificate_is_a_certificate_error(tls_server: Tuple[int, byt
     run(main())
 
 
-def test_ssl_false_skips_verification(tls_server: Tuple[int, bytes]) -> None:
+def test_ssl_false_skips_verification(tls_server: tuple[int, bytes]) -> None:
     port, _ = tls_server
     assert run(fetch(f"https://127.0.0.1:{port}/", ssl=False)) == BODY
 
 
-def test_fingerprint_pinning(tls_server: Tuple[int, bytes]) -> None:
+def test_fingerprint_pinning(tls_server: tuple[int, bytes]) -> None:
     port, der = tls_server
     good = aiohttp.Fingerprint(hashlib.sha256(der).digest())
     assert run(fetch(f"https://127.0.0.1:{port}/", ssl=good)) == BODY
@@ -109,7 +111,7 @@ def test_fingerprint_rejects_weak_digests() -> None:
         aiohttp.Fingerprint(hashlib.sha1(b"x").digest())
 
 
-def test_tls_connection_is_kept_alive(tls_server: Tuple[int, bytes], ca: Any) -> None:
+def test_tls_connection_is_kept_alive(tls_server: tuple[int, bytes], ca: Any) -> None:
     port, _ = tls_server
     ctx = client_context(ca)
 

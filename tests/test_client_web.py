@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import socket
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
-from _servers import pattern_bytes, run, web_server  # noqa: F401
 
 import aiohttp_client as aiohttp
+from _servers import pattern_bytes, run
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 WITH_BODY = {"POST", "PUT", "PATCH"}
@@ -28,7 +28,7 @@ def _call(session: Any, method: str, url: str) -> Any:
     return verb(url)
 
 
-def _check_echo(method: str, resp: Any, body: bytes, echo: Dict[str, Any]) -> None:
+def _check_echo(method: str, resp: Any, body: bytes, echo: dict[str, Any]) -> None:
     assert resp.status == 200
     assert resp.reason == "OK"
     if method == "HEAD":
@@ -256,7 +256,7 @@ def test_redirect_is_followed_and_recorded(web_server) -> None:
 # --------------------------------------------------------------------------------------
 
 
-async def _concurrent_slow(session: Any, urls: List[str]) -> List[str]:
+async def _concurrent_slow(session: Any, urls: list[str]) -> list[str]:
     async def one(url: str) -> str:
         async with session.get(url) as resp:
             return await resp.text()
@@ -270,9 +270,7 @@ def test_limit_one_serialises_concurrent_requests(web_server) -> None:
     async def main() -> None:
         connector = aiohttp.TCPConnector(limit=1)
         async with aiohttp.ClientSession(connector=connector) as session:
-            assert await _concurrent_slow(session, [srv.url("/slow?delay=0.15")] * 3) == [
-                "slow"
-            ] * 3
+            assert await _concurrent_slow(session, [srv.url("/slow?delay=0.15")] * 3) == ["slow"] * 3
 
     run(main())
     assert srv.in_flight.max == 1

@@ -3,9 +3,9 @@
 
 Each case starts a fresh ``python -I -W error``, imports every selector and reads
 ``_ext.LOADED``.  The twins are derived from the files: every ``_cparser/<stem>_c.pyx``
-is a compiled twin whose selector is ``aiohttp_client.<stem>`` and whose ``LOADED`` key
+is a compiled twin whose selector is ``aiohttp_client._sansio.<stem>`` and whose ``LOADED`` key
 is ``<stem>`` without its leading underscore (``_http_parser_c.pyx`` -> selector
-``aiohttp_client._http_parser``, key ``"http_parser"``), so adding a twin extends the
+``aiohttp_client._sansio._http_parser``, key ``"http_parser"``), so adding a twin extends the
 guard.
 
 - CPython, variable removed (or empty): ``"c"`` for every twin;
@@ -19,7 +19,7 @@ import os
 import pathlib
 import subprocess
 import sys
-from typing import Dict, List, Optional, Tuple
+from typing import Optional
 
 import pytest
 
@@ -32,7 +32,7 @@ CPYTHON = sys.implementation.name == "cpython"
 VAR = "AIOHTTP_CLIENT_NO_EXTENSIONS"
 
 
-def compiled_twins() -> List[Tuple[str, str]]:
+def compiled_twins() -> list[tuple[str, str]]:
     """``(selector module, LOADED key)`` for every ``_cparser/*_c.pyx``."""
     stems = sorted(p.stem for p in CPARSER.glob("*.pyx"))
     assert stems, f"no .pyx under {CPARSER}"
@@ -40,7 +40,7 @@ def compiled_twins() -> List[Tuple[str, str]]:
     for stem in stems:
         assert stem.startswith("_") and stem.endswith("_c"), f"{stem}.pyx does not follow the _<name>_c naming"
         selector = stem[: -len("_c")]
-        twins.append((f"aiohttp_client.{selector}", selector.lstrip("_")))
+        twins.append((f"aiohttp_client._sansio.{selector}", selector.lstrip("_")))
     return twins
 
 
@@ -58,7 +58,7 @@ print(json.dumps({{"loaded": _ext.LOADED, "no_extensions": _ext.NO_EXTENSIONS, "
 """
 
 
-def probe(value: Optional[str]) -> Dict[str, object]:
+def probe(value: Optional[str]) -> dict[str, object]:
     env = dict(os.environ)
     env.pop(VAR, None)
     if value is not None:
@@ -96,5 +96,5 @@ def test_selected_twins(value: Optional[str], compiled: bool) -> None:
 def test_every_twin_has_both_sides() -> None:
     for selector, _ in TWINS:
         name = selector.rsplit(".", 1)[1]
-        assert (ROOT / "aiohttp_client" / f"{name}.py").is_file(), f"no selector for {name}_c.pyx"
-        assert (ROOT / "aiohttp_client" / f"{name}_py.py").is_file(), f"no Python twin for {name}_c.pyx"
+        assert (ROOT / "aiohttp_client" / "_sansio" / f"{name}.py").is_file(), f"no selector for {name}_c.pyx"
+        assert (ROOT / "aiohttp_client" / "_sansio" / f"{name}_py.py").is_file(), f"no Python twin for {name}_c.pyx"

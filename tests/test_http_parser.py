@@ -2,7 +2,7 @@
 
 import sys
 import time
-from typing import Any, Callable, List, Tuple
+from typing import Any, Callable
 
 import pytest
 from multidict import CIMultiDictProxy
@@ -179,16 +179,19 @@ def test_bytewise_feeding_is_linear(head_parser_cls: Any) -> None:
     """No rescans: feeding a long line byte by byte costs O(n), not O(n**2)."""
     small = b"HTTP/1.1 200 " + b"r" * 20_000
     large = b"HTTP/1.1 200 " + b"r" * 80_000
-    ratio = _best(lambda: _feed_bytewise(head_parser_cls, large)) / _best(lambda: _feed_bytewise(head_parser_cls, small))
+    ratio = _best(lambda: _feed_bytewise(head_parser_cls, large)) / _best(
+        lambda: _feed_bytewise(head_parser_cls, small)
+    )
     assert ratio < 10, ratio  # linear is ~4, quadratic would be ~16
 
 
 def test_many_lines_bytewise_is_linear(head_parser_cls: Any) -> None:
     """Line and count bookkeeping is incremental too."""
+
     def run(n: int) -> float:
         parser = head_parser_cls(max_headers=10_000)
         data = b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * n
-        pieces: List[bytes] = [data[i : i + 1] for i in range(len(data))]
+        pieces: list[bytes] = [data[i : i + 1] for i in range(len(data))]
         began = time.perf_counter()
         for piece in pieces:
             parser.feed(piece)
@@ -200,7 +203,7 @@ def test_many_lines_bytewise_is_linear(head_parser_cls: Any) -> None:
 
 @pytest.mark.c_extension
 def test_compiled_twin_takes_any_buffer() -> None:
-    from aiohttp_client._http_parser_c import HeadParser
+    from aiohttp_client._sansio._http_parser_c import HeadParser
 
     data = b"HTTP/1.1 200 OK\r\nA: b\r\n\r\nrest"
     expected = HeadParser().feed(data)
@@ -213,7 +216,7 @@ def test_compiled_twin_takes_any_buffer() -> None:
     assert parser.feed(bytearray(data[10:])) == (expected[0], len(data) - 10 - 4)
 
 
-def _pairs(head: Any) -> Tuple[Any, ...]:
+def _pairs(head: Any) -> tuple[Any, ...]:
     return tuple(head.headers.items())
 
 

@@ -3,11 +3,11 @@ bounded decompression.  Runs against both twins through the conftest fixtures.""
 
 import gzip
 import zlib
-from typing import Any, List, Tuple
+from typing import Any
 
 import pytest
 
-from aiohttp_client._http_reader import BODY, DONE, HEAD, ResponseReader
+from aiohttp_client._sansio._http_reader import BODY, DONE, HEAD, ResponseReader
 from aiohttp_client.http_exceptions import (
     BadStatusLine,
     ContentEncodingError,
@@ -21,7 +21,7 @@ class Sink:
     """Records events; pauses when more than ``high`` body bytes are unconsumed."""
 
     def __init__(self, high: int = 0) -> None:
-        self.events: List[Tuple[str, Any]] = []
+        self.events: list[tuple[str, Any]] = []
         self.high = high
         self.buffered = 0
         self.reading_paused = False
@@ -88,7 +88,7 @@ def test_content_length_body_whole_input_is_not_copied(make_reader: Any) -> None
     reader = make_reader(sink)
     reader.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 65536\r\n\r\n")
     block = bytes(range(256)) * 256
-    captured: List[bytes] = []
+    captured: list[bytes] = []
     sink.on_body = captured.append  # type: ignore[method-assign]
     reader.feed(block)
     assert captured[0] is block  # handed on as-is: no slice, no join

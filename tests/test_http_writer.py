@@ -1,12 +1,12 @@
 """Request serialization: exact bytes, and validation before anything is produced."""
 
 import pytest
-
-from aiohttp_client._http_writer import LAST_CHUNK, chunk, serialize_head
-from aiohttp_client._models import HttpVersion10, HttpVersion11
-from aiohttp_client._redirects import BadRedirect, redirect_headers, redirect_method, redirect_url
 from multidict import CIMultiDict
 from yarl import URL
+
+from aiohttp_client._models import HttpVersion10, HttpVersion11
+from aiohttp_client._sansio._http_writer import LAST_CHUNK, chunk, serialize_head
+from aiohttp_client._sansio._redirects import BadRedirect, redirect_headers, redirect_method, redirect_url
 
 
 def test_head_bytes() -> None:
@@ -48,8 +48,15 @@ def test_chunk_encoding() -> None:
 
 @pytest.mark.parametrize(
     "method,status,expected",
-    [("POST", 301, "GET"), ("POST", 302, "GET"), ("PUT", 303, "GET"), ("HEAD", 303, "HEAD"),
-     ("POST", 307, "POST"), ("PUT", 308, "PUT"), ("PUT", 301, "PUT")],
+    [
+        ("POST", 301, "GET"),
+        ("POST", 302, "GET"),
+        ("PUT", 303, "GET"),
+        ("HEAD", 303, "HEAD"),
+        ("POST", 307, "POST"),
+        ("PUT", 308, "PUT"),
+        ("PUT", 301, "PUT"),
+    ],
 )
 def test_redirect_method(method: str, status: int, expected: str) -> None:
     assert redirect_method(method, status) == expected

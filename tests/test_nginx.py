@@ -8,9 +8,9 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from _servers import nginx_server, run  # noqa: F401
 
 import aiohttp_client as aiohttp
+from _servers import run
 
 pytestmark = pytest.mark.nginx
 
@@ -42,9 +42,7 @@ def test_gzip_text_is_decoded(nginx_server) -> None:
                 assert resp.headers["Content-Encoding"] == "gzip"
                 assert await resp.read() == nginx_server.text
             # Without decompression the same resource arrives compressed.
-            async with session.get(
-                nginx_server.url(nginx_server.text_name), auto_decompress=False
-            ) as resp:
+            async with session.get(nginx_server.url(nginx_server.text_name), auto_decompress=False) as resp:
                 raw = await resp.read()
                 assert raw[:2] == b"\x1f\x8b"
                 assert len(raw) < len(nginx_server.text) // 4

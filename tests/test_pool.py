@@ -1,8 +1,6 @@
 """Pool bookkeeping: limits, idle reuse order, expiry, waiter order."""
 
-from typing import List
-
-from aiohttp_client._pool import Pool
+from aiohttp_client._sansio._pool import Pool
 
 
 class Clock:
@@ -73,7 +71,7 @@ def test_waiters_fifo_skipping_capped_hosts() -> None:
     pool.acquire("c")
     assert pool.next_waiter() is None
     pool.release("a")
-    got: List[object] = [pool.next_waiter()]
+    got: list[object] = [pool.next_waiter()]
     assert got == [("a", "w1")]
 
 

@@ -2,7 +2,7 @@
 (httpcore MockStream style): exception mapping, flow control, read timeout."""
 
 import asyncio
-from typing import Any, List
+from typing import Any
 
 import pytest
 
@@ -54,7 +54,7 @@ async def connect(head_parser_cls: Any, chunked_decoder_cls: Any, **kw: Any) -> 
 def test_head_and_body(head_parser_cls: Any, chunked_decoder_cls: Any) -> None:
     async def main() -> None:
         proto, transport, waiter = await connect(head_parser_cls, chunked_decoder_cls)
-        completed: List[bool] = []
+        completed: list[bool] = []
         for piece in (b"HTTP/1.1 200 OK\r\nContent-", b"Length: 5\r\n\r\nhe", b"llo"):
             proto.data_received(piece)
         head, framing, stream = await waiter
@@ -156,5 +156,3 @@ def test_sock_read_timeout_resets_on_data(head_parser_cls: Any, chunked_decoder_
         assert await stream.read() == b"abc"
 
     run(main())
-
-

@@ -11,7 +11,8 @@ import json
 import urllib.request
 
 import pytest
-from _servers import Reply, nginx_server, raw_server, run, web_server  # noqa: F401
+
+from _servers import Reply, run
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
@@ -96,10 +97,7 @@ def test_raw_server_keep_alive_records_requests(raw_server) -> None:
 
 def test_raw_server_script_list_and_chunked_request(raw_server) -> None:
     srv = raw_server([Reply.of(OK, close=True), Reply.of(b"HTTP/1.1 200 OK\r\n", OK[17:])])
-    chunked = (
-        b"PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-        b"3\r\nabc\r\n0\r\nX-Trailer: 1\r\n\r\n"
-    )
+    chunked = b"PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-Trailer: 1\r\n\r\n"
     assert run(_exchange(srv.port, chunked)) == OK
     assert run(_exchange(srv.port, b"GET / HTTP/1.1\r\n\r\n")) == OK
     assert srv.accepted == 2
@@ -160,9 +158,7 @@ def test_nginx_fixture_serves_files_to_urllib(nginx_server) -> None:
     async def main() -> None:
         _, large = await asyncio.to_thread(fetch, nginx_server.large_name)
         assert hashlib.sha256(large).hexdigest() == nginx_server.large_sha256
-        headers, text = await asyncio.to_thread(
-            fetch, nginx_server.text_name, **{"Accept-Encoding": "gzip"}
-        )
+        headers, text = await asyncio.to_thread(fetch, nginx_server.text_name, **{"Accept-Encoding": "gzip"})
         assert headers["Content-Encoding"] == "gzip"
         assert gzip.decompress(text) == nginx_server.text
 

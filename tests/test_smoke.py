@@ -16,10 +16,7 @@ def test_get_and_post_over_keep_alive() -> None:
                 requests.append(head)
                 if head.startswith(b"POST"):
                     await reader.readexactly(5)
-                writer.write(
-                    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                    b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
-                )
+                writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
                 await writer.drain()
         finally:
             writer.close()

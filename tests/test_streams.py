@@ -9,7 +9,8 @@ import asyncio
 import logging
 import random
 import sys
-from typing import Any, Awaitable, Callable, List, Optional, Tuple, TypeVar
+from collections.abc import Awaitable
+from typing import Any, Callable, Optional, TypeVar
 
 import pytest
 
@@ -50,7 +51,7 @@ class FakeProtocol:
     connected = True  # read by aiohttp's StreamReader
 
     def __init__(self) -> None:
-        self.calls: List[str] = []
+        self.calls: list[str] = []
         self.paused = False
 
     @property
@@ -66,7 +67,7 @@ class FakeProtocol:
         self.paused = False
 
 
-def make(limit: int = 2**16) -> Tuple[StreamReader, FakeProtocol]:
+def make(limit: int = 2**16) -> tuple[StreamReader, FakeProtocol]:
     proto = FakeProtocol()
     return StreamReader(proto, limit, loop=asyncio.get_running_loop()), proto
 
@@ -344,7 +345,7 @@ def test_eof_state_and_wait_eof() -> None:
 def test_on_eof_callbacks(caplog: pytest.LogCaptureFixture) -> None:
     async def main() -> None:
         s, _ = make()
-        calls: List[str] = []
+        calls: list[str] = []
 
         def boom() -> None:
             raise ValueError("callback failure")
@@ -437,7 +438,7 @@ def test_exception_wakes_wait_eof_and_drops_callbacks() -> None:
     async def main() -> None:
         s, _ = make()
         loop = asyncio.get_running_loop()
-        calls: List[int] = []
+        calls: list[int] = []
         s.on_eof(lambda: calls.append(1))
         loop.call_soon(s.set_exception, RuntimeError("x"))
         with pytest.raises(RuntimeError):
@@ -664,11 +665,11 @@ def test_many_small_http_chunks_pause() -> None:
     async def main() -> None:
         s, proto = make(limit=1024)  # byte marks far away; chunk marks 64 / 32
         s.begin_http_chunk_receiving()
-        for i in range(65):
+        for _i in range(65):
             s.feed_data(b"x")
             s.end_http_chunk_receiving()
         assert proto.calls == ["pause"]
-        for i in range(33):
+        for _i in range(33):
             assert await s.readchunk() == (b"x", True)
         assert proto.calls == ["pause"]  # 32 pending chunk ends: not below 32
         assert await s.readchunk() == (b"x", True)
@@ -745,7 +746,7 @@ def test_empty_stream_reader() -> None:
         assert [x async for x in s] == []
         assert [x async for x in s.iter_chunked(4)] == []
         assert [x async for x in s.iter_any()] == []
-        calls: List[int] = []
+        calls: list[int] = []
         s.on_eof(lambda: calls.append(1))
         assert calls == [1]
         s.feed_data(b"ignored")
@@ -843,9 +844,9 @@ class Driver:
     def __init__(self, cls: Any, limit: int) -> None:
         self.proto = FakeProtocol()
         self.stream = cls(self.proto, limit, loop=asyncio.get_running_loop())
-        self.pending: Optional["asyncio.Task[Any]"] = None
+        self.pending: Optional[asyncio.Task[Any]] = None
         self.pending_step = -1
-        self.log: List[Any] = []
+        self.log: list[Any] = []
 
     @staticmethod
     def outcome(task: "asyncio.Task[Any]") -> Any:
@@ -875,7 +876,7 @@ class Driver:
             )
         )
 
-    async def apply(self, step: int, op: Tuple[Any, ...]) -> None:
+    async def apply(self, step: int, op: tuple[Any, ...]) -> None:
         s = self.stream
         kind = op[0]
         if kind == "feed":
@@ -919,9 +920,9 @@ class Driver:
 READ_OPS = ("read", "readany", "readline", "readuntil", "readchunk", "readexactly", "nowait")
 
 
-def random_script(rng: random.Random) -> Tuple[int, List[Tuple[Any, ...]]]:
+def random_script(rng: random.Random) -> tuple[int, list[tuple[Any, ...]]]:
     limit = rng.choice([1, 2, 3, 4, 8, 16, 64])
-    ops: List[Tuple[Any, ...]] = []
+    ops: list[tuple[Any, ...]] = []
     chunked = rng.random() < 0.5
     if chunked:
         ops.append(("begin",))
@@ -959,7 +960,7 @@ def random_script(rng: random.Random) -> Tuple[int, List[Tuple[Any, ...]]]:
     return limit, ops
 
 
-async def run_script(cls: Any, limit: int, ops: List[Tuple[Any, ...]]) -> List[Any]:
+async def run_script(cls: Any, limit: int, ops: list[tuple[Any, ...]]) -> list[Any]:
     driver = Driver(cls, limit)
     try:
         for step, op in enumerate(ops):
@@ -997,15 +998,14 @@ def test_differential_random_scripts() -> None:
         # readchunk woken by a chunk end.
         (16, [("begin",), ("feed", b"ab"), ("readchunk",), ("readchunk",), ("end",)]),
         # Pause on many chunk ends, resume when they are read.
-        (16, [("begin",)] + [op for _ in range(6) for op in (("feed", b"x"), ("end",))]
-         + [("readchunk",)] * 7),
+        (16, [("begin",)] + [op for _ in range(6) for op in (("feed", b"x"), ("end",))] + [("readchunk",)] * 7),
         # read_nowait while a reader waits.
         (16, [("read", 3), ("nowait", -1), ("feed", b"abcd"), ("nowait", 2)]),
         # Line longer than the high-water mark.
         (2, [("feed", b"abcdef"), ("readline",), ("feed", b"\n"), ("readline",)]),
     ],
 )
-def test_differential_fixed_scripts(limit: int, ops: List[Tuple[Any, ...]]) -> None:
+def test_differential_fixed_scripts(limit: int, ops: list[tuple[Any, ...]]) -> None:
     assert aio_streams is not None
 
     async def main() -> None:
@@ -1021,7 +1021,7 @@ def test_differential_fixed_scripts(limit: int, ops: List[Tuple[Any, ...]]) -> N
 def test_differential_iterators() -> None:
     assert aio_streams is not None
 
-    async def collect(cls: Any, pieces: List[bytes], chunk_ends: List[int], how: str) -> Any:
+    async def collect(cls: Any, pieces: list[bytes], chunk_ends: list[int], how: str) -> Any:
         proto = FakeProtocol()
         s = cls(proto, 8, loop=asyncio.get_running_loop())
         if chunk_ends:
@@ -1036,7 +1036,7 @@ def test_differential_iterators() -> None:
             s.feed_eof()
 
         producer = asyncio.ensure_future(produce())
-        got: List[Any] = []
+        got: list[Any] = []
         if how == "lines":
             iterator: Any = s.__aiter__()
         elif how == "any":
@@ -1056,10 +1056,7 @@ def test_differential_iterators() -> None:
     async def main() -> None:
         rng = random.Random(99)
         for _ in range(150):
-            pieces = [
-                bytes(rng.choice(b"xy\n") for _ in range(rng.randint(1, 9)))
-                for _ in range(rng.randint(1, 12))
-            ]
+            pieces = [bytes(rng.choice(b"xy\n") for _ in range(rng.randint(1, 9))) for _ in range(rng.randint(1, 12))]
             ends = sorted(rng.sample(range(len(pieces)), rng.randint(0, len(pieces))))
             for how in ("lines", "any", "chunks", "1", "3", "7", "64"):
                 ours = await collect(StreamReader, pieces, ends, how)
@@ -1073,8 +1070,8 @@ def test_differential_iterators() -> None:
 def test_differential_empty_stream_reader() -> None:
     assert aio_streams is not None
 
-    async def observe(s: Any) -> List[Any]:
-        out: List[Any] = [s.at_eof(), s.is_eof(), s.exception()]
+    async def observe(s: Any) -> list[Any]:
+        out: list[Any] = [s.at_eof(), s.is_eof(), s.exception()]
         out.append(await s.read())
         out.append(await s.readany())
         out.append(await s.readline())
@@ -1088,8 +1085,6 @@ def test_differential_empty_stream_reader() -> None:
         return out
 
     async def main() -> None:
-        assert await observe(EmptyStreamReader()) == await observe(
-            aio_streams.EmptyStreamReader()
-        )
+        assert await observe(EmptyStreamReader()) == await observe(aio_streams.EmptyStreamReader())
 
     run(main())

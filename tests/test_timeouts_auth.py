@@ -1,17 +1,18 @@
 """Tests of aiohttp_client._timeouts (ClientTimeout, ClientWSTimeout, the timer helpers)
-and aiohttp_client._basic_auth (BasicAuth), with comparisons against aiohttp 3.14."""
+and aiohttp_client._sansio._basic_auth (BasicAuth), with comparisons against aiohttp 3.14."""
 
 import asyncio
 import math
 import pickle
 import warnings
-from typing import Any, Awaitable, List, Optional, TypeVar
+from collections.abc import Awaitable
+from typing import Any, Optional, TypeVar
 
 import attr
 import pytest
 from yarl import URL
 
-from aiohttp_client._basic_auth import BasicAuth
+from aiohttp_client._sansio._basic_auth import BasicAuth
 from aiohttp_client._timeouts import (
     DEFAULT_TIMEOUT,
     DEFAULT_WS_CLIENT_TIMEOUT,
@@ -67,8 +68,7 @@ def test_client_timeout_fields_and_defaults() -> None:
         5,
     )
     assert repr(ClientTimeout(total=1.5)) == (
-        "ClientTimeout(total=1.5, connect=None, sock_read=None, sock_connect=None, "
-        "ceil_threshold=5)"
+        "ClientTimeout(total=1.5, connect=None, sock_read=None, sock_connect=None, ceil_threshold=5)"
     )
 
 
@@ -328,7 +328,7 @@ class _OutsideCancelBefore(_DeadlineTimeout):
 def _old_task_factory() -> Any:
     """A task factory for Python 3.11+ whose tasks lack ``uncancel``/``cancelling``,
     like the tasks of 3.9 and 3.10 (built on the pure-Python Task)."""
-    base: Any = getattr(asyncio.tasks, "_PyTask")
+    base: Any = asyncio.tasks._PyTask
 
     class OldTask(base):  # type: ignore[misc]
         uncancel = None
@@ -355,10 +355,7 @@ if HAS_UNCANCEL:
 
 
 @pytest.mark.parametrize("cls,old_task,expected", _RACE_CASES)
-def test_deadline_timeout_race_with_outside_cancel(
-    cls: Any, old_task: bool, expected: Any
-) -> None:
-
+def test_deadline_timeout_race_with_outside_cancel(cls: Any, old_task: bool, expected: Any) -> None:
     async def main() -> None:
         loop = asyncio.get_running_loop()
 
@@ -430,12 +427,8 @@ def test_basic_auth_encode() -> None:
 
 
 def test_basic_auth_decode() -> None:
-    assert BasicAuth.decode("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==") == BasicAuth(
-        "Aladdin", "open sesame"
-    )
-    assert BasicAuth.decode("basic dGVzdDoxMjPCow==", encoding="utf-8") == BasicAuth(
-        "test", "123\u00a3", "utf-8"
-    )
+    assert BasicAuth.decode("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==") == BasicAuth("Aladdin", "open sesame")
+    assert BasicAuth.decode("basic dGVzdDoxMjPCow==", encoding="utf-8") == BasicAuth("test", "123\u00a3", "utf-8")
     assert BasicAuth.decode("BASIC   dTo=") == BasicAuth("u", "")  # 1*SP (RFC 9110 11.4)
     for bad in (
         "Basic",  # no credentials
@@ -468,7 +461,7 @@ def test_basic_auth_no_deprecation_warning() -> None:
 @needs_aiohttp
 def test_basic_auth_matches_aiohttp() -> None:
     assert aiohttp is not None
-    cases: List[Any] = [("u", "p"), ("user", ""), ("Aladdin", "open sesame"), ("t", "\u00a3", "utf-8")]
+    cases: list[Any] = [("u", "p"), ("user", ""), ("Aladdin", "open sesame"), ("t", "\u00a3", "utf-8")]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # aiohttp 3.14.5 deprecates it
         for args in cases:

@@ -13,7 +13,7 @@ docstring, which ``embedsignature`` writes.
 import importlib
 import inspect
 import pathlib
-from typing import Any, List, Tuple
+from typing import Any
 
 import pytest
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.c_extension
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PAIRS = sorted(p.stem[: -len("_c")] for p in (ROOT / "_cparser").glob("*_c.pyx"))
 
-Params = List[Tuple[str, Any, Any]]
+Params = list[tuple[str, Any, Any]]
 
 
 def params(sig: inspect.Signature) -> Params:
@@ -34,7 +34,7 @@ def _embedded_signature(obj: Any) -> inspect.Signature:
     name = obj.__name__
     assert first.startswith(name + "("), f"no embedded signature in {obj!r}: {first!r}"
     namespace: dict = {}
-    exec(f"def {name}{first[len(name):]}: pass", namespace)  # noqa: S102 - our own docstring
+    exec(f"def {name}{first[len(name) :]}: pass", namespace)  # noqa: S102 - our own docstring
     return inspect.signature(namespace[name])
 
 
@@ -45,14 +45,14 @@ def signature(obj: Any) -> Params:
         return params(_embedded_signature(obj))
 
 
-def public(names: Any) -> List[str]:
+def public(names: Any) -> list[str]:
     return sorted(n for n in names if not n.startswith("_"))
 
 
 @pytest.mark.parametrize("name", PAIRS)
 def test_same_surface(name: str) -> None:
-    py = importlib.import_module(f"aiohttp_client.{name}_py")
-    c = importlib.import_module(f"aiohttp_client.{name}_c")
+    py = importlib.import_module(f"aiohttp_client._sansio.{name}_py")
+    c = importlib.import_module(f"aiohttp_client._sansio.{name}_c")
     assert list(c.__all__) == list(py.__all__)
     for export in py.__all__:
         py_obj, c_obj = getattr(py, export), getattr(c, export)

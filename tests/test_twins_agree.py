@@ -8,7 +8,8 @@ test.  The invariant is also checked on the Python twin alone, so it holds in th
 pure-Python lane and on PyPy.
 """
 
-from typing import Any, Callable, List, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Any, Callable
 
 import pytest
 
@@ -17,16 +18,14 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from _feeding import drive_chunked, drive_head, head_record  # noqa: E402
-from aiohttp_client import _chunked_py, _http_parser_py  # noqa: E402
+from aiohttp_client._sansio import _chunked_py, _http_parser_py  # noqa: E402
 from vectors import CORPUS, split_response  # noqa: E402
 from vectors import chunked as chunked_vectors  # noqa: E402
 from vectors import http_response as head_vectors  # noqa: E402
 
 # Bytes that matter to the grammars, drawn more often than random ones.
-INTERESTING = b"\r\n\t :;=\"\\\x00\x01\x1f\x7f\x80\xff0123456789aAfFgG/.,-+_xX"
-HEAD_WIRES = [c.wire for c in head_vectors.CASES if len(c.wire) < 2048] + [
-    split_response(CORPUS["10-field"])[0]
-]
+INTERESTING = b'\r\n\t :;="\\\x00\x01\x1f\x7f\x80\xff0123456789aAfFgG/.,-+_xX'
+HEAD_WIRES = [c.wire for c in head_vectors.CASES if len(c.wire) < 2048] + [split_response(CORPUS["10-field"])[0]]
 CHUNKED_WIRES = [c.wire for c in chunked_vectors.CASES] + [chunked_vectors.BODY_CORPUS["10-chunk"]]
 LIMITS = st.sampled_from([{}, {"max_line_size": 24, "max_field_size": 24, "max_headers": 4}])
 CHUNKED_LIMITS = st.sampled_from([{}, {"max_line_size": 12, "max_field_size": 16, "max_headers": 2, "max_pieces": 2}])
@@ -38,7 +37,7 @@ SETTINGS = settings(
 
 
 @st.composite
-def mutated(draw: Callable[..., Any], wires: Sequence[bytes]) -> Tuple[bytes, ...]:
+def mutated(draw: Callable[..., Any], wires: Sequence[bytes]) -> tuple[bytes, ...]:
     """A vector with byte flips, insertions, deletions or truncation, then split."""
     wire = bytearray(draw(st.sampled_from(wires)))
     for _ in range(draw(st.integers(0, 4))):
@@ -71,8 +70,8 @@ def _head_outcome(cls: Any, limits: Any, pieces: Sequence[bytes]) -> Any:
     return outcome
 
 
-def _compiled() -> Tuple[Any, Any]:
-    from aiohttp_client import _chunked_c, _http_parser_c
+def _compiled() -> tuple[Any, Any]:
+    from aiohttp_client._sansio import _chunked_c, _http_parser_c
 
     return _http_parser_c.HeadParser, _chunked_c.ChunkedDecoder
 
@@ -80,7 +79,7 @@ def _compiled() -> Tuple[Any, Any]:
 @pytest.mark.c_extension
 @SETTINGS
 @given(pieces=mutated(HEAD_WIRES), limits=LIMITS)
-def test_head_twins_agree(pieces: Tuple[bytes, ...], limits: Any) -> None:
+def test_head_twins_agree(pieces: tuple[bytes, ...], limits: Any) -> None:
     c_cls = _compiled()[0]
     assert _head_outcome(c_cls, limits, pieces) == _head_outcome(_http_parser_py.HeadParser, limits, pieces)
 
@@ -88,7 +87,7 @@ def test_head_twins_agree(pieces: Tuple[bytes, ...], limits: Any) -> None:
 @pytest.mark.c_extension
 @SETTINGS
 @given(pieces=mutated(CHUNKED_WIRES), limits=CHUNKED_LIMITS)
-def test_chunked_twins_agree(pieces: Tuple[bytes, ...], limits: Any) -> None:
+def test_chunked_twins_agree(pieces: tuple[bytes, ...], limits: Any) -> None:
     c_cls = _compiled()[1]
     c = drive_chunked(c_cls(**limits), pieces)
     py = drive_chunked(_chunked_py.ChunkedDecoder(**limits), pieces)
@@ -97,14 +96,14 @@ def test_chunked_twins_agree(pieces: Tuple[bytes, ...], limits: Any) -> None:
 
 @SETTINGS
 @given(pieces=mutated(HEAD_WIRES), limits=LIMITS)
-def test_head_only_protocol_errors_escape(head_parser_cls: Any, pieces: Tuple[bytes, ...], limits: Any) -> None:
+def test_head_only_protocol_errors_escape(head_parser_cls: Any, pieces: tuple[bytes, ...], limits: Any) -> None:
     outcome = drive_head(head_parser_cls(**limits), pieces)  # anything but HttpProcessingError propagates
     assert outcome[0] in ("head", "incomplete", "error")
 
 
 @SETTINGS
 @given(pieces=mutated(CHUNKED_WIRES), limits=CHUNKED_LIMITS)
-def test_chunked_only_protocol_errors_escape(chunked_decoder_cls: Any, pieces: Tuple[bytes, ...], limits: Any) -> None:
+def test_chunked_only_protocol_errors_escape(chunked_decoder_cls: Any, pieces: tuple[bytes, ...], limits: Any) -> None:
     outcome = drive_chunked(chunked_decoder_cls(**limits), pieces)
     assert outcome[0] in ("done", "incomplete", "error")
 
@@ -112,7 +111,7 @@ def test_chunked_only_protocol_errors_escape(chunked_decoder_cls: Any, pieces: T
 # --- every byte value in every grammar position (checks the compiled lookup tables) ---
 
 
-def _head_probes(byte: int) -> List[bytes]:
+def _head_probes(byte: int) -> list[bytes]:
     b = bytes([byte])
     return [
         b"HTTP/1.1 200 O" + b + b"K\r\n\r\n",  # reason-phrase
@@ -127,7 +126,7 @@ def _head_probes(byte: int) -> List[bytes]:
     ]
 
 
-def _chunked_probes(byte: int) -> List[bytes]:
+def _chunked_probes(byte: int) -> list[bytes]:
     b = bytes([byte])
     return [
         b + b"\r\nabc\r\n0\r\n\r\n",  # chunk-size

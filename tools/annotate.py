@@ -17,7 +17,6 @@ import pathlib
 import re
 import subprocess
 import sys
-from typing import List, Tuple
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CPARSER = ROOT / "_cparser"
@@ -33,12 +32,12 @@ def annotate(pyx: pathlib.Path) -> pathlib.Path:
     cmd = [sys.executable, "-m", "cython", "-3", "-a", "-I", str(CPARSER)]
     for directive in DIRECTIVES:
         cmd += ["-X", directive]
-    cmd += ["--module-name", f"aiohttp_client.{pyx.stem}", "-o", str(c_file), str(pyx)]
+    cmd += ["--module-name", f"aiohttp_client._sansio.{pyx.stem}", "-o", str(c_file), str(pyx)]
     subprocess.run(cmd, check=True, cwd=ROOT)
     return c_file.with_suffix(".html")
 
 
-def scores(report: pathlib.Path) -> List[Tuple[int, int, str]]:
+def scores(report: pathlib.Path) -> list[tuple[int, int, str]]:
     """``(score, line number, source)`` for every line with a non-zero score."""
     found = []
     for m in _LINE.finditer(report.read_text(encoding="utf-8")):

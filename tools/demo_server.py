@@ -39,7 +39,7 @@ import itertools
 import json
 import signal
 import sys
-from typing import Dict, List, Optional, Tuple
+from typing import Optional
 from urllib.parse import parse_qsl, urlsplit
 
 __all__ = (
@@ -99,8 +99,7 @@ def large_body(size: int) -> bytes:
 def chunked_gzip_text() -> bytes:
     """The decompressed body of ``/chunked-gzip`` (1000 lines, about 67 KiB)."""
     return b"".join(
-        b"line %04d: the quick brown fox jumps over the lazy dog, %d times\n" % (i, i * i)
-        for i in range(1000)
+        b"line %04d: the quick brown fox jumps over the lazy dog, %d times\n" % (i, i * i) for i in range(1000)
     )
 
 
@@ -116,7 +115,7 @@ class _BadRequest(Exception):
 class _Request:
     __slots__ = ("method", "target", "version", "headers", "body")
 
-    def __init__(self, method: str, target: str, version: str, headers: List[Tuple[str, str]]) -> None:
+    def __init__(self, method: str, target: str, version: str, headers: list[tuple[str, str]]) -> None:
         self.method = method
         self.target = target
         self.version = version
@@ -143,7 +142,7 @@ def _parse_head(head: bytes) -> _Request:
     parts = lines[0].split(" ")
     if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
         raise _BadRequest(400, "bad request line")
-    headers: List[Tuple[str, str]] = []
+    headers: list[tuple[str, str]] = []
     for line in lines[1:]:
         if not line:
             continue
@@ -159,7 +158,7 @@ async def _read_body(reader: asyncio.StreamReader, req: _Request) -> bytes:
     if te:
         if te != "chunked":
             raise _BadRequest(400, "unsupported transfer-coding")
-        pieces: List[bytes] = []
+        pieces: list[bytes] = []
         total = 0
         while True:
             line = await reader.readuntil(b"\r\n")
@@ -259,7 +258,7 @@ class _Connection:
         except ValueError:
             await self._simple(400, b"bad parameter\n", keep_alive, head_only=head_only)
 
-    def _head(self, status: int, fields: List[Tuple[str, str]], keep_alive: bool) -> bytes:
+    def _head(self, status: int, fields: list[tuple[str, str]], keep_alive: bool) -> bytes:
         lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}", "Server: demo_server"]
         lines += [f"{n}: {v}" for n, v in fields]
         lines.append(f"X-Connection: {self.serial}")
@@ -312,7 +311,7 @@ class _Connection:
 
 
 def _echo(req: _Request, path: str, query: str) -> bytes:
-    doc: Dict[str, object] = {
+    doc: dict[str, object] = {
         "method": req.method,
         "path": path,
         "query": query,
@@ -344,7 +343,7 @@ async def serve(host: str, port: int, ready: "Optional[asyncio.Future[int]]" = N
 
 async def _main(host: str, port: int) -> None:
     loop = asyncio.get_running_loop()
-    ready: "asyncio.Future[int]" = loop.create_future()
+    ready: asyncio.Future[int] = loop.create_future()
     task = asyncio.ensure_future(serve(host, port, ready))
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, task.cancel)
@@ -361,7 +360,7 @@ async def _main(host: str, port: int) -> None:
         pass
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description="Loopback HTTP/1.1 demo server (plain asyncio).")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     parser.add_argument("--port", type=int, default=8080, help="port to bind, 0 for a free one (default: %(default)s)")

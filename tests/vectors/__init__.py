@@ -28,8 +28,9 @@ only ``http_exceptions`` (for the expected error classes), never a twin.
 """
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Dict, Mapping, Optional, Tuple, Type, Union
+from typing import Optional, Union
 
 __all__ = (
     "Body",
@@ -41,14 +42,14 @@ __all__ = (
     "split_response",
 )
 
-Pairs = Tuple[Tuple[bytes, bytes], ...]
+Pairs = tuple[tuple[bytes, bytes], ...]
 
 
 @dataclass(frozen=True)
 class Error:
     """The twin raises *cls* (an ``http_exceptions`` class); *fragment* is in ``str(exc)``."""
 
-    cls: Type[Exception]
+    cls: type[Exception]
     fragment: str
 
 
@@ -68,13 +69,13 @@ class Head:
     values UTF-8 with ``surrogateescape``); give it when that decoding is the point.
     """
 
-    version: Tuple[int, int]
+    version: tuple[int, int]
     status: int
     reason: str
     raw_headers: Pairs = ()
-    headers: Optional[Tuple[Tuple[str, str], ...]] = None
+    headers: Optional[tuple[tuple[str, str], ...]] = None
 
-    def expected_headers(self) -> Tuple[Tuple[str, str], ...]:
+    def expected_headers(self) -> tuple[tuple[str, str], ...]:
         if self.headers is not None:
             return self.headers
         return tuple((n.decode("ascii"), v.decode("utf-8", "surrogateescape")) for n, v in self.raw_headers)
@@ -89,7 +90,7 @@ class Body:
     """
 
     data: bytes
-    chunks: Tuple[int, ...]
+    chunks: tuple[int, ...]
     trailers: Pairs = ()
     done: bool = True
 
@@ -125,11 +126,11 @@ def case(id: str, wire: bytes, source: str, expect: Expect, leftover: bytes = b"
 # --------------------------------------------------------------------------------
 
 
-def _head(status_line: bytes, fields: Tuple[Tuple[bytes, bytes], ...]) -> bytes:
+def _head(status_line: bytes, fields: tuple[tuple[bytes, bytes], ...]) -> bytes:
     return status_line + b"\r\n" + b"".join(n + b": " + v + b"\r\n" for n, v in fields) + b"\r\n"
 
 
-def _chunked(sizes: Tuple[int, ...], payload: bytes, ext: bytes = b"", trailers: bytes = b"") -> bytes:
+def _chunked(sizes: tuple[int, ...], payload: bytes, ext: bytes = b"", trailers: bytes = b"") -> bytes:
     out = []
     pos = 0
     for size in sizes:
@@ -141,7 +142,7 @@ def _chunked(sizes: Tuple[int, ...], payload: bytes, ext: bytes = b"", trailers:
 
 def _html(size: int) -> bytes:
     row = b'<li class="item"><a href="/articles/2025/11/04/item">An article title</a></li>\n'
-    body = b"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>News</title></head><body><ul>\n"
+    body = b'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>News</title></head><body><ul>\n'
     while len(body) < size - 20:
         body += row
     return (body + b"</ul></body></html>\n").ljust(size, b" ")[:size]
@@ -149,67 +150,83 @@ def _html(size: int) -> bytes:
 
 _HTML = _html(1256)
 
-_TEN_FIELD = _head(
-    b"HTTP/1.1 200 OK",
-    (
-        (b"Server", b"nginx/1.25.3"),
-        (b"Date", b"Tue, 04 Nov 2025 10:15:42 GMT"),
-        (b"Content-Type", b"text/html; charset=utf-8"),
-        (b"Content-Length", b"%d" % len(_HTML)),
-        (b"Connection", b"keep-alive"),
-        (b"Vary", b"Accept-Encoding"),
-        (b"Cache-Control", b"max-age=0, private, must-revalidate"),
-        (b"ETag", b'W/"4e8-19a4f3c2b10"'),
-        (b"Last-Modified", b"Mon, 03 Nov 2025 08:00:00 GMT"),
-        (b"X-Request-Id", b"7f3c9a2e-4b1d-4e8f-9c6a-2d5b8e1f0a3c"),
-    ),
-) + _HTML
+_TEN_FIELD = (
+    _head(
+        b"HTTP/1.1 200 OK",
+        (
+            (b"Server", b"nginx/1.25.3"),
+            (b"Date", b"Tue, 04 Nov 2025 10:15:42 GMT"),
+            (b"Content-Type", b"text/html; charset=utf-8"),
+            (b"Content-Length", b"%d" % len(_HTML)),
+            (b"Connection", b"keep-alive"),
+            (b"Vary", b"Accept-Encoding"),
+            (b"Cache-Control", b"max-age=0, private, must-revalidate"),
+            (b"ETag", b'W/"4e8-19a4f3c2b10"'),
+            (b"Last-Modified", b"Mon, 03 Nov 2025 08:00:00 GMT"),
+            (b"X-Request-Id", b"7f3c9a2e-4b1d-4e8f-9c6a-2d5b8e1f0a3c"),
+        ),
+    )
+    + _HTML
+)
 
 _LOGIN = _html(5120)
 
-_THIRTY_FIELD = _head(
-    b"HTTP/1.1 200 OK",
-    (
-        (b"Date", b"Tue, 04 Nov 2025 10:15:42 GMT"),
-        (b"Content-Type", b"text/html; charset=UTF-8"),
-        (b"Content-Length", b"%d" % len(_LOGIN)),
-        (b"Connection", b"keep-alive"),
-        (b"Server", b"cloudflare"),
-        (b"CF-Ray", b"99a1b2c3d4e5f607-FRA"),
-        (b"CF-Cache-Status", b"DYNAMIC"),
-        (b"Cache-Control", b"no-store, no-cache, must-revalidate, max-age=0"),
-        (b"Expires", b"Thu, 01 Jan 1970 00:00:01 GMT"),
-        (b"Pragma", b"no-cache"),
-        (b"Vary", b"Accept-Encoding, Cookie"),
-        (b"Strict-Transport-Security", b"max-age=31536000; includeSubDomains; preload"),
-        (b"X-Frame-Options", b"SAMEORIGIN"),
-        (b"X-Content-Type-Options", b"nosniff"),
-        (b"Referrer-Policy", b"strict-origin-when-cross-origin"),
+_THIRTY_FIELD = (
+    _head(
+        b"HTTP/1.1 200 OK",
         (
-            b"Content-Security-Policy",
-            b"default-src 'self'; script-src 'self' 'nonce-r4nd0mN0nc3' https://cdn.example.com; "
-            b"style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; frame-ancestors 'self'",
+            (b"Date", b"Tue, 04 Nov 2025 10:15:42 GMT"),
+            (b"Content-Type", b"text/html; charset=UTF-8"),
+            (b"Content-Length", b"%d" % len(_LOGIN)),
+            (b"Connection", b"keep-alive"),
+            (b"Server", b"cloudflare"),
+            (b"CF-Ray", b"99a1b2c3d4e5f607-FRA"),
+            (b"CF-Cache-Status", b"DYNAMIC"),
+            (b"Cache-Control", b"no-store, no-cache, must-revalidate, max-age=0"),
+            (b"Expires", b"Thu, 01 Jan 1970 00:00:01 GMT"),
+            (b"Pragma", b"no-cache"),
+            (b"Vary", b"Accept-Encoding, Cookie"),
+            (b"Strict-Transport-Security", b"max-age=31536000; includeSubDomains; preload"),
+            (b"X-Frame-Options", b"SAMEORIGIN"),
+            (b"X-Content-Type-Options", b"nosniff"),
+            (b"Referrer-Policy", b"strict-origin-when-cross-origin"),
+            (
+                b"Content-Security-Policy",
+                b"default-src 'self'; script-src 'self' 'nonce-r4nd0mN0nc3' https://cdn.example.com; "
+                b"style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; frame-ancestors 'self'",
+            ),
+            (b"Permissions-Policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+            (
+                b"Set-Cookie",
+                b"__cf_bm=Jq8p3xZk1Lm0N9oPqRsTuVwXyZ.a1b2c3d4-1762251342-1.0.1.1-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789; "
+                b"path=/; expires=Tue, 04-Nov-25 10:45:42 GMT; domain=.example.com; HttpOnly; Secure; SameSite=None",
+            ),
+            (b"Set-Cookie", b"sessionid=8f14e45fceea167a5a36dedd4bea2543; Path=/; HttpOnly; Secure; SameSite=Lax"),
+            (
+                b"Set-Cookie",
+                b"csrftoken=Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1Gf0Ed; Max-Age=31449600; Path=/; Secure; SameSite=Lax",
+            ),
+            (b"Set-Cookie", b"locale=en-US; Path=/; Max-Age=2592000"),
+            (
+                b"Set-Cookie",
+                b"_ga=GA1.2.1234567890.1762251342; Domain=.example.com; Path=/; Expires=Thu, 04 Nov 2027 10:15:42 GMT",
+            ),
+            (b"Access-Control-Allow-Origin", b"https://www.example.com"),
+            (b"Alt-Svc", b'h3=":443"; ma=86400'),
+            (b"NEL", b'{"success_fraction":0,"report_to":"cf-nel","max_age":604800}'),
+            (
+                b"Report-To",
+                b'{"endpoints":[{"url":"https:\\/\\/a.nel.cloudflare.com\\/report\\/v4?s=AbCdEf0123456789"}],'
+                b'"group":"cf-nel","max_age":604800}',
+            ),
+            (b"Server-Timing", b'cfL4;desc="?proto=TCP&rtt=1234&min_rtt=1100&rtt_var=300&sent=5&recv=7"'),
+            (b"X-Request-Id", b"0b6f3c1e-9d2a-4c7b-8e5f-1a2b3c4d5e6f"),
+            (b"Age", b"0"),
+            (b"Accept-Ranges", b"bytes"),
         ),
-        (b"Permissions-Policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
-        (b"Set-Cookie", b"__cf_bm=Jq8p3xZk1Lm0N9oPqRsTuVwXyZ.a1b2c3d4-1762251342-1.0.1.1-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789; path=/; expires=Tue, 04-Nov-25 10:45:42 GMT; domain=.example.com; HttpOnly; Secure; SameSite=None"),
-        (b"Set-Cookie", b"sessionid=8f14e45fceea167a5a36dedd4bea2543; Path=/; HttpOnly; Secure; SameSite=Lax"),
-        (b"Set-Cookie", b"csrftoken=Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1Gf0Ed; Max-Age=31449600; Path=/; Secure; SameSite=Lax"),
-        (b"Set-Cookie", b"locale=en-US; Path=/; Max-Age=2592000"),
-        (b"Set-Cookie", b"_ga=GA1.2.1234567890.1762251342; Domain=.example.com; Path=/; Expires=Thu, 04 Nov 2027 10:15:42 GMT"),
-        (b"Access-Control-Allow-Origin", b"https://www.example.com"),
-        (b"Alt-Svc", b'h3=":443"; ma=86400'),
-        (b"NEL", b'{"success_fraction":0,"report_to":"cf-nel","max_age":604800}'),
-        (
-            b"Report-To",
-            b'{"endpoints":[{"url":"https:\\/\\/a.nel.cloudflare.com\\/report\\/v4?s=AbCdEf0123456789"}],'
-            b'"group":"cf-nel","max_age":604800}',
-        ),
-        (b"Server-Timing", b'cfL4;desc="?proto=TCP&rtt=1234&min_rtt=1100&rtt_var=300&sent=5&recv=7"'),
-        (b"X-Request-Id", b"0b6f3c1e-9d2a-4c7b-8e5f-1a2b3c4d5e6f"),
-        (b"Age", b"0"),
-        (b"Accept-Ranges", b"bytes"),
-    ),
-) + _LOGIN
+    )
+    + _LOGIN
+)
 
 _EVENTS = tuple(
     b'{"id":%d,"type":"update","ts":"2025-11-04T10:15:%02dZ","payload":{"value":%d,"tags":["a","b","c"]}}\n'
@@ -258,7 +275,7 @@ _MIB_CHUNKED = (
     + _big_body()
 )
 
-CORPUS: Dict[str, bytes] = {
+CORPUS: dict[str, bytes] = {
     "10-field": _TEN_FIELD,
     "30-field-set-cookie": _THIRTY_FIELD,
     "10-chunk": _TEN_CHUNK,
@@ -266,7 +283,7 @@ CORPUS: Dict[str, bytes] = {
 }
 
 
-def split_response(wire: bytes) -> Tuple[bytes, bytes]:
+def split_response(wire: bytes) -> tuple[bytes, bytes]:
     """``(head, body)`` of a CORPUS response (the head ends at its first CRLF CRLF)."""
     end = wire.index(b"\r\n\r\n") + 4
     return wire[:end], wire[end:]

@@ -30,10 +30,10 @@ copies the unconsumed input.
 """
 
 import re
-from typing import List, Optional, Tuple
+from typing import Optional
 
+from ..http_exceptions import InvalidHeader, LineTooLong, TransferEncodingError
 from ._fields import parse_field_line
-from .http_exceptions import InvalidHeader, LineTooLong, TransferEncodingError
 
 __all__ = ("ChunkedDecoder",)
 
@@ -81,13 +81,13 @@ class ChunkedDecoder:
         self.max_headers = max_headers
         self.max_pieces = max_pieces
         self.done = False
-        self.trailers: Tuple[Tuple[bytes, bytes], ...] = ()
+        self.trailers: tuple[tuple[bytes, bytes], ...] = ()
         self._state = _SIZE
         self._remaining = 0
         self._line = bytearray()
-        self._trailers: List[Tuple[bytes, bytes]] = []
+        self._trailers: list[tuple[bytes, bytes]] = []
 
-    def feed(self, data: bytes, start: int, out: List[bytes]) -> int:
+    def feed(self, data: bytes, start: int, out: list[bytes]) -> int:
         """Decode ``data[start:]``; append pieces to *out*; return the first unused offset.
 
         The returned offset is ``len(data)`` unless the body ended (``done``; the rest
@@ -132,7 +132,7 @@ class ChunkedDecoder:
                 return pos
         return pos
 
-    def _read_line(self, data: bytes, pos: int, end: int) -> Tuple[Optional[bytes], int]:
+    def _read_line(self, data: bytes, pos: int, end: int) -> tuple[Optional[bytes], int]:
         """Return ``(line, new_pos)``; ``line`` keeps its CR and is ``None`` if incomplete."""
         limit = self.max_line_size if self._state == _SIZE else self.max_field_size
         nl = data.find(b"\n", pos)

@@ -15,9 +15,8 @@ user agent reject it), and so is any control character other than HTAB in a valu
 """
 
 import re
-from typing import Tuple
 
-from .http_exceptions import InvalidHeader, LineTooLong
+from ..http_exceptions import InvalidHeader, LineTooLong
 
 __all__ = ("TOKEN_RE", "BAD_VALUE_RE", "parse_field_line")
 
@@ -27,7 +26,7 @@ TOKEN_RE = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 BAD_VALUE_RE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 
 
-def parse_field_line(line: bytes, max_field_size: int) -> Tuple[bytes, bytes]:
+def parse_field_line(line: bytes, max_field_size: int) -> tuple[bytes, bytes]:
     """Split one field line (without its line ending) into ``(field-name, field-value)``.
 
     The value has leading and trailing SP/HTAB removed.

@@ -20,7 +20,7 @@ import importlib
 import zlib
 from typing import Any, Optional
 
-from .http_exceptions import ContentEncodingError
+from ..http_exceptions import ContentEncodingError
 
 __all__ = ("SLICE", "ContentDecoder", "make_decoder", "set_zlib_backend", "supported_encodings")
 
@@ -28,6 +28,7 @@ SLICE = 65536  # largest piece one next_piece() call returns, in bytes
 _IN_SLICE = 4096  # input slice for decoders without an output bound
 
 _zlib: Any = zlib
+
 
 def _optional_module(*names: str) -> Any:
     """The first of *names* that imports, or ``None`` (optional ``speedups`` extra)."""
@@ -45,7 +46,8 @@ _zstd: Any = _optional_module("zstandard")
 
 def set_zlib_backend(lib: Any) -> None:
     """Use *lib*, a module with zlib's API (e.g. ``zlib_ng.zlib_ng``, ``isal.isal_zlib``),
-    for gzip and deflate from now on (reference: ``set_zlib_backend``)."""
+    for gzip and deflate from now on (reference: ``set_zlib_backend``).
+    """
     global _zlib
     _zlib = lib
 
@@ -153,7 +155,8 @@ def _zstd_decoder() -> ContentDecoder:
 
 def make_decoder(encoding: str) -> Optional[ContentDecoder]:
     """A decoder for the Content-Encoding value *encoding*, or ``None`` when the body
-    should be passed through unchanged (identity or a coding we cannot decode)."""
+    should be passed through unchanged (identity or a coding we cannot decode).
+    """
     encoding = encoding.strip(" \t").lower()
     if encoding in ("gzip", "x-gzip"):
         return _ZlibDecoder(16 + _zlib.MAX_WBITS, encoding)

@@ -8,25 +8,28 @@
   Authorization and Cookie go (the jar decides afresh), and so does Host.
 """
 
-from typing import Optional, Tuple
+from typing import Optional
 
 from multidict import CIMultiDict
 from yarl import URL
 
-from . import hdrs
+from .. import hdrs
+
 __all__ = ("REDIRECT_STATUSES", "BadRedirect", "redirect_method", "redirect_url", "redirect_headers")
 
 
 class BadRedirect(ValueError):
     """The Location cannot be followed; ``non_http`` tells a non-http(s) scheme from
     a malformed URL.  The session maps it onto the public
-    ``NonHttpUrlRedirectClientError`` / ``InvalidUrlRedirectClientError``."""
+    ``NonHttpUrlRedirectClientError`` / ``InvalidUrlRedirectClientError``.
+    """
 
     def __init__(self, location: str, description: str, *, non_http: bool = False) -> None:
         super().__init__(location, description)
         self.location = location
         self.description = description
         self.non_http = non_http
+
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _BODY_FIELDS = (hdrs.CONTENT_TYPE, hdrs.CONTENT_LENGTH, hdrs.CONTENT_ENCODING, hdrs.TRANSFER_ENCODING)
@@ -65,13 +68,11 @@ def redirect_url(current: URL, location: str, requote: bool = True) -> URL:
     return target
 
 
-def _origin(url: URL) -> Tuple[str, Optional[str], Optional[int]]:
+def _origin(url: URL) -> tuple[str, Optional[str], Optional[int]]:
     return url.scheme, url.raw_host, url.port
 
 
-def redirect_headers(
-    headers: "CIMultiDict[str]", old: URL, new: URL, method_changed: bool
-) -> "CIMultiDict[str]":
+def redirect_headers(headers: "CIMultiDict[str]", old: URL, new: URL, method_changed: bool) -> "CIMultiDict[str]":
     """The fields to send on the follow-up request."""
     out = CIMultiDict(headers)
     out.popall(hdrs.HOST, None)

@@ -11,9 +11,9 @@ produced, so a request with a forbidden character is never partly written:
 """
 
 import re
-from typing import Iterable, Set, Tuple
+from collections.abc import Iterable
 
-from ._models import HttpVersion
+from .._models import HttpVersion
 
 __all__ = ("serialize_head", "chunk", "LAST_CHUNK", "validate_method")
 
@@ -22,7 +22,9 @@ _BAD_TARGET_RE = re.compile(r"[\x00-\x20\x7f]")
 _BAD_VALUE_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 LAST_CHUNK = b"0\r\n\r\n"
-_GOOD_NAMES: Set[str] = set()  # field-names already validated (bounded cache)  # last-chunk plus an empty trailer section
+_GOOD_NAMES: set[str] = (
+    set()
+)  # field-names already validated (bounded cache)  # last-chunk plus an empty trailer section
 
 
 def validate_method(method: str) -> str:
@@ -36,7 +38,7 @@ def serialize_head(
     method: str,
     target: str,
     version: HttpVersion,
-    fields: Iterable[Tuple[str, str]],
+    fields: Iterable[tuple[str, str]],
 ) -> bytes:
     """The request-line and field lines of a request, ending with the empty line.
 
@@ -69,6 +71,6 @@ def serialize_head(
     return "\r\n".join(lines).encode("utf-8", "surrogateescape")
 
 
-def chunk(data: bytes) -> Tuple[bytes, bytes, bytes]:
+def chunk(data: bytes) -> tuple[bytes, bytes, bytes]:
     """One chunk of the chunked transfer coding: ``(size-line, data, CRLF)``."""
     return (b"%x\r\n" % len(data), data, b"\r\n")

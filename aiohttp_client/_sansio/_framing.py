@@ -9,9 +9,9 @@ RFC 9112 §6.3 (message body length), applied to a response, in order:
    to be handled as an error"; it is the classic smuggling/desync vector).
 4. Transfer-Encoding with ``chunked`` as the final coding -> chunked; ``chunked``
    twice is an error (§6.1: a sender must not apply it more than once);
-   Transfer-Encoding without ``chunked`` last -> read until the server closes.  In an HTTP/1.0 response Transfer-Encoding means
-   faulty framing (§6.1): the body is read until close and the connection is not
-   reused.
+   Transfer-Encoding without ``chunked`` last -> read until the server closes.  In an
+   HTTP/1.0 response Transfer-Encoding means faulty framing (§6.1): the body is read
+   until close and the connection is not reused.
 5. Content-Length: every value (repeated fields and comma lists) must be ASCII digits
    and all equal (§6.3 item 5, §8.6 of RFC 9110), else error.
 6. Otherwise read until close, unless the caller passed ``read_until_eof=False``, in
@@ -24,8 +24,8 @@ close never allows reuse.
 
 from typing import NamedTuple
 
-from ._models import HttpVersion11, ResponseHead
-from .http_exceptions import InvalidHeader
+from .._models import HttpVersion11, ResponseHead
+from ..http_exceptions import InvalidHeader
 
 __all__ = ("NO_BODY", "LENGTH", "CHUNKED", "UNTIL_CLOSE", "Framing", "response_framing")
 
@@ -39,7 +39,8 @@ _MAX_CONTENT_LENGTH_DIGITS = 18  # below 2**63, so both twins and C code agree
 
 class Framing(NamedTuple):
     """How the body is delimited (``kind``: one of the constants above), its
-    ``length`` in bytes for ``LENGTH``, and whether the connection may be reused."""
+    ``length`` in bytes for ``LENGTH``, and whether the connection may be reused.
+    """
 
     kind: int
     length: int

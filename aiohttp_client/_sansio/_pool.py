@@ -17,7 +17,8 @@ expired connections, waking a waiter) after the bookkeeping is done.
 """
 
 from collections import deque
-from typing import Callable, Deque, Dict, Generic, Hashable, List, Optional, Tuple, TypeVar
+from collections.abc import Hashable
+from typing import Callable, Generic, Optional, TypeVar
 
 __all__ = ("Pool",)
 
@@ -32,18 +33,16 @@ class Pool(Generic[C, W]):
     :param clock: returns the current time in seconds (``loop.time``).
     """
 
-    def __init__(
-        self, limit: int, limit_per_host: int, keepalive_timeout: float, clock: Callable[[], float]
-    ) -> None:
+    def __init__(self, limit: int, limit_per_host: int, keepalive_timeout: float, clock: Callable[[], float]) -> None:
         self.limit = limit
         self.limit_per_host = limit_per_host
         self.keepalive_timeout = keepalive_timeout
         self._clock = clock
         self.in_use = 0
-        self._in_use_per_key: Dict[Hashable, int] = {}
-        self._idle: Dict[Hashable, List[Tuple[C, float]]] = {}
+        self._in_use_per_key: dict[Hashable, int] = {}
+        self._idle: dict[Hashable, list[tuple[C, float]]] = {}
         self._idle_count = 0
-        self._waiters: Deque[Tuple[Hashable, W]] = deque()
+        self._waiters: deque[tuple[Hashable, W]] = deque()
 
     # -- limits ------------------------------------------------------------------
 
@@ -79,11 +78,12 @@ class Pool(Generic[C, W]):
         self._idle.setdefault(key, []).append((conn, self._clock() + self.keepalive_timeout))
         self._idle_count += 1
 
-    def take_idle(self, key: Hashable) -> Tuple[Optional[C], List[C]]:
+    def take_idle(self, key: Hashable) -> tuple[Optional[C], list[C]]:
         """Return ``(conn or None, expired)``: the most recent live idle connection for
-        *key*, and the expired ones found on the way (for the caller to close)."""
+        *key*, and the expired ones found on the way (for the caller to close).
+        """
         stack = self._idle.get(key)
-        expired: List[C] = []
+        expired: list[C] = []
         if not stack:
             return None, expired
         now = self._clock()
@@ -113,10 +113,10 @@ class Pool(Generic[C, W]):
                 return True
         return False
 
-    def expire(self) -> List[C]:
+    def expire(self) -> list[C]:
         """Remove and return every idle connection whose time is up."""
         now = self._clock()
-        expired: List[C] = []
+        expired: list[C] = []
         for key in list(self._idle):
             stack = self._idle[key]
             keep = [(c, d) for c, d in stack if d > now]
@@ -134,7 +134,7 @@ class Pool(Generic[C, W]):
             return None
         return min(stack[0][1] for stack in self._idle.values())
 
-    def drain_idle(self) -> List[C]:
+    def drain_idle(self) -> list[C]:
         """Remove and return all idle connections."""
         conns = [c for stack in self._idle.values() for c, _ in stack]
         self._idle.clear()
@@ -159,9 +159,10 @@ class Pool(Generic[C, W]):
                 del self._waiters[i]
                 return
 
-    def next_waiter(self) -> Optional[Tuple[Hashable, W]]:
+    def next_waiter(self) -> Optional[tuple[Hashable, W]]:
         """Remove and return ``(key, waiter)`` for the first waiter that may acquire
-        now, if any."""
+        now, if any.
+        """
         if not self._waiters or (self.limit and self.in_use >= self.limit):
             return None
         for i, (key, waiter) in enumerate(self._waiters):
@@ -170,7 +171,7 @@ class Pool(Generic[C, W]):
                 return key, waiter
         return None
 
-    def drain_waiters(self) -> List[W]:
+    def drain_waiters(self) -> list[W]:
         waiters = [w for _, w in self._waiters]
         self._waiters.clear()
         return waiters

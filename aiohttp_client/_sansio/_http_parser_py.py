@@ -27,13 +27,13 @@ accumulated so far, so a head split over many reads cannot grow past them.
 """
 
 import re
-from typing import List, Optional, Tuple
+from typing import Optional
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from .._models import HttpVersion, HttpVersion10, HttpVersion11, ResponseHead
+from ..http_exceptions import BadStatusLine, InvalidHeader, LineTooLong
 from ._fields import parse_field_line
-from ._models import HttpVersion, HttpVersion10, HttpVersion11, ResponseHead
-from .http_exceptions import BadStatusLine, InvalidHeader, LineTooLong
 
 __all__ = ("HeadParser",)
 
@@ -79,7 +79,7 @@ class HeadParser:
         """Bytes of an incomplete head buffered so far."""
         return len(self._buf)
 
-    def feed(self, data: bytes, start: int = 0) -> Tuple[Optional[ResponseHead], int]:
+    def feed(self, data: bytes, start: int = 0) -> tuple[Optional[ResponseHead], int]:
         if start < 0:  # a negative offset would be read from the end by the slices below
             raise ValueError("start must not be negative")
         buf = self._buf
@@ -151,13 +151,13 @@ class HeadParser:
         version = HttpVersion11 if minor == b"1" and major == b"1" else HttpVersion(int(major), int(minor))
         if version == HttpVersion10:
             version = HttpVersion10
-        raw: List[Tuple[bytes, bytes]] = []
+        raw: list[tuple[bytes, bytes]] = []
         max_field_size = self.max_field_size
         for line in lines[1:]:
             if line[-1:] == b"\r":
                 line = line[:-1]
             raw.append(parse_field_line(line, max_field_size))
-        headers: "CIMultiDict[str]" = CIMultiDict(
+        headers: CIMultiDict[str] = CIMultiDict(
             [(n.decode("ascii"), v.decode("utf-8", "surrogateescape")) for n, v in raw]
         )
         return ResponseHead(

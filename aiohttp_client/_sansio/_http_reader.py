@@ -21,14 +21,14 @@ Errors are raised as :mod:`http_exceptions` classes; after an error the connecti
 must be closed (the reader does not recover).
 """
 
-from typing import Any, List, Optional, Tuple, Type
+from typing import Any, Optional
 
+from .._models import ResponseHead
+from ..http_exceptions import BadHttpMessage, ContentLengthError, TransferEncodingError
 from ._chunked import ChunkedDecoder
 from ._compression import ContentDecoder, make_decoder
 from ._framing import CHUNKED, LENGTH, NO_BODY, UNTIL_CLOSE, Framing, response_framing
 from ._http_parser import HeadParser
-from ._models import ResponseHead
-from .http_exceptions import BadHttpMessage, ContentLengthError, TransferEncodingError
 
 __all__ = ("ResponseReader", "IDLE", "HEAD", "BODY", "DONE")
 
@@ -37,7 +37,7 @@ HEAD = 1  # waiting for (more of) the response head
 BODY = 2  # inside the body
 DONE = 3  # the response ended; ``leftover`` holds any bytes that followed it
 
-_EMPTY: Tuple[Tuple[bytes, bytes], ...] = ()
+_EMPTY: tuple[tuple[bytes, bytes], ...] = ()
 
 
 class ResponseReader:
@@ -59,8 +59,8 @@ class ResponseReader:
         max_line_size: int = 8190,
         max_field_size: int = 8190,
         max_headers: int = 128,
-        head_parser_cls: Type[Any] = HeadParser,
-        chunked_decoder_cls: Type[Any] = ChunkedDecoder,
+        head_parser_cls: type[Any] = HeadParser,
+        chunked_decoder_cls: type[Any] = ChunkedDecoder,
     ) -> None:
         self._sink = sink
         self._limits = (max_line_size, max_field_size, max_headers)
@@ -76,7 +76,7 @@ class ResponseReader:
         self._remaining = 0
         self._chunked: Any = None
         self._out: Any = sink  # the sink, or a _DecodingSink in front of it
-        self._pieces: List[bytes] = []
+        self._pieces: list[bytes] = []
         self._stash: Optional[bytes] = None
         self._stash_pos = 0
         self._eof_pending = False
@@ -172,7 +172,7 @@ class ResponseReader:
 
     def _on_head(self, head: ResponseHead) -> None:
         if 100 <= head.status < 200 and head.status != 101:
-                return  # an interim response: the final one follows (RFC 9110 §15.2)
+            return  # an interim response: the final one follows (RFC 9110 §15.2)
         framing = response_framing(self._method, head, self._read_until_eof)
         self.head = head
         self.framing = framing
@@ -232,7 +232,7 @@ class ResponseReader:
                 self._stash, self._stash_pos = data, pos
                 return pos
 
-    def _complete(self, trailers: Tuple[Tuple[bytes, bytes], ...]) -> None:
+    def _complete(self, trailers: tuple[tuple[bytes, bytes], ...]) -> None:
         self.state = DONE
         self._chunked = None
         self._out.on_message_complete(trailers)
@@ -251,7 +251,7 @@ class _DecodingSink:
     def __init__(self, sink: Any, decoder: ContentDecoder) -> None:
         self._sink = sink
         self._decoder = decoder
-        self._complete: Optional[Tuple[Tuple[bytes, bytes], ...]] = None
+        self._complete: Optional[tuple[tuple[bytes, bytes], ...]] = None
 
     def on_body(self, data: bytes) -> None:
         self._decoder.feed(data)
@@ -261,7 +261,7 @@ class _DecodingSink:
     def on_chunk_end(self) -> None:
         pass  # chunk boundaries of the coded stream mean nothing after decoding
 
-    def on_message_complete(self, trailers: Tuple[Tuple[bytes, bytes], ...]) -> None:
+    def on_message_complete(self, trailers: tuple[tuple[bytes, bytes], ...]) -> None:
         self._complete = trailers
         if not self._sink.reading_paused:
             self.resume()

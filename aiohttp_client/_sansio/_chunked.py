@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from . import _ext
+from .. import _ext
 
 if TYPE_CHECKING or _ext.NO_EXTENSIONS:
     from ._chunked_py import ChunkedDecoder

@@ -57,7 +57,7 @@ class BasicAuth(_Credentials):
         if not sep:
             raise ValueError("Could not parse authorization header.")
         if scheme.lower() != "basic":
-            raise ValueError("Unknown authorization method %s" % scheme)
+            raise ValueError(f"Unknown authorization method {scheme}")
         credentials = credentials.lstrip(" ")
         try:
             raw = base64.b64decode(credentials.encode("ascii"), validate=True)
@@ -89,5 +89,5 @@ class BasicAuth(_Credentials):
 
         :raises UnicodeEncodeError: the credentials do not fit :attr:`encoding`.
         """
-        creds = ("%s:%s" % (self.login, self.password)).encode(self.encoding)
+        creds = (f"{self.login}:{self.password}").encode(self.encoding)
         return "Basic " + base64.b64encode(creds).decode("ascii")

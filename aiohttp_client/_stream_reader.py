@@ -1,0 +1,618 @@
+"""The response body stream: :class:`StreamReader` (bytes with flow control).
+
+Reference: "ClientResponse.content" and the "Streaming API" of aiohttp 3.14's client
+(``read``, ``readany``, ``readexactly``, ``readline``, ``readuntil``, ``readchunk``,
+``iter_chunked``, ``iter_any``, ``iter_chunks``, line iteration, ``at_eof``,
+``read_nowait``).
+
+Producer and consumer
+---------------------
+The connection's protocol is the producer: it calls :meth:`StreamReader.feed_data`,
+:meth:`~StreamReader.feed_eof`, :meth:`~StreamReader.set_exception` and, for chunked
+bodies, :meth:`~StreamReader.begin_http_chunk_receiving` /
+:meth:`~StreamReader.end_http_chunk_receiving`.  One consumer coroutine at a time
+reads; a second concurrent waiter gets :exc:`RuntimeError`.
+
+Flow control: with ``limit`` bytes the low-water mark is ``limit`` and the high-water
+mark ``2 * limit``.  ``feed_data`` calls ``protocol.pause_reading()`` when more than the
+high-water mark is buffered (or more than ``max(4, limit // 16)`` HTTP chunk ends are
+pending, which bounds the bookkeeping of bodies made of tiny chunks); a read calls
+``protocol.resume_reading()`` once, when the stream had paused the protocol and the
+buffer is back under the low-water mark.  ``read(n)`` raises both marks to ``n`` /
+``2 * n`` when ``n`` is larger (``read()`` of everything lifts them entirely), so a
+consumer asking for big blocks is never throttled below its block size.
+
+Errors: once :meth:`~StreamReader.set_exception` was called, every read raises that
+exception at once, even when data is still buffered (aiohttp 3.14 does the same).
+
+Buffering: fed ``bytes`` objects are kept in a :class:`collections.deque` without
+copying, with a running byte count and an offset into the head buffer.  A read that can
+be answered by one whole buffered object returns that object itself; only the part of
+a buffer that a read returns is ever sliced.
+"""
+
+import asyncio
+import collections
+import sys
+from typing import Callable, Optional, Union
+
+from ._stream_base import (
+    _NO_CAUSE,
+    AsyncStreamIterator,
+    ChunkTupleAsyncStreamIterator,
+    _FlowControl,
+    _run_eof_callback,
+    _wait_on,
+    _wake,
+)
+from .http_exceptions import LineTooLong
+
+__all__ = ("StreamReader",)
+
+_Piece = Union[bytes, memoryview]
+
+
+class StreamReader:
+    """Buffered body stream fed by the connection protocol (reference:
+    ``ClientResponse.content``, "Streaming API").
+
+    :param protocol: the producer; any object with ``pause_reading()`` and
+        ``resume_reading()`` methods.
+    :param limit: low-water mark in bytes (``int`` > 0); the high-water mark is
+        ``2 * limit``.
+    :param loop: event loop used to create waiter futures; by default the running loop
+        at the time of the first wait.
+
+    ``async for line in reader`` iterates over lines (see :meth:`readline`).
+
+    :ivar total_bytes: number of body bytes fed so far (``int``).
+    :ivar total_compressed_bytes: number of bytes received on the wire before content
+        decoding, when the producer records it (``int`` or ``None``).
+    """
+
+    __slots__ = (
+        "_protocol",
+        "_loop",
+        "_low_water",
+        "_high_water",
+        "_low_water_chunks",
+        "_high_water_chunks",
+        "_buffer",
+        "_buffer_offset",
+        "_size",
+        "_cursor",
+        "_http_chunk_splits",
+        "_last_chunk_end",
+        "_eof",
+        "_paused",
+        "_waiter",
+        "_eof_waiter",
+        "_exception",
+        "_eof_callbacks",
+        "total_bytes",
+        "total_compressed_bytes",
+    )
+
+    def __init__(
+        self,
+        protocol: _FlowControl,
+        limit: int,
+        *,
+        loop: Optional[asyncio.AbstractEventLoop] = None,
+    ) -> None:
+        self._protocol = protocol
+        self._loop = loop
+        self._low_water = limit
+        self._high_water = limit * 2
+        # At least 4: one pending chunk end always sits at the read position.
+        self._high_water_chunks = max(4, limit // 16)
+        self._low_water_chunks = self._high_water_chunks // 2
+        self._buffer: collections.deque[bytes] = collections.deque()
+        self._buffer_offset = 0  # bytes of self._buffer[0] already consumed
+        self._size = 0  # unread bytes in self._buffer
+        self._cursor = 0  # bytes consumed since the start of the body
+        # Body offsets (in total_bytes terms) at which an HTTP chunk ended, or None
+        # when the body is not chunked.
+        self._http_chunk_splits: Optional[collections.deque[int]] = None
+        self._last_chunk_end = 0
+        self._eof = False
+        self._paused = False  # this reader called protocol.pause_reading()
+        self._waiter: Optional[asyncio.Future[None]] = None
+        self._eof_waiter: Optional[asyncio.Future[None]] = None
+        self._exception: Optional[BaseException] = None
+        self._eof_callbacks: list[Callable[[], None]] = []
+        self.total_bytes = 0
+        self.total_compressed_bytes: Optional[int] = None
+
+    def __repr__(self) -> str:
+        info = [self.__class__.__name__]
+        if self._size:
+            info.append(f"{self._size} bytes")
+        if self._eof:
+            info.append("eof")
+        info.append(f"low={self._low_water} high={self._high_water}")
+        if self._waiter is not None:
+            info.append(f"w={self._waiter!r}")
+        if self._exception is not None:
+            info.append(f"e={self._exception!r}")
+        return "<{}>".format(" ".join(info))
+
+    # ------------------------------------------------------------------ iteration
+
+    def __aiter__(self) -> AsyncStreamIterator[bytes]:
+        r"""Iterate over lines (each ending in ``b"\\n"`` except possibly the last)."""
+        return AsyncStreamIterator(self.readline)
+
+    def iter_chunked(self, n: int) -> AsyncStreamIterator[bytes]:
+        """Iterate over blocks of at most *n* bytes (``int`` > 0), as :meth:`read` gives them.
+
+        A block is whatever is buffered, up to *n* bytes: blocks are not filled up to
+        *n* by waiting for more data.
+        """
+        self.set_read_chunk_size(n)
+
+        async def read_block() -> bytes:
+            return await self.read(n)
+
+        return AsyncStreamIterator(read_block)
+
+    def iter_any(self) -> AsyncStreamIterator[bytes]:
+        """Iterate over the data as it arrives (see :meth:`readany`)."""
+        return AsyncStreamIterator(self.readany)
+
+    def iter_chunks(self) -> ChunkTupleAsyncStreamIterator:
+        """Iterate over ``(data, end_of_http_chunk)`` tuples (see :meth:`readchunk`)."""
+        return ChunkTupleAsyncStreamIterator(self)
+
+    # ---------------------------------------------------------------- flow control
+
+    def get_read_buffer_limits(self) -> tuple[int, int]:
+        """Return the ``(low, high)`` water marks in bytes."""
+        return (self._low_water, self._high_water)
+
+    def set_read_chunk_size(self, n: int) -> None:
+        """Raise the water marks to ``(n, 2 * n)`` if *n* bytes exceeds the low mark."""
+        if n > self._low_water:
+            self._low_water = n
+            self._high_water = n * 2
+
+    def _pause(self) -> None:
+        self._paused = True
+        self._protocol.pause_reading()
+
+    def _maybe_resume(self) -> None:
+        # Called only when self._paused is set.
+        splits = self._http_chunk_splits
+        if self._size < self._low_water and (splits is None or len(splits) < self._low_water_chunks):
+            self._paused = False
+            self._protocol.resume_reading()
+
+    # -------------------------------------------------------------- producer side
+
+    def exception(self) -> Optional[BaseException]:
+        """Return the exception set by :meth:`set_exception`, or ``None``."""
+        return self._exception
+
+    def set_exception(self, exc: BaseException, exc_cause: BaseException = _NO_CAUSE) -> None:
+        """Make every following read raise *exc*; wake a waiting reader with it.
+
+        :param exc_cause: stored as ``exc.__cause__`` when given (``None`` clears it).
+        Pending :meth:`on_eof` callbacks are dropped.
+        """
+        if exc_cause is not _NO_CAUSE and exc_cause is not exc:
+            exc.__cause__ = exc_cause
+        self._exception = exc
+        self._eof_callbacks.clear()
+
+        _wake(self, "_waiter", exc)
+
+        _wake(self, "_eof_waiter", exc)
+
+    def on_eof(self, callback: Callable[[], None]) -> None:
+        """Call *callback()* at :meth:`feed_eof` (now, if already at EOF).
+
+        Exceptions from the callback are logged, not raised.
+        """
+        if self._eof:
+            _run_eof_callback(callback)
+        else:
+            self._eof_callbacks.append(callback)
+
+    def feed_eof(self) -> None:
+        """Mark the end of the body: wake readers, resume the protocol, run callbacks."""
+        self._eof = True
+
+        _wake(self, "_waiter")
+
+        _wake(self, "_eof_waiter")
+
+        if self._paused:
+            # The body is complete; nothing more is fed into this stream.
+            self._paused = False
+            self._protocol.resume_reading()
+
+        callbacks = self._eof_callbacks
+        self._eof_callbacks = []
+        for cb in callbacks:
+            _run_eof_callback(cb)
+
+    def is_eof(self) -> bool:
+        """Return ``True`` once :meth:`feed_eof` was called (data may still be buffered)."""
+        return self._eof
+
+    def at_eof(self) -> bool:
+        """Return ``True`` when :meth:`feed_eof` was called and the buffer is empty."""
+        return self._eof and not self._buffer
+
+    async def wait_eof(self) -> None:
+        """Wait until :meth:`feed_eof` is called.
+
+        :raises: the exception given to :meth:`set_exception` while waiting;
+            :exc:`RuntimeError` if another coroutine is already in ``wait_eof()``.
+        """
+        if self._eof:
+            return
+        await _wait_on(self, "_eof_waiter", "wait_eof() called while another coroutine is waiting")
+
+    @property
+    def total_raw_bytes(self) -> int:
+        """Bytes received on the wire for this body: :attr:`total_compressed_bytes` if
+        recorded, else :attr:`total_bytes`.
+        """
+        if self.total_compressed_bytes is None:
+            return self.total_bytes
+        return self.total_compressed_bytes
+
+    def feed_data(self, data: bytes) -> None:
+        """Append *data* (``bytes``, kept without copying: do not pass a buffer that
+        changes later) and wake the reader.  Empty data is ignored.
+
+        :raises RuntimeError: after :meth:`feed_eof`.
+        """
+        if self._eof:
+            raise RuntimeError("feed_data() after feed_eof()")
+        n = len(data)
+        if not n:
+            return
+        self._buffer.append(data)
+        self._size += n
+        self.total_bytes += n
+
+        _wake(self, "_waiter")
+
+        if self._size > self._high_water:
+            self._pause()
+
+    def begin_http_chunk_receiving(self) -> None:
+        """Start recording HTTP chunk boundaries (chunked transfer coding).
+
+        :raises RuntimeError: if body data was already fed.
+        """
+        if self._http_chunk_splits is None:
+            if self.total_bytes:
+                raise RuntimeError("begin_http_chunk_receiving() called after data was fed")
+            self._http_chunk_splits = collections.deque()
+
+    def end_http_chunk_receiving(self) -> None:
+        """Record that an HTTP chunk ended at the current end of the fed data.
+
+        A chunk that added no data (e.g. compressed bytes that decoded to nothing)
+        records no boundary.
+
+        :raises RuntimeError: without a prior :meth:`begin_http_chunk_receiving`.
+        """
+        splits = self._http_chunk_splits
+        if splits is None:
+            raise RuntimeError("end_http_chunk_receiving() called without begin_http_chunk_receiving()")
+        pos = self.total_bytes
+        if pos == self._last_chunk_end:
+            return
+        self._last_chunk_end = pos
+        splits.append(pos)
+        if len(splits) > self._high_water_chunks:
+            self._pause()
+
+        # readchunk() waits for the end of a chunk as well as for data.
+        _wake(self, "_waiter")
+
+    # ------------------------------------------------------------- buffer access
+
+    def _consumed(self, n: int) -> None:
+        """Bookkeeping after *n* bytes left the buffer."""
+        self._size -= n
+        self._cursor += n
+        if self._http_chunk_splits or self._paused:
+            self._after_consumed()
+
+    def _after_consumed(self) -> None:
+        splits = self._http_chunk_splits
+        if splits:
+            # Boundaries behind the read position can never be reported.
+            cursor = self._cursor
+            while splits and splits[0] < cursor:
+                splits.popleft()
+        if self._paused:
+            self._maybe_resume()
+
+    def _take_head(self, n: int) -> bytes:
+        """Remove up to *n* bytes (all if ``n < 0``) from the head buffer only."""
+        buf = self._buffer
+        head = buf[0]
+        off = self._buffer_offset
+        if 0 <= n < len(head) - off:
+            data = head[off : off + n]
+            self._buffer_offset = off + n
+        else:
+            buf.popleft()
+            if off:
+                data = head[off:]
+                self._buffer_offset = 0
+            else:
+                data = head
+        self._consumed(len(data))
+        return data
+
+    def _take_all(self) -> bytes:
+        """Remove and return everything buffered (the buffer must not be empty)."""
+        buf = self._buffer
+        off = self._buffer_offset
+        if len(buf) == 1:
+            head = buf.popleft()
+            data = head[off:] if off else head
+        else:
+            pieces: list[_Piece] = list(buf)
+            if off:
+                pieces[0] = memoryview(pieces[0])[off:]
+            buf.clear()
+            data = b"".join(pieces)
+        self._buffer_offset = 0
+        self._consumed(len(data))
+        return data
+
+    def _take(self, n: int) -> bytes:
+        """Remove and return up to *n* > 0 bytes from the buffer (not empty)."""
+        buf = self._buffer
+        head = buf[0]
+        off = self._buffer_offset
+        avail = len(head) - off
+        if avail >= n or len(buf) == 1:
+            return self._take_head(n)
+        # The head buffer is too short: join it with the following buffers.
+        pieces: list[_Piece] = [memoryview(head)[off:] if off else head]
+        buf.popleft()
+        off = 0
+        need = n - avail
+        while buf:
+            nxt = buf[0]
+            size = len(nxt)
+            if size <= need:
+                pieces.append(nxt)
+                buf.popleft()
+                need -= size
+                if not need:
+                    break
+            else:
+                pieces.append(memoryview(nxt)[:need])
+                off = need
+                need = 0
+                break
+        self._buffer_offset = off
+        data = b"".join(pieces)
+        self._consumed(len(data))
+        return data
+
+    async def _wait(self, func_name: str) -> None:
+        # One reader at a time: with two, which one gets the next data is undefined.
+        await _wait_on(
+            self, "_waiter", f"{func_name}() called while another coroutine is already waiting for incoming data"
+        )
+
+    # -------------------------------------------------------------- consumer API
+
+    async def readline(self, *, max_line_length: Optional[int] = None) -> bytes:
+        r"""Read one line, ending in ``b"\\n"`` (shorter, possibly ``b""``, at EOF).
+
+        :param max_line_length: limit in bytes; by default the high-water mark.
+        :raises aiohttp_client.http_exceptions.LineTooLong: the line exceeds the limit.
+        """
+        return await self.readuntil(b"\n", max_size=max_line_length)
+
+    async def readuntil(self, separator: bytes = b"\n", *, max_size: Optional[int] = None) -> bytes:
+        """Read up to and including *separator* (or up to EOF if it never comes).
+
+        :param max_size: limit in bytes; by default (or 0) the high-water mark.
+        :raises ValueError: *separator* is empty.
+        :raises aiohttp_client.http_exceptions.LineTooLong: more than *max_size* bytes
+            were read without the result being complete; those bytes are consumed.
+        """
+        seplen = len(separator)
+        if seplen == 0:
+            raise ValueError("Separator should be at least one-byte string")
+        if self._exception is not None:
+            raise self._exception
+
+        limit = max_size or self._high_water
+        data = self._take_through(separator, limit)
+        if data is not None:
+            return data
+
+        parts: list[bytes] = []
+        total = 0
+        tail = b""  # the last seplen - 1 bytes consumed so far
+        while True:
+            buf = self._buffer
+            while buf:
+                head = buf[0]
+                off = self._buffer_offset
+                take = -1
+                if tail:
+                    # A separator straddling consumed data and this buffer.
+                    probe = tail + head[off : off + seplen - 1]
+                    i = probe.find(separator)
+                    if i != -1:
+                        take = i + seplen - len(tail)
+                if take == -1:
+                    i = head.find(separator, off)
+                    if i != -1:
+                        take = i - off + seplen
+                data = self._take_head(take)
+                parts.append(data)
+                total += len(data)
+                if total > limit:
+                    line = b"".join(parts)[:100]
+                    raise LineTooLong(repr(line) + "...", limit, str(total))
+                if take != -1:
+                    return parts[0] if len(parts) == 1 else b"".join(parts)
+                if seplen > 1:
+                    tail = (tail + data[-(seplen - 1) :])[-(seplen - 1) :]
+            if self._eof:
+                return b"".join(parts)
+            await self._wait("readuntil")
+
+    def _take_through(self, separator: bytes, limit: int) -> Optional[bytes]:
+        """Fast path of :meth:`readuntil`: take up to and including *separator* when it
+        lies in the head buffer within *limit* bytes, else ``None``.
+        """
+        buf = self._buffer
+        if not buf:
+            return None
+        head = buf[0]
+        off = self._buffer_offset
+        i = head.find(separator, off)
+        if i == -1:
+            return None
+        end = i + len(separator)
+        n = end - off
+        if n > limit:
+            return None
+        if end == len(head):
+            buf.popleft()
+            self._buffer_offset = 0
+            data = head[off:] if off else head
+        else:
+            data = head[off:end]
+            self._buffer_offset = end
+        self._consumed(n)
+        return data
+
+    async def read(self, n: int = -1) -> bytes:
+        """Read up to *n* bytes; with ``n < 0`` (default) read until EOF.
+
+        Waits only while nothing is buffered: returns what is buffered, up to *n*
+        bytes, without waiting to fill *n*.  Returns ``b""`` at EOF.
+
+        :raises: the exception given to :meth:`set_exception`, even if data is buffered.
+        """
+        if self._exception is not None:
+            raise self._exception
+        if not n:
+            return b""
+        if n < 0:
+            return await self._read_all()
+        self.set_read_chunk_size(n)
+        # Loop: a chunk end may wake the waiter without any data.
+        while not self._buffer:
+            if self._eof:
+                return b""
+            await self._wait("read")
+        return self._take(n)
+
+    async def _read_all(self) -> bytes:
+        # No point pausing a producer whose consumer takes everything.
+        self.set_read_chunk_size(sys.maxsize)
+        pieces: list[_Piece] = []
+        while True:
+            buf = self._buffer
+            if buf:
+                off = self._buffer_offset
+                size = self._size
+                if off:
+                    pieces.append(memoryview(buf.popleft())[off:])
+                    self._buffer_offset = 0
+                pieces.extend(buf)
+                buf.clear()
+                self._consumed(size)
+            elif self._paused:
+                self._maybe_resume()
+            if self._eof:
+                break
+            await self._wait("read")
+            if self._exception is not None:
+                raise self._exception
+        if len(pieces) == 1 and isinstance(pieces[0], bytes):
+            return pieces[0]
+        return b"".join(pieces)
+
+    async def readany(self) -> bytes:
+        """Read everything buffered, waiting if nothing is; ``b""`` at EOF.
+
+        :raises: the exception given to :meth:`set_exception`, even if data is buffered.
+        """
+        if self._exception is not None:
+            raise self._exception
+        while not self._buffer:
+            if self._eof:
+                return b""
+            await self._wait("readany")
+        return self._take_all()
+
+    async def readchunk(self) -> tuple[bytes, bool]:
+        """Read ``(data, end_of_http_chunk)``.
+
+        For a chunked body, *data* ends at an HTTP chunk boundary when
+        ``end_of_http_chunk`` is ``True`` (``(b"", True)`` when a chunk ended exactly
+        where the previous read stopped).  Otherwise *data* is the next buffered piece
+        and the flag is ``False``.  ``(b"", False)`` means EOF.
+        """
+        while True:
+            if self._exception is not None:
+                raise self._exception
+            splits = self._http_chunk_splits
+            if splits:
+                # _consumed() keeps every remaining boundary at or after the cursor.
+                pos = splits.popleft()
+                if pos == self._cursor:
+                    return (b"", True)
+                return (self._take(pos - self._cursor), True)
+            if self._buffer:
+                return (self._take_head(-1), False)
+            if self._eof:
+                return (b"", False)
+            await self._wait("readchunk")
+
+    async def readexactly(self, n: int) -> bytes:
+        """Read exactly *n* bytes.
+
+        :raises asyncio.IncompleteReadError: EOF came first (``partial`` holds what
+            was read, ``expected`` is *n*).
+        """
+        if self._exception is not None:
+            raise self._exception
+        blocks: list[bytes] = []
+        remaining = n
+        while remaining > 0:
+            block = await self.read(remaining)
+            if not block:
+                partial = b"".join(blocks)
+                raise asyncio.IncompleteReadError(partial, len(partial) + remaining)
+            blocks.append(block)
+            remaining -= len(block)
+        if len(blocks) == 1:
+            return blocks[0]
+        return b"".join(blocks)
+
+    def read_nowait(self, n: int = -1) -> bytes:
+        """Return up to *n* buffered bytes (all with ``n < 0``) without waiting.
+
+        :raises RuntimeError: a coroutine is waiting for data on this stream.
+        :raises: the exception given to :meth:`set_exception`.
+        """
+        if self._exception is not None:
+            raise self._exception
+        if self._waiter is not None and not self._waiter.done():
+            raise RuntimeError("Called while some coroutine is waiting for incoming data.")
+        if not self._buffer or not n:
+            return b""
+        if n < 0:
+            return self._take_all()
+        return self._take(n)
