@@ -1,8 +1,9 @@
 """Real peers on 127.0.0.1 for the end-to-end tests, and the loop-hygiene runner.
 
-Tests import what they use explicitly::
+The fixtures (``raw_server``, ``web_server``, ``nginx_server``) are registered by
+``conftest.py`` (``pytest_plugins``); tests import the helpers they use::
 
-    from _servers import Reply, raw_server, run, web_server
+    from _servers import Reply, pattern_bytes, run
 
 Contents:
 

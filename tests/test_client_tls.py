@@ -8,11 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import trustme  # in the test extra; installed in every lane
 
 import aiohttp_client as aiohttp
 from _servers import run
-
-trustme = pytest.importorskip("trustme")  # in the test extra; installed in every lane
 
 BODY = b"secret"
 RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n" + BODY

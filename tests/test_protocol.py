@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from _servers import run
 from aiohttp_client._protocol import ResponseProtocol
 from aiohttp_client.client_exceptions import ClientPayloadError, ServerDisconnectedError, SocketTimeoutError
 from aiohttp_client.http_exceptions import BadStatusLine
@@ -36,10 +37,6 @@ class FakeTransport(asyncio.Transport):
 
     def write(self, data: Any) -> None:
         pass
-
-
-def run(coro: Any) -> Any:
-    return asyncio.run(asyncio.wait_for(coro, 10))
 
 
 async def connect(head_parser_cls: Any, chunked_decoder_cls: Any, **kw: Any) -> Any:

@@ -4,12 +4,15 @@ guard test): one real request to a loopback asyncio server, with no test peers n
 import asyncio
 
 import aiohttp_client
+from _servers import run
 
 
 def test_get_and_post_over_keep_alive() -> None:
     requests = []
+    connections = []
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(writer.get_extra_info("peername"))
         try:
             for _ in range(2):
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -35,7 +38,8 @@ def test_get_and_post_over_keep_alive() -> None:
             server.close()
             await server.wait_closed()
 
-    asyncio.run(asyncio.wait_for(main(), 10))
+    run(main())
+    assert len(connections) == 1, f"two requests, {len(connections)} connections: keep-alive did not reuse"
     assert len(requests) == 2
     assert requests[0].startswith(b"GET /a HTTP/1.1\r\n")
     assert b"Content-Length: 5\r\n" in requests[1]

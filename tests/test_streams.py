@@ -14,6 +14,7 @@ from typing import Any, Callable, Optional, TypeVar
 
 import pytest
 
+from _servers import run
 from aiohttp_client import streams
 from aiohttp_client.http_exceptions import LineTooLong
 from aiohttp_client.streams import (
@@ -34,15 +35,6 @@ except ImportError:  # pragma: no cover - e.g. on PyPy
 needs_aiohttp = pytest.mark.aiohttp_oracle
 
 T = TypeVar("T")
-
-
-def run(coro: Awaitable[T]) -> T:
-    """Run *coro* in a fresh loop, failing after 10 seconds."""
-
-    async def bounded() -> T:
-        return await asyncio.wait_for(coro, 10)
-
-    return asyncio.run(bounded())
 
 
 class FakeProtocol:

@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from typing import Any, Callable
 
 import pytest
-
-hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
