@@ -53,7 +53,8 @@ def hello(lib: str) -> dict[str, Any]:
 
         return {"ok": True, "client": aiohttp, "version": aiohttp.__version__, "twins": {}}
     import aiohttp_client
-    from aiohttp_client._sansio import _chunked, _ext, _http_parser  # noqa: F401  (fill _ext.LOADED)
+    from aiohttp_client import _ext
+    from aiohttp_client._sansio import _chunked, _http_parser  # noqa: F401  (fill _ext.LOADED)
 
     twins = dict(_ext.LOADED)
     if not hasattr(aiohttp_client, "ClientSession"):
