@@ -8,6 +8,14 @@ read from stdin, one per line, answering each with one JSON line:
 ``download SIZE``  stream ``/large?size=SIZE`` with ``iter_chunked(65536)``
 ``small N``        N sequential ``GET /json`` over one session (one kept-alive connection)
 
+and, for ``bench_nginx.py`` (paths on BASE_URL, served by nginx):
+
+``fetch PATH``       stream PATH with ``iter_chunked(65536)`` (decoded), one request
+``seq PATH,N``       N sequential GETs of PATH over one kept-alive connection
+``conc PATH,N,C``    N GETs of PATH with C in flight at once through the pool (``limit=C``)
+``zlib PATH``        PATH read raw (``auto_decompress=False``) outside the timing, then
+                     gunzipped with :mod:`zlib` alone in 64 KiB output slices: the ceiling
+
 Each answer carries the wall time (``time.perf_counter``) and the CPU time of this
 process (``time.process_time``) spent on the scenario.
 """
@@ -47,11 +55,81 @@ async def small(client: Any, base: str, count: int) -> dict[str, Any]:
     return {"wall": wall, "cpu": cpu, "requests": count}
 
 
+async def fetch(client: Any, base: str, arg: str) -> dict[str, Any]:
+    async with client.ClientSession() as session:
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        async with session.get(base + arg) as resp:
+            assert resp.status == 200, resp.status
+            nbytes = 0
+            async for chunk in resp.content.iter_chunked(65536):
+                nbytes += len(chunk)
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    return {"wall": wall, "cpu": cpu, "bytes": nbytes}
+
+
+async def seq(client: Any, base: str, arg: str) -> dict[str, Any]:
+    path, count = arg.split(",")
+    url = base + path
+    async with client.ClientSession() as session:
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        for _ in range(int(count)):
+            async with session.get(url) as resp:
+                assert resp.status == 200, resp.status
+                await resp.read()
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    return {"wall": wall, "cpu": cpu, "requests": int(count)}
+
+
+async def conc(client: Any, base: str, arg: str) -> dict[str, Any]:
+    path, count, width = arg.split(",")
+    url = base + path
+    connector = client.TCPConnector(limit=int(width))
+    async with client.ClientSession(connector=connector) as session:
+
+        async def one() -> None:
+            async with session.get(url) as resp:
+                assert resp.status == 200, resp.status
+                await resp.read()
+
+        async def lane(n: int) -> None:
+            for _ in range(n):
+                await one()
+
+        per_lane, extra = divmod(int(count), int(width))
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(lane(per_lane + (i < extra)) for i in range(int(width))))
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    return {"wall": wall, "cpu": cpu, "requests": int(count)}
+
+
+async def zlib_ceiling(client: Any, base: str, arg: str) -> dict[str, Any]:
+    import zlib
+
+    async with client.ClientSession(auto_decompress=False) as session:
+        async with session.get(base + arg, headers={"Accept-Encoding": "gzip"}) as resp:
+            raw = await resp.read()
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    nbytes = 0
+    view = memoryview(raw)
+    for i in range(0, len(raw), 65536):
+        out = d.decompress(view[i : i + 65536], 65536)
+        nbytes += len(out)
+        while d.unconsumed_tail:
+            out = d.decompress(d.unconsumed_tail, 65536)
+            nbytes += len(out)
+    nbytes += len(d.flush())
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    return {"wall": wall, "cpu": cpu, "bytes": nbytes}
+
+
 def hello(lib: str) -> dict[str, Any]:
     if lib == "aiohttp":
         import aiohttp
+        from aiohttp import http_parser
 
-        return {"ok": True, "client": aiohttp, "version": aiohttp.__version__, "twins": {}}
+        parser = http_parser.HttpResponseParser.__name__  # HttpResponseParserPy when pure
+        return {"ok": True, "client": aiohttp, "version": aiohttp.__version__, "twins": {"parser": parser}}
     import aiohttp_client
     from aiohttp_client import _ext
     from aiohttp_client._sansio import _chunked, _http_parser  # noqa: F401  (fill _ext.LOADED)
@@ -74,12 +152,14 @@ def main() -> None:
     print(json.dumps(info), flush=True)
     if not info["ok"]:
         return
-    commands = {"download": download, "small": small}
+    commands = {"download": download, "small": small, "fetch": fetch, "seq": seq, "conc": conc, "zlib": zlib_ceiling}
     loop = asyncio.new_event_loop()
     try:
         for line in sys.stdin:
             name, arg = line.split()
-            result = loop.run_until_complete(commands[name](client, base, int(arg)))
+            command = commands[name]
+            value = int(arg) if name in ("download", "small") else arg
+            result = loop.run_until_complete(command(client, base, value))
             print(json.dumps(result), flush=True)
     finally:
         loop.close()

@@ -16,6 +16,8 @@ Fairness rules, applied to every parser benchmark:
 
 import asyncio
 import importlib
+import os
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -187,3 +189,33 @@ def payload_bytes(payload: Any) -> bytes:
     """All bytes an aiohttp ``StreamReader`` holds (for the correctness check, not timed)."""
     data: bytes = payload.read_nowait(-1)
     return data
+
+
+# -- servers ---------------------------------------------------------------------------
+
+
+def pin(pid: int, cpu: int) -> bool:
+    """Pin process *pid* to *cpu* if this machine has it; return whether it worked."""
+    if not hasattr(os, "sched_setaffinity") or (os.cpu_count() or 1) <= cpu:
+        return False
+    try:
+        os.sched_setaffinity(pid, {cpu})
+    except OSError:
+        return False
+    return True
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def accepting(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:*port*."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False

@@ -31,23 +31,12 @@ IMPLS = ("ours-c", "ours-py", "aiohttp")
 _PINNED = {"server": False}  # whether the server could be pinned to CPU 0
 
 
-def _pin(pid: int, cpu: int) -> bool:
-    """Pin *pid* to *cpu* if this machine has it; return whether it worked."""
-    if not hasattr(os, "sched_setaffinity") or (os.cpu_count() or 1) <= cpu:
-        return False
-    try:
-        os.sched_setaffinity(pid, {cpu})
-    except OSError:
-        return False
-    return True
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     cmd = [sys.executable, str(_support.ROOT / "tools" / "demo_server.py"), "--port", "0"]
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
         try:
-            _PINNED["server"] = _pin(proc.pid, 0)
+            _PINNED["server"] = _support.pin(proc.pid, 0)
             assert proc.stdout is not None
             line = proc.stdout.readline()
             assert line.strip().isdigit(), f"demo server did not start: {line!r}"

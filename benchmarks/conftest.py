@@ -161,6 +161,35 @@ def _e2e_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
     return lines + _table(rows)
 
 
+def _nginx_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
+    rows = [["scenario", "unit", "ours-c", "ours-py", "aiohttp", "aiohttp-py", "ref", "c/aiohttp", "py/aiohttp-py"]]
+    notes = []
+    for (suite, item, _mode, _impl), bench in results.items():
+        if suite != "nginx":
+            continue
+        v = bench.extra_info["values"]
+        ref = next(((k, v[k]) for k in ("curl", "zlib") if k in v), None)
+        rows.append(
+            [
+                item,
+                bench.extra_info["unit"],
+                *(f"{v[k]:.4g}" if k in v else "-" for k in ("ours-c", "ours-py", "aiohttp", "aiohttp-py")),
+                f"{ref[0]} {ref[1]:.4g}" if ref else "-",
+                _fmt_ratio(v.get("ours-c"), v.get("aiohttp")),
+                _fmt_ratio(v.get("ours-py"), v.get("aiohttp-py")),
+            ]
+        )
+        if bench.extra_info.get("note"):
+            notes.append(bench.extra_info["note"])
+    if len(rows) == 1:
+        return []
+    head = [
+        "Against nginx (pinned to CPU 0), clients interleaved per round on CPU 1; medians; ratio = ours / aiohttp.",
+        "",
+    ]
+    return head + _table(rows) + notes
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     session = getattr(config, "_benchmarksession", None)
@@ -177,6 +206,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if lines and e2e:
         lines.append("")
     lines += e2e
+    nginx = _nginx_lines(results)
+    if lines and nginx:
+        lines.append("")
+    lines += nginx
     if not lines:
         return
     RATIOS_FILE.parent.mkdir(parents=True, exist_ok=True)
