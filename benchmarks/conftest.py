@@ -75,7 +75,7 @@ def _table(rows: list[list[str]]) -> list[str]:
 def _parser_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
     medians: dict[tuple[str, str, str], dict[str, float]] = {}
     for (suite, item, mode, impl), bench in results.items():
-        if suite in ("http_head", "http_parser", "chunked"):
+        if suite in ("http_head", "http_parser", "chunked", "pipeline"):
             medians.setdefault((suite, item, mode), {})[impl] = bench.stats.median
     if not medians:
         return []
@@ -84,7 +84,7 @@ def _parser_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
     for (suite, item, mode), m in sorted(
         medians.items(),
         key=lambda kv: (
-            ("http_head", "http_parser", "chunked").index(kv[0][0]),
+            ("http_head", "http_parser", "pipeline", "chunked").index(kv[0][0]),
             order.get(kv[0][1], 99),
             kv[0][2] != "whole",
         ),
@@ -110,6 +110,7 @@ def _parser_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
         f"corpus: {_support.CORPUS_SOURCE}",
         "http_head: the head alone (framing fields replaced by Content-Length: 0, so both",
         "  parsers stop at the head); http_parser: whole response (head + body);",
+        "  pipeline: 50 responses back to back through to each response's StreamReader;",
         "  chunked: the chunked body alone.",
         "",
     ]

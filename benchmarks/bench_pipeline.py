@@ -1,0 +1,136 @@
+"""Parsing through to the stream, on keep-alive streams of responses.
+
+What one connection does with the bytes it receives: status-line and fields, framing,
+chunked decoding, and the body delivered to each response's ``StreamReader``.  Each
+item is 50 copies of one corpus response back to back (a kept-alive connection), fed
+whole or in 7-byte pieces.
+
+- ours: the real per-connection reader (``_sansio._http_reader.ResponseReader``) with the
+  head-parser and chunked-decoder twins of one kind, its events delivered to our
+  ``StreamReader`` as ``_protocol.ResponseProtocol`` delivers them (one stream per
+  response, restarted on the leftover bytes after each message);
+- aiohttp 3.14.5: ``HttpResponseParser`` (compiled) and ``HttpResponseParserPy``, which
+  feed their own ``StreamReader`` payloads.
+
+Both sides build fresh parsers for every timed call; the check after timing compares
+the body bytes each stream received.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+import _support
+from _support import CORPUS, MODES
+from aiohttp_client._sansio._framing import CHUNKED
+from aiohttp_client._sansio._http_reader import DONE, ResponseReader
+from aiohttp_client.streams import StreamReader
+
+ITEMS = ("10-field", "30-field-set-cookie", "10-chunk")
+COPIES = 50
+LIMIT = 2**30  # no flow-control pause on either side, as in the parser benchmarks
+
+
+class _NoFlow:
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+class _Sink:
+    """What ``ResponseProtocol`` does with the reader's events, minus the I/O."""
+
+    reading_paused = False
+
+    def __init__(self) -> None:
+        self.streams: list[StreamReader] = []
+        self.stream: Any = None
+        self.complete = False
+        self.chunked = self.chunk_open = False
+        self._flow = _NoFlow()
+
+    def on_head(self, head: Any, framing: Any) -> None:
+        self.chunked = framing.kind == CHUNKED
+        self.chunk_open = False
+        self.stream = StreamReader(self._flow, LIMIT)
+        self.streams.append(self.stream)
+
+    def on_body(self, data: bytes) -> None:
+        if self.chunked and not self.chunk_open:
+            self.chunk_open = True
+            self.stream.begin_http_chunk_receiving()
+        self.stream.feed_data(data)
+
+    def on_chunk_end(self) -> None:
+        if self.chunk_open:
+            self.chunk_open = False
+            self.stream.end_http_chunk_receiving()
+
+    def on_message_complete(self, trailers: Any) -> None:
+        self.stream.feed_eof()
+        self.complete = True
+
+
+def ours_stream(head_parser_cls: Any, decoder_cls: Any, chunks: Sequence[bytes]) -> list[StreamReader]:
+    sink = _Sink()
+    reader = ResponseReader(sink, head_parser_cls=head_parser_cls, chunked_decoder_cls=decoder_cls)
+    reader.start("GET")
+    for data in chunks:
+        reader.feed(data)
+        while reader.state == DONE:
+            leftover = reader.leftover
+            reader.start("GET")
+            if not leftover:
+                break
+            reader.feed(leftover)
+    return sink.streams
+
+
+def aiohttp_stream(rival: _support.AiohttpRival, parser_cls: Any, chunks: Sequence[bytes]) -> list[Any]:
+    return [payload for _msg, payload in rival.response(parser_cls, chunks)]
+
+
+@pytest.fixture(scope="module", params=ITEMS)
+def item(request: Any) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def expected(item: str) -> bytes:
+    [(_msg, payload)] = _support.AiohttpRival().response(_support.AiohttpRival().parser_py, [CORPUS[item]])
+    return _support.payload_bytes(payload)
+
+
+def _label(benchmark: Any, item: str, mode: str, impl: str) -> None:
+    benchmark.group = f"pipeline {item} x{COPIES} {mode}"
+    benchmark.extra_info.update(suite="pipeline", item=item, mode=mode, impl=impl)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("kind", ["py", "c"])
+def test_ours(benchmark: Any, our_twin: Any, item: str, mode: str, kind: str, expected: bytes) -> None:
+    head_parser_cls = our_twin(kind, "http_parser")
+    decoder_cls = our_twin(kind, "chunked")
+    chunks = _support.pieces(CORPUS[item] * COPIES, mode)
+    _label(benchmark, item, mode, f"ours-{kind}")
+    streams = benchmark(ours_stream, head_parser_cls, decoder_cls, chunks)
+    assert len(streams) == COPIES
+    assert all(s.read_nowait(-1) == expected for s in streams)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("kind", ["py", "c"])
+def test_aiohttp(
+    benchmark: Any, rival: _support.AiohttpRival, item: str, mode: str, kind: str, expected: bytes
+) -> None:
+    parser_cls = rival.parser_cls(kind)
+    if parser_cls is None:
+        pytest.skip("aiohttp is installed without its compiled parser")
+    chunks = _support.pieces(CORPUS[item] * COPIES, mode)
+    _label(benchmark, item, mode, f"aiohttp-{kind}")
+    payloads = benchmark(aiohttp_stream, rival, parser_cls, chunks)
+    assert len(payloads) == COPIES
+    assert all(_support.payload_bytes(p) == expected for p in payloads)
