@@ -4,9 +4,13 @@
 
 Words are loaded and stored with ``memcpy`` (which compilers turn into plain
 unaligned loads where the CPU allows them), never by casting the byte pointer: no
-alignment or strict-aliasing assumptions.
+alignment or strict-aliasing assumptions.  A ``bytearray`` is reached directly; any
+other writable buffer (a ``memoryview`` slice at any offset) through
+``PyObject_GetBuffer``, released in ``finally``.
 """
 
+from cpython.buffer cimport PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
+from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE
 from libc.stdint cimport uint8_t, uint32_t, uint64_t
 from libc.string cimport memcpy
 
@@ -35,12 +39,22 @@ def websocket_mask(mask, data):
 
     :raises ValueError: *mask* is not 4 bytes long.
     """
-    cdef const uint8_t[::1] key = mask
-    cdef uint8_t[::1] buf
-    if key.shape[0] != 4:
-        raise ValueError("the masking key must be 4 bytes")
-    if len(data) == 0:
+    cdef const uint8_t[::1] key
+    cdef uint8_t k[4]
+    cdef Py_buffer view
+    if type(mask) is bytes and len(<bytes>mask) == 4:
+        memcpy(k, <const char*>(<bytes>mask), 4)
+    else:
+        key = mask
+        if key.shape[0] != 4:
+            raise ValueError("the masking key must be 4 bytes")
+        memcpy(k, &key[0], 4)
+    if type(data) is bytearray:
+        _mask(<uint8_t*>PyByteArray_AS_STRING(data), PyByteArray_GET_SIZE(data), k)
         return
-    buf = data
-    with nogil:
-        _mask(&buf[0], buf.shape[0], &key[0])
+    PyObject_GetBuffer(data, &view, PyBUF_WRITABLE)
+    try:
+        with nogil:
+            _mask(<uint8_t*>view.buf, view.len, k)
+    finally:
+        PyBuffer_Release(&view)

@@ -14,8 +14,16 @@ check of fragmented text are shared with the Python twin through Python imports.
 import codecs
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from cpython.unicode cimport PyUnicode_DecodeUTF8
+from cpython.unicode cimport PyUnicode_DecodeUTF8, PyUnicode_GET_LENGTH
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_DECREF, Py_INCREF
 from libc.stdint cimport uint64_t
+
+
+cdef extern from "Python.h":
+    ctypedef struct _TypeAlloc "PyTypeObject":
+        PyObject* (*tp_alloc)(_TypeAlloc*, Py_ssize_t)
+    void PyTuple_SET_ITEM(object, Py_ssize_t, object)
 
 from aiohttp_client._models import WSCloseCode, WSMessage, WSMsgType
 from aiohttp_client.http_exceptions import WebSocketError
@@ -23,7 +31,6 @@ from aiohttp_client._sansio._ws_deflate import Inflater
 
 __all__ = ("WebSocketReader",)
 
-cdef object _new = tuple.__new__
 cdef object _WSMessage = WSMessage
 cdef object _TEXT = WSMsgType.TEXT
 cdef object _BINARY = WSMsgType.BINARY
@@ -36,6 +43,23 @@ cdef object _TOO_BIG = WSCloseCode.MESSAGE_TOO_BIG
 cdef int _NO_STATUS = 1005
 cdef object _Utf8Decoder = codecs.getincrementaldecoder("utf-8")
 cdef object _EMPTY_STR = ""
+
+
+cdef inline object _message(object kind, object data, object extra):
+    """``WSMessage(kind, data, extra)`` built as ``tuple.__new__`` builds a tuple
+    subclass (``tp_alloc`` of the type, then the three items), without a Python call."""
+    cdef PyObject* raw = (<_TypeAlloc*>_WSMessage).tp_alloc(<_TypeAlloc*>_WSMessage, 3)
+    if raw == NULL:
+        raise MemoryError()
+    msg = <object>raw
+    Py_DECREF(msg)
+    Py_INCREF(kind)
+    PyTuple_SET_ITEM(msg, 0, kind)
+    Py_INCREF(data)
+    PyTuple_SET_ITEM(msg, 1, data)
+    Py_INCREF(extra)
+    PyTuple_SET_ITEM(msg, 2, extra)
+    return msg
 
 
 cdef inline bint _valid_close_code(int code) noexcept:
@@ -63,6 +87,7 @@ cdef class WebSocketReader:
     cdef Py_ssize_t _msg_frames
     cdef object _utf8
     cdef list _text_parts
+    cdef Py_ssize_t _produced
 
     def __init__(
         self,
@@ -89,6 +114,7 @@ cdef class WebSocketReader:
         self._msg_frames = 0
         self._utf8 = None
         self._text_parts = []
+        self._produced = 0
 
     @property
     def closed(self):
@@ -96,21 +122,24 @@ cdef class WebSocketReader:
         return self._closed
 
     def feed(self, data, list out):
-        """Parse *data* (``bytes``), appending each complete message to *out*.
+        """Parse *data* (``bytes``), appending each complete message to *out*; returns
+        the bytes of the TEXT and BINARY messages appended.
 
         :raises WebSocketError: a protocol error; ``code`` is the close code to send.
         """
         if self._error is not None:
             raise self._error
         if self._closed:
-            return
+            return 0
         if type(data) is not bytes:
             data = bytes(data)
+        self._produced = 0
         try:
             self._feed(<bytes>data, out)
         except WebSocketError as exc:
             self._error = exc
             raise
+        return self._produced
 
     cdef int _feed(self, bytes data, list out) except -1:
         cdef const unsigned char* p
@@ -176,7 +205,8 @@ cdef class WebSocketReader:
                         text = PyUnicode_DecodeUTF8(<const char*>p + start, <Py_ssize_t>length, NULL)
                     except UnicodeDecodeError:
                         raise WebSocketError(_INVALID_TEXT, "Invalid UTF-8 text message") from None
-                    out.append(_new(_WSMessage, (_TEXT, text, _EMPTY_STR)))
+                    out.append(_message(_TEXT, text, _EMPTY_STR))
+                    self._produced += PyUnicode_GET_LENGTH(text)
                     continue
                 self._frame(
                     b0, PyBytes_FromStringAndSize(<const char*>p + start, <Py_ssize_t>length), out
@@ -240,10 +270,9 @@ cdef class WebSocketReader:
             return 0
         if opcode:
             if b0 & 0x80 and not b0 & 0x40:
-                if opcode == 1:
-                    out.append(_new(_WSMessage, (_TEXT, self._text(payload), _EMPTY_STR)))
-                else:
-                    out.append(_new(_WSMessage, (_BINARY, payload, _EMPTY_STR)))
+                data = self._text(payload) if opcode == 1 else payload
+                self._produced += len(data)
+                out.append(_message(_TEXT if opcode == 1 else _BINARY, data, _EMPTY_STR))
                 return 0
             self._msg_op = opcode
             self._msg_compressed = (b0 & 0x40) != 0
@@ -261,7 +290,9 @@ cdef class WebSocketReader:
                 except UnicodeDecodeError:
                     raise WebSocketError(_INVALID_TEXT, "Invalid UTF-8 text message") from None
         if b0 & 0x80:
-            out.append(self._finish_message())
+            msg = self._finish_message()
+            self._produced += len(msg[1])
+            out.append(msg)
         return 0
 
     cdef object _finish_message(self):
@@ -280,15 +311,15 @@ cdef class WebSocketReader:
                 self._inflater = Inflater(self._max_size)
             data = self._inflater.inflate(data)
             if opcode == 1:
-                return _new(_WSMessage, (_TEXT, self._text(data), _EMPTY_STR))
-            return _new(_WSMessage, (_BINARY, data, _EMPTY_STR))
+                return _message(_TEXT, self._text(data), _EMPTY_STR)
+            return _message(_BINARY, data, _EMPTY_STR)
         if opcode == 2:
-            return _new(_WSMessage, (_BINARY, data, _EMPTY_STR))
+            return _message(_BINARY, data, _EMPTY_STR)
         try:
             text_parts.append(utf8.decode(b"", True))
         except UnicodeDecodeError:
             raise WebSocketError(_INVALID_TEXT, "Invalid UTF-8 text message") from None
-        return _new(_WSMessage, (_TEXT, "".join(text_parts) if self._decode_text else data, _EMPTY_STR))
+        return _message(_TEXT, "".join(text_parts) if self._decode_text else data, _EMPTY_STR)
 
     cdef object _text(self, bytes payload):
         try:
@@ -300,12 +331,12 @@ cdef class WebSocketReader:
     cdef object _control(self, int opcode, bytes payload):
         cdef int code
         if opcode == 9:
-            return _new(_WSMessage, (_PING, payload, _EMPTY_STR))
+            return _message(_PING, payload, _EMPTY_STR)
         if opcode == 10:
-            return _new(_WSMessage, (_PONG, payload, _EMPTY_STR))
+            return _message(_PONG, payload, _EMPTY_STR)
         self._closed = True
         if not payload:
-            return _new(_WSMessage, (_CLOSE, _NO_STATUS, _EMPTY_STR))
+            return _message(_CLOSE, _NO_STATUS, _EMPTY_STR)
         if PyBytes_GET_SIZE(payload) == 1:
             raise WebSocketError(_PROTOCOL_ERROR, "Close payload of one byte")
         code = (payload[0] << 8) | payload[1]
@@ -315,4 +346,4 @@ cdef class WebSocketReader:
             reason = payload[2:].decode("utf-8")
         except UnicodeDecodeError:
             raise WebSocketError(_INVALID_TEXT, "Invalid UTF-8 text in the close reason") from None
-        return _new(_WSMessage, (_CLOSE, code, reason))
+        return _message(_CLOSE, code, reason)

@@ -71,21 +71,19 @@ class WebSocketStream:
             self._on_data()
         out = self._out
         try:
-            self._reader.feed(data, out)
+            size = self._reader.feed(data, out)
         except WebSocketError as exc:
             self._failed = True
-            self._deliver(out)
+            self._deliver(out, sum(map(_size, out)))
             self._queue.set_exception(exc)
             return
         if out:
-            self._deliver(out)
+            self._deliver(out, size)
 
-    def _deliver(self, out: list[WSMessage]) -> None:
-        queue = self._queue
-        for msg in out:
-            self._buffered += _size(msg)
-            queue.feed_data(msg)
+    def _deliver(self, out: list[WSMessage], size: int) -> None:
+        self._queue.feed_many(out)
         out.clear()
+        self._buffered += size
         if self._buffered > self._limit:
             self._protocol.pause_reading()
 

@@ -17,6 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _support  # noqa: E402
+from _ws_ratios import ws_lines  # noqa: E402
 
 RATIOS_FILE = _support.ROOT / "build" / "bench-ratios.txt"
 
@@ -177,6 +178,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if lines and e2e:
         lines.append("")
     lines += e2e
+    ws = ws_lines(results, _fmt_time, _table)
+    if lines and ws:
+        lines.append("")
+    lines += ws
     if not lines:
         return
     RATIOS_FILE.parent.mkdir(parents=True, exist_ok=True)

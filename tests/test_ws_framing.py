@@ -35,13 +35,16 @@ def record(msgs: list) -> tuple:
 def drive_ws(reader: Any, pieces: Any) -> tuple:
     """Feed *pieces*; ``("msgs", messages)`` or ``("error", code, message, messages before)``."""
     out: list = []
+    sizes = 0
     try:
         for piece in pieces:
-            reader.feed(piece, out)
+            sizes += reader.feed(piece, out)
     except WebSocketError as exc:
         assert all(type(m) is WSMessage for m in out)
         return ("error", exc.code, str(exc), record(out))
     assert all(type(m) is WSMessage and type(m.type) is WSMsgType for m in out)
+    # feed() returns the data size of the TEXT/BINARY messages (flow control)
+    assert sizes == sum(len(m.data) for m in out if m.type in (WSMsgType.TEXT, WSMsgType.BINARY))
     return ("msgs", record(out))
 
 

@@ -12,7 +12,7 @@ from typing import Union
 __all__ = ("websocket_mask",)
 
 _XOR_TABLES = tuple(bytes(a ^ b for a in range(256)) for b in range(256))
-_BIG_INT_MAX = 512  # below this, the big-int XOR beats four translate passes
+_BIG_INT_MAX = 256  # up to this, one big-int XOR beats four translate passes
 
 
 def websocket_mask(mask: bytes, data: Union[bytearray, memoryview]) -> None:
@@ -31,6 +31,10 @@ def websocket_mask(mask: bytes, data: Union[bytearray, memoryview]) -> None:
         masked = int.from_bytes(data, "little") ^ key
         data[:] = masked.to_bytes((n + 3) & ~3, "little")[:n]
         return
-    view = data if isinstance(data, bytearray) else memoryview(data)
+    if type(data) is bytearray:
+        for i in range(4):
+            data[i::4] = data[i::4].translate(_XOR_TABLES[mask[i]])
+        return
+    view = memoryview(data)
     for i in range(4):
         view[i::4] = bytes(view[i::4]).translate(_XOR_TABLES[mask[i]])

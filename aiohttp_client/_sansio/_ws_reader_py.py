@@ -95,28 +95,33 @@ class WebSocketReader:
         self._msg_frames = 0
         self._utf8: Any = None
         self._text_parts: list[str] = []
+        self._produced = 0
 
     @property
     def closed(self) -> bool:
         """``True`` once a CLOSE frame was read (later bytes are ignored)."""
         return self._closed
 
-    def feed(self, data: bytes, out: list) -> None:  # type: ignore[type-arg]
+    def feed(self, data: bytes, out: list) -> int:  # type: ignore[type-arg]
         """Parse *data* (``bytes``), appending each complete message to *out*.
 
-        Messages completed before an error are in *out* when it is raised.
+        Returns the summed ``len(message.data)`` of the TEXT and BINARY messages
+        appended, for flow control.  Messages completed before an error are
+        in *out* when it is raised.
 
         :raises WebSocketError: a protocol error; ``code`` is the close code to send.
         """
         if self._error is not None:
             raise self._error
         if self._closed:
-            return
+            return 0
+        self._produced = 0
         try:
             self._feed(data, out)
         except WebSocketError as exc:
             self._error = exc
             raise
+        return self._produced
 
     def _feed(self, data: bytes, out: list) -> None:  # type: ignore[type-arg]
         if self._tail:
@@ -220,10 +225,9 @@ class WebSocketReader:
             return
         if opcode:
             if b0 & 0x80 and not b0 & 0x40:  # a whole uncompressed message: the common case
-                if opcode == 1:
-                    out.append(_new(WSMessage, (_TEXT, self._text(payload), "")))
-                else:
-                    out.append(_new(WSMessage, (_BINARY, payload, "")))
+                msg = _new(WSMessage, (_TEXT, self._text(payload), "") if opcode == 1 else (_BINARY, payload, ""))
+                self._produced += len(msg[1])
+                out.append(msg)
                 return
             self._msg_op = opcode
             self._msg_compressed = bool(b0 & 0x40)
@@ -241,7 +245,9 @@ class WebSocketReader:
                 except UnicodeDecodeError:
                     raise _error(_INVALID_TEXT, "Invalid UTF-8 text message") from None
         if b0 & 0x80:
-            out.append(self._finish_message())
+            msg = self._finish_message()
+            self._produced += len(msg[1])
+            out.append(msg)
 
     def _finish_message(self) -> WSMessage:
         opcode = self._msg_op
