@@ -92,8 +92,10 @@ class WebSocketStream:
         if self._failed or self._queue.is_eof():
             return
         self._failed = True
-        err = ServerDisconnectedError() if exc is None else ClientConnectionResetError(str(exc))
-        self._queue.set_exception(err, exc if exc is not None else err)
+        if exc is None:
+            self._queue.set_exception(ServerDisconnectedError())
+        else:
+            self._queue.set_exception(ClientConnectionResetError(str(exc)), exc)
 
     def feed_message(self, msg: WSMessage) -> None:
         """Queue a local message (CLOSING, ERROR) for a waiting ``receive()``."""

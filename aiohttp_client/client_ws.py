@@ -11,7 +11,7 @@ no data follows within half the heartbeat interval.
 
 import asyncio
 import json
-from types import TracebackType
+from types import GenericAlias, TracebackType
 from typing import Any, Callable, Optional
 
 from ._client_response import ClientResponse
@@ -32,8 +32,11 @@ _END = frozenset({WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED})
 class ClientWebSocketResponse:
     """A client WebSocket connection (reference: ``ClientWebSocketResponse``).
 
-    Do not create one directly: use ``ClientSession.ws_connect``.
+    Do not create one directly: use ``ClientSession.ws_connect``.  Subscriptable
+    (``ClientWebSocketResponse[Literal[False]]``) for annotations, as in aiohttp.
     """
+
+    __class_getitem__: Any = classmethod(GenericAlias)
 
     def __init__(
         self,
