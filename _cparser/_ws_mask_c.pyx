@@ -11,6 +11,7 @@ other writable buffer (a ``memoryview`` slice at any offset) through
 
 from cpython.buffer cimport PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from libc.stdint cimport uint8_t, uint32_t, uint64_t
 from libc.string cimport memcpy
 
@@ -19,18 +20,45 @@ __all__ = ("websocket_mask",)
 
 cdef inline void _mask(uint8_t* buf, Py_ssize_t n, const uint8_t* key) noexcept nogil:
     cdef uint32_t k32
-    cdef uint64_t k64, w
+    cdef uint64_t k64, w0, w1
     cdef Py_ssize_t i = 0
     memcpy(&k32, key, 4)
     k64 = (<uint64_t>k32 << 32) | k32
+    while i + 16 <= n:  # two independent words per step
+        memcpy(&w0, buf + i, 8)
+        memcpy(&w1, buf + i + 8, 8)
+        w0 ^= k64
+        w1 ^= k64
+        memcpy(buf + i, &w0, 8)
+        memcpy(buf + i + 8, &w1, 8)
+        i += 16
     while i + 8 <= n:
-        memcpy(&w, buf + i, 8)
-        w ^= k64
-        memcpy(buf + i, &w, 8)
+        memcpy(&w0, buf + i, 8)
+        w0 ^= k64
+        memcpy(buf + i, &w0, 8)
         i += 8
     while i < n:
         buf[i] ^= key[i & 3]
         i += 1
+
+
+cdef int _key(object mask, uint8_t* k) except -1:
+    cdef const uint8_t[::1] key = mask
+    if key.shape[0] != 4:
+        raise ValueError("the masking key must be 4 bytes")
+    memcpy(k, &key[0], 4)
+    return 0
+
+
+cdef int _mask_buffer(object data, const uint8_t* k) except -1:
+    cdef Py_buffer view
+    PyObject_GetBuffer(data, &view, PyBUF_WRITABLE)
+    try:
+        with nogil:
+            _mask(<uint8_t*>view.buf, view.len, k)
+    finally:
+        PyBuffer_Release(&view)
+    return 0
 
 
 def websocket_mask(mask, data):
@@ -39,22 +67,12 @@ def websocket_mask(mask, data):
 
     :raises ValueError: *mask* is not 4 bytes long.
     """
-    cdef const uint8_t[::1] key
     cdef uint8_t k[4]
-    cdef Py_buffer view
-    if type(mask) is bytes and len(<bytes>mask) == 4:
-        memcpy(k, <const char*>(<bytes>mask), 4)
+    if type(mask) is bytes and PyBytes_GET_SIZE(mask) == 4:
+        memcpy(k, PyBytes_AS_STRING(mask), 4)
     else:
-        key = mask
-        if key.shape[0] != 4:
-            raise ValueError("the masking key must be 4 bytes")
-        memcpy(k, &key[0], 4)
+        _key(mask, k)
     if type(data) is bytearray:
         _mask(<uint8_t*>PyByteArray_AS_STRING(data), PyByteArray_GET_SIZE(data), k)
-        return
-    PyObject_GetBuffer(data, &view, PyBUF_WRITABLE)
-    try:
-        with nogil:
-            _mask(<uint8_t*>view.buf, view.len, k)
-    finally:
-        PyBuffer_Release(&view)
+    else:
+        _mask_buffer(data, k)
