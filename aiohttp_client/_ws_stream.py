@@ -77,8 +77,18 @@ class WebSocketStream:
             self._deliver(out, sum(map(_size, out)))
             self._queue.set_exception(exc)
             return
-        if out:
-            self._deliver(out, size)
+        if out:  # the common path, inline: queue the messages, wake the reader once
+            queue = self._queue
+            queue._buffer.extend(out)
+            out.clear()
+            waiter = queue._waiter
+            if waiter is not None:
+                queue._waiter = None
+                if not waiter.done():
+                    waiter.set_result(None)
+            self._buffered += size
+            if self._buffered > self._limit:
+                self._protocol.pause_reading()
 
     def _deliver(self, out: list[WSMessage], size: int) -> None:
         self._queue.feed_many(out)
@@ -143,7 +153,8 @@ class WebSocketSender:
         if transport is None or transport.is_closing():
             raise ClientConnectionResetError("Cannot write to closing transport")
         transport.write(self._frames.frame(message, opcode, compress))
-        await self._protocol.drain()
+        if transport.get_write_buffer_size():
+            await self._protocol.drain()
 
     async def close(self, code: int = 1000, message: Union[bytes, str] = b"") -> None:
         """Send the CLOSE frame (RFC 6455 §5.5.1); nothing else may follow it."""

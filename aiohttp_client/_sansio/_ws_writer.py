@@ -68,7 +68,14 @@ class FrameWriter:
             deflater = Deflater(compress, True) if compress else self._deflater
             message = deflater.deflate(bytes(message))  # type: ignore[union-attr]
             first |= 0x40
-        key = random_mask_key()
+        global _key_pos
+        if _key_pos >= len(_keys):
+            random_mask_key()
+        key = _keys[_key_pos : _key_pos + 4]  # random_mask_key(), inline on the hot path
+        _key_pos += 4
         payload = bytearray(message)
         websocket_mask(key, payload)
-        return _header(first, len(payload), key) + payload
+        n = len(payload)
+        if n < 126:
+            return bytes((first, 0x80 | n)) + key + payload
+        return _header(first, n, key) + payload
