@@ -9,6 +9,8 @@ from . import hdrs
 from ._client_request import ClientRequest
 from ._client_response import ClientResponse
 from ._consts import __version__ as __version__
+
+# WebSocket (issue 9)
 from ._models import (
     ContentDisposition,
     ETag,
@@ -16,6 +18,9 @@ from ._models import (
     HttpVersion10,
     HttpVersion11,
     RequestInfo,
+    WSCloseCode,
+    WSMessage,
+    WSMsgType,
 )
 from ._sansio._basic_auth import BasicAuth
 from ._sansio._compression import set_zlib_backend
@@ -54,7 +59,9 @@ from .client_exceptions import (
     WSMessageTypeError,
     WSServerHandshakeError,
 )
+from .client_ws import ClientWebSocketResponse
 from .connector import AddrInfoType, BaseConnector, SocketFactoryType, TCPConnector, UnixConnector
+from .http_exceptions import WebSocketError
 from .payload import (
     AsyncIterablePayload,
     BytesPayload,
@@ -138,6 +145,12 @@ __all__ = (
     "UnixClientConnectorError",
     "WSMessageTypeError",
     "WSServerHandshakeError",
+    # WebSocket (issue 9)
+    "ClientWebSocketResponse",
+    "WSCloseCode",
+    "WSMessage",
+    "WSMsgType",
+    "WebSocketError",
 )
 
 

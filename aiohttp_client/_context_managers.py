@@ -5,7 +5,7 @@ its one-shot session) on exit.
 
 from collections.abc import Coroutine, Generator
 from types import TracebackType
-from typing import Any, Optional, Protocol
+from typing import Any, Generic, Optional, Protocol, TypeVar
 
 from ._client_response import ClientResponse
 
@@ -19,21 +19,23 @@ class _Closable(Protocol):
         """Close the session and its connector."""
 
 
-__all__ = ("_RequestContextManager", "_SessionRequestContextManager")
+__all__ = ("_AwaitableContext", "_RequestContextManager", "_SessionRequestContextManager")
+
+_T = TypeVar("_T")
 
 
-class _RequestContextManager:
-    """What ``session.get()`` and friends return: ``await`` it for the response, or
-    use ``async with`` to release the response on exit.
+class _AwaitableContext(Generic[_T]):
+    """A coroutine's result, by ``await`` (and the coroutine protocol); subclasses add
+    ``async with``, keeping the result in ``_resp``.
     """
 
     __slots__ = ("_coro", "_resp")
 
-    def __init__(self, coro: Coroutine[Any, Any, ClientResponse]) -> None:
+    def __init__(self, coro: Coroutine[Any, Any, _T]) -> None:
         self._coro = coro
-        self._resp: Optional[ClientResponse] = None
+        self._resp: Optional[_T] = None
 
-    def __await__(self) -> Generator[Any, None, ClientResponse]:
+    def __await__(self) -> Generator[Any, None, _T]:
         return self._coro.__await__()
 
     def send(self, arg: None) -> Any:
@@ -44,6 +46,14 @@ class _RequestContextManager:
 
     def close(self) -> None:
         self._coro.close()
+
+
+class _RequestContextManager(_AwaitableContext[ClientResponse]):
+    """What ``session.get()`` and friends return: ``await`` it for the response, or
+    use ``async with`` to release the response on exit.
+    """
+
+    __slots__ = ()
 
     async def __aenter__(self) -> ClientResponse:
         self._resp = await self._coro

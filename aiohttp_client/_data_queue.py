@@ -63,6 +63,11 @@ class DataQueue(Generic[_T]):
         self._buffer.append(data)
         _wake(self, "_waiter")
 
+    def feed_many(self, items: "list[_T]") -> None:
+        """Append several items (in order) and wake the reader once."""
+        self._buffer.extend(items)
+        _wake(self, "_waiter")
+
     def feed_eof(self) -> None:
         """Mark the end of the queue and wake the reader."""
         self._eof = True

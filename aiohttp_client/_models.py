@@ -4,8 +4,10 @@
 ``tuple.__new__`` without going through a Python-level constructor.
 """
 
+import enum
+import json
 from types import MappingProxyType
-from typing import Any, NamedTuple, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 import attr
 from multidict import CIMultiDictProxy
@@ -20,6 +22,12 @@ __all__ = (
     "ConnectionKey",
     "ETag",
     "ContentDisposition",
+    # WebSocket records (RFC 6455)
+    "WSCloseCode",
+    "WSMsgType",
+    "WSMessage",
+    "WS_CLOSED_MESSAGE",
+    "WS_CLOSING_MESSAGE",
 )
 
 
@@ -105,3 +113,69 @@ class ContentDisposition(NamedTuple):
     type: Optional[str]
     parameters: "MappingProxyType[str, str]"
     filename: Optional[str]
+
+
+# -- WebSocket records (RFC 6455) -----------------------------------------------------
+
+
+class WSCloseCode(enum.IntEnum):
+    """Close status codes (RFC 6455 §7.4.1 and the IANA registry)."""
+
+    OK = 1000
+    GOING_AWAY = 1001
+    PROTOCOL_ERROR = 1002
+    UNSUPPORTED_DATA = 1003
+    ABNORMAL_CLOSURE = 1006
+    INVALID_TEXT = 1007
+    POLICY_VIOLATION = 1008
+    MESSAGE_TOO_BIG = 1009
+    MANDATORY_EXTENSION = 1010
+    INTERNAL_ERROR = 1011
+    SERVICE_RESTART = 1012
+    TRY_AGAIN_LATER = 1013
+    BAD_GATEWAY = 1014
+
+
+class WSMsgType(enum.IntEnum):
+    """Message types: the RFC 6455 §5.2 opcodes plus three local states."""
+
+    CONTINUATION = 0x0
+    TEXT = 0x1
+    BINARY = 0x2
+    PING = 0x9
+    PONG = 0xA
+    CLOSE = 0x8
+    CLOSING = 0x100
+    CLOSED = 0x101
+    ERROR = 0x102
+
+    text = TEXT
+    binary = BINARY
+    ping = PING
+    pong = PONG
+    close = CLOSE
+    closing = CLOSING
+    closed = CLOSED
+    error = ERROR
+
+
+class WSMessage(NamedTuple):
+    """One WebSocket message.
+
+    :ivar type: a :class:`WSMsgType`.
+    :ivar data: ``str`` (TEXT; ``bytes`` with ``decode_text=False``), ``bytes`` (BINARY,
+        PING, PONG), ``int`` close code (CLOSE), an exception (ERROR) or ``None``.
+    :ivar extra: the close reason (``str``) for CLOSE, else ``""`` or ``None``.
+    """
+
+    type: WSMsgType
+    data: Any
+    extra: Optional[str]
+
+    def json(self, *, loads: Callable[[Any], Any] = json.loads) -> Any:
+        """Return ``loads(self.data)`` (``json.loads`` by default)."""
+        return loads(self.data)
+
+
+WS_CLOSED_MESSAGE = WSMessage(WSMsgType.CLOSED, None, None)
+WS_CLOSING_MESSAGE = WSMessage(WSMsgType.CLOSING, None, None)

@@ -67,6 +67,7 @@ class ResponseProtocol(asyncio.Protocol):
         self._read_timer: Optional[asyncio.TimerHandle] = None
         self._last_read = 0.0
         self._upgraded = False
+        self._upgrade_sink: Any = None
         self._chunked = False
         self._chunk_open = False
         self._drain_waiter: Optional[asyncio.Future[None]] = None
@@ -157,16 +158,26 @@ class ResponseProtocol(asyncio.Protocol):
     def set_on_complete(self, callback: Optional[Callable[[], None]]) -> None:
         """Call *callback* once the body has been fully received (or now, if it has)."""
         reader = self._reader
-        if callback is not None and reader is not None and reader.state == DONE and self._exception is None:
+        if self._upgraded:  # a 101: the connection now belongs to the upgraded protocol
+            self._on_complete = None
+        elif callback is not None and reader is not None and reader.state == DONE and self._exception is None:
             callback()
         else:
             self._on_complete = callback
 
-    def detach_for_upgrade(self) -> bytes:
-        """Stop parsing HTTP (after a 101 response) and return the bytes already read."""
+    def detach_for_upgrade(self, sink: Any = None) -> bytes:
+        """Stop parsing HTTP (after a 101 response) and return the bytes already read.
+
+        With *sink*, every later byte goes to ``sink.feed_data(data)`` and the end of
+        the connection to ``sink.connection_lost(exc)`` (e.g. a WebSocket stream).
+        """
         self._upgraded = True
+        self._upgrade_sink = sink
         reader = self._reader
-        return reader.leftover if reader is not None else b""
+        if reader is None:
+            return b""
+        leftover, reader.leftover = reader.leftover, b""
+        return leftover
 
     # -- asyncio.Protocol -----------------------------------------------------------
 
@@ -174,6 +185,9 @@ class ResponseProtocol(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
+        if self._upgrade_sink is not None:
+            self._upgrade_sink.feed_data(data)
+            return
         reader = self._reader
         if reader is None:
             self._fail(ClientOSError("data received with no request outstanding"))
@@ -192,6 +206,8 @@ class ResponseProtocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Optional[BaseException]) -> None:
         self._stop_read_timer()
+        if self._upgrade_sink is not None:
+            self._upgrade_sink.connection_lost(exc)
         reader = self._reader
         if reader is not None and self._exception is None:
             if reader.state == HEAD:
@@ -282,6 +298,7 @@ class ResponseProtocol(asyncio.Protocol):
     # -- reader events (the sink) -------------------------------------------------------
 
     def on_head(self, head: ResponseHead, framing: Framing) -> None:
+        self._upgraded = head.status == 101  # never pooled again (RFC 9110 §15.2.2)
         self._keep_alive = framing.keep_alive
         self._chunked = framing.kind == CHUNKED
         self._chunk_open = False

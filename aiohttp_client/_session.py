@@ -27,6 +27,7 @@ from ._models import HttpVersion, HttpVersion11
 from ._sansio._basic_auth import BasicAuth
 from ._sansio._redirects import REDIRECT_STATUSES, BadRedirect, redirect_headers, redirect_method, redirect_url
 from ._timeouts import DEFAULT_TIMEOUT, ClientTimeout, timeout_after, timeout_at
+from ._ws_connect import WSRequestContextManager, ws_connect
 from .client_exceptions import (
     ClientError,
     ClientOSError,
@@ -37,6 +38,7 @@ from .client_exceptions import (
     ServerDisconnectedError,
     TooManyRedirects,
 )
+from .client_ws import ClientWebSocketResponse
 from .connector import BaseConnector, Connection, TCPConnector
 from .payload import JsonPayload, Payload
 
@@ -83,7 +85,7 @@ class ClientSession:
         json_serialize: Callable[[Any], str] = json.dumps,
         request_class: type[ClientRequest] = ClientRequest,
         response_class: type[ClientResponse] = ClientResponse,
-        ws_response_class: Any = None,
+        ws_response_class: type[ClientWebSocketResponse] = ClientWebSocketResponse,
         version: HttpVersion = HttpVersion11,
         cookie_jar: Any = None,
         connector_owner: bool = True,
@@ -153,6 +155,10 @@ class ClientSession:
 
     def delete(self, url: Union[str, URL], **kwargs: Any) -> "_RequestContextManager":
         return self.request(hdrs.METH_DELETE, url, **kwargs)
+
+    def ws_connect(self, url: Union[str, URL], **kwargs: Any) -> WSRequestContextManager:
+        """Open a WebSocket (reference: ``ws_connect``; parameters in :mod:`._ws_connect`)."""
+        return WSRequestContextManager(ws_connect(self, url, **kwargs))
 
     # -- layer 1: defaults and the total timeout -------------------------------------------
 

@@ -14,6 +14,8 @@ Tree::
             ├── ContentEncodingError   bad content coding (gzip/deflate/br/zstd)
             ├── TransferEncodingError  bad chunked transfer coding
             └── ContentLengthError     body shorter than Content-Length
+
+    WebSocketError                     a WebSocket protocol error, with the close code to send
 """
 
 from typing import Optional, Union
@@ -28,6 +30,7 @@ __all__ = (
     "ContentEncodingError",
     "TransferEncodingError",
     "ContentLengthError",
+    "WebSocketError",
 )
 
 
@@ -108,3 +111,17 @@ class TransferEncodingError(PayloadEncodingError):
 
 class ContentLengthError(PayloadEncodingError):
     """The connection ended before Content-Length bytes of body arrived (RFC 9112 §6.3)."""
+
+
+class WebSocketError(Exception):
+    """A WebSocket protocol error (RFC 6455 §7.1.7: fail the connection).
+
+    :ivar code: the close code to send (``int``, see ``WSCloseCode``).
+    """
+
+    def __init__(self, code: int, message: str) -> None:
+        self.code = code
+        super().__init__(code, message)
+
+    def __str__(self) -> str:
+        return str(self.args[1])

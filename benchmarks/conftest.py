@@ -17,6 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _support  # noqa: E402
+from _ws_ratios import ws_lines  # noqa: E402
 
 RATIOS_FILE = _support.ROOT / "build" / "bench-ratios.txt"
 
@@ -202,15 +203,17 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         if bench.has_error or not bench or "suite" not in extra:
             continue
         results[(extra["suite"], extra["item"], extra["mode"], extra["impl"])] = bench
-    lines = _parser_lines(results)
-    e2e = _e2e_lines(results)
-    if lines and e2e:
-        lines.append("")
-    lines += e2e
-    nginx = _nginx_lines(results)
-    if lines and nginx:
-        lines.append("")
-    lines += nginx
+    sections = [
+        _parser_lines(results),
+        _e2e_lines(results),
+        _nginx_lines(results),
+        ws_lines(results, _fmt_time, _table),
+    ]
+    lines: list[str] = []
+    for section in filter(None, sections):
+        if lines:
+            lines.append("")
+        lines += section
     if not lines:
         return
     RATIOS_FILE.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,349 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""Compiled twin of the WebSocket frame reader.
+
+The specification is the Python twin, ``aiohttp_client/_sansio/_ws_reader_py.py``: the
+same public names and signatures, the same messages and the same errors (class, close
+code, message) on every input however it is split.  The rules are documented there;
+this module only makes them fast: frame headers are read through a ``const unsigned
+char*`` into the bytes, payloads are copied once (``PyBytes_FromStringAndSize``), text
+is decoded with ``PyUnicode_DecodeUTF8``, and messages are built with
+``tuple.__new__``.  Inflating (``_ws_deflate.Inflater``) and the incremental UTF-8
+check of fragmented text are shared with the Python twin through Python imports.
+"""
+
+import codecs
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.unicode cimport PyUnicode_DecodeUTF8, PyUnicode_GET_LENGTH
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_DECREF, Py_INCREF
+from libc.stdint cimport uint64_t
+
+
+cdef extern from "Python.h":
+    ctypedef struct _TypeAlloc "PyTypeObject":
+        PyObject* (*tp_alloc)(_TypeAlloc*, Py_ssize_t)
+    void PyTuple_SET_ITEM(object, Py_ssize_t, object)
+
+from aiohttp_client._models import WSCloseCode, WSMessage, WSMsgType
+from aiohttp_client.http_exceptions import WebSocketError
+from aiohttp_client._sansio._ws_deflate import Inflater
+
+__all__ = ("WebSocketReader",)
+
+cdef object _WSMessage = WSMessage
+cdef object _TEXT = WSMsgType.TEXT
+cdef object _BINARY = WSMsgType.BINARY
+cdef object _CLOSE = WSMsgType.CLOSE
+cdef object _PING = WSMsgType.PING
+cdef object _PONG = WSMsgType.PONG
+cdef object _PROTOCOL_ERROR = WSCloseCode.PROTOCOL_ERROR
+cdef object _INVALID_TEXT = WSCloseCode.INVALID_TEXT
+cdef object _TOO_BIG = WSCloseCode.MESSAGE_TOO_BIG
+cdef int _NO_STATUS = 1005
+cdef object _Utf8Decoder = codecs.getincrementaldecoder("utf-8")
+cdef object _EMPTY_STR = ""
+
+
+cdef inline object _message(object kind, object data, object extra):
+    """``WSMessage(kind, data, extra)`` built as ``tuple.__new__`` builds a tuple
+    subclass (``tp_alloc`` of the type, then the three items), without a Python call."""
+    cdef PyObject* raw = (<_TypeAlloc*>_WSMessage).tp_alloc(<_TypeAlloc*>_WSMessage, 3)
+    if raw == NULL:
+        raise MemoryError()
+    msg = <object>raw
+    Py_DECREF(msg)
+    Py_INCREF(kind)
+    PyTuple_SET_ITEM(msg, 0, kind)
+    Py_INCREF(data)
+    PyTuple_SET_ITEM(msg, 1, data)
+    Py_INCREF(extra)
+    PyTuple_SET_ITEM(msg, 2, extra)
+    return msg
+
+
+cdef inline bint _valid_close_code(int code) noexcept:
+    return 1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999
+
+
+cdef class WebSocketReader:
+    """Turn the server's bytes into messages (rules: see the Python twin)."""
+
+    cdef Py_ssize_t _max_size
+    cdef bint _compress
+    cdef bint _decode_text
+    cdef Py_ssize_t _max_fragments
+    cdef object _inflater
+    cdef object _error
+    cdef bint _closed
+    cdef bytes _tail
+    cdef uint64_t _need
+    cdef list _frame_parts
+    cdef int _frame_head
+    cdef int _msg_op
+    cdef bint _msg_compressed
+    cdef list _msg_parts
+    cdef uint64_t _msg_size
+    cdef Py_ssize_t _msg_frames
+    cdef object _utf8
+    cdef list _text_parts
+    cdef Py_ssize_t _produced
+
+    def __init__(
+        self,
+        max_msg_size=4 * 1024 * 1024,
+        compress=False,
+        decode_text=True,
+        max_fragments=65536,
+    ):
+        self._max_size = max_msg_size
+        self._compress = compress
+        self._decode_text = decode_text
+        self._max_fragments = max_fragments
+        self._inflater = None
+        self._error = None
+        self._closed = False
+        self._tail = b""
+        self._need = 0
+        self._frame_parts = []
+        self._frame_head = 0
+        self._msg_op = 0
+        self._msg_compressed = False
+        self._msg_parts = []
+        self._msg_size = 0
+        self._msg_frames = 0
+        self._utf8 = None
+        self._text_parts = []
+        self._produced = 0
+
+    @property
+    def closed(self):
+        """``True`` once a CLOSE frame was read (later bytes are ignored)."""
+        return self._closed
+
+    def feed(self, data, list out):
+        """Parse *data* (``bytes``), appending each complete message to *out*; returns
+        the bytes of the TEXT and BINARY messages appended.
+
+        :raises WebSocketError: a protocol error; ``code`` is the close code to send.
+        """
+        if self._error is not None:
+            raise self._error
+        if self._closed:
+            return 0
+        if type(data) is not bytes:
+            data = bytes(data)
+        self._produced = 0
+        try:
+            self._feed(<bytes>data, out)
+        except WebSocketError as exc:
+            self._error = exc
+            raise
+        return self._produced
+
+    cdef int _feed(self, bytes data, list out) except -1:
+        cdef const unsigned char* p
+        cdef Py_ssize_t end, pos = 0, start
+        cdef uint64_t length, need
+        cdef int b0, b1
+        cdef Py_ssize_t i
+        if PyBytes_GET_SIZE(self._tail):
+            data = self._tail + data
+            self._tail = b""
+        p = <const unsigned char*>PyBytes_AS_STRING(data)
+        end = PyBytes_GET_SIZE(data)
+        need = self._need
+        if need:
+            if need > <uint64_t>end:
+                self._frame_parts.append(data)
+                self._need = need - <uint64_t>end
+                return 0
+            if need < <uint64_t>end:
+                self._frame_parts.append(PyBytes_FromStringAndSize(<const char*>p, <Py_ssize_t>need))
+            else:
+                self._frame_parts.append(data)
+            self._need = 0
+            payload = b"".join(self._frame_parts)
+            self._frame_parts.clear()
+            self._frame(self._frame_head, payload, out)
+            if self._closed:
+                return 0
+            pos = <Py_ssize_t>need
+        while end - pos >= 2:
+            b0 = p[pos]
+            b1 = p[pos + 1]
+            length = b1 & 0x7F
+            start = pos + 2
+            if b1 & 0x80:
+                raise WebSocketError(_PROTOCOL_ERROR, "Masked frame from the server (RFC 6455 §5.1)")
+            if length >= 126:
+                if length == 126:
+                    if end - pos < 4:
+                        break
+                    length = (<uint64_t>p[pos + 2] << 8) | p[pos + 3]
+                    if length < 126:
+                        raise WebSocketError(_PROTOCOL_ERROR, "Payload length not minimally encoded")
+                    start = pos + 4
+                else:
+                    if end - pos < 10:
+                        break
+                    length = 0
+                    for i in range(pos + 2, pos + 10):
+                        length = (length << 8) | p[i]
+                    if length >> 63:
+                        raise WebSocketError(
+                            _PROTOCOL_ERROR, "Payload length with the most significant bit set"
+                        )
+                    if length < 65536:
+                        raise WebSocketError(_PROTOCOL_ERROR, "Payload length not minimally encoded")
+                    start = pos + 10
+            self._check_header(b0, length)
+            if <uint64_t>(end - start) >= length:
+                pos = start + <Py_ssize_t>length
+                if b0 == 0x81 and self._decode_text:  # a whole text message: the common case
+                    try:
+                        text = PyUnicode_DecodeUTF8(<const char*>p + start, <Py_ssize_t>length, NULL)
+                    except UnicodeDecodeError:
+                        raise WebSocketError(_INVALID_TEXT, "Invalid UTF-8 text message") from None
+                    out.append(_message(_TEXT, text, _EMPTY_STR))
+                    self._produced += PyUnicode_GET_LENGTH(text)
+                    continue
+                self._frame(
+                    b0, PyBytes_FromStringAndSize(<const char*>p + start, <Py_ssize_t>length), out
+                )
+                if self._closed:
+                    return 0
+            else:
+                self._frame_head = b0
+                self._frame_parts.append(PyBytes_FromStringAndSize(<const char*>p + start, end - start))
+                self._need = length - <uint64_t>(end - start)
+                return 0
+        if pos < end:
+            self._tail = PyBytes_FromStringAndSize(<const char*>p + pos, end - pos)
+        return 0
+
+    cdef int _check_header(self, int b0, uint64_t length) except -1:
+        cdef int opcode = b0 & 0x0F
+        cdef uint64_t limit
+        cdef bint compressed
+        if b0 & 0x30:
+            raise WebSocketError(_PROTOCOL_ERROR, "Received frame with non-zero reserved bits")
+        if opcode >= 8:
+            if opcode > 10:
+                raise WebSocketError(_PROTOCOL_ERROR, f"Unknown opcode {opcode:#x}")
+            if length > 125:
+                raise WebSocketError(_PROTOCOL_ERROR, "Control frame payload over 125 bytes")
+            if not b0 & 0x80:
+                raise WebSocketError(_PROTOCOL_ERROR, "Fragmented control frame")
+            if b0 & 0x40:
+                raise WebSocketError(_PROTOCOL_ERROR, "RSV1 set on a control frame")
+            return 0
+        if opcode > 2:
+            raise WebSocketError(_PROTOCOL_ERROR, f"Unknown opcode {opcode:#x}")
+        if opcode == 0:
+            if not self._msg_op:
+                raise WebSocketError(_PROTOCOL_ERROR, "Continuation frame without a message in progress")
+            if b0 & 0x40:
+                raise WebSocketError(_PROTOCOL_ERROR, "RSV1 set on a continuation frame")
+        else:
+            if self._msg_op:
+                raise WebSocketError(_PROTOCOL_ERROR, "New data frame inside a fragmented message")
+            if b0 & 0x40 and not self._compress:
+                raise WebSocketError(
+                    _PROTOCOL_ERROR, "Received frame with non-zero reserved bits (RSV1 without permessage-deflate)"
+                )
+        if self._max_size:
+            limit = <uint64_t>self._max_size
+            compressed = (b0 & 0x40) if opcode else self._msg_compressed
+            if compressed:
+                limit += (limit >> 8) + 64
+            if self._msg_size + length > limit:
+                raise WebSocketError(
+                    _TOO_BIG, f"Message size {self._msg_size + length} exceeds limit {self._max_size}"
+                )
+        return 0
+
+    cdef int _frame(self, int b0, bytes payload, list out) except -1:
+        cdef int opcode = b0 & 0x0F
+        if opcode >= 8:
+            out.append(self._control(opcode, payload))
+            return 0
+        if opcode:
+            if b0 & 0x80 and not b0 & 0x40:
+                data = self._text(payload) if opcode == 1 else payload
+                self._produced += len(data)
+                out.append(_message(_TEXT if opcode == 1 else _BINARY, data, _EMPTY_STR))
+                return 0
+            self._msg_op = opcode
+            self._msg_compressed = (b0 & 0x40) != 0
+            if opcode == 1 and not self._msg_compressed:
+                self._utf8 = _Utf8Decoder()
+        self._msg_frames += 1
+        if self._msg_frames > self._max_fragments:
+            raise WebSocketError(_TOO_BIG, f"Message has more than {self._max_fragments} fragments")
+        if PyBytes_GET_SIZE(payload):
+            self._msg_parts.append(payload)
+            self._msg_size += <uint64_t>PyBytes_GET_SIZE(payload)
+            if self._utf8 is not None:
+                try:
+                    self._text_parts.append(self._utf8.decode(payload))
+                except UnicodeDecodeError:
+                    raise WebSocketError(_INVALID_TEXT, "Invalid UTF-8 text message") from None
+        if b0 & 0x80:
+            msg = self._finish_message()
+            self._produced += len(msg[1])
+            out.append(msg)
+        return 0
+
+    cdef object _finish_message(self):
+        cdef int opcode = self._msg_op
+        data = b"".join(self._msg_parts)
+        utf8 = self._utf8
+        text_parts = self._text_parts
+        self._msg_op = 0
+        self._msg_parts = []
+        self._msg_size = 0
+        self._msg_frames = 0
+        self._utf8 = None
+        self._text_parts = []
+        if self._msg_compressed:
+            if self._inflater is None:
+                self._inflater = Inflater(self._max_size)
+            data = self._inflater.inflate(data)
+            if opcode == 1:
+                return _message(_TEXT, self._text(data), _EMPTY_STR)
+            return _message(_BINARY, data, _EMPTY_STR)
+        if opcode == 2:
+            return _message(_BINARY, data, _EMPTY_STR)
+        try:
+            text_parts.append(utf8.decode(b"", True))
+        except UnicodeDecodeError:
+            raise WebSocketError(_INVALID_TEXT, "Invalid UTF-8 text message") from None
+        return _message(_TEXT, "".join(text_parts) if self._decode_text else data, _EMPTY_STR)
+
+    cdef object _text(self, bytes payload):
+        try:
+            text = payload.decode("utf-8")
+        except UnicodeDecodeError:
+            raise WebSocketError(_INVALID_TEXT, "Invalid UTF-8 text message") from None
+        return text if self._decode_text else payload
+
+    cdef object _control(self, int opcode, bytes payload):
+        cdef int code
+        if opcode == 9:
+            return _message(_PING, payload, _EMPTY_STR)
+        if opcode == 10:
+            return _message(_PONG, payload, _EMPTY_STR)
+        self._closed = True
+        if not payload:
+            return _message(_CLOSE, _NO_STATUS, _EMPTY_STR)
+        if PyBytes_GET_SIZE(payload) == 1:
+            raise WebSocketError(_PROTOCOL_ERROR, "Close payload of one byte")
+        code = (payload[0] << 8) | payload[1]
+        if not _valid_close_code(code):
+            raise WebSocketError(_PROTOCOL_ERROR, f"Invalid close code: {code}")
+        try:
+            reason = payload[2:].decode("utf-8")
+        except UnicodeDecodeError:
+            raise WebSocketError(_INVALID_TEXT, "Invalid UTF-8 text in the close reason") from None
+        return _message(_CLOSE, code, reason)

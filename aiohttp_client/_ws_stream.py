@@ -1,0 +1,166 @@
+"""The asyncio side of an upgraded WebSocket connection (layer 2).
+
+:class:`WebSocketStream` receives the connection's bytes once the 101 head has been
+read (``ResponseProtocol.detach_for_upgrade`` routes them here), runs them through
+the frame-reader twin and queues whole messages; it pauses the transport while more
+than *limit* bytes of messages wait to be read.  :class:`WebSocketSender` writes
+the client's frames.
+"""
+
+import asyncio
+from typing import Any, Callable, Optional, Union
+
+from ._data_queue import DataQueue
+from ._models import WSMessage, WSMsgType
+from ._sansio._ws_reader import WebSocketReader
+from ._sansio._ws_writer import FrameWriter
+from .client_exceptions import ClientConnectionResetError, ServerDisconnectedError
+from .http_exceptions import WebSocketError
+
+__all__ = ("WebSocketSender", "WebSocketStream")
+
+_LIMIT = 2**16
+
+
+def _size(msg: WSMessage) -> int:
+    data = msg.data
+    return len(data) if isinstance(data, (str, bytes)) else 0
+
+
+class WebSocketStream:
+    """Bytes of an upgraded connection -> queued :class:`WSMessage` items.
+
+    :param protocol: the connection's ``ResponseProtocol`` (for pause/resume).
+    :param reader: a frame-reader twin instance (``WebSocketReader``).
+    :param on_data: called on every chunk of bytes received (heartbeat reset).
+    :param limit: queued message bytes above which reading pauses.
+    """
+
+    def __init__(
+        self,
+        protocol: Any,
+        reader: WebSocketReader,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        on_data: Optional[Callable[[], None]] = None,
+        limit: int = _LIMIT,
+    ) -> None:
+        self._protocol = protocol
+        self._reader = reader
+        self._queue: DataQueue[WSMessage] = DataQueue(loop)
+        self._on_data = on_data
+        self._limit = limit
+        self._buffered = 0
+        self._failed = False
+        self._out: list[WSMessage] = []
+
+    @property
+    def queue(self) -> DataQueue[WSMessage]:
+        return self._queue
+
+    def set_on_data(self, callback: Optional[Callable[[], None]]) -> None:
+        self._on_data = callback
+
+    # -- the sink of ResponseProtocol (after the upgrade) ------------------------------
+
+    def feed_data(self, data: bytes) -> None:
+        """Parse *data*; a protocol error is queued after the messages before it."""
+        if self._failed:
+            return
+        if self._on_data is not None:
+            self._on_data()
+        out = self._out
+        try:
+            size = self._reader.feed(data, out)
+        except WebSocketError as exc:
+            self._failed = True
+            self._deliver(out, sum(map(_size, out)))
+            self._queue.set_exception(exc)
+            return
+        if out:  # the common path, inline: queue the messages, wake the reader once
+            queue = self._queue
+            queue._buffer.extend(out)
+            out.clear()
+            waiter = queue._waiter
+            if waiter is not None:
+                queue._waiter = None
+                if not waiter.done():
+                    waiter.set_result(None)
+            self._buffered += size
+            if self._buffered > self._limit:
+                self._protocol.pause_reading()
+
+    def _deliver(self, out: list[WSMessage], size: int) -> None:
+        self._queue.feed_many(out)
+        out.clear()
+        self._buffered += size
+        if self._buffered > self._limit:
+            self._protocol.pause_reading()
+
+    def connection_lost(self, exc: Optional[BaseException]) -> None:
+        """The connection ended: queued messages stay readable, then the reader fails."""
+        if self._failed or self._queue.is_eof():
+            return
+        self._failed = True
+        if exc is None:
+            self._queue.set_exception(ServerDisconnectedError())
+        else:
+            self._queue.set_exception(ClientConnectionResetError(str(exc)), exc)
+
+    def feed_message(self, msg: WSMessage) -> None:
+        """Queue a local message (CLOSING, ERROR) for a waiting ``receive()``."""
+        self._queue.feed_data(msg)
+
+    # -- reading ------------------------------------------------------------------
+
+    async def read(self) -> WSMessage:
+        """The next message.
+
+        :raises WebSocketError: the server broke the protocol.
+        :raises ClientConnectionError: the connection ended.
+        """
+        msg = await self._queue.read()
+        size = _size(msg)
+        if size:
+            self._buffered -= size
+            if self._buffered <= self._limit // 4 and self._protocol.reading_paused:
+                self._protocol.resume_reading()
+        return msg
+
+
+class WebSocketSender:
+    """Write the client's frames to the transport, waiting for its buffer to drain.
+
+    :param protocol: the connection's ``ResponseProtocol`` (``transport``, ``drain``).
+    """
+
+    def __init__(self, protocol: Any, frames: FrameWriter) -> None:
+        self._protocol = protocol
+        self._frames = frames
+        self._closing = False
+
+    async def send_frame(
+        self, message: Union[bytes, bytearray, memoryview], opcode: int, compress: Optional[int] = None
+    ) -> None:
+        """Send one frame.
+
+        :raises ClientConnectionResetError: the close frame was sent or the connection
+            is closing.
+        """
+        if self._closing and opcode != WSMsgType.CLOSE:
+            raise ClientConnectionResetError("Cannot write to closing transport")
+        transport = self._protocol.transport
+        if transport is None or transport.is_closing():
+            raise ClientConnectionResetError("Cannot write to closing transport")
+        transport.write(self._frames.frame(message, opcode, compress))
+        if transport.get_write_buffer_size():
+            await self._protocol.drain()
+
+    async def close(self, code: int = 1000, message: Union[bytes, str] = b"") -> None:
+        """Send the CLOSE frame (RFC 6455 §5.5.1); nothing else may follow it."""
+        if isinstance(message, str):
+            message = message.encode("utf-8")
+        try:
+            await self.send_frame(int(code).to_bytes(2, "big") + message, WSMsgType.CLOSE)
+        finally:
+            self._closing = True
