@@ -47,6 +47,27 @@ def _as_payload(data: Any) -> Payload:
     return get_payload(data)
 
 
+def _http_version(version: Any) -> HttpVersion:
+    """*version* as an :class:`HttpVersion` of two one-digit ints (RFC 9112 §2.3:
+    ``HTTP-version = HTTP-name "/" DIGIT "." DIGIT``); a ``"1.1"`` string is parsed
+    as aiohttp does.
+
+    :raises ValueError: anything else (so nothing odd reaches the request-line).
+    """
+    if isinstance(version, str):
+        parts = version.split(".")
+        if len(parts) == 2 and all(p.isascii() and p.isdigit() for p in parts):
+            return HttpVersion(int(parts[0]), int(parts[1]))
+        raise ValueError(f"Can not parse http version number: {version!r}")
+    if (
+        isinstance(version, tuple)
+        and len(version) == 2
+        and all(isinstance(p, int) and not isinstance(p, bool) and 0 <= p <= 9 for p in version)
+    ):
+        return version if isinstance(version, HttpVersion) else HttpVersion(*version)
+    raise ValueError(f"HTTP version must be an HttpVersion of two ints, not {version!r}")
+
+
 class ClientRequest:
     """One HTTP request (reference: ``ClientRequest``).
 
@@ -97,7 +118,7 @@ class ClientRequest:
         self.original_url = url
         self.url = url.with_fragment(None)
         self._check_url(self.url)
-        self.version = version
+        self.version = _http_version(version)
         self.session = session
         self.response_class = response_class
         self.proxy = proxy
@@ -264,6 +285,16 @@ class ClientRequest:
             writer.finish()
             return
         self._write_task = asyncio.ensure_future(write_body(body, writer, conn))
+
+    def _stop_writer(self) -> bool:
+        """Cancel the body writer if it is still running; ``True`` when it was (the
+        body is unfinished, so the connection must not be reused).
+        """
+        task = self._write_task
+        if task is None or task.done():
+            return False
+        task.cancel()
+        return True
 
     async def close(self) -> None:
         """Wait for (or stop) a body still being written."""

@@ -119,6 +119,9 @@ class ClientResponse:
         self._cleanup(close=False)
 
     def _cleanup(self, *, close: bool) -> None:
+        request = self._request
+        if request is not None and request._stop_writer():
+            close = True  # an early response: the request body is unfinished
         if self._deadline is not None:
             self._deadline.cancel()
             self._deadline = None

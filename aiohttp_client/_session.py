@@ -25,11 +25,19 @@ from ._consts import sentinel
 from ._context_managers import _RequestContextManager, _SessionRequestContextManager
 from ._models import HttpVersion, HttpVersion11
 from ._sansio._basic_auth import BasicAuth
-from ._sansio._redirects import REDIRECT_STATUSES, BadRedirect, redirect_headers, redirect_method, redirect_url
+from ._sansio._redirects import (
+    REDIRECT_STATUSES,
+    BadRedirect,
+    redirect_headers,
+    redirect_method,
+    redirect_url,
+    same_origin,
+)
 from ._timeouts import DEFAULT_TIMEOUT, ClientTimeout, timeout_after, timeout_at
 from .client_exceptions import (
     ClientError,
     ClientOSError,
+    ClientPayloadError,
     ConnectionTimeoutError,
     InvalidUrlClientError,
     InvalidUrlRedirectClientError,
@@ -102,12 +110,14 @@ class ClientSession:
         ssl_shutdown_timeout: Any = sentinel,
     ) -> None:
         _refuse_unsupported(cookie_jar=cookie_jar, proxy=proxy, trace_configs=trace_configs)
-        self._loop = loop or asyncio.get_running_loop()
-        self._connector: Optional[BaseConnector] = connector or TCPConnector(loop=self._loop)
-        self._connector_owner = connector_owner
         self._base_url = URL(base_url) if base_url is not None else None
         if self._base_url is not None and self._base_url.path and not self._base_url.path.endswith("/"):
             raise ValueError("base_url must have a trailing '/'")
+        self._timeout = DEFAULT_TIMEOUT if timeout is sentinel else _as_timeout(timeout)
+        self._loop = loop or asyncio.get_running_loop()
+        # Every refusal above comes before anything is opened (``__del__`` copes).
+        self._connector: Optional[BaseConnector] = connector or TCPConnector(loop=self._loop)
+        self._connector_owner = connector_owner
         self._default_headers: CIMultiDict[str] = CIMultiDict(headers or {})
         self._skip_auto_headers = frozenset(istr(h) for h in (skip_auto_headers or ()))
         self._default_auth = auth
@@ -118,7 +128,6 @@ class ClientSession:
         self._ws_response_class = ws_response_class
         self._version = version
         self._raise_for_status = raise_for_status
-        self._timeout = DEFAULT_TIMEOUT if timeout is sentinel else _as_timeout(timeout)
         self._auto_decompress = auto_decompress
         self._trust_env = trust_env
         self._requote_redirect_url = requote_redirect_url
@@ -308,24 +317,47 @@ class ClientSession:
                 **kwargs,
             )
             resp = await self._with_middlewares(middlewares, opts, tuple(history))(req)
-            location = resp.headers.get(hdrs.LOCATION) or resp.headers.get(hdrs.URI)
-            if not allow_redirects or resp.status not in REDIRECT_STATUSES or location is None:
+            if not allow_redirects or resp.status not in REDIRECT_STATUSES:
+                resp._history = tuple(history)
                 return resp
+            # Counted as aiohttp 3.14 does: every 3xx with a redirect status joins the
+            # history; the max_redirects-th one raises (0 means no limit).
             history.append(resp)
-            if len(history) > max_redirects:
+            if max_redirects and len(history) >= max_redirects:
                 resp.close()
                 raise TooManyRedirects(history[0].request_info, tuple(history))
+            location = resp.headers.get(hdrs.LOCATION) or resp.headers.get(hdrs.URI)
+            if location is None:
+                resp._history = tuple(history)
+                return resp
             resp.release()
+            await req.close()  # a body writer still running ends before the body is reused
             new_method = redirect_method(req.method, resp.status)
             new_url = self._redirect_url(resp, location)
-            kwargs = dict(
-                kwargs, params=None, headers=redirect_headers(kwargs["headers"], url, new_url, new_method != req.method)
-            )
-            if new_method != req.method:
-                kwargs["data"] = None
-            if new_url.origin() != url.origin():
-                kwargs["auth"] = None
+            kwargs = self._redirect_kwargs(kwargs, req, resp, url, new_url, new_method)
             method, url = new_method, new_url
+
+    @staticmethod
+    def _redirect_kwargs(
+        kwargs: Any, req: ClientRequest, resp: ClientResponse, url: URL, new_url: URL, new_method: str
+    ) -> Any:
+        """The ClientRequest arguments of the follow-up request (``_redirects`` policy)."""
+        method_changed = new_method != req.method
+        kwargs = dict(kwargs, params=None, headers=redirect_headers(kwargs["headers"], url, new_url, method_changed))
+        if method_changed:
+            kwargs["data"] = None
+        elif isinstance(req.body, Payload):
+            if not req.body.rewind():
+                resp.close()
+                raise ClientPayloadError(
+                    "Cannot follow redirect with a consumed request body. Use bytes, "
+                    "a seekable file-like object, or set allow_redirects=False."
+                )
+            kwargs["data"] = req.body
+        if not same_origin(url, new_url):
+            kwargs["auth"] = None
+            kwargs["cookies"] = None
+        return kwargs
 
     def _redirect_url(self, resp: ClientResponse, location: str) -> URL:
         try:
@@ -486,6 +518,8 @@ class ClientSession:
         self._connector = None
 
     def __del__(self, _warnings: Any = warnings) -> None:
+        if not hasattr(self, "_connector"):
+            return  # the constructor raised: nothing was opened
         if not self.closed and self._connector_owner:
             _warnings.warn(f"Unclosed client session {self!r}", ResourceWarning, source=self)
 
@@ -503,7 +537,7 @@ class ClientSession:
 
 def _body_replayable(req: ClientRequest) -> bool:
     body = req.body
-    return not isinstance(body, Payload) or body.as_bytes() is not None
+    return not isinstance(body, Payload) or body.rewind()
 
 
 def _bind(middleware: Any, handler: Handler) -> Handler:

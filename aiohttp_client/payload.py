@@ -5,6 +5,7 @@ the request use the chunked transfer coding), its ``content_type``, and how to
 ``write`` itself through a writer that has ``write(data)`` and ``await drain()``.
 """
 
+import asyncio
 import io
 import json
 from collections.abc import AsyncIterable, Awaitable
@@ -63,6 +64,17 @@ class Payload:
         """The whole body if it is already in memory, else ``None``."""
         return None
 
+    @property
+    def consumed(self) -> bool:
+        """``True`` once the body was written and cannot be written again."""
+        return False
+
+    def rewind(self) -> bool:
+        """Make the body ready to be written again (a redirect or a retry); ``False``
+        when it cannot be (an iterator already consumed, a file that cannot seek).
+        """
+        return True
+
     async def write(self, writer: _Writer) -> None:
         """Write the body through *writer* (bytes already transfer-coded by it)."""
         raise NotImplementedError
@@ -118,7 +130,12 @@ class JsonPayload(BytesPayload):
 
 
 class IOBasePayload(Payload):
-    """A binary or text file object, read in ``PAYLOAD_CHUNK`` pieces."""
+    """A binary or text file object, read in ``PAYLOAD_CHUNK`` pieces in the loop's
+    default executor, so a slow disk never blocks the event loop.
+    """
+
+    _start: Optional[int] = None
+    _started = False
 
     def __init__(self, value: Any, **kwargs: Any) -> None:
         super().__init__(value, **kwargs)
@@ -127,6 +144,7 @@ class IOBasePayload(Payload):
             end = value.seek(0, io.SEEK_END)
             value.seek(pos)
             self._size = end - pos
+            self._start = pos
         except (AttributeError, OSError, ValueError):
             self._size = None
         if isinstance(value, io.TextIOBase):
@@ -134,22 +152,62 @@ class IOBasePayload(Payload):
             if "Content-Type" not in self.headers and kwargs.get("content_type") is None:
                 self._content_type = "text/plain; charset=utf-8"
 
+    @property
+    def consumed(self) -> bool:
+        return self._started and self._start is None
+
+    def rewind(self) -> bool:
+        if not self._started:
+            return True
+        if self._start is None or getattr(self._value, "closed", False):
+            return False
+        self._value.seek(self._start)
+        return True
+
     async def write(self, writer: _Writer) -> None:
-        while True:
-            data = self._value.read(PAYLOAD_CHUNK)
+        self._started = True
+        remaining = self._size
+        while remaining is None or remaining > 0:
+            size = PAYLOAD_CHUNK if remaining is None else min(PAYLOAD_CHUNK, remaining)
+            data = await self._read(size)
             if not data:
                 return
+            if remaining is not None:
+                remaining -= len(data)
             writer.write(data.encode("utf-8") if isinstance(data, str) else data)
             await writer.drain()
 
+    async def _read(self, size: int) -> Any:
+        """``read(size)`` in the default executor.  If the writer is cancelled the
+        read is still waited for, so the file position is settled before a rewind.
+        """
+        read = asyncio.get_running_loop().run_in_executor(None, self._value.read, size)
+        try:
+            return await asyncio.shield(read)
+        except asyncio.CancelledError:
+            await asyncio.wait((read,))
+            raise
+
     async def close(self) -> None:
-        self._value.close()
+        await asyncio.get_running_loop().run_in_executor(None, self._value.close)
 
 
 class AsyncIterablePayload(Payload):
-    """An async iterable of ``bytes`` pieces; size unknown (chunked)."""
+    """An async iterable of ``bytes`` pieces; size unknown (chunked).  It can be
+    written once: a redirect or retry after that raises ``ClientPayloadError``.
+    """
+
+    _started = False
+
+    @property
+    def consumed(self) -> bool:
+        return self._started
+
+    def rewind(self) -> bool:
+        return not self._started
 
     async def write(self, writer: _Writer) -> None:
+        self._started = True
         async for data in self._value:
             if data:
                 writer.write(bytes(data))

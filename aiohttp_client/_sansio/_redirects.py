@@ -4,8 +4,11 @@
   303 turns every method but HEAD into GET (§15.4.4); 307/308 keep method and body.
 - The Location is resolved against the current URL (§10.2.2); only http/https
   targets are followed.
-- When the method becomes GET the body and its fields go.  When the origin changes,
-  Authorization and Cookie go (the jar decides afresh), and so does Host.
+- When the method becomes GET the body and its fields go.  When the origin changes
+  (scheme, host or port: RFC 6454 §4; https -> http on one host counts), every copy of
+  Authorization, Proxy-Authorization and Cookie goes, compared case-insensitively
+  (RFC 9110 §15.4: credentials must not leak to another origin; the jar decides the
+  new cookies afresh), and so does Host.
 """
 
 from typing import Optional
@@ -15,7 +18,14 @@ from yarl import URL
 
 from .. import hdrs
 
-__all__ = ("REDIRECT_STATUSES", "BadRedirect", "redirect_method", "redirect_url", "redirect_headers")
+__all__ = (
+    "REDIRECT_STATUSES",
+    "BadRedirect",
+    "redirect_method",
+    "redirect_url",
+    "redirect_headers",
+    "same_origin",
+)
 
 
 class BadRedirect(ValueError):
@@ -68,8 +78,16 @@ def redirect_url(current: URL, location: str, requote: bool = True) -> URL:
     return target
 
 
+_CREDENTIAL_FIELDS = (hdrs.AUTHORIZATION, hdrs.PROXY_AUTHORIZATION, hdrs.COOKIE)
+
+
 def _origin(url: URL) -> tuple[str, Optional[str], Optional[int]]:
-    return url.scheme, url.raw_host, url.port
+    return url.scheme.lower(), (url.raw_host or "").lower(), url.port
+
+
+def same_origin(old: URL, new: URL) -> bool:
+    """``True`` when *old* and *new* share scheme, host and port (RFC 6454 §4)."""
+    return _origin(old) == _origin(new)
 
 
 def redirect_headers(headers: "CIMultiDict[str]", old: URL, new: URL, method_changed: bool) -> "CIMultiDict[str]":
@@ -79,7 +97,7 @@ def redirect_headers(headers: "CIMultiDict[str]", old: URL, new: URL, method_cha
     if method_changed:
         for name in _BODY_FIELDS:
             out.popall(name, None)
-    if _origin(old) != _origin(new):
-        out.popall(hdrs.AUTHORIZATION, None)
-        out.popall(hdrs.COOKIE, None)
+    if not same_origin(old, new):
+        for name in _CREDENTIAL_FIELDS:
+            out.popall(name, None)
     return out
