@@ -7,10 +7,10 @@ Validation happens while building the request, before any byte is written: URL
 """
 
 import asyncio
+import functools
 import sys
 from collections.abc import Iterable, Mapping
 from typing import Any, Optional, Union
-from urllib.parse import urlencode
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict
 from yarl import URL
@@ -23,8 +23,11 @@ from ._models import ConnectionKey, HttpVersion, HttpVersion11, RequestInfo
 from ._sansio._basic_auth import BasicAuth
 from ._sansio._compression import supported_encodings
 from ._sansio._http_writer import serialize_head, validate_method
+from ._upload_tracker import UploadTracker
 from .client_exceptions import InvalidUrlClientError, NonHttpUrlClientError
-from .payload import BytesPayload, Payload, get_payload
+from .formdata import FormData
+from .payload import LookupError as PayloadLookupError
+from .payload import Payload, get_payload
 
 __all__ = ("ClientRequest",)
 
@@ -35,16 +38,16 @@ _SMALL_BODY = 16384  # bodies up to this size go out in the same write as the he
 
 
 def _as_payload(data: Any) -> Payload:
-    """A payload for *data*; a mapping or a sequence of pairs becomes an
-    ``application/x-www-form-urlencoded`` body (HTML form submission).
+    """A payload for *data*: a :class:`Payload` as is, a registered type wrapped
+    (:data:`~aiohttp_client.payload.PAYLOAD_REGISTRY`), anything else (a mapping,
+    pairs) given to :class:`~aiohttp_client.FormData`.
+
+    :raises TypeError: *data* fits neither.
     """
-    if isinstance(data, (Mapping, MultiDict, CIMultiDict, CIMultiDictProxy)) or (
-        isinstance(data, (list, tuple)) and all(isinstance(i, tuple) and len(i) == 2 for i in data)
-    ):
-        items = data.items() if hasattr(data, "items") else data
-        body = urlencode([(str(k), str(v)) for k, v in items], doseq=True)
-        return BytesPayload(body.encode(), content_type="application/x-www-form-urlencoded")
-    return get_payload(data)
+    try:
+        return get_payload(data, disposition=None)
+    except PayloadLookupError:
+        return FormData(data)()
 
 
 def _http_version(version: Any) -> HttpVersion:
@@ -66,6 +69,15 @@ def _http_version(version: Any) -> HttpVersion:
     ):
         return version if isinstance(version, HttpVersion) else HttpVersion(*version)
     raise ValueError(f"HTTP version must be an HttpVersion of two ints, not {version!r}")
+
+
+def _close_soon(body: Payload) -> None:
+    task = asyncio.ensure_future(body.close())
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
+
+
+_closing: "set[asyncio.Future[None]]" = set()  # strong references until they finish
 
 
 class ClientRequest:
@@ -111,6 +123,7 @@ class ClientRequest:
         traces: Any = None,
         trust_env: bool = False,
         server_hostname: Optional[str] = None,
+        upload_tracker: Optional[UploadTracker] = None,
     ) -> None:
         self.method = validate_method(method.upper())
         if params:
@@ -131,6 +144,8 @@ class ClientRequest:
         self._expect100 = expect100
         self._traces = traces or []
         self._write_task: Optional[asyncio.Task[None]] = None
+        self._upload_tracker = upload_tracker
+        self._attempt = 0
         self.skip_auto_headers = CIMultiDict((h, None) for h in (skip_auto_headers or ()))
         self.headers: CIMultiDict[str] = CIMultiDict()
         self._build_headers(headers, auth, cookies)
@@ -215,7 +230,7 @@ class ClientRequest:
             if self.method in ("POST", "PUT", "PATCH") and hdrs.CONTENT_LENGTH not in headers:
                 headers[hdrs.CONTENT_LENGTH] = "0"
             return False, None
-        raw = body.as_bytes()
+        raw = body._in_memory()
         if self.compress:
             headers[hdrs.CONTENT_ENCODING] = self.compress
             if raw is not None:
@@ -269,22 +284,44 @@ class ClientRequest:
         if transport is None or transport.is_closing():
             raise ConnectionResetError("Connection closed before the request was sent")
         body = self.body
+        tracker = self._upload_tracker
         if not isinstance(body, Payload):
             transport.write(head)
             return
+        if tracker is not None:
+            tracker._attempt_writing(self._attempt)
         if raw is not None and not chunked:
             if len(raw) <= _SMALL_BODY:
                 transport.write(head + raw)
             else:
                 transport.writelines((head, raw))
+            if tracker is not None:
+                tracker._add_bytes(self._attempt, body.size or 0)
+                tracker._attempt_finished(self._attempt)
             return
         transport.write(head)
-        writer = BodyWriter(conn, chunked, self.compress if raw is None else None)
+        on_write = None if tracker is None else functools.partial(tracker._add_bytes, self._attempt)
+        writer = BodyWriter(conn, chunked, self.compress if raw is None else None, on_write)
         if raw is not None:
-            writer.write(raw)
+            writer.write_nowait(raw)
             writer.finish()
+            if tracker is not None:
+                tracker._attempt_finished(self._attempt)
             return
-        self._write_task = asyncio.ensure_future(write_body(body, writer, conn))
+        self._write_task = asyncio.ensure_future(write_body(body, writer, conn, self._body_done))
+
+    def _begin_attempt(self) -> None:
+        """A send of this request begins (before connecting): tell the tracker."""
+        if self._upload_tracker is not None:
+            self._attempt = self._upload_tracker._attempt_started(isinstance(self.body, Payload))
+
+    def _body_done(self, exc: Optional[BaseException], cancelled: bool) -> None:
+        tracker = self._upload_tracker
+        if tracker is not None:
+            if exc is None and not cancelled:
+                tracker._attempt_finished(self._attempt)
+            else:
+                tracker._attempt_failed(self._attempt, exc)
 
     def _stop_writer(self) -> bool:
         """Cancel the body writer if it is still running; ``True`` when it was (the
@@ -295,6 +332,20 @@ class ClientRequest:
             return False
         task.cancel()
         return True
+
+    async def _close_body(self) -> None:
+        """Release what the body holds once it is no longer being written (the
+        request is over; a body still going out after an early response is closed
+        when its writer ends).
+        """
+        body = self.body
+        if not isinstance(body, Payload):
+            return
+        task = self._write_task
+        if task is not None and not task.done():
+            task.add_done_callback(lambda _t: _close_soon(body))
+        else:
+            await body.close()
 
     async def close(self) -> None:
         """Wait for (or stop) a body still being written."""

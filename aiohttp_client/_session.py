@@ -24,6 +24,7 @@ from ._client_response import ClientResponse
 from ._consts import sentinel
 from ._context_managers import _RequestContextManager, _SessionRequestContextManager
 from ._models import HttpVersion, HttpVersion11
+from ._request_params import merge_ssl, request_timeout, session_timeout, warn_auth_params
 from ._sansio._basic_auth import BasicAuth
 from ._sansio._redirects import (
     REDIRECT_STATUSES,
@@ -33,7 +34,8 @@ from ._sansio._redirects import (
     redirect_url,
     same_origin,
 )
-from ._timeouts import DEFAULT_TIMEOUT, ClientTimeout, timeout_after, timeout_at
+from ._timeouts import ClientTimeout, timeout_after, timeout_at
+from ._upload_tracker import UploadTracker
 from .client_exceptions import (
     ClientError,
     ClientOSError,
@@ -46,7 +48,7 @@ from .client_exceptions import (
     TooManyRedirects,
 )
 from .connector import BaseConnector, Connection, TCPConnector
-from .payload import JsonPayload, Payload
+from .payload import JsonBytesPayload, JsonPayload, Payload
 
 __all__ = ("ClientSession", "request")
 
@@ -89,6 +91,7 @@ class ClientSession:
         skip_auto_headers: Optional[Iterable[str]] = None,
         auth: Optional[BasicAuth] = None,
         json_serialize: Callable[[Any], str] = json.dumps,
+        json_serialize_bytes: Optional[Callable[[Any], bytes]] = None,
         request_class: type[ClientRequest] = ClientRequest,
         response_class: type[ClientResponse] = ClientResponse,
         ws_response_class: Any = None,
@@ -96,13 +99,15 @@ class ClientSession:
         cookie_jar: Any = None,
         connector_owner: bool = True,
         raise_for_status: Union[bool, Callable[[ClientResponse], Awaitable[None]]] = False,
+        read_timeout: Any = sentinel,
+        conn_timeout: Optional[float] = None,
         timeout: Any = sentinel,
         auto_decompress: bool = True,
         trust_env: bool = False,
         requote_redirect_url: bool = True,
         trace_configs: Optional[list[Any]] = None,
         middlewares: Sequence[Any] = (),
-        read_bufsize: int = 2**16,
+        read_bufsize: int = 2**18,
         max_line_size: int = 8190,
         max_field_size: int = 8190,
         max_headers: int = 128,
@@ -111,10 +116,15 @@ class ClientSession:
     ) -> None:
         _refuse_unsupported(cookie_jar=cookie_jar, proxy=proxy, trace_configs=trace_configs)
         self._base_url = URL(base_url) if base_url is not None else None
-        if self._base_url is not None and self._base_url.path and not self._base_url.path.endswith("/"):
+        if self._base_url is not None and not self._base_url.path.endswith("/"):
             raise ValueError("base_url must have a trailing '/'")
-        self._timeout = DEFAULT_TIMEOUT if timeout is sentinel else _as_timeout(timeout)
+        self._timeout = session_timeout(timeout, read_timeout, conn_timeout)
+        warn_auth_params(auth, proxy_auth, stacklevel=3)
+        if loop is None and connector is not None:
+            loop = connector._loop
         self._loop = loop or asyncio.get_running_loop()
+        if connector is not None and connector._loop is not self._loop:
+            raise RuntimeError("Session and connector has to use same event loop")
         # Every refusal above comes before anything is opened (``__del__`` copes).
         self._connector: Optional[BaseConnector] = connector or TCPConnector(loop=self._loop)
         self._connector_owner = connector_owner
@@ -123,6 +133,7 @@ class ClientSession:
         self._default_auth = auth
         self._cookies = dict(cookies or {})
         self._json_serialize = json_serialize
+        self._json_serialize_bytes = json_serialize_bytes
         self._request_class = request_class
         self._response_class = response_class
         self._ws_response_class = ws_response_class
@@ -187,30 +198,38 @@ class ClientSession:
         proxy: Any = None,
         proxy_auth: Optional[BasicAuth] = None,
         timeout: Any = sentinel,
+        verify_ssl: Optional[bool] = None,
+        fingerprint: Optional[bytes] = None,
+        ssl_context: Any = None,
         ssl: Any = True,
         server_hostname: Optional[str] = None,
         proxy_headers: Any = None,
         trace_request_ctx: Any = None,
-        middlewares: Optional[Sequence[Any]] = None,
         read_bufsize: Optional[int] = None,
         auto_decompress: Optional[bool] = None,
         max_line_size: Optional[int] = None,
         max_field_size: Optional[int] = None,
         max_headers: Optional[int] = None,
+        middlewares: Optional[Sequence[Any]] = None,
+        upload_tracker: Optional[UploadTracker] = None,
     ) -> ClientResponse:
         if self.closed:
             raise RuntimeError("Session is closed")
         _refuse_unsupported(proxy=proxy)
+        ssl = merge_ssl(ssl, verify_ssl, ssl_context, fingerprint)
+        warn_auth_params(auth, proxy_auth, stacklevel=3)
         if data is not None and json is not None:
             raise ValueError("data and json parameters can not be used at the same time")
         if json is not None:
-            data = JsonPayload(json, dumps=self._json_serialize)
+            data = self._json_payload(json)
         url = self._build_url(str_or_url)
         if self._trust_env:
             _refuse_env_proxy(url)
         opts = self._options(
             timeout, read_until_eof, auto_decompress, read_bufsize, max_line_size, max_field_size, max_headers
         )
+        if upload_tracker is not None:
+            upload_tracker._bind()
         request_kwargs = dict(
             params=params,
             data=data,
@@ -223,16 +242,29 @@ class ClientSession:
             expect100=expect100,
             ssl=ssl,
             server_hostname=server_hostname,
+            upload_tracker=upload_tracker,
         )
         mws = self._middlewares if middlewares is None else tuple(middlewares)
         deadline = self._loop.time() + opts.timeout.total if opts.timeout.total else None
-        async with timeout_at(deadline):
-            resp = await self._send_with_redirects(
-                method, url, request_kwargs, opts, allow_redirects, max_redirects, mws
-            )
-        resp._set_deadline(deadline)
-        await self._check_status(resp, raise_for_status)
-        return resp
+        last: list[ClientRequest] = []
+        try:
+            async with timeout_at(deadline):
+                resp = await self._send_with_redirects(
+                    method, url, request_kwargs, opts, allow_redirects, max_redirects, mws, last
+                )
+            resp._set_deadline(deadline)
+            await self._check_status(resp, raise_for_status)
+            return resp
+        finally:
+            if upload_tracker is not None:
+                upload_tracker._request_done()
+            if last:
+                await last[0]._close_body()
+
+    def _json_payload(self, value: Any) -> Payload:
+        if self._json_serialize_bytes is not None:
+            return JsonBytesPayload(value, dumps=self._json_serialize_bytes)
+        return JsonPayload(value, dumps=self._json_serialize)
 
     def _build_url(self, str_or_url: Union[str, URL]) -> URL:
         try:
@@ -250,7 +282,7 @@ class ClientSession:
             return self._default_options
         merged = [given if given is not None else default for given, default in zip(limits, self._limits)]
         return _Options(
-            self._timeout if timeout is sentinel else _as_timeout(timeout),
+            request_timeout(timeout, self._timeout),
             read_until_eof,
             self._auto_decompress if auto_decompress is None else auto_decompress,
             *merged,
@@ -259,12 +291,25 @@ class ClientSession:
     def _merged_headers(self, headers: Any) -> "CIMultiDict[str]":
         if not headers:
             return self._default_headers  # ClientRequest copies, never mutates it
+        return self._prepare_headers(headers)
+
+    def _prepare_headers(self, headers: Any) -> "CIMultiDict[str]":
+        """The session's default headers overridden by *headers* (a mapping, a
+        multidict or pairs): a name given in *headers* replaces every default of that
+        name, and repeated names in *headers* are all kept.  Returns a new
+        ``CIMultiDict`` (aiohttp's private hook, used by caching libraries).
+        """
         result = CIMultiDict(self._default_headers)
         if headers:
-            for name, _value in headers.items() if hasattr(headers, "items") else headers:
-                if name in result:
-                    result.popall(name)
-            result.extend(headers)
+            items = headers.items() if hasattr(headers, "items") else headers
+            added: set[str] = set()
+            for name, value in items:
+                key = name.lower()
+                if key in added:
+                    result.add(name, value)
+                else:
+                    result[name] = value
+                    added.add(key)
         return result
 
     def _merged_skip(self, skip_auto_headers: Optional[Iterable[str]]) -> "frozenset[istr]":
@@ -304,7 +349,9 @@ class ClientSession:
         allow_redirects: bool,
         max_redirects: int,
         middlewares: tuple[Any, ...],
+        last: "list[ClientRequest]",
     ) -> ClientResponse:
+        """Send, following redirects; *last* holds the latest request (for cleanup)."""
         history: list[ClientResponse] = []
         while True:
             req = self._request_class(
@@ -316,6 +363,7 @@ class ClientSession:
                 response_class=self._response_class,
                 **kwargs,
             )
+            last[:] = [req]
             resp = await self._with_middlewares(middlewares, opts, tuple(history))(req)
             if not allow_redirects or resp.status not in REDIRECT_STATUSES:
                 resp._history = tuple(history)
@@ -390,12 +438,14 @@ class ClientSession:
         before any response byte arrived is retried once on a new connection: the
         server may have closed the idle connection just as we reused it.
         """
+        req._begin_attempt()
         conn = await self._connect(req, opts)
         try:
             return await self._exchange(req, conn, opts, history)
         except (ServerDisconnectedError, ClientOSError):
             if not (conn.reused and req.method in _IDEMPOTENT and _body_replayable(req)):
                 raise
+        req._begin_attempt()
         conn = await self._connect(req, opts)
         return await self._exchange(req, conn, opts, history)
 
@@ -442,6 +492,7 @@ class ClientSession:
             return await resp.start(conn, waiter)
         except BaseException as exc:
             _settle(waiter)
+            req._stop_writer()
             conn.close()
             if isinstance(exc, OSError) and not isinstance(exc, ClientError):
                 raise ClientOSError(*exc.args) from exc
@@ -554,17 +605,6 @@ def _settle(waiter: "asyncio.Future[Any]") -> None:
             waiter.exception()
     else:
         waiter.cancel()
-
-
-def _as_timeout(timeout: Any) -> ClientTimeout:
-    if timeout is None:
-        return ClientTimeout()
-    if isinstance(timeout, ClientTimeout):
-        return timeout
-    if isinstance(timeout, (int, float)):
-        warnings.warn("timeout as a number is deprecated, use ClientTimeout", DeprecationWarning, stacklevel=4)
-        return ClientTimeout(total=timeout)
-    raise ValueError(f"timeout parameter cannot be of {type(timeout)} type, please use 'timeout=ClientTimeout(...)'")
 
 
 def _refuse_env_proxy(url: URL) -> None:

@@ -5,6 +5,7 @@ read off the event loop, and a half-built session.  Real peers on 127.0.0.1."""
 import asyncio
 import gc
 import io
+import os
 import threading
 import warnings
 from collections.abc import AsyncIterator
@@ -238,12 +239,12 @@ def test_early_response_stops_the_upload_and_never_reuses_the_connection() -> No
 # --------------------------------------------------------------------------------------
 
 
-class _ThreadRecordingFile(io.BytesIO):
-    """A file whose reads record the thread they ran on (a blocking-call detector
-    for file bodies: a read on the loop's thread would block the loop)."""
+class _ThreadRecordingFile(io.BufferedReader):
+    """A file on disk whose reads record the thread they ran on (a blocking-call
+    detector for file bodies: a read on the loop's thread would block the loop)."""
 
-    def __init__(self, data: bytes) -> None:
-        super().__init__(data)
+    def __init__(self, path: "os.PathLike[str]") -> None:
+        super().__init__(io.FileIO(path, "rb"))
         self.read_threads: set[int] = set()
 
     def read(self, size: "int | None" = -1) -> bytes:
@@ -251,10 +252,11 @@ class _ThreadRecordingFile(io.BytesIO):
         return super().read(size)
 
 
-def test_file_body_is_read_in_the_executor(raw_server) -> None:
+def test_file_body_is_read_in_the_executor(raw_server, tmp_path) -> None:
     srv = raw_server(Reply.of(OK))
     payload = bytes(range(256)) * 1000
-    upload = _ThreadRecordingFile(payload)
+    (tmp_path / "body.bin").write_bytes(payload)
+    upload = _ThreadRecordingFile(tmp_path / "body.bin")
     loop_thread: list[int] = []
 
     async def main() -> None:
@@ -266,6 +268,7 @@ def test_file_body_is_read_in_the_executor(raw_server) -> None:
     run(main())
     assert parse_request(srv.requests[0])[2] == payload
     assert upload.read_threads and loop_thread[0] not in upload.read_threads
+    assert upload.closed  # the session closes a file body when the request is over
 
 
 def test_file_body_is_resent_on_307(raw_server) -> None:
