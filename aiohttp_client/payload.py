@@ -316,15 +316,20 @@ class StringPayload(BytesPayload):
     def __init__(
         self, value: str, *args: Any, encoding: Optional[str] = None, content_type: Optional[str] = None, **kw: Any
     ) -> None:
-        if encoding is None:
-            if content_type is None:
-                encoding = "utf-8"
-                content_type = "text/plain; charset=utf-8"
-            else:
-                encoding = _charset_of(content_type) or "utf-8"
-        elif content_type is None:
-            content_type = f"text/plain; charset={encoding}"
+        encoding, content_type = _text_type(encoding, content_type)
         super().__init__(value.encode(encoding), *args, encoding=encoding, content_type=content_type, **kw)
+
+
+def _text_type(encoding: Optional[str], content_type: Optional[str]) -> tuple[str, str]:
+    """The encoding and Content-Type of a text body: either one gives the other
+    (``charset``), neither gives UTF-8 ``text/plain``."""
+    if encoding is None:
+        if content_type is None:
+            return "utf-8", "text/plain; charset=utf-8"
+        return _charset_of(content_type) or "utf-8", content_type
+    if content_type is None:
+        content_type = f"text/plain; charset={encoding}"
+    return encoding, content_type
 
 
 def _charset_of(content_type: str) -> Optional[str]:
@@ -494,14 +499,7 @@ class TextIOPayload(IOBasePayload):
     def __init__(
         self, value: Any, *args: Any, encoding: Optional[str] = None, content_type: Optional[str] = None, **kw: Any
     ) -> None:
-        if encoding is None:
-            if content_type is None:
-                encoding = "utf-8"
-                content_type = "text/plain; charset=utf-8"
-            else:
-                encoding = _charset_of(content_type) or "utf-8"
-        elif content_type is None:
-            content_type = f"text/plain; charset={encoding}"
+        encoding, content_type = _text_type(encoding, content_type)
         super().__init__(value, *args, content_type=content_type, encoding=encoding, **kw)
         self._size = None  # characters, not bytes
 
