@@ -96,6 +96,8 @@ class ClientRequest:
     DEFAULT_HEADERS = {hdrs.ACCEPT: "*/*", hdrs.ACCEPT_ENCODING: supported_encodings()}
 
     body: Union[Payload, bytes] = b""
+    _upload_tracker: Optional[UploadTracker] = None  # set by the session (upload_tracker=)
+    _attempt = 0
 
     def __init__(
         self,
@@ -123,7 +125,6 @@ class ClientRequest:
         traces: Any = None,
         trust_env: bool = False,
         server_hostname: Optional[str] = None,
-        upload_tracker: Optional[UploadTracker] = None,
     ) -> None:
         self.method = validate_method(method.upper())
         if params:
@@ -144,8 +145,6 @@ class ClientRequest:
         self._expect100 = expect100
         self._traces = traces or []
         self._write_task: Optional[asyncio.Task[None]] = None
-        self._upload_tracker = upload_tracker
-        self._attempt = 0
         self.skip_auto_headers = CIMultiDict((h, None) for h in (skip_auto_headers or ()))
         self.headers: CIMultiDict[str] = CIMultiDict()
         self._build_headers(headers, auth, cookies)

@@ -48,20 +48,25 @@ class ClientResponse:
         method: str,
         url: URL,
         *,
-        request_info: RequestInfo,
-        loop: asyncio.AbstractEventLoop,
-        session: Any = None,
-        history: tuple["ClientResponse", ...] = (),
         writer: Any = None,
         continue100: Any = None,
         timer: Any = None,
+        request_info: RequestInfo,
         traces: Any = None,
+        loop: Optional[asyncio.AbstractEventLoop] = None,
+        session: Any = None,
+        stream_writer: Any = None,
+        history: tuple["ClientResponse", ...] = (),
     ) -> None:
+        """Arguments as aiohttp 3.14.5's (libraries build responses themselves);
+        *writer*, *continue100*, *timer*, *traces* and *stream_writer* are accepted
+        for that and unused here.
+        """
         self.method = method
         self._url = url.with_fragment(None)
         self._real_url = url
         self._request_info = request_info
-        self._loop = loop
+        self._loop = loop if loop is not None else asyncio.get_event_loop()
         self._session = session
         self._history = history
         self._headers: CIMultiDictProxy[str] = CIMultiDictProxy(CIMultiDict())

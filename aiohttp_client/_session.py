@@ -242,7 +242,6 @@ class ClientSession:
             expect100=expect100,
             ssl=ssl,
             server_hostname=server_hostname,
-            upload_tracker=upload_tracker,
         )
         mws = self._middlewares if middlewares is None else tuple(middlewares)
         deadline = self._loop.time() + opts.timeout.total if opts.timeout.total else None
@@ -250,7 +249,7 @@ class ClientSession:
         try:
             async with timeout_at(deadline):
                 resp = await self._send_with_redirects(
-                    method, url, request_kwargs, opts, allow_redirects, max_redirects, mws, last
+                    method, url, request_kwargs, opts, allow_redirects, max_redirects, mws, last, upload_tracker
                 )
             resp._set_deadline(deadline)
             await self._check_status(resp, raise_for_status)
@@ -350,6 +349,7 @@ class ClientSession:
         max_redirects: int,
         middlewares: tuple[Any, ...],
         last: "list[ClientRequest]",
+        tracker: Optional[UploadTracker] = None,
     ) -> ClientResponse:
         """Send, following redirects; *last* holds the latest request (for cleanup)."""
         history: list[ClientResponse] = []
@@ -364,6 +364,7 @@ class ClientSession:
                 **kwargs,
             )
             last[:] = [req]
+            req._upload_tracker = tracker
             resp = await self._with_middlewares(middlewares, opts, tuple(history))(req)
             if not allow_redirects or resp.status not in REDIRECT_STATUSES:
                 resp._history = tuple(history)
@@ -480,14 +481,19 @@ class ClientSession:
         )
         try:
             await req.send(conn)
-            resp = self._response_class(
+            resp = self._response_class(  # aiohttp 3.14.5's arguments: subclasses expect them
                 req.method,
                 req.original_url,
+                writer=req._write_task,
+                continue100=None,
+                timer=None,
                 request_info=req.request_info,
+                traces=[],
                 loop=self._loop,
                 session=self,
-                history=history,
+                stream_writer=None,
             )
+            resp._history = history
             resp._request = req
             return await resp.start(conn, waiter)
         except BaseException as exc:

@@ -322,7 +322,8 @@ class StringPayload(BytesPayload):
 
 def _text_type(encoding: Optional[str], content_type: Optional[str]) -> tuple[str, str]:
     """The encoding and Content-Type of a text body: either one gives the other
-    (``charset``), neither gives UTF-8 ``text/plain``."""
+    (``charset``), neither gives UTF-8 ``text/plain``.
+    """
     if encoding is None:
         if content_type is None:
             return "utf-8", "text/plain; charset=utf-8"
