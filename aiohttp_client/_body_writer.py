@@ -91,16 +91,18 @@ async def write_body(
     body: Payload,
     writer: BodyWriter,
     conn: Connection,
+    length: Optional[int],
     done: Callable[[Optional[BaseException], bool], None],
 ) -> None:
-    """Write *body* through *writer* to its end, then call ``done(error, cancelled)``.
+    """Write *body* (at most *length* bytes when given) through *writer*, then call
+    ``done(error, cancelled)``.
 
     On any failure *conn* is closed, so a half-written body is never followed by
     another request.  An error of the payload itself becomes
     ``ClientConnectionError`` and fails the response being read on *conn*.
     """
     try:
-        await body.write_with_length(writer, body.size)
+        await body.write_with_length(writer, length)
         writer.finish()
     except asyncio.CancelledError:
         conn.close()

@@ -9,6 +9,7 @@ Validation happens while building the request, before any byte is written: URL
 import asyncio
 import functools
 import sys
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, Optional, Union
 
@@ -44,6 +45,8 @@ def _as_payload(data: Any) -> Payload:
 
     :raises TypeError: *data* fits neither.
     """
+    if isinstance(data, FormData):
+        return data()
     try:
         return get_payload(data, disposition=None)
     except PayloadLookupError:
@@ -97,6 +100,7 @@ class ClientRequest:
 
     body: Union[Payload, bytes] = b""
     _upload_tracker: Optional[UploadTracker] = None  # set by the session (upload_tracker=)
+    _body_length: Optional[int] = None  # a Content-Length the caller gave
     _attempt = 0
 
     def __init__(
@@ -140,6 +144,8 @@ class ClientRequest:
         self.proxy_headers: Optional[CIMultiDict[str]] = CIMultiDict(proxy_headers) if proxy_headers else None
         self.ssl = ssl
         self.server_hostname = server_hostname
+        if chunked is not None and not isinstance(chunked, bool):
+            warnings.warn("Chunk size is deprecated #1615", DeprecationWarning, stacklevel=3)
         self.chunked = chunked
         self.compress: Optional[str] = ("deflate" if compress is True else compress) or None
         self._expect100 = expect100
@@ -230,6 +236,11 @@ class ClientRequest:
                 headers[hdrs.CONTENT_LENGTH] = "0"
             return False, None
         raw = body._in_memory()
+        given = headers.get(hdrs.CONTENT_LENGTH)
+        if given is not None and given.isdigit() and not self.chunked and not self.compress:
+            # The caller's Content-Length frames the body: send that many bytes.
+            self._body_length = int(given)
+            return False, raw[: self._body_length] if raw is not None else None
         if self.compress:
             headers[hdrs.CONTENT_ENCODING] = self.compress
             if raw is not None:
@@ -307,7 +318,8 @@ class ClientRequest:
             if tracker is not None:
                 tracker._attempt_finished(self._attempt)
             return
-        self._write_task = asyncio.ensure_future(write_body(body, writer, conn, self._body_done))
+        length = body.size if self._body_length is None else self._body_length
+        self._write_task = asyncio.ensure_future(write_body(body, writer, conn, length, self._body_done))
 
     def _begin_attempt(self) -> None:
         """A send of this request begins (before connecting): tell the tracker."""

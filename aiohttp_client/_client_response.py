@@ -42,6 +42,7 @@ class ClientResponse:
     _body: Optional[bytes] = None
     _connection: Optional["Connection"] = None
     _closed = True
+    _in_context = False
 
     def __init__(
         self,
@@ -241,11 +242,12 @@ class ClientResponse:
         """The whole body (``bytes``), read once and cached.
 
         :raises ClientPayloadError: the body was malformed or cut short.
-        :raises ClientConnectionError: the response was released before it was read.
+        :raises ClientConnectionError: the response was released (as aiohttp 3.14,
+            also when the body had been read before).
         """
+        if self._released:
+            raise ClientConnectionError("Connection closed")
         if self._body is None:
-            if self._released and not self.content.is_eof():
-                raise ClientConnectionError("Connection closed")
             try:
                 self._body = await self.content.read()
             except BaseException:
@@ -292,11 +294,12 @@ class ClientResponse:
         return loads(text)
 
     def raise_for_status(self) -> None:
-        """:raises ClientResponseError: if ``status`` is 400 or higher (the
-        connection is released first).
+        """:raises ClientResponseError: if ``status`` is 400 or higher (outside an
+        ``async with`` block the response is released first).
         """
         if self.status >= 400:
-            self.release()
+            if not self._in_context:
+                self.release()
             raise ClientResponseError(
                 self._request_info,
                 self._history,
@@ -334,6 +337,7 @@ class ClientResponse:
         return f"<ClientResponse({self._url}) [{self.status} {self.reason}]>"
 
     async def __aenter__(self) -> "ClientResponse":
+        self._in_context = True
         return self
 
     async def __aexit__(

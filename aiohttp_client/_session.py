@@ -213,50 +213,75 @@ class ClientSession:
         middlewares: Optional[Sequence[Any]] = None,
         upload_tracker: Optional[UploadTracker] = None,
     ) -> ClientResponse:
-        if self.closed:
-            raise RuntimeError("Session is closed")
-        _refuse_unsupported(proxy=proxy)
-        ssl = merge_ssl(ssl, verify_ssl, ssl_context, fingerprint)
-        warn_auth_params(auth, proxy_auth, stacklevel=3)
-        if data is not None and json is not None:
-            raise ValueError("data and json parameters can not be used at the same time")
-        if json is not None:
-            data = self._json_payload(json)
-        url = self._build_url(str_or_url)
-        if self._trust_env:
-            _refuse_env_proxy(url)
-        opts = self._options(
-            timeout, read_until_eof, auto_decompress, read_bufsize, max_line_size, max_field_size, max_headers
-        )
         if upload_tracker is not None:
             upload_tracker._bind()
-        request_kwargs = dict(
-            params=params,
-            data=data,
-            headers=self._merged_headers(headers),
-            skip_auto_headers=self._merged_skip(skip_auto_headers),
-            auth=auth if auth is not None else self._auth_for(url),
-            cookies=self._merged_cookies(cookies),
-            compress=compress,
-            chunked=chunked,
-            expect100=expect100,
-            ssl=ssl,
-            server_hostname=server_hostname,
-        )
-        mws = self._middlewares if middlewares is None else tuple(middlewares)
+        try:
+            if self.closed:
+                raise RuntimeError("Session is closed")
+            _refuse_unsupported(proxy=proxy)
+            ssl = merge_ssl(ssl, verify_ssl, ssl_context, fingerprint)
+            warn_auth_params(auth, proxy_auth, stacklevel=4)
+            if data is not None and json is not None:
+                raise ValueError("data and json parameters can not be used at the same time")
+            if json is not None:
+                data = self._json_payload(json)
+            url = self._build_url(str_or_url)
+            if self._trust_env:
+                _refuse_env_proxy(url)
+            opts = self._options(
+                timeout, read_until_eof, auto_decompress, read_bufsize, max_line_size, max_field_size, max_headers
+            )
+            merged = self._merged_headers(headers)
+            auth = auth if auth is not None else self._auth_for(url)
+            if (auth is not None or url.raw_user) and hdrs.AUTHORIZATION in merged:
+                raise ValueError("Cannot combine AUTHORIZATION header with AUTH argument or credentials encoded in URL")
+            request_kwargs = dict(
+                params=params,
+                data=data,
+                headers=merged,
+                skip_auto_headers=self._merged_skip(skip_auto_headers),
+                auth=auth,
+                cookies=self._merged_cookies(cookies),
+                compress=compress,
+                chunked=chunked,
+                expect100=expect100,
+                ssl=ssl,
+                server_hostname=server_hostname,
+            )
+            mws = self._middlewares if middlewares is None else tuple(middlewares)
+            return await self._send(
+                method, url, request_kwargs, opts, allow_redirects, max_redirects, mws, upload_tracker, raise_for_status
+            )
+        finally:
+            if upload_tracker is not None:
+                upload_tracker._request_done()
+
+    async def _send(
+        self,
+        method: str,
+        url: URL,
+        request_kwargs: Any,
+        opts: _Options,
+        allow_redirects: bool,
+        max_redirects: int,
+        mws: tuple[Any, ...],
+        tracker: Optional[UploadTracker],
+        raise_for_status: Any,
+    ) -> ClientResponse:
+        """The redirect loop under the total timeout; the last request's body is
+        closed when it is over.
+        """
         deadline = self._loop.time() + opts.timeout.total if opts.timeout.total else None
         last: list[ClientRequest] = []
         try:
             async with timeout_at(deadline):
                 resp = await self._send_with_redirects(
-                    method, url, request_kwargs, opts, allow_redirects, max_redirects, mws, last, upload_tracker
+                    method, url, request_kwargs, opts, allow_redirects, max_redirects, mws, last, tracker
                 )
             resp._set_deadline(deadline)
             await self._check_status(resp, raise_for_status)
             return resp
         finally:
-            if upload_tracker is not None:
-                upload_tracker._request_done()
             if last:
                 await last[0]._close_body()
 
@@ -403,8 +428,9 @@ class ClientSession:
                     "a seekable file-like object, or set allow_redirects=False."
                 )
             kwargs["data"] = req.body
+        if not same_origin(url, new_url) or new_url.raw_user:
+            kwargs["auth"] = None  # credentials in the new URL replace the old ones
         if not same_origin(url, new_url):
-            kwargs["auth"] = None
             kwargs["cookies"] = None
         return kwargs
 

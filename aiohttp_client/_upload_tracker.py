@@ -52,7 +52,7 @@ class UploadTracker:
     def _bind(self) -> None:
         """:raises RuntimeError: the tracker already observes another request."""
         if self._bound:
-            raise RuntimeError("An UploadTracker observes one request only; create a new one")
+            raise RuntimeError("This UploadTracker is already bound to a request; create one per request")
         self._bound = True
 
     def _attempt_started(self, has_body: bool) -> int:

@@ -68,7 +68,11 @@ def redirect_url(current: URL, location: str, requote: bool = True) -> URL:
     if scheme and scheme not in ("http", "https"):
         raise BadRedirect(location, "Server attempted redirecting to a non-http URL", non_http=True)
     if scheme and not target.raw_host:
-        raise BadRedirect(location, "Redirect URL has no host")
+        if scheme != current.scheme or location[len(scheme) + 1 :].startswith("//"):
+            raise BadRedirect(location, "Invalid redirect URL origin")
+        # "http:/path" or "http:path" on an http URL: a reference to the current
+        # authority, as browsers resolve it (RFC 3986 §5.2.2's non-strict parsers).
+        target = URL(location[len(scheme) + 1 :] or "/", encoded=not requote)
     if not target.is_absolute():
         target = current.join(target)
     if not target.raw_host:
