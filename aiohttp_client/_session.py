@@ -232,8 +232,7 @@ class ClientSession:
                 timeout, read_until_eof, auto_decompress, read_bufsize, max_line_size, max_field_size, max_headers
             )
             merged = self._merged_headers(headers)
-            auth = auth if auth is not None else self._auth_for(url)
-            if (auth is not None or url.raw_user) and hdrs.AUTHORIZATION in merged:
+            if (auth or self._auth_for(url) or url.raw_user) and hdrs.AUTHORIZATION in merged:
                 raise ValueError("Cannot combine AUTHORIZATION header with AUTH argument or credentials encoded in URL")
             request_kwargs = dict(
                 params=params,
@@ -379,6 +378,9 @@ class ClientSession:
         """Send, following redirects; *last* holds the latest request (for cleanup)."""
         history: list[ClientResponse] = []
         while True:
+            # A per-request auth is dropped on a cross-origin hop; the session's
+            # own auth is decided afresh for every URL (as aiohttp 3.14 does).
+            auth = kwargs["auth"] if kwargs["auth"] is not None else self._auth_for(url)
             req = self._request_class(
                 method,
                 url,
@@ -386,7 +388,7 @@ class ClientSession:
                 version=self._version,
                 session=self,
                 response_class=self._response_class,
-                **kwargs,
+                **dict(kwargs, auth=auth),
             )
             last[:] = [req]
             req._upload_tracker = tracker

@@ -415,7 +415,8 @@ class StreamReader:
 
     def unread_data(self, data: bytes) -> None:
         """Put *data* back in front of the unread bytes (deprecated in aiohttp,
-        :exc:`DeprecationWarning`)."""
+        :exc:`DeprecationWarning`).
+        """
         warnings.warn(
             "unread_data() is deprecated and will be removed in future releases (#3260)",
             DeprecationWarning,

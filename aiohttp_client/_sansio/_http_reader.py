@@ -7,6 +7,8 @@ connection's protocol) with events:
 - ``on_head(head, framing)`` — a final response head (1xx heads other than 101 are
   skipped, RFC 9110 §15.2);
 - ``on_body(data)`` — decoded body bytes (never empty);
+- ``on_coded_body(n)`` — *n* body bytes arrived still content-coded (only when a
+  coding is decoded; for ``total_raw_bytes``);
 - ``on_chunk_end()`` — the end of one chunk of a chunked body (for ``iter_chunks``);
 - ``on_message_complete(trailers)`` — the body ended; *trailers* is the trailer
   section as ``(bytes, bytes)`` pairs (empty unless chunked).
@@ -271,6 +273,7 @@ class _DecodingSink:
         self._complete: Optional[tuple[tuple[bytes, bytes], ...]] = None
 
     def on_body(self, data: bytes) -> None:
+        self._sink.on_coded_body(len(data))
         self._decoder.feed(data)
         if not self._sink.reading_paused:
             self._drain()
