@@ -7,7 +7,6 @@ Validation happens while building the request, before any byte is written: URL
 """
 
 import asyncio
-import functools
 import sys
 import warnings
 from collections.abc import Iterable, Mapping
@@ -101,6 +100,7 @@ class ClientRequest:
     body: Union[Payload, bytes] = b""
     _upload_tracker: Optional[UploadTracker] = None  # set by the session (upload_tracker=)
     _body_length: Optional[int] = None  # a Content-Length the caller gave
+    _output_size = 0  # body bytes handed to the transport (before any coding)
     _attempt = 0
 
     def __init__(
@@ -190,6 +190,7 @@ class ClientRequest:
             auth = url_auth
         if url.raw_user or url.raw_password:
             self.url = url.with_user(None)
+            self.original_url = self.original_url.with_user(None)
         if auth is not None:
             if not isinstance(auth, BasicAuth):
                 raise TypeError("BasicAuth() tuple is required instead")
@@ -300,26 +301,32 @@ class ClientRequest:
             return
         if tracker is not None:
             tracker._attempt_writing(self._attempt)
-        if raw is not None and not chunked:
-            if len(raw) <= _SMALL_BODY:
+        if raw is not None:
+            # In memory (and already compressed if asked): one write, counted as the
+            # body's size before coding.
+            if chunked:
+                transport.write(head)
+                writer = BodyWriter(conn, chunked, None)
+                writer.write_nowait(raw)
+                writer.finish()
+            elif len(raw) <= _SMALL_BODY:
                 transport.write(head + raw)
             else:
                 transport.writelines((head, raw))
+            self._count(len(raw) if self.compress is None else body.size or 0)
             if tracker is not None:
-                tracker._add_bytes(self._attempt, body.size or 0)
                 tracker._attempt_finished(self._attempt)
             return
         transport.write(head)
-        on_write = None if tracker is None else functools.partial(tracker._add_bytes, self._attempt)
-        writer = BodyWriter(conn, chunked, self.compress if raw is None else None, on_write)
-        if raw is not None:
-            writer.write_nowait(raw)
-            writer.finish()
-            if tracker is not None:
-                tracker._attempt_finished(self._attempt)
-            return
+        writer = BodyWriter(conn, chunked, self.compress, self._count)
         length = body.size if self._body_length is None else self._body_length
         self._write_task = asyncio.ensure_future(write_body(body, writer, conn, length, self._body_done))
+
+    def _count(self, n: int) -> None:
+        """*n* body bytes (before coding) went to the transport."""
+        self._output_size += n
+        if self._upload_tracker is not None:
+            self._upload_tracker._add_bytes(self._attempt, n)
 
     def _begin_attempt(self) -> None:
         """A send of this request begins (before connecting): tell the tracker."""

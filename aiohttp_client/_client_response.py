@@ -43,6 +43,7 @@ class ClientResponse:
     _connection: Optional["Connection"] = None
     _closed = True
     _in_context = False
+    _upload_complete: "Optional[asyncio.Future[None]]" = None
 
     def __init__(
         self,
@@ -313,11 +314,41 @@ class ClientResponse:
         closed otherwise.  Returns a completed awaitable for aiohttp compatibility.
         """
         self._released = True
+        self._fail_content()
         if self._connection is not None:
             protocol = self._connection.protocol
             reusable = protocol is not None and not protocol.should_close
             self._cleanup(close=not reusable)
         return _noop()
+
+    def _fail_content(self) -> None:
+        """After release, reading ``content`` raises (as aiohttp 3.14)."""
+        content = self.content
+        if content is not EMPTY_PAYLOAD and content.exception() is None:
+            content.set_exception(ClientConnectionError("Connection closed"))
+
+    @property
+    def output_size(self) -> int:
+        """Request body bytes written so far (deprecated in aiohttp 3.14.4)."""
+        warnings.warn("output_size is deprecated, use upload_tracker", DeprecationWarning, stacklevel=2)
+        request = self._request
+        return 0 if request is None else int(request._output_size)
+
+    @property
+    def upload_complete(self) -> "asyncio.Future[None]":
+        """A future done once the request body was written (deprecated in aiohttp
+        3.14.4 in favour of ``UploadTracker``); the same future on every access.
+        """
+        warnings.warn("upload_complete is deprecated, use upload_tracker", DeprecationWarning, stacklevel=2)
+        if self._upload_complete is None:
+            fut: asyncio.Future[None] = self._loop.create_future()
+            self._upload_complete = fut
+            task = None if self._request is None else self._request._write_task
+            if task is None or task.done():
+                fut.set_result(None)
+            else:
+                task.add_done_callback(lambda _t: _resolve(fut))
+        return self._upload_complete
 
     def close(self) -> None:
         """Close the connection now, whatever the state of the body."""
@@ -347,6 +378,11 @@ class ClientResponse:
         exc_tb: Optional[TracebackType],
     ) -> None:
         self.release()
+
+
+def _resolve(fut: "asyncio.Future[None]") -> None:
+    if not fut.done():
+        fut.set_result(None)
 
 
 class _noop:
