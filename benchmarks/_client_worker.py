@@ -7,6 +7,8 @@ read from stdin, one per line, answering each with one JSON line:
 
 ``download SIZE``  stream ``/large?size=SIZE`` with ``iter_chunked(65536)``
 ``small N``        N sequential ``GET /json`` over one session (one kept-alive connection)
+``post_json N``    N sequential ``POST /json`` with ``json=`` (a small document)
+``upload N``       N sequential ``POST /json`` with a 1 MiB ``bytes`` body
 
 Each answer carries the wall time (``time.perf_counter``) and the CPU time of this
 process (``time.process_time``) spent on the scenario.
@@ -47,13 +49,38 @@ async def small(client: Any, base: str, count: int) -> dict[str, Any]:
     return {"wall": wall, "cpu": cpu, "requests": count}
 
 
+JSON_DOCUMENT = {"user": "ada", "id": 12345, "tags": ["a", "b", "c"], "active": True, "score": 9.5}
+UPLOAD = b"\x5a" * 2**20
+
+
+async def _posts(client: Any, base: str, count: int, kwargs: dict[str, Any]) -> dict[str, Any]:
+    url = f"{base}/json"
+    async with client.ClientSession() as session:
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        for _ in range(count):
+            async with session.post(url, **kwargs) as resp:
+                assert resp.status == 200, resp.status
+                await resp.read()
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    return {"wall": wall, "cpu": cpu, "requests": count}
+
+
+async def post_json(client: Any, base: str, count: int) -> dict[str, Any]:
+    return await _posts(client, base, count, {"json": JSON_DOCUMENT})
+
+
+async def upload(client: Any, base: str, count: int) -> dict[str, Any]:
+    return await _posts(client, base, count, {"data": UPLOAD})
+
+
 def hello(lib: str) -> dict[str, Any]:
     if lib == "aiohttp":
         import aiohttp
 
         return {"ok": True, "client": aiohttp, "version": aiohttp.__version__, "twins": {}}
     import aiohttp_client
-    from aiohttp_client._sansio import _chunked, _ext, _http_parser  # noqa: F401  (fill _ext.LOADED)
+    from aiohttp_client import _ext
+    from aiohttp_client._sansio import _chunked, _http_parser  # noqa: F401  (fill _ext.LOADED)
 
     twins = dict(_ext.LOADED)
     if not hasattr(aiohttp_client, "ClientSession"):
@@ -73,7 +100,7 @@ def main() -> None:
     print(json.dumps(info), flush=True)
     if not info["ok"]:
         return
-    commands = {"download": download, "small": small}
+    commands = {"download": download, "small": small, "post_json": post_json, "upload": upload}
     loop = asyncio.new_event_loop()
     try:
         for line in sys.stdin:
