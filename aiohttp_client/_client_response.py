@@ -93,8 +93,15 @@ class ClientResponse:
         self._closed = False
         try:
             head, framing, stream = await head_waiter
-        except HttpProcessingError as exc:
-            raise ClientResponseError(self._request_info, self._history, status=exc.code, message=exc.message) from exc
+        except BaseException as exc:
+            # No response: the caller closes the connection; nothing to warn about.
+            self._connection = None
+            self._closed = True
+            if isinstance(exc, HttpProcessingError):
+                raise ClientResponseError(
+                    self._request_info, self._history, status=exc.code, message=exc.message
+                ) from exc
+            raise
         self._set_head(head, framing, stream)
         protocol = connection.protocol
         if protocol is not None:

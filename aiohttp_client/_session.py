@@ -146,6 +146,7 @@ class ClientSession:
         self._limits = (read_bufsize, max_line_size, max_field_size, max_headers)
         self._resolve_charset = fallback_charset_resolver
         self._default_options = _Options(self._timeout, True, auto_decompress, *self._limits)
+        self._retry_connection = True  # aiohttp's private switch for the retry above
 
     # -- the public verbs ------------------------------------------------------------
 
@@ -463,16 +464,20 @@ class ClientSession:
     ) -> ClientResponse:
         """Send *req* and read the response head.
 
-        An idempotent request (RFC 9110 §9.2.2) that fails on a pooled connection
-        before any response byte arrived is retried once on a new connection: the
-        server may have closed the idle connection just as we reused it.
+        An idempotent request (RFC 9110 §9.2.2) that fails with a lost connection
+        before a response head arrived is retried once on a new connection (the
+        server may have closed an idle connection just as we reused it), as aiohttp
+        3.14 does while ``_retry_connection`` is true; its body is rewound first.
         """
         req._begin_attempt()
         conn = await self._connect(req, opts)
         try:
             return await self._exchange(req, conn, opts, history)
         except (ServerDisconnectedError, ClientOSError):
-            if not (conn.reused and req.method in _IDEMPOTENT and _body_replayable(req)):
+            if not (self._retry_connection and req.method in _IDEMPOTENT):
+                raise
+            await req.close()  # the body writer settles before the body is rewound
+            if not _body_replayable(req):
                 raise
         req._begin_attempt()
         conn = await self._connect(req, opts)
