@@ -202,11 +202,9 @@ class _EarlyAnswer:
 
 def test_early_response_stops_the_upload_and_never_reuses_the_connection() -> None:
     peer = _EarlyAnswer()
-    writing = asyncio.Event()
 
     async def body() -> AsyncIterator[bytes]:
         for _ in range(50):
-            writing.set()
             yield b"x" * 1000
             await asyncio.sleep(0.02)
 
