@@ -34,6 +34,7 @@ from ._sansio._redirects import (
     redirect_url,
     same_origin,
 )
+from ._session_attributes import SessionAttributes
 from ._timeouts import ClientTimeout, timeout_after, timeout_at
 from ._upload_tracker import UploadTracker
 from .client_exceptions import (
@@ -69,7 +70,7 @@ class _Options:
     max_headers: int
 
 
-class ClientSession:
+class ClientSession(SessionAttributes):
     """The first-class interface for making HTTP requests (reference: ``ClientSession``).
 
     Unsupported in this release (they raise ``NotImplementedError`` when given):
@@ -550,58 +551,6 @@ class ClientSession:
     def closed(self) -> bool:
         """``True`` once the session was closed."""
         return self._connector is None or self._connector.closed
-
-    @property
-    def connector(self) -> Optional[BaseConnector]:
-        return self._connector
-
-    @property
-    def connector_owner(self) -> bool:
-        return self._connector_owner
-
-    @property
-    def timeout(self) -> ClientTimeout:
-        return self._timeout
-
-    @property
-    def headers(self) -> "CIMultiDict[str]":
-        return self._default_headers
-
-    @property
-    def skip_auto_headers(self) -> "frozenset[istr]":
-        return self._skip_auto_headers
-
-    @property
-    def auth(self) -> Optional[BasicAuth]:
-        return self._default_auth
-
-    @property
-    def json_serialize(self) -> Callable[[Any], str]:
-        return self._json_serialize
-
-    @property
-    def raise_for_status(self) -> Any:
-        return self._raise_for_status
-
-    @property
-    def auto_decompress(self) -> bool:
-        return self._auto_decompress
-
-    @property
-    def trust_env(self) -> bool:
-        return self._trust_env
-
-    @property
-    def version(self) -> HttpVersion:
-        return self._version
-
-    @property
-    def requote_redirect_url(self) -> bool:
-        return self._requote_redirect_url
-
-    @property
-    def loop(self) -> asyncio.AbstractEventLoop:
-        return self._loop
 
     def detach(self) -> None:
         """Forget the connector without closing it."""
