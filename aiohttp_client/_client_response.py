@@ -129,7 +129,12 @@ class ClientResponse:
         self._cleanup(close=True)
 
     def _response_eof(self) -> None:
-        """The whole body was received: give the connection back to the pool."""
+        """The whole body was received: give the connection back to the pool
+        (not after ``101 Switching Protocols``: the connection now belongs to the
+        new protocol, RFC 9110 §15.2.2, until the response is closed).
+        """
+        if self.status == 101:
+            return
         self._cleanup(close=False)
 
     def _cleanup(self, *, close: bool) -> None:

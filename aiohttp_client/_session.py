@@ -628,5 +628,10 @@ def request(
     Use as ``async with aiohttp_client.request("GET", url) as resp:``; the session
     (and, unless *connector* is given, its connector) closes with the response.
     """
-    session = ClientSession(loop=loop, version=version, connector=connector, connector_owner=connector is None)
+    if connector is None:  # one request: its connection is not kept (as aiohttp does)
+        connector = TCPConnector(loop=loop, force_close=True)
+        owner = True
+    else:
+        owner = False
+    session = ClientSession(loop=loop, version=version, connector=connector, connector_owner=owner)
     return _SessionRequestContextManager(session._request(method, url, **kwargs), session)

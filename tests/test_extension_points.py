@@ -115,3 +115,18 @@ def test_a_library_builds_a_response_and_assigns_its_content() -> None:
         assert resp._released
 
     run(main())
+
+
+def test_switching_protocols_keeps_its_connection(raw_server) -> None:
+    srv = raw_server(Reply.of(b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"))
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            resp = await session.get(srv.url(), headers={"Connection": "Upgrade", "Upgrade": "tcp"})
+            assert resp.status == 101
+            assert await resp.read() == b""
+            assert resp.connection is not None and not resp.closed  # the upgraded stream is the caller's
+            resp.close()
+            assert resp.connection is None
+
+    run(main())
