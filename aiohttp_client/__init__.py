@@ -27,6 +27,9 @@ from ._sansio._compression import set_zlib_backend
 from ._session import ClientSession, request
 from ._timeouts import ClientTimeout, ClientWSTimeout
 from ._tls import Fingerprint
+
+# -- requests and responses: payloads, forms, multipart, upload tracking (issue 6)
+from ._upload_tracker import UploadTracker
 from .client_exceptions import (
     ClientConnectionError,
     ClientConnectionResetError,
@@ -56,20 +59,39 @@ from .client_exceptions import (
     SocketTimeoutError,
     TooManyRedirects,
     UnixClientConnectorError,
+    UploadAbortedError,
     WSMessageTypeError,
     WSServerHandshakeError,
 )
 from .client_ws import ClientWebSocketResponse
 from .connector import AddrInfoType, BaseConnector, SocketFactoryType, TCPConnector, UnixConnector
+from .formdata import FormData
 from .http_exceptions import WebSocketError
+from .multipart import (
+    BadContentDispositionHeader,
+    BadContentDispositionParam,
+    BodyPartReader,
+    MultipartReader,
+    MultipartWriter,
+    content_disposition_filename,
+    parse_content_disposition,
+)
 from .payload import (
+    PAYLOAD_REGISTRY,
     AsyncIterablePayload,
+    BufferedReaderPayload,
+    BytesIOPayload,
     BytesPayload,
     IOBasePayload,
+    JsonBytesPayload,
     JsonPayload,
     Payload,
+    StringIOPayload,
     StringPayload,
+    TextIOPayload,
     get_payload,
+    payload_type,
+    streamer,
 )
 from .resolver import AsyncResolver, DefaultResolver, ThreadedResolver
 from .streams import EMPTY_PAYLOAD, DataQueue, EofStream, StreamReader
@@ -151,6 +173,25 @@ __all__ = (
     "WSMessage",
     "WSMsgType",
     "WebSocketError",
+    # requests and responses: payloads, forms, multipart, upload tracking (issue 6)
+    "UploadTracker",
+    "UploadAbortedError",
+    "FormData",
+    "BadContentDispositionHeader",
+    "BadContentDispositionParam",
+    "BodyPartReader",
+    "MultipartReader",
+    "MultipartWriter",
+    "content_disposition_filename",
+    "parse_content_disposition",
+    "PAYLOAD_REGISTRY",
+    "BufferedReaderPayload",
+    "BytesIOPayload",
+    "JsonBytesPayload",
+    "StringIOPayload",
+    "TextIOPayload",
+    "payload_type",
+    "streamer",
 )
 
 

@@ -9,10 +9,11 @@ a half-written body is never followed by another request on the same connection.
 
 import asyncio
 import zlib
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from ._connection import Connection
 from ._sansio._http_writer import LAST_CHUNK, chunk
+from .client_exceptions import ClientConnectionError, ClientOSError
 from .payload import Payload
 
 __all__ = ("BodyWriter", "compress_whole", "write_body")
@@ -33,12 +34,29 @@ def compress_whole(raw: bytes, coding: str) -> bytes:
 class BodyWriter:
     """Writes body bytes to the transport, applying compression and chunking."""
 
-    def __init__(self, conn: Connection, chunked: bool, compress: Optional[str]) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        chunked: bool,
+        compress: Optional[str],
+        on_write: Optional[Callable[[int], None]] = None,
+    ) -> None:
         self._conn = conn
         self._chunked = chunked
         self._compressor: Any = _compressobj(compress) if compress else None
+        self._on_write = on_write
 
-    def write(self, data: bytes) -> None:
+    async def write(self, data: bytes) -> None:
+        """Write body bytes (then wait while the transport is above its high-water
+        mark); *on_write* hears their count before any coding.
+        """
+        self.write_nowait(data)
+        await self.drain()
+
+    def write_nowait(self, data: bytes) -> None:
+        """Write body bytes without waiting."""
+        if self._on_write is not None:
+            self._on_write(len(data))
         if self._compressor is not None:
             data = self._compressor.compress(data)
         if data:
@@ -69,17 +87,36 @@ class BodyWriter:
                 transport.write(LAST_CHUNK)
 
 
-async def write_body(body: Payload, writer: BodyWriter, conn: Connection) -> None:
-    """Write *body* through *writer* to its end; on any failure close *conn* (an
-    unexpected error also aborts the response being read on it).
+async def write_body(
+    body: Payload,
+    writer: BodyWriter,
+    conn: Connection,
+    length: Optional[int],
+    done: Callable[[Optional[BaseException], bool], None],
+) -> None:
+    """Write *body* (at most *length* bytes when given) through *writer*, then call
+    ``done(error, cancelled)``.
+
+    On any failure *conn* is closed, so a half-written body is never followed by
+    another request.  An error of the payload itself becomes
+    ``ClientConnectionError`` and fails the response being read on *conn*.
     """
     try:
-        await body.write(writer)
+        await body.write_with_length(writer, length)
         writer.finish()
-    except (OSError, asyncio.CancelledError):
+    except asyncio.CancelledError:
         conn.close()
+        done(None, True)
+    except OSError as exc:
+        conn.close()
+        done(ClientOSError(exc.errno, f"Can not write request body: {exc}"), False)
     except Exception as exc:
+        wrapped = ClientConnectionError(f"Failed to send bytes into the underlying connection {conn!s}: {exc!r}")
+        wrapped.__cause__ = exc
         protocol = conn.protocol
         if protocol is not None:
-            protocol.abort(exc)
+            protocol.abort(wrapped)
         conn.close()
+        done(wrapped, False)
+    else:
+        done(None, False)

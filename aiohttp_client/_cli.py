@@ -34,6 +34,7 @@ from multidict import CIMultiDict
 from yarl import URL
 
 import aiohttp_client as client
+from aiohttp_client._sansio._http_writer import validate_method
 
 __all__ = ("main", "build_parser")
 
@@ -204,8 +205,12 @@ def _request_options(args: argparse.Namespace) -> tuple[str, "CIMultiDict[str]",
             raise CliError(EXIT_USAGE, f"--json: not valid JSON text: {exc}") from None
         headers.setdefault("Content-Type", "application/json")
         headers.setdefault("Accept", "application/json")
-    method = args.method or ("GET" if body is None else "POST")
-    return method.upper(), headers, body
+    method = (args.method or ("GET" if body is None else "POST")).upper()
+    try:
+        validate_method(method)
+    except ValueError:
+        raise CliError(EXIT_USAGE, f"-X: not a valid HTTP method: {method!r}") from None
+    return method, headers, body
 
 
 class _Output:
@@ -298,7 +303,9 @@ def _print_head(method: str, url: str, resp: client.ClientResponse) -> None:
 
 
 def _print_timing(to_headers: float, total: float, nbytes: int) -> None:
-    rate = nbytes / total / 1e6 if total > 0 else 0.0
+    # The rate of the body transfer (headers to end), the interval the bar measures.
+    body_time = total - to_headers
+    rate = nbytes / body_time / 1e6 if body_time > 0 else 0.0
     print(
         f"* {to_headers:.4f} s to headers, {total:.4f} s total, {nbytes} bytes, {rate:.1f} MB/s",
         file=sys.stderr,

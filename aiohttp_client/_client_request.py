@@ -8,9 +8,9 @@ Validation happens while building the request, before any byte is written: URL
 
 import asyncio
 import sys
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, Optional, Union
-from urllib.parse import urlencode
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict
 from yarl import URL
@@ -23,8 +23,11 @@ from ._models import ConnectionKey, HttpVersion, HttpVersion11, RequestInfo
 from ._sansio._basic_auth import BasicAuth
 from ._sansio._compression import supported_encodings
 from ._sansio._http_writer import serialize_head, validate_method
+from ._upload_tracker import UploadTracker
 from .client_exceptions import InvalidUrlClientError, NonHttpUrlClientError
-from .payload import BytesPayload, Payload, get_payload
+from .formdata import FormData
+from .payload import LookupError as PayloadLookupError
+from .payload import Payload, get_payload
 
 __all__ = ("ClientRequest",)
 
@@ -35,16 +38,48 @@ _SMALL_BODY = 16384  # bodies up to this size go out in the same write as the he
 
 
 def _as_payload(data: Any) -> Payload:
-    """A payload for *data*; a mapping or a sequence of pairs becomes an
-    ``application/x-www-form-urlencoded`` body (HTML form submission).
+    """A payload for *data*: a :class:`Payload` as is, a registered type wrapped
+    (:data:`~aiohttp_client.payload.PAYLOAD_REGISTRY`), anything else (a mapping,
+    pairs) given to :class:`~aiohttp_client.FormData`.
+
+    :raises TypeError: *data* fits neither.
     """
-    if isinstance(data, (Mapping, MultiDict, CIMultiDict, CIMultiDictProxy)) or (
-        isinstance(data, (list, tuple)) and all(isinstance(i, tuple) and len(i) == 2 for i in data)
+    if isinstance(data, FormData):
+        return data()
+    try:
+        return get_payload(data, disposition=None)
+    except PayloadLookupError:
+        return FormData(data)()
+
+
+def _http_version(version: Any) -> HttpVersion:
+    """*version* as an :class:`HttpVersion` of two one-digit ints (RFC 9112 §2.3:
+    ``HTTP-version = HTTP-name "/" DIGIT "." DIGIT``); a ``"1.1"`` string is parsed
+    as aiohttp does.
+
+    :raises ValueError: anything else (so nothing odd reaches the request-line).
+    """
+    if isinstance(version, str):
+        parts = version.split(".")
+        if len(parts) == 2 and all(p.isascii() and p.isdigit() for p in parts):
+            return HttpVersion(int(parts[0]), int(parts[1]))
+        raise ValueError(f"Can not parse http version number: {version!r}")
+    if (
+        isinstance(version, tuple)
+        and len(version) == 2
+        and all(isinstance(p, int) and not isinstance(p, bool) and 0 <= p <= 9 for p in version)
     ):
-        items = data.items() if hasattr(data, "items") else data
-        body = urlencode([(str(k), str(v)) for k, v in items], doseq=True)
-        return BytesPayload(body.encode(), content_type="application/x-www-form-urlencoded")
-    return get_payload(data)
+        return version if isinstance(version, HttpVersion) else HttpVersion(*version)
+    raise ValueError(f"HTTP version must be an HttpVersion of two ints, not {version!r}")
+
+
+def _close_soon(body: Payload) -> None:
+    task = asyncio.ensure_future(body.close())
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
+
+
+_closing: "set[asyncio.Future[None]]" = set()  # strong references until they finish
 
 
 class ClientRequest:
@@ -63,6 +98,10 @@ class ClientRequest:
     DEFAULT_HEADERS = {hdrs.ACCEPT: "*/*", hdrs.ACCEPT_ENCODING: supported_encodings()}
 
     body: Union[Payload, bytes] = b""
+    _upload_tracker: Optional[UploadTracker] = None  # set by the session (upload_tracker=)
+    _body_length: Optional[int] = None  # a Content-Length the caller gave
+    _output_size = 0  # body bytes handed to the transport (before any coding)
+    _attempt = 0
 
     def __init__(
         self,
@@ -97,7 +136,7 @@ class ClientRequest:
         self.original_url = url
         self.url = url.with_fragment(None)
         self._check_url(self.url)
-        self.version = version
+        self.version = _http_version(version)
         self.session = session
         self.response_class = response_class
         self.proxy = proxy
@@ -105,6 +144,8 @@ class ClientRequest:
         self.proxy_headers: Optional[CIMultiDict[str]] = CIMultiDict(proxy_headers) if proxy_headers else None
         self.ssl = ssl
         self.server_hostname = server_hostname
+        if chunked is not None and not isinstance(chunked, bool):
+            warnings.warn("Chunk size is deprecated #1615", DeprecationWarning, stacklevel=3)
         self.chunked = chunked
         self.compress: Optional[str] = ("deflate" if compress is True else compress) or None
         self._expect100 = expect100
@@ -149,6 +190,7 @@ class ClientRequest:
             auth = url_auth
         if url.raw_user or url.raw_password:
             self.url = url.with_user(None)
+            self.original_url = self.original_url.with_user(None)
         if auth is not None:
             if not isinstance(auth, BasicAuth):
                 raise TypeError("BasicAuth() tuple is required instead")
@@ -194,7 +236,12 @@ class ClientRequest:
             if self.method in ("POST", "PUT", "PATCH") and hdrs.CONTENT_LENGTH not in headers:
                 headers[hdrs.CONTENT_LENGTH] = "0"
             return False, None
-        raw = body.as_bytes()
+        raw = body._in_memory()
+        given = headers.get(hdrs.CONTENT_LENGTH)
+        if given is not None and given.isdigit() and not self.chunked and not self.compress:
+            # The caller's Content-Length frames the body: send that many bytes.
+            self._body_length = int(given)
+            return False, raw[: self._body_length] if raw is not None else None
         if self.compress:
             headers[hdrs.CONTENT_ENCODING] = self.compress
             if raw is not None:
@@ -248,22 +295,75 @@ class ClientRequest:
         if transport is None or transport.is_closing():
             raise ConnectionResetError("Connection closed before the request was sent")
         body = self.body
+        tracker = self._upload_tracker
         if not isinstance(body, Payload):
             transport.write(head)
             return
-        if raw is not None and not chunked:
-            if len(raw) <= _SMALL_BODY:
+        if tracker is not None:
+            tracker._attempt_writing(self._attempt)
+        if raw is not None:
+            # In memory (and already compressed if asked): one write, counted as the
+            # body's size before coding.
+            if chunked:
+                transport.write(head)
+                writer = BodyWriter(conn, chunked, None)
+                writer.write_nowait(raw)
+                writer.finish()
+            elif len(raw) <= _SMALL_BODY:
                 transport.write(head + raw)
             else:
                 transport.writelines((head, raw))
+            self._count(len(raw) if self.compress is None else body.size or 0)
+            if tracker is not None:
+                tracker._attempt_finished(self._attempt)
             return
         transport.write(head)
-        writer = BodyWriter(conn, chunked, self.compress if raw is None else None)
-        if raw is not None:
-            writer.write(raw)
-            writer.finish()
+        writer = BodyWriter(conn, chunked, self.compress, self._count)
+        length = body.size if self._body_length is None else self._body_length
+        self._write_task = asyncio.ensure_future(write_body(body, writer, conn, length, self._body_done))
+
+    def _count(self, n: int) -> None:
+        """*n* body bytes (before coding) went to the transport."""
+        self._output_size += n
+        if self._upload_tracker is not None:
+            self._upload_tracker._add_bytes(self._attempt, n)
+
+    def _begin_attempt(self) -> None:
+        """A send of this request begins (before connecting): tell the tracker."""
+        if self._upload_tracker is not None:
+            self._attempt = self._upload_tracker._attempt_started(isinstance(self.body, Payload))
+
+    def _body_done(self, exc: Optional[BaseException], cancelled: bool) -> None:
+        tracker = self._upload_tracker
+        if tracker is not None:
+            if exc is None and not cancelled:
+                tracker._attempt_finished(self._attempt)
+            else:
+                tracker._attempt_failed(self._attempt, exc)
+
+    def _stop_writer(self) -> bool:
+        """Cancel the body writer if it is still running; ``True`` when it was (the
+        body is unfinished, so the connection must not be reused).
+        """
+        task = self._write_task
+        if task is None or task.done():
+            return False
+        task.cancel()
+        return True
+
+    async def _close_body(self) -> None:
+        """Release what the body holds once it is no longer being written (the
+        request is over; a body still going out after an early response is closed
+        when its writer ends).
+        """
+        body = self.body
+        if not isinstance(body, Payload):
             return
-        self._write_task = asyncio.ensure_future(write_body(body, writer, conn))
+        task = self._write_task
+        if task is not None and not task.done():
+            task.add_done_callback(lambda _t: _close_soon(body))
+        else:
+            await body.close()
 
     async def close(self) -> None:
         """Wait for (or stop) a body still being written."""

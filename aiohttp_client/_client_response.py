@@ -42,26 +42,33 @@ class ClientResponse:
     _body: Optional[bytes] = None
     _connection: Optional["Connection"] = None
     _closed = True
+    _in_context = False
+    _upload_complete: "Optional[asyncio.Future[None]]" = None
 
     def __init__(
         self,
         method: str,
         url: URL,
         *,
-        request_info: RequestInfo,
-        loop: asyncio.AbstractEventLoop,
-        session: Any = None,
-        history: tuple["ClientResponse", ...] = (),
         writer: Any = None,
         continue100: Any = None,
         timer: Any = None,
+        request_info: RequestInfo,
         traces: Any = None,
+        loop: Optional[asyncio.AbstractEventLoop] = None,
+        session: Any = None,
+        stream_writer: Any = None,
+        history: tuple["ClientResponse", ...] = (),
     ) -> None:
+        """Arguments as aiohttp 3.14.5's (libraries build responses themselves);
+        *writer*, *continue100*, *timer*, *traces* and *stream_writer* are accepted
+        for that and unused here.
+        """
         self.method = method
         self._url = url.with_fragment(None)
         self._real_url = url
         self._request_info = request_info
-        self._loop = loop
+        self._loop = loop if loop is not None else asyncio.get_event_loop()
         self._session = session
         self._history = history
         self._headers: CIMultiDictProxy[str] = CIMultiDictProxy(CIMultiDict())
@@ -86,8 +93,15 @@ class ClientResponse:
         self._closed = False
         try:
             head, framing, stream = await head_waiter
-        except HttpProcessingError as exc:
-            raise ClientResponseError(self._request_info, self._history, status=exc.code, message=exc.message) from exc
+        except BaseException as exc:
+            # No response: the caller closes the connection; nothing to warn about.
+            self._connection = None
+            self._closed = True
+            if isinstance(exc, HttpProcessingError):
+                raise ClientResponseError(
+                    self._request_info, self._history, status=exc.code, message=exc.message
+                ) from exc
+            raise
         self._set_head(head, framing, stream)
         protocol = connection.protocol
         if protocol is not None:
@@ -115,10 +129,18 @@ class ClientResponse:
         self._cleanup(close=True)
 
     def _response_eof(self) -> None:
-        """The whole body was received: give the connection back to the pool."""
+        """The whole body was received: give the connection back to the pool
+        (not after ``101 Switching Protocols``: the connection now belongs to the
+        new protocol, RFC 9110 §15.2.2, until the response is closed).
+        """
+        if self.status == 101:
+            return
         self._cleanup(close=False)
 
     def _cleanup(self, *, close: bool) -> None:
+        request = self._request
+        if request is not None and request._stop_writer():
+            close = True  # an early response: the request body is unfinished
         if self._deadline is not None:
             self._deadline.cancel()
             self._deadline = None
@@ -233,11 +255,12 @@ class ClientResponse:
         """The whole body (``bytes``), read once and cached.
 
         :raises ClientPayloadError: the body was malformed or cut short.
-        :raises ClientConnectionError: the response was released before it was read.
+        :raises ClientConnectionError: the response was released (as aiohttp 3.14,
+            also when the body had been read before).
         """
+        if self._released:
+            raise ClientConnectionError("Connection closed")
         if self._body is None:
-            if self._released and not self.content.is_eof():
-                raise ClientConnectionError("Connection closed")
             try:
                 self._body = await self.content.read()
             except BaseException:
@@ -284,11 +307,12 @@ class ClientResponse:
         return loads(text)
 
     def raise_for_status(self) -> None:
-        """:raises ClientResponseError: if ``status`` is 400 or higher (the
-        connection is released first).
+        """:raises ClientResponseError: if ``status`` is 400 or higher (outside an
+        ``async with`` block the response is released first).
         """
         if self.status >= 400:
-            self.release()
+            if not self._in_context:
+                self.release()
             raise ClientResponseError(
                 self._request_info,
                 self._history,
@@ -302,11 +326,41 @@ class ClientResponse:
         closed otherwise.  Returns a completed awaitable for aiohttp compatibility.
         """
         self._released = True
+        self._fail_content()
         if self._connection is not None:
             protocol = self._connection.protocol
             reusable = protocol is not None and not protocol.should_close
             self._cleanup(close=not reusable)
         return _noop()
+
+    def _fail_content(self) -> None:
+        """After release, reading ``content`` raises (as aiohttp 3.14)."""
+        content = self.content
+        if content is not EMPTY_PAYLOAD and content.exception() is None:
+            content.set_exception(ClientConnectionError("Connection closed"))
+
+    @property
+    def output_size(self) -> int:
+        """Request body bytes written so far (deprecated in aiohttp 3.14.4)."""
+        warnings.warn("output_size is deprecated, use upload_tracker", DeprecationWarning, stacklevel=2)
+        request = self._request
+        return 0 if request is None else int(request._output_size)
+
+    @property
+    def upload_complete(self) -> "asyncio.Future[None]":
+        """A future done once the request body was written (deprecated in aiohttp
+        3.14.4 in favour of ``UploadTracker``); the same future on every access.
+        """
+        warnings.warn("upload_complete is deprecated, use upload_tracker", DeprecationWarning, stacklevel=2)
+        if self._upload_complete is None:
+            fut: asyncio.Future[None] = self._loop.create_future()
+            self._upload_complete = fut
+            task = None if self._request is None else self._request._write_task
+            if task is None or task.done():
+                fut.set_result(None)
+            else:
+                task.add_done_callback(lambda _t: _resolve(fut))
+        return self._upload_complete
 
     def close(self) -> None:
         """Close the connection now, whatever the state of the body."""
@@ -326,6 +380,7 @@ class ClientResponse:
         return f"<ClientResponse({self._url}) [{self.status} {self.reason}]>"
 
     async def __aenter__(self) -> "ClientResponse":
+        self._in_context = True
         return self
 
     async def __aexit__(
@@ -335,6 +390,11 @@ class ClientResponse:
         exc_tb: Optional[TracebackType],
     ) -> None:
         self.release()
+
+
+def _resolve(fut: "asyncio.Future[None]") -> None:
+    if not fut.done():
+        fut.set_result(None)
 
 
 class _noop:

@@ -57,7 +57,7 @@ class _RequestContextManager(_AwaitableContext[ClientResponse]):
 
     async def __aenter__(self) -> ClientResponse:
         self._resp = await self._coro
-        return self._resp
+        return await self._resp.__aenter__()
 
     async def __aexit__(
         self,
@@ -86,7 +86,7 @@ class _SessionRequestContextManager:
         except BaseException:
             await self._session.close()
             raise
-        return self._resp
+        return await self._resp.__aenter__()
 
     async def __aexit__(
         self,
@@ -97,6 +97,3 @@ class _SessionRequestContextManager:
         if self._resp is not None:
             self._resp.release()
         await self._session.close()
-
-    def __await__(self) -> Generator[Any, None, ClientResponse]:
-        return self.__aenter__().__await__()

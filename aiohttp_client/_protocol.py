@@ -315,6 +315,11 @@ class ResponseProtocol(asyncio.Protocol):
             stream.begin_http_chunk_receiving()
         stream.feed_data(data)
 
+    def on_coded_body(self, n: int) -> None:
+        """*n* more body bytes arrived before content decoding (``total_raw_bytes``)."""
+        stream: StreamReader = self._stream  # type: ignore[assignment]
+        stream.total_compressed_bytes = (stream.total_compressed_bytes or 0) + n
+
     def on_chunk_end(self) -> None:
         if self._chunk_open:
             self._chunk_open = False

@@ -24,13 +24,24 @@ from ._client_response import ClientResponse
 from ._consts import sentinel
 from ._context_managers import _RequestContextManager, _SessionRequestContextManager
 from ._models import HttpVersion, HttpVersion11
+from ._request_params import merge_ssl, request_timeout, session_timeout, warn_auth_params
 from ._sansio._basic_auth import BasicAuth
-from ._sansio._redirects import REDIRECT_STATUSES, BadRedirect, redirect_headers, redirect_method, redirect_url
-from ._timeouts import DEFAULT_TIMEOUT, ClientTimeout, timeout_after, timeout_at
+from ._sansio._redirects import (
+    REDIRECT_STATUSES,
+    BadRedirect,
+    redirect_headers,
+    redirect_method,
+    redirect_url,
+    same_origin,
+)
+from ._session_attributes import SessionAttributes
+from ._timeouts import ClientTimeout, timeout_after, timeout_at
+from ._upload_tracker import UploadTracker
 from ._ws_connect import WSRequestContextManager, ws_connect
 from .client_exceptions import (
     ClientError,
     ClientOSError,
+    ClientPayloadError,
     ConnectionTimeoutError,
     InvalidUrlClientError,
     InvalidUrlRedirectClientError,
@@ -40,7 +51,7 @@ from .client_exceptions import (
 )
 from .client_ws import ClientWebSocketResponse
 from .connector import BaseConnector, Connection, TCPConnector
-from .payload import JsonPayload, Payload
+from .payload import JsonBytesPayload, JsonPayload, Payload
 
 __all__ = ("ClientSession", "request")
 
@@ -61,7 +72,7 @@ class _Options:
     max_headers: int
 
 
-class ClientSession:
+class ClientSession(SessionAttributes):
     """The first-class interface for making HTTP requests (reference: ``ClientSession``).
 
     Unsupported in this release (they raise ``NotImplementedError`` when given):
@@ -83,6 +94,7 @@ class ClientSession:
         skip_auto_headers: Optional[Iterable[str]] = None,
         auth: Optional[BasicAuth] = None,
         json_serialize: Callable[[Any], str] = json.dumps,
+        json_serialize_bytes: Optional[Callable[[Any], bytes]] = None,
         request_class: type[ClientRequest] = ClientRequest,
         response_class: type[ClientResponse] = ClientResponse,
         ws_response_class: type[ClientWebSocketResponse] = ClientWebSocketResponse,
@@ -90,13 +102,15 @@ class ClientSession:
         cookie_jar: Any = None,
         connector_owner: bool = True,
         raise_for_status: Union[bool, Callable[[ClientResponse], Awaitable[None]]] = False,
+        read_timeout: Any = sentinel,
+        conn_timeout: Optional[float] = None,
         timeout: Any = sentinel,
         auto_decompress: bool = True,
         trust_env: bool = False,
         requote_redirect_url: bool = True,
         trace_configs: Optional[list[Any]] = None,
         middlewares: Sequence[Any] = (),
-        read_bufsize: int = 2**16,
+        read_bufsize: int = 2**18,
         max_line_size: int = 8190,
         max_field_size: int = 8190,
         max_headers: int = 128,
@@ -104,23 +118,30 @@ class ClientSession:
         ssl_shutdown_timeout: Any = sentinel,
     ) -> None:
         _refuse_unsupported(cookie_jar=cookie_jar, proxy=proxy, trace_configs=trace_configs)
+        self._base_url = URL(base_url) if base_url is not None else None
+        if self._base_url is not None and not self._base_url.path.endswith("/"):
+            raise ValueError("base_url must have a trailing '/'")
+        self._timeout = session_timeout(timeout, read_timeout, conn_timeout)
+        warn_auth_params(auth, proxy_auth, stacklevel=3)
+        if loop is None and connector is not None:
+            loop = connector._loop
         self._loop = loop or asyncio.get_running_loop()
+        if connector is not None and connector._loop is not self._loop:
+            raise RuntimeError("Session and connector has to use same event loop")
+        # Every refusal above comes before anything is opened (``__del__`` copes).
         self._connector: Optional[BaseConnector] = connector or TCPConnector(loop=self._loop)
         self._connector_owner = connector_owner
-        self._base_url = URL(base_url) if base_url is not None else None
-        if self._base_url is not None and self._base_url.path and not self._base_url.path.endswith("/"):
-            raise ValueError("base_url must have a trailing '/'")
         self._default_headers: CIMultiDict[str] = CIMultiDict(headers or {})
         self._skip_auto_headers = frozenset(istr(h) for h in (skip_auto_headers or ()))
         self._default_auth = auth
         self._cookies = dict(cookies or {})
         self._json_serialize = json_serialize
+        self._json_serialize_bytes = json_serialize_bytes
         self._request_class = request_class
         self._response_class = response_class
         self._ws_response_class = ws_response_class
         self._version = version
         self._raise_for_status = raise_for_status
-        self._timeout = DEFAULT_TIMEOUT if timeout is sentinel else _as_timeout(timeout)
         self._auto_decompress = auto_decompress
         self._trust_env = trust_env
         self._requote_redirect_url = requote_redirect_url
@@ -128,6 +149,7 @@ class ClientSession:
         self._limits = (read_bufsize, max_line_size, max_field_size, max_headers)
         self._resolve_charset = fallback_charset_resolver
         self._default_options = _Options(self._timeout, True, auto_decompress, *self._limits)
+        self._retry_connection = True  # aiohttp's private switch for the retry above
 
     # -- the public verbs ------------------------------------------------------------
 
@@ -184,52 +206,96 @@ class ClientSession:
         proxy: Any = None,
         proxy_auth: Optional[BasicAuth] = None,
         timeout: Any = sentinel,
+        verify_ssl: Optional[bool] = None,
+        fingerprint: Optional[bytes] = None,
+        ssl_context: Any = None,
         ssl: Any = True,
         server_hostname: Optional[str] = None,
         proxy_headers: Any = None,
         trace_request_ctx: Any = None,
-        middlewares: Optional[Sequence[Any]] = None,
         read_bufsize: Optional[int] = None,
         auto_decompress: Optional[bool] = None,
         max_line_size: Optional[int] = None,
         max_field_size: Optional[int] = None,
         max_headers: Optional[int] = None,
+        middlewares: Optional[Sequence[Any]] = None,
+        upload_tracker: Optional[UploadTracker] = None,
     ) -> ClientResponse:
-        if self.closed:
-            raise RuntimeError("Session is closed")
-        _refuse_unsupported(proxy=proxy)
-        if data is not None and json is not None:
-            raise ValueError("data and json parameters can not be used at the same time")
-        if json is not None:
-            data = JsonPayload(json, dumps=self._json_serialize)
-        url = self._build_url(str_or_url)
-        if self._trust_env:
-            _refuse_env_proxy(url)
-        opts = self._options(
-            timeout, read_until_eof, auto_decompress, read_bufsize, max_line_size, max_field_size, max_headers
-        )
-        request_kwargs = dict(
-            params=params,
-            data=data,
-            headers=self._merged_headers(headers),
-            skip_auto_headers=self._merged_skip(skip_auto_headers),
-            auth=auth if auth is not None else self._auth_for(url),
-            cookies=self._merged_cookies(cookies),
-            compress=compress,
-            chunked=chunked,
-            expect100=expect100,
-            ssl=ssl,
-            server_hostname=server_hostname,
-        )
-        mws = self._middlewares if middlewares is None else tuple(middlewares)
-        deadline = self._loop.time() + opts.timeout.total if opts.timeout.total else None
-        async with timeout_at(deadline):
-            resp = await self._send_with_redirects(
-                method, url, request_kwargs, opts, allow_redirects, max_redirects, mws
+        if upload_tracker is not None:
+            upload_tracker._bind()
+        try:
+            if self.closed:
+                raise RuntimeError("Session is closed")
+            _refuse_unsupported(proxy=proxy)
+            ssl = merge_ssl(ssl, verify_ssl, ssl_context, fingerprint)
+            warn_auth_params(auth, proxy_auth, stacklevel=4)
+            if data is not None and json is not None:
+                raise ValueError("data and json parameters can not be used at the same time")
+            if json is not None:
+                data = self._json_payload(json)
+            url = self._build_url(str_or_url)
+            if self._trust_env:
+                _refuse_env_proxy(url)
+            opts = self._options(
+                timeout, read_until_eof, auto_decompress, read_bufsize, max_line_size, max_field_size, max_headers
             )
-        resp._set_deadline(deadline)
-        await self._check_status(resp, raise_for_status)
-        return resp
+            merged = self._merged_headers(headers)
+            if (auth or self._auth_for(url) or url.raw_user) and hdrs.AUTHORIZATION in merged:
+                raise ValueError("Cannot combine AUTHORIZATION header with AUTH argument or credentials encoded in URL")
+            request_kwargs = dict(
+                params=params,
+                data=data,
+                headers=merged,
+                skip_auto_headers=self._merged_skip(skip_auto_headers),
+                auth=auth,
+                cookies=self._merged_cookies(cookies),
+                compress=compress,
+                chunked=chunked,
+                expect100=expect100,
+                ssl=ssl,
+                server_hostname=server_hostname,
+            )
+            mws = self._middlewares if middlewares is None else tuple(middlewares)
+            return await self._send(
+                method, url, request_kwargs, opts, allow_redirects, max_redirects, mws, upload_tracker, raise_for_status
+            )
+        finally:
+            if upload_tracker is not None:
+                upload_tracker._request_done()
+
+    async def _send(
+        self,
+        method: str,
+        url: URL,
+        request_kwargs: Any,
+        opts: _Options,
+        allow_redirects: bool,
+        max_redirects: int,
+        mws: tuple[Any, ...],
+        tracker: Optional[UploadTracker],
+        raise_for_status: Any,
+    ) -> ClientResponse:
+        """The redirect loop under the total timeout; the last request's body is
+        closed when it is over.
+        """
+        deadline = self._loop.time() + opts.timeout.total if opts.timeout.total else None
+        last: list[ClientRequest] = []
+        try:
+            async with timeout_at(deadline):
+                resp = await self._send_with_redirects(
+                    method, url, request_kwargs, opts, allow_redirects, max_redirects, mws, last, tracker
+                )
+            resp._set_deadline(deadline)
+            await self._check_status(resp, raise_for_status)
+            return resp
+        finally:
+            if last:
+                await last[0]._close_body()
+
+    def _json_payload(self, value: Any) -> Payload:
+        if self._json_serialize_bytes is not None:
+            return JsonBytesPayload(value, dumps=self._json_serialize_bytes)
+        return JsonPayload(value, dumps=self._json_serialize)
 
     def _build_url(self, str_or_url: Union[str, URL]) -> URL:
         try:
@@ -247,7 +313,7 @@ class ClientSession:
             return self._default_options
         merged = [given if given is not None else default for given, default in zip(limits, self._limits)]
         return _Options(
-            self._timeout if timeout is sentinel else _as_timeout(timeout),
+            request_timeout(timeout, self._timeout),
             read_until_eof,
             self._auto_decompress if auto_decompress is None else auto_decompress,
             *merged,
@@ -256,12 +322,25 @@ class ClientSession:
     def _merged_headers(self, headers: Any) -> "CIMultiDict[str]":
         if not headers:
             return self._default_headers  # ClientRequest copies, never mutates it
+        return self._prepare_headers(headers)
+
+    def _prepare_headers(self, headers: Any) -> "CIMultiDict[str]":
+        """The session's default headers overridden by *headers* (a mapping, a
+        multidict or pairs): a name given in *headers* replaces every default of that
+        name, and repeated names in *headers* are all kept.  Returns a new
+        ``CIMultiDict`` (aiohttp's private hook, used by caching libraries).
+        """
         result = CIMultiDict(self._default_headers)
         if headers:
-            for name, _value in headers.items() if hasattr(headers, "items") else headers:
-                if name in result:
-                    result.popall(name)
-            result.extend(headers)
+            items = headers.items() if hasattr(headers, "items") else headers
+            added: set[str] = set()
+            for name, value in items:
+                key = name.lower()
+                if key in added:
+                    result.add(name, value)
+                else:
+                    result[name] = value
+                    added.add(key)
         return result
 
     def _merged_skip(self, skip_auto_headers: Optional[Iterable[str]]) -> "frozenset[istr]":
@@ -301,9 +380,15 @@ class ClientSession:
         allow_redirects: bool,
         max_redirects: int,
         middlewares: tuple[Any, ...],
+        last: "list[ClientRequest]",
+        tracker: Optional[UploadTracker] = None,
     ) -> ClientResponse:
+        """Send, following redirects; *last* holds the latest request (for cleanup)."""
         history: list[ClientResponse] = []
         while True:
+            # A per-request auth is dropped on a cross-origin hop; the session's
+            # own auth is decided afresh for every URL (as aiohttp 3.14 does).
+            auth = kwargs["auth"] if kwargs["auth"] is not None else self._auth_for(url)
             req = self._request_class(
                 method,
                 url,
@@ -311,27 +396,53 @@ class ClientSession:
                 version=self._version,
                 session=self,
                 response_class=self._response_class,
-                **kwargs,
+                **dict(kwargs, auth=auth),
             )
+            last[:] = [req]
+            req._upload_tracker = tracker
             resp = await self._with_middlewares(middlewares, opts, tuple(history))(req)
-            location = resp.headers.get(hdrs.LOCATION) or resp.headers.get(hdrs.URI)
-            if not allow_redirects or resp.status not in REDIRECT_STATUSES or location is None:
+            if not allow_redirects or resp.status not in REDIRECT_STATUSES:
+                resp._history = tuple(history)
                 return resp
+            # Counted as aiohttp 3.14 does: every 3xx with a redirect status joins the
+            # history; the max_redirects-th one raises (0 means no limit).
             history.append(resp)
-            if len(history) > max_redirects:
+            if max_redirects and len(history) >= max_redirects:
                 resp.close()
                 raise TooManyRedirects(history[0].request_info, tuple(history))
+            location = resp.headers.get(hdrs.LOCATION) or resp.headers.get(hdrs.URI)
+            if location is None:
+                resp._history = tuple(history)
+                return resp
             resp.release()
+            await req.close()  # a body writer still running ends before the body is reused
             new_method = redirect_method(req.method, resp.status)
             new_url = self._redirect_url(resp, location)
-            kwargs = dict(
-                kwargs, params=None, headers=redirect_headers(kwargs["headers"], url, new_url, new_method != req.method)
-            )
-            if new_method != req.method:
-                kwargs["data"] = None
-            if new_url.origin() != url.origin():
-                kwargs["auth"] = None
+            kwargs = self._redirect_kwargs(kwargs, req, resp, url, new_url, new_method)
             method, url = new_method, new_url
+
+    @staticmethod
+    def _redirect_kwargs(
+        kwargs: Any, req: ClientRequest, resp: ClientResponse, url: URL, new_url: URL, new_method: str
+    ) -> Any:
+        """The ClientRequest arguments of the follow-up request (``_redirects`` policy)."""
+        method_changed = new_method != req.method
+        kwargs = dict(kwargs, params=None, headers=redirect_headers(kwargs["headers"], url, new_url, method_changed))
+        if method_changed:
+            kwargs["data"] = None
+        elif isinstance(req.body, Payload):
+            if not req.body.rewind():
+                resp.close()
+                raise ClientPayloadError(
+                    "Cannot follow redirect with a consumed request body. Use bytes, "
+                    "a seekable file-like object, or set allow_redirects=False."
+                )
+            kwargs["data"] = req.body
+        if not same_origin(url, new_url) or new_url.raw_user:
+            kwargs["auth"] = None  # credentials in the new URL replace the old ones
+        if not same_origin(url, new_url):
+            kwargs["cookies"] = None
+        return kwargs
 
     def _redirect_url(self, resp: ClientResponse, location: str) -> URL:
         try:
@@ -360,16 +471,22 @@ class ClientSession:
     ) -> ClientResponse:
         """Send *req* and read the response head.
 
-        An idempotent request (RFC 9110 §9.2.2) that fails on a pooled connection
-        before any response byte arrived is retried once on a new connection: the
-        server may have closed the idle connection just as we reused it.
+        An idempotent request (RFC 9110 §9.2.2) that fails with a lost connection
+        before a response head arrived is retried once on a new connection (the
+        server may have closed an idle connection just as we reused it), as aiohttp
+        3.14 does while ``_retry_connection`` is true; its body is rewound first.
         """
+        req._begin_attempt()
         conn = await self._connect(req, opts)
         try:
             return await self._exchange(req, conn, opts, history)
         except (ServerDisconnectedError, ClientOSError):
-            if not (conn.reused and req.method in _IDEMPOTENT and _body_replayable(req)):
+            if not (self._retry_connection and req.method in _IDEMPOTENT):
                 raise
+            await req.close()  # the body writer settles before the body is rewound
+            if not _body_replayable(req):
+                raise
+        req._begin_attempt()
         conn = await self._connect(req, opts)
         return await self._exchange(req, conn, opts, history)
 
@@ -404,18 +521,24 @@ class ClientSession:
         )
         try:
             await req.send(conn)
-            resp = self._response_class(
+            resp = self._response_class(  # aiohttp 3.14.5's arguments: subclasses expect them
                 req.method,
                 req.original_url,
+                writer=req._write_task,
+                continue100=None,
+                timer=None,
                 request_info=req.request_info,
+                traces=[],
                 loop=self._loop,
                 session=self,
-                history=history,
+                stream_writer=None,
             )
+            resp._history = history
             resp._request = req
             return await resp.start(conn, waiter)
         except BaseException as exc:
             _settle(waiter)
+            req._stop_writer()
             conn.close()
             if isinstance(exc, OSError) and not isinstance(exc, ClientError):
                 raise ClientOSError(*exc.args) from exc
@@ -435,63 +558,13 @@ class ClientSession:
         """``True`` once the session was closed."""
         return self._connector is None or self._connector.closed
 
-    @property
-    def connector(self) -> Optional[BaseConnector]:
-        return self._connector
-
-    @property
-    def connector_owner(self) -> bool:
-        return self._connector_owner
-
-    @property
-    def timeout(self) -> ClientTimeout:
-        return self._timeout
-
-    @property
-    def headers(self) -> "CIMultiDict[str]":
-        return self._default_headers
-
-    @property
-    def skip_auto_headers(self) -> "frozenset[istr]":
-        return self._skip_auto_headers
-
-    @property
-    def auth(self) -> Optional[BasicAuth]:
-        return self._default_auth
-
-    @property
-    def json_serialize(self) -> Callable[[Any], str]:
-        return self._json_serialize
-
-    @property
-    def raise_for_status(self) -> Any:
-        return self._raise_for_status
-
-    @property
-    def auto_decompress(self) -> bool:
-        return self._auto_decompress
-
-    @property
-    def trust_env(self) -> bool:
-        return self._trust_env
-
-    @property
-    def version(self) -> HttpVersion:
-        return self._version
-
-    @property
-    def requote_redirect_url(self) -> bool:
-        return self._requote_redirect_url
-
-    @property
-    def loop(self) -> asyncio.AbstractEventLoop:
-        return self._loop
-
     def detach(self) -> None:
         """Forget the connector without closing it."""
         self._connector = None
 
     def __del__(self, _warnings: Any = warnings) -> None:
+        if not hasattr(self, "_connector"):
+            return  # the constructor raised: nothing was opened
         if not self.closed and self._connector_owner:
             _warnings.warn(f"Unclosed client session {self!r}", ResourceWarning, source=self)
 
@@ -509,7 +582,7 @@ class ClientSession:
 
 def _body_replayable(req: ClientRequest) -> bool:
     body = req.body
-    return not isinstance(body, Payload) or body.as_bytes() is not None
+    return not isinstance(body, Payload) or body.rewind()
 
 
 def _bind(middleware: Any, handler: Handler) -> Handler:
@@ -526,17 +599,6 @@ def _settle(waiter: "asyncio.Future[Any]") -> None:
             waiter.exception()
     else:
         waiter.cancel()
-
-
-def _as_timeout(timeout: Any) -> ClientTimeout:
-    if timeout is None:
-        return ClientTimeout()
-    if isinstance(timeout, ClientTimeout):
-        return timeout
-    if isinstance(timeout, (int, float)):
-        warnings.warn("timeout as a number is deprecated, use ClientTimeout", DeprecationWarning, stacklevel=4)
-        return ClientTimeout(total=timeout)
-    raise ValueError(f"timeout parameter cannot be of {type(timeout)} type, please use 'timeout=ClientTimeout(...)'")
 
 
 def _refuse_env_proxy(url: URL) -> None:
@@ -572,5 +634,10 @@ def request(
     Use as ``async with aiohttp_client.request("GET", url) as resp:``; the session
     (and, unless *connector* is given, its connector) closes with the response.
     """
-    session = ClientSession(loop=loop, version=version, connector=connector, connector_owner=connector is None)
+    if connector is None:  # one request: its connection is not kept (as aiohttp does)
+        connector = TCPConnector(loop=loop, force_close=True)
+        owner = True
+    else:
+        owner = False
+    session = ClientSession(loop=loop, version=version, connector=connector, connector_owner=owner)
     return _SessionRequestContextManager(session._request(method, url, **kwargs), session)

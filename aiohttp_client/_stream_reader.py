@@ -34,6 +34,7 @@ a buffer that a read returns is ever sliced.
 import asyncio
 import collections
 import sys
+import warnings
 from typing import Callable, Optional, Union
 
 from ._stream_base import (
@@ -46,6 +47,8 @@ from ._stream_base import (
     _wake,
 )
 from .http_exceptions import LineTooLong
+
+_DEFAULT_LIMIT = 2**16  # bytes; a reader with another low-water mark shows it in its repr
 
 __all__ = ("StreamReader",)
 
@@ -130,7 +133,8 @@ class StreamReader:
             info.append(f"{self._size} bytes")
         if self._eof:
             info.append("eof")
-        info.append(f"low={self._low_water} high={self._high_water}")
+        if self._low_water != _DEFAULT_LIMIT:
+            info.append(f"low={self._low_water} high={self._high_water}")
         if self._waiter is not None:
             info.append(f"w={self._waiter!r}")
         if self._exception is not None:
@@ -408,6 +412,25 @@ class StreamReader:
         )
 
     # -------------------------------------------------------------- consumer API
+
+    def unread_data(self, data: bytes) -> None:
+        """Put *data* back in front of the unread bytes (deprecated in aiohttp,
+        :exc:`DeprecationWarning`).
+        """
+        warnings.warn(
+            "unread_data() is deprecated and will be removed in future releases (#3260)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        if not data:
+            return
+        buf = self._buffer
+        if self._buffer_offset:
+            buf[0] = buf[0][self._buffer_offset :]
+            self._buffer_offset = 0
+        buf.appendleft(bytes(data))
+        self._size += len(data)
+        self._cursor -= len(data)
 
     async def readline(self, *, max_line_length: Optional[int] = None) -> bytes:
         r"""Read one line, ending in ``b"\\n"`` (shorter, possibly ``b""``, at EOF).

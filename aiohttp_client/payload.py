@@ -1,106 +1,351 @@
-"""Request body producers (reference: ``ClientRequest.body``, ``update_body``).
+"""Request body producers (reference: ``ClientRequest.body``, ``update_body``; the
+public names of aiohttp's ``payload`` module).
 
 A :class:`Payload` knows its ``size`` in bytes (``None`` when unknown, which makes
-the request use the chunked transfer coding), its ``content_type``, and how to
-``write`` itself through a writer that has ``write(data)`` and ``await drain()``.
+the request use the chunked transfer coding), its ``headers`` (``Content-Type``
+always), and how to ``write`` itself through a writer whose ``write(data)`` and
+``drain()`` are coroutines.  :data:`PAYLOAD_REGISTRY` maps Python types to payload
+classes; :func:`get_payload` wraps any supported value.  File objects are read in the
+loop's default executor, in ``PAYLOAD_CHUNK`` pieces, never whole.
 """
 
+import asyncio
+import enum
 import io
 import json
-from collections.abc import AsyncIterable, Awaitable
-from typing import Any, Callable, Optional, Protocol, Union
+import mimetypes
+import os
+import warnings
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable
+from typing import Any, Callable, Optional, Protocol
 
 from multidict import CIMultiDict
 
+from . import hdrs
+from ._consts import sentinel
+from ._sansio._part_headers import content_disposition_header, serialize_part_headers
+from .streams import StreamReader
+
 __all__ = (
+    "PAYLOAD_REGISTRY",
+    "get_payload",
+    "payload_type",
     "Payload",
     "BytesPayload",
     "StringPayload",
-    "JsonPayload",
     "IOBasePayload",
+    "BytesIOPayload",
+    "BufferedReaderPayload",
+    "TextIOPayload",
+    "StringIOPayload",
+    "JsonPayload",
+    "JsonBytesPayload",
     "AsyncIterablePayload",
-    "get_payload",
-    "PAYLOAD_CHUNK",
+    "streamer",
 )
 
 PAYLOAD_CHUNK = 2**16  # bytes read from a file per write
+TOO_LARGE_BYTES_BODY = 2**20  # a bytes body above this warns (use a file or stream)
 
 
 class _Writer(Protocol):
-    def write(self, data: bytes) -> None: ...
+    def write(self, data: bytes) -> Awaitable[None]: ...
 
     def drain(self) -> Awaitable[None]: ...
 
 
+class LookupError(Exception):
+    """No payload class is registered for the type of the data."""
+
+
+class Order(str, enum.Enum):
+    """Where a registered payload factory is tried."""
+
+    normal = "normal"
+    try_first = "try_first"
+    try_last = "try_last"
+
+
+class PayloadRegistry:
+    """Maps data types to payload factories (reference: ``PAYLOAD_REGISTRY``)."""
+
+    def __init__(self) -> None:
+        self._first: list[tuple[Any, Any]] = []
+        self._normal: list[tuple[Any, Any]] = []
+        self._last: list[tuple[Any, Any]] = []
+        self._exact: dict[type, Any] = {}
+
+    def get(self, data: Any, *args: Any, **kwargs: Any) -> "Payload":
+        """A payload for *data*.  :raises LookupError: no factory fits."""
+        for factory, type_ in self._first:
+            if isinstance(data, type_):
+                return factory(data, *args, **kwargs)  # type: ignore[no-any-return]
+        factory = self._exact.get(type(data))
+        if factory is not None:
+            return factory(data, *args, **kwargs)  # type: ignore[no-any-return]
+        if isinstance(data, Payload):
+            return data
+        for factory, type_ in (*self._normal, *self._last):
+            if isinstance(data, type_):
+                return factory(data, *args, **kwargs)  # type: ignore[no-any-return]
+        raise LookupError()
+
+    def register(self, factory: Any, type: Any, *, order: Order = Order.normal) -> None:
+        """Use *factory* for instances of *type* (a type or a tuple of types).
+
+        :raises ValueError: an unknown *order*.
+        """
+        if order is Order.try_first:
+            self._first.append((factory, type))
+        elif order is Order.normal:
+            self._normal.append((factory, type))
+            for t in type if isinstance(type, Iterable) else (type,):
+                self._exact[t] = factory
+        elif order is Order.try_last:
+            self._last.append((factory, type))
+        else:
+            raise ValueError(f"Unsupported order {order!r}")
+
+
+PAYLOAD_REGISTRY = PayloadRegistry()
+
+
+def get_payload(data: Any, *args: Any, **kwargs: Any) -> "Payload":
+    """Wrap *data* in the matching :class:`Payload`.  :raises LookupError: unsupported type."""
+    return PAYLOAD_REGISTRY.get(data, *args, **kwargs)
+
+
+def register_payload(factory: Any, type: Any, *, order: Order = Order.normal) -> None:
+    PAYLOAD_REGISTRY.register(factory, type, order=order)
+
+
+class payload_type:
+    """Class decorator: register the class for *type* in :data:`PAYLOAD_REGISTRY`."""
+
+    def __init__(self, type: Any, *, order: Order = Order.normal) -> None:
+        self.type = type
+        self.order = order
+
+    def __call__(self, factory: Any) -> Any:
+        register_payload(factory, self.type, order=self.order)
+        return factory
+
+
 class Payload:
-    """Base class: a body with an optional known ``size`` (bytes)."""
+    """Base class of request bodies.
 
+    :param value: the data.
+    :param headers: extra part headers (a mapping or pairs).
+    :param content_type: ``Content-Type``; default: guessed from *filename*, else the
+        class default.
+    :param filename: the file name (used in a multipart ``Content-Disposition``).
+    :param encoding: the text encoding, for text payloads.
+    """
+
+    _default_content_type = "application/octet-stream"
     _size: Optional[int] = None
-    _content_type = "application/octet-stream"
+    _consumed = False
+    _autoclose = False
 
-    def __init__(self, value: Any, *, content_type: Optional[str] = None, headers: Any = None) -> None:
+    def __init__(
+        self,
+        value: Any,
+        headers: Any = None,
+        content_type: Any = sentinel,
+        filename: Optional[str] = None,
+        encoding: Optional[str] = None,
+        **kwargs: Any,
+    ) -> None:
         self._value = value
-        self.headers: CIMultiDict[str] = CIMultiDict(headers or ())
-        if content_type is not None:
-            self._content_type = content_type
-        elif "Content-Type" in self.headers:
-            self._content_type = self.headers["Content-Type"]
+        self._encoding = encoding
+        self._filename = filename
+        self._headers: CIMultiDict[str] = CIMultiDict()
+        if content_type is not sentinel and content_type is not None:
+            self._headers[hdrs.CONTENT_TYPE] = content_type
+        elif filename is not None:
+            guessed = mimetypes.guess_type(filename)[0]
+            self._headers[hdrs.CONTENT_TYPE] = guessed or self._default_content_type
+        else:
+            self._headers[hdrs.CONTENT_TYPE] = self._default_content_type
+        if headers:
+            self._headers.update(headers)
 
     @property
     def size(self) -> Optional[int]:
-        """Body length in bytes, or ``None`` when it is not known in advance."""
+        """Body length in bytes as sent, or ``None`` when not known in advance."""
         return self._size
 
     @property
+    def filename(self) -> Optional[str]:
+        return self._filename
+
+    @property
+    def headers(self) -> "CIMultiDict[str]":
+        """The payload's own headers (``Content-Type`` and any given)."""
+        return self._headers
+
+    @property
+    def _binary_headers(self) -> bytes:
+        return serialize_part_headers(self._headers)
+
+    @property
+    def encoding(self) -> Optional[str]:
+        return self._encoding
+
+    @property
     def content_type(self) -> str:
-        return self._content_type
+        return self._headers[hdrs.CONTENT_TYPE]
 
     @property
     def value(self) -> Any:
         return self._value
 
-    def as_bytes(self) -> Optional[bytes]:
-        """The whole body if it is already in memory, else ``None``."""
-        return None
+    @property
+    def consumed(self) -> bool:
+        """``True`` once the body was written and cannot be written again."""
+        return self._consumed
 
-    async def write(self, writer: _Writer) -> None:
-        """Write the body through *writer* (bytes already transfer-coded by it)."""
+    @property
+    def autoclose(self) -> bool:
+        """``True`` when the payload holds nothing that needs :meth:`close`."""
+        return self._autoclose
+
+    def set_content_disposition(
+        self, disptype: str, quote_fields: bool = True, _charset: str = "utf-8", **params: Any
+    ) -> None:
+        """Set ``Content-Disposition`` (RFC 6266).  :raises ValueError: bad type or value."""
+        self._headers[hdrs.CONTENT_DISPOSITION] = content_disposition_header(
+            disptype, quote_fields=quote_fields, _charset=_charset, **params
+        )
+
+    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        """The body as text (for logging and ``FormData``)."""
         raise NotImplementedError
 
+    async def as_bytes(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+        """The whole body as ``bytes`` (reads a file or stream to its end)."""
+        raise NotImplementedError
+
+    def _in_memory(self) -> Optional[bytes]:
+        """The whole body when it is already in memory, else ``None``."""
+        return None
+
+    def rewind(self) -> bool:
+        """Make the body ready to be written again (a redirect or a retry);
+        ``False`` when it cannot be (an iterator consumed, a file that cannot seek).
+        """
+        return not self._consumed
+
+    async def write(self, writer: _Writer) -> None:
+        """Write the body through *writer* (which applies coding and framing)."""
+        raise NotImplementedError
+
+    async def write_with_length(self, writer: _Writer, content_length: Optional[int]) -> None:
+        """Write at most *content_length* bytes (all when ``None``)."""
+        if content_length is None:
+            await self.write(writer)
+            return
+        await self.write(_LimitedWriter(writer, content_length))
+
     async def close(self) -> None:
-        """Release what the payload holds (a file, an iterator)."""
+        """Release what the payload holds (a file); idempotent."""
+        self._consumed = True
+
+
+class _LimitedWriter:
+    """Passes on at most *limit* bytes."""
+
+    def __init__(self, writer: _Writer, limit: int) -> None:
+        self._writer = writer
+        self._left = limit
+
+    async def write(self, data: bytes) -> None:
+        if self._left > 0:
+            piece = data[: self._left]
+            self._left -= len(piece)
+            await self._writer.write(piece)
+
+    async def drain(self) -> None:
+        await self._writer.drain()
 
 
 class BytesPayload(Payload):
-    """``bytes``, ``bytearray`` or ``memoryview`` body."""
+    """``bytes``, ``bytearray`` or ``memoryview`` body.  :raises TypeError: other types."""
 
-    def __init__(self, value: Union[bytes, bytearray, memoryview], **kwargs: Any) -> None:
+    _autoclose = True
+
+    def __init__(self, value: Any, *args: Any, **kwargs: Any) -> None:
+        if "content_type" not in kwargs:
+            kwargs["content_type"] = "application/octet-stream"
         if not isinstance(value, (bytes, bytearray, memoryview)):
             raise TypeError(f"value argument must be byte-ish, not {type(value)!r}")
-        data = bytes(value)
-        super().__init__(data, **kwargs)
-        self._size = len(data)
+        super().__init__(value, *args, **kwargs)
+        view = value if isinstance(value, memoryview) else None
+        self._size = view.nbytes if view is not None else len(value)
+        if self._size > TOO_LARGE_BYTES_BODY:
+            warnings.warn(
+                "Sending a large body directly with raw bytes might lock the event loop. "
+                "You should probably pass an io.BytesIO object instead",
+                ResourceWarning,
+                stacklevel=4,
+            )
 
-    def as_bytes(self) -> bytes:
-        return self._value  # type: ignore[no-any-return]
+    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        return bytes(self._value).decode(encoding, errors)
+
+    async def as_bytes(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+        return bytes(self._value)
+
+    def _in_memory(self) -> bytes:
+        value = self._value
+        return value if isinstance(value, bytes) else bytes(value)
+
+    def rewind(self) -> bool:
+        return True
 
     async def write(self, writer: _Writer) -> None:
-        writer.write(self._value)
+        await writer.write(self._in_memory())
+
+    async def close(self) -> None:
+        pass  # nothing held; a bytes body can be sent again
 
 
 class StringPayload(BytesPayload):
-    """``str`` body, encoded with *encoding* (default UTF-8, ``text/plain``)."""
+    """``str`` body, encoded with *encoding* (default UTF-8; ``text/plain``)."""
 
     def __init__(
-        self, value: str, *, encoding: Optional[str] = None, content_type: Optional[str] = None, **kw: Any
+        self, value: str, *args: Any, encoding: Optional[str] = None, content_type: Optional[str] = None, **kw: Any
     ) -> None:
-        if encoding is None:
-            encoding = "utf-8"
-            if content_type is None:
-                content_type = "text/plain; charset=utf-8"
-        elif content_type is None:
-            content_type = f"text/plain; charset={encoding}"
-        super().__init__(value.encode(encoding), content_type=content_type, **kw)
+        encoding, content_type = _text_type(encoding, content_type)
+        super().__init__(value.encode(encoding), *args, encoding=encoding, content_type=content_type, **kw)
+
+
+def _text_type(encoding: Optional[str], content_type: Optional[str]) -> tuple[str, str]:
+    """The encoding and Content-Type of a text body: either one gives the other
+    (``charset``), neither gives UTF-8 ``text/plain``.
+    """
+    if encoding is None:
+        if content_type is None:
+            return "utf-8", "text/plain; charset=utf-8"
+        return _charset_of(content_type) or "utf-8", content_type
+    if content_type is None:
+        content_type = f"text/plain; charset={encoding}"
+    return encoding, content_type
+
+
+def _charset_of(content_type: str) -> Optional[str]:
+    for param in content_type.split(";")[1:]:
+        name, _, val = param.partition("=")
+        if name.strip().lower() == "charset":
+            return val.strip().strip('"') or None
+    return None
+
+
+class StringIOPayload(StringPayload):
+    """An ``io.StringIO``: its whole text (it is in memory already)."""
+
+    def __init__(self, value: io.StringIO, *args: Any, **kwargs: Any) -> None:
+        super().__init__(value.read(), *args, **kwargs)
 
 
 class JsonPayload(BytesPayload):
@@ -112,60 +357,259 @@ class JsonPayload(BytesPayload):
         encoding: str = "utf-8",
         content_type: str = "application/json",
         dumps: Callable[[Any], str] = json.dumps,
-        **kw: Any,
+        *args: Any,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(dumps(value).encode(encoding), content_type=content_type, **kw)
+        super().__init__(dumps(value).encode(encoding), *args, content_type=content_type, encoding=encoding, **kwargs)
+
+
+class JsonBytesPayload(BytesPayload):
+    """A JSON document serialised to ``bytes`` by *dumps* (e.g. orjson.dumps)."""
+
+    def __init__(
+        self,
+        value: Any,
+        dumps: Callable[[Any], bytes],
+        content_type: str = "application/json",
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(dumps(value), *args, content_type=content_type, **kwargs)
 
 
 class IOBasePayload(Payload):
-    """A binary or text file object, read in ``PAYLOAD_CHUNK`` pieces."""
+    """A binary file object, read in ``PAYLOAD_CHUNK`` pieces in the loop's default
+    executor (a slow disk never blocks the event loop).  The size is what is left
+    from the position at creation; a redirect or retry seeks back there.
+    """
 
-    def __init__(self, value: Any, **kwargs: Any) -> None:
-        super().__init__(value, **kwargs)
+    _start: Optional[int] = None
+    _started = False
+
+    def __init__(self, value: Any, disposition: str = "attachment", *args: Any, **kwargs: Any) -> None:
+        if "filename" not in kwargs:
+            kwargs["filename"] = _file_name(value)
+        super().__init__(value, *args, **kwargs)
+        if self._filename is not None and disposition is not None:
+            if hdrs.CONTENT_DISPOSITION not in self._headers:
+                self.set_content_disposition(disposition, filename=self._filename)
         try:
             pos = value.tell()
             end = value.seek(0, io.SEEK_END)
             value.seek(pos)
-            self._size = end - pos
         except (AttributeError, OSError, ValueError):
             self._size = None
-        if isinstance(value, io.TextIOBase):
-            self._size = None  # characters, not bytes
-            if "Content-Type" not in self.headers and kwargs.get("content_type") is None:
-                self._content_type = "text/plain; charset=utf-8"
+        else:
+            self._start = pos
+            self._size = end - pos
+
+    def rewind(self) -> bool:
+        if not self._started:
+            return True
+        if self._start is None or getattr(self._value, "closed", False):
+            return False
+        self._value.seek(self._start)
+        return True
+
+    @property
+    def consumed(self) -> bool:
+        return self._consumed or (self._started and self._start is None)
+
+    def _encode(self, data: Any) -> bytes:
+        return data if isinstance(data, bytes) else bytes(data)
 
     async def write(self, writer: _Writer) -> None:
-        while True:
-            data = self._value.read(PAYLOAD_CHUNK)
+        self._started = True
+        remaining = self._size
+        while remaining is None or remaining > 0:
+            size = PAYLOAD_CHUNK if remaining is None else min(PAYLOAD_CHUNK, remaining)
+            data = await self._read(size)
             if not data:
                 return
-            writer.write(data.encode("utf-8") if isinstance(data, str) else data)
-            await writer.drain()
+            chunk = self._encode(data)
+            if remaining is not None:
+                remaining -= len(chunk)
+            await writer.write(chunk)
+
+    async def _read(self, size: int) -> Any:
+        """``read(size)`` in the default executor.  If the writer is cancelled the
+        read is still waited for, so the file position is settled before a rewind.
+        """
+        read = asyncio.get_running_loop().run_in_executor(None, self._value.read, size)
+        try:
+            return await asyncio.shield(read)
+        except asyncio.CancelledError:
+            await asyncio.wait((read,))
+            raise
+
+    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        return self._read_rest().decode(encoding, errors)
+
+    def _read_rest(self) -> bytes:
+        if self._start is not None:
+            self._value.seek(self._start)
+        return self._encode(self._value.read())
+
+    async def as_bytes(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+        return await asyncio.get_running_loop().run_in_executor(None, self._read_rest)
 
     async def close(self) -> None:
-        self._value.close()
+        self._consumed = True
+        if not getattr(self._value, "closed", True):
+            await asyncio.get_running_loop().run_in_executor(None, self._value.close)
+
+
+def _file_name(value: Any) -> Optional[str]:
+    """The base name of a file object's ``name`` (``None`` for ``<stdin>`` and the like)."""
+    name = getattr(value, "name", None)
+    if not isinstance(name, str) or (name.startswith("<") and name.endswith(">")):
+        return None
+    return os.path.basename(name) or None
+
+
+class BufferedReaderPayload(IOBasePayload):
+    """A buffered binary file (``open(path, "rb")``)."""
+
+    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        return self._read_rest().decode(encoding, errors)
+
+
+class BytesIOPayload(IOBasePayload):
+    """An ``io.BytesIO`` (in memory: sent without the executor)."""
+
+    _autoclose = True
+
+    async def _read(self, size: int) -> Any:
+        return self._value.read(size)
+
+    def _in_memory(self) -> Optional[bytes]:
+        if self._start is None or self._value.closed:
+            return None
+        data: bytes = self._value.getvalue()[self._start :]
+        return data
+
+    async def as_bytes(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+        return self._read_rest()
+
+
+class TextIOPayload(IOBasePayload):
+    """A text file object, encoded with *encoding* (default UTF-8) as it is read;
+    its size in bytes is not known in advance (chunked).
+    """
+
+    def __init__(
+        self, value: Any, *args: Any, encoding: Optional[str] = None, content_type: Optional[str] = None, **kw: Any
+    ) -> None:
+        encoding, content_type = _text_type(encoding, content_type)
+        super().__init__(value, *args, content_type=content_type, encoding=encoding, **kw)
+        self._size = None  # characters, not bytes
+
+    def _encode(self, data: Any) -> bytes:
+        return data.encode(self._encoding or "utf-8") if isinstance(data, str) else bytes(data)
 
 
 class AsyncIterablePayload(Payload):
-    """An async iterable of ``bytes`` pieces; size unknown (chunked)."""
+    """An async iterable of ``bytes`` pieces; size unknown (chunked).  It can be
+    written once: a redirect or retry after that raises ``ClientPayloadError``.
+    """
+
+    _started = False
+
+    def __init__(self, value: Any, *args: Any, **kwargs: Any) -> None:
+        if not isinstance(value, AsyncIterable):
+            raise TypeError(f"value argument must support collections.abc.AsyncIterable interface, got {type(value)!r}")
+        if "content_type" not in kwargs:
+            kwargs["content_type"] = "application/octet-stream"
+        super().__init__(value, *args, **kwargs)
+        self._iter: Optional[AsyncIterator[Any]] = None
+
+    @property
+    def consumed(self) -> bool:
+        return self._started or self._consumed
+
+    def rewind(self) -> bool:
+        return not self._started
 
     async def write(self, writer: _Writer) -> None:
+        self._started = True
         async for data in self._value:
             if data:
-                writer.write(bytes(data))
-                await writer.drain()
+                await writer.write(bytes(data))
+
+    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        raise TypeError("Unable to decode an async iterable payload")
+
+    async def as_bytes(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+        if self._started:
+            return b""
+        self._started = True
+        return b"".join([bytes(d) async for d in self._value])
 
 
-def get_payload(data: Any, **kwargs: Any) -> Payload:
-    """Wrap *data* in the matching :class:`Payload`.  :raises TypeError: unsupported type."""
-    if isinstance(data, Payload):
-        return data
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        return BytesPayload(data, **kwargs)
-    if isinstance(data, str):
-        return StringPayload(data, **kwargs)
-    if isinstance(data, io.IOBase):
-        return IOBasePayload(data, **kwargs)
-    if isinstance(data, AsyncIterable):
-        return AsyncIterablePayload(data, **kwargs)
-    raise TypeError(f"data argument of type {type(data).__name__} is not supported")
+class StreamReaderPayload(AsyncIterablePayload):
+    """A :class:`~aiohttp_client.StreamReader` (e.g. another response's content)."""
+
+    def __init__(self, value: StreamReader, *args: Any, **kwargs: Any) -> None:
+        super().__init__(value.iter_any(), *args, **kwargs)
+
+
+class _stream_wrapper:
+    """A ``@streamer`` coroutine function bound to its arguments."""
+
+    def __init__(self, coro: Callable[..., Awaitable[None]], args: Any, kwargs: Any) -> None:
+        self.coro = coro
+        self.args = args
+        self.kwargs = kwargs
+
+    async def __call__(self, writer: Any) -> None:
+        await self.coro(writer, *self.args, **self.kwargs)
+
+
+class streamer:
+    """Deprecated decorator: ``async def f(writer, ...)`` writing the body with
+    ``await writer.write(...)``; ``data=f(...)`` sends it.  Use an async generator.
+    """
+
+    def __init__(self, coro: Callable[..., Awaitable[None]]) -> None:
+        warnings.warn("@streamer is deprecated, use async generators instead", DeprecationWarning, stacklevel=2)
+        self.coro = coro
+
+    def __call__(self, *args: Any, **kwargs: Any) -> _stream_wrapper:
+        return _stream_wrapper(self.coro, args, kwargs)
+
+
+class StreamWrapperPayload(Payload):
+    """A ``@streamer`` body; size unknown (chunked); written once."""
+
+    _started = False
+
+    def rewind(self) -> bool:
+        return not self._started
+
+    async def write(self, writer: _Writer) -> None:
+        self._started = True
+        await self._value(writer)
+
+    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        raise TypeError("Unable to decode a streamer payload")
+
+
+class StreamPayload(StreamWrapperPayload):
+    """A ``@streamer`` function given without calling it."""
+
+    def __init__(self, value: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(value(), *args, **kwargs)
+
+
+PAYLOAD_REGISTRY.register(StreamWrapperPayload, _stream_wrapper)
+PAYLOAD_REGISTRY.register(StreamPayload, streamer)
+PAYLOAD_REGISTRY.register(BytesPayload, (bytes, bytearray, memoryview))
+PAYLOAD_REGISTRY.register(StringPayload, str)
+PAYLOAD_REGISTRY.register(StringIOPayload, io.StringIO)
+PAYLOAD_REGISTRY.register(TextIOPayload, io.TextIOBase)
+PAYLOAD_REGISTRY.register(BytesIOPayload, io.BytesIO)
+PAYLOAD_REGISTRY.register(BufferedReaderPayload, (io.BufferedReader, io.BufferedRandom))
+PAYLOAD_REGISTRY.register(IOBasePayload, io.IOBase)
+PAYLOAD_REGISTRY.register(StreamReaderPayload, StreamReader)
+# Last: many classes are async iterables.
+PAYLOAD_REGISTRY.register(AsyncIterablePayload, AsyncIterable, order=Order.try_last)

@@ -7,6 +7,8 @@ read from stdin, one per line, answering each with one JSON line:
 
 ``download SIZE``  stream ``/large?size=SIZE`` with ``iter_chunked(65536)``
 ``small N``        N sequential ``GET /json`` over one session (one kept-alive connection)
+``post_json N``    N sequential ``POST /json`` with ``json=`` (a small document)
+``upload N``       N sequential ``POST /json`` with a 1 MiB ``bytes`` body
 
 and, for ``bench_nginx.py`` (paths on BASE_URL, served by nginx):
 
@@ -123,6 +125,30 @@ async def zlib_ceiling(client: Any, base: str, arg: str) -> dict[str, Any]:
     return {"wall": wall, "cpu": cpu, "bytes": nbytes}
 
 
+JSON_DOCUMENT = {"user": "ada", "id": 12345, "tags": ["a", "b", "c"], "active": True, "score": 9.5}
+UPLOAD = b"\x5a" * 2**20
+
+
+async def _posts(client: Any, base: str, count: int, kwargs: dict[str, Any]) -> dict[str, Any]:
+    url = f"{base}/json"
+    async with client.ClientSession() as session:
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        for _ in range(count):
+            async with session.post(url, **kwargs) as resp:
+                assert resp.status == 200, resp.status
+                await resp.read()
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    return {"wall": wall, "cpu": cpu, "requests": count}
+
+
+async def post_json(client: Any, base: str, count: int) -> dict[str, Any]:
+    return await _posts(client, base, count, {"json": JSON_DOCUMENT})
+
+
+async def upload(client: Any, base: str, count: int) -> dict[str, Any]:
+    return await _posts(client, base, count, {"data": UPLOAD})
+
+
 def hello(lib: str) -> dict[str, Any]:
     if lib == "aiohttp":
         import aiohttp
@@ -152,13 +178,23 @@ def main() -> None:
     print(json.dumps(info), flush=True)
     if not info["ok"]:
         return
-    commands = {"download": download, "small": small, "fetch": fetch, "seq": seq, "conc": conc, "zlib": zlib_ceiling}
+    commands = {
+        "download": download,
+        "small": small,
+        "post_json": post_json,
+        "upload": upload,
+        "fetch": fetch,
+        "seq": seq,
+        "conc": conc,
+        "zlib": zlib_ceiling,
+    }
+    int_args = ("download", "small", "post_json", "upload")
     loop = asyncio.new_event_loop()
     try:
         for line in sys.stdin:
             name, arg = line.split()
             command = commands[name]
-            value = int(arg) if name in ("download", "small") else arg
+            value = int(arg) if name in int_args else arg
             result = loop.run_until_complete(command(client, base, value))
             print(json.dumps(result), flush=True)
     finally:

@@ -25,6 +25,8 @@ import _support
 
 DOWNLOAD_SIZE = 100_000_000  # bytes
 SMALL_COUNT = 2000
+POST_COUNT = 2000  # JSON POSTs per round
+UPLOAD_COUNT = 100  # 1 MiB uploads per round
 ROUNDS = 5
 WORKER = str(_support.ROOT / "benchmarks" / "_client_worker.py")
 IMPLS = ("ours-c", "ours-py", "aiohttp")
@@ -107,14 +109,14 @@ def test_download(benchmark: Any, worker: Worker) -> None:
     )
 
 
-def test_small_gets(benchmark: Any, worker: Worker) -> None:
-    benchmark.group = f"client {SMALL_COUNT} small GETs"
+def _request_rate(benchmark: Any, worker: Worker, command: str, count: int, group: str, item: str) -> None:
+    benchmark.group = group
     worker.results.clear()
-    benchmark.pedantic(worker.run, args=("small", SMALL_COUNT), rounds=ROUNDS, iterations=1, warmup_rounds=1)
+    benchmark.pedantic(worker.run, args=(command, count), rounds=ROUNDS, iterations=1, warmup_rounds=1)
     runs = worker.results[1:]
     benchmark.extra_info.update(
         suite="client",
-        item="small-gets",
+        item=item,
         mode="e2e",
         impl=worker.impl,
         server_pinned=_PINNED["server"],
@@ -122,3 +124,15 @@ def test_small_gets(benchmark: Any, worker: Worker) -> None:
         req_per_s=statistics.median(r["requests"] / r["wall"] for r in runs),
         cpu_us_per_req=statistics.median(r["cpu"] / r["requests"] * 1e6 for r in runs),
     )
+
+
+def test_small_gets(benchmark: Any, worker: Worker) -> None:
+    _request_rate(benchmark, worker, "small", SMALL_COUNT, f"client {SMALL_COUNT} small GETs", "small-gets")
+
+
+def test_post_json(benchmark: Any, worker: Worker) -> None:
+    _request_rate(benchmark, worker, "post_json", POST_COUNT, f"client {POST_COUNT} JSON POSTs", "post-json")
+
+
+def test_upload_1mib(benchmark: Any, worker: Worker) -> None:
+    _request_rate(benchmark, worker, "upload", UPLOAD_COUNT, f"client {UPLOAD_COUNT} 1 MiB uploads", "upload-1mib")

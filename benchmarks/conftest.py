@@ -136,6 +136,10 @@ def _e2e_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
         ("download", "cpu_s", "CPU s per download", "lower is better"),
         ("small-gets", "req_per_s", "requests/s", "higher is better"),
         ("small-gets", "cpu_us_per_req", "CPU us per request", "lower is better"),
+        ("post-json", "req_per_s", "requests/s", "higher is better"),
+        ("post-json", "cpu_us_per_req", "CPU us per request", "lower is better"),
+        ("upload-1mib", "req_per_s", "requests/s", "higher is better"),
+        ("upload-1mib", "cpu_us_per_req", "CPU us per request", "lower is better"),
     ]
     rows = [["scenario", "metric", "", "ours-c", "ours-py", "aiohttp", "c/aiohttp", "py/aiohttp"]]
     for scenario, key, label, hint in metrics:

@@ -351,3 +351,19 @@ def test_invalid_url_is_a_usage_error_and_nothing_is_written(tmp_path: Path, url
     assert proc.returncode == EXIT_USAGE
     assert error_line(proc).startswith(f"invalid URL {url!r}")
     assert not target.exists()
+
+
+def test_bad_method_is_one_error_line_and_usage_status(base_url: str) -> None:
+    proc = run_cli("-X", "BAD METHOD", f"{base_url}/json")
+    assert proc.returncode == EXIT_USAGE
+    assert "BAD METHOD" in error_line(proc)
+    assert proc.stdout == b""
+
+
+def test_verbose_rate_is_measured_over_the_body_like_the_bar(capsys: pytest.CaptureFixture[str]) -> None:
+    from aiohttp_client import _cli
+
+    # 1 s to the head, then 10 MB in 1 s: the bar (started at the head) shows 10 MB/s,
+    # and so must the timing line.
+    _cli._print_timing(1.0, 2.0, 10_000_000)
+    assert capsys.readouterr().err == "* 1.0000 s to headers, 2.0000 s total, 10000000 bytes, 10.0 MB/s\n"

@@ -138,10 +138,10 @@ def test_too_many_redirects(raw_server) -> None:
         async with aiohttp.ClientSession() as session:
             with pytest.raises(aiohttp.TooManyRedirects) as info:
                 await session.get(srv.url("/loop"), max_redirects=3)
-            assert len(info.value.history) == 4
+            assert len(info.value.history) == 3  # the third redirect raises (aiohttp 3.14)
 
     run(main())
-    assert len(srv.requests) == 4
+    assert len(srv.requests) == 3
 
 
 def test_redirect_to_another_scheme_is_refused(raw_server) -> None:

@@ -36,6 +36,9 @@ class Sink:
         if self.high and self.buffered > self.high:
             self.reading_paused = True
 
+    def on_coded_body(self, n: int) -> None:
+        self.coded = getattr(self, "coded", 0) + n
+
     def on_chunk_end(self) -> None:
         self.events.append(("chunk_end", None))
 

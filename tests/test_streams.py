@@ -95,6 +95,22 @@ def test_read_returns_fed_object_without_copy() -> None:
     run(main())
 
 
+def test_unread_data_goes_back_in_front_and_warns() -> None:
+    async def main() -> None:
+        s, _ = make()
+        s.feed_data(b"line1line2")
+        s.feed_eof()
+        assert await s.read(3) == b"lin"
+        with pytest.warns(DeprecationWarning, match="unread_data"):
+            s.unread_data(b"xlin")
+        with pytest.warns(DeprecationWarning):
+            s.unread_data(b"")
+        assert await s.read() == b"xline1line2"
+        assert repr(s).startswith("<StreamReader")
+
+    run(main())
+
+
 def test_read_n_partial_and_join() -> None:
     async def main() -> None:
         s, _ = make()

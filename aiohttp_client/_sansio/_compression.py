@@ -10,10 +10,12 @@ checks that the stream ended properly.
 deflate (RFC 1951): the decoder tries zlib first and switches to raw deflate if the
 first bytes are not a zlib header, as browsers do.
 
-``br`` needs Brotli (CPython) or brotlicffi (PyPy), ``zstd`` needs zstandard — the
-``speedups`` extra.  Their decoders feed the input in small slices, which bounds
-each call's output by the input slice times the format's ratio limit, not by
-``SLICE``.
+``br`` needs Brotli >= 1.2 (CPython) or brotlicffi >= 1.2 (PyPy), whose decompressor
+takes an ``output_buffer_limit``; ``zstd`` needs ``compression.zstd`` (Python 3.14) or
+``backports.zstd``, whose ``decompress`` takes a ``max_length`` — the ``speedups``
+extra.  Older versions without an output cap are not used: such a coding is then
+not offered in Accept-Encoding and passed through undecoded.  Up to ``MAX_CODINGS``
+codings may be chained (``Content-Encoding: gzip, br``).
 """
 
 import importlib
@@ -22,10 +24,18 @@ from typing import Any, Optional
 
 from ..http_exceptions import ContentEncodingError
 
-__all__ = ("SLICE", "ContentDecoder", "make_decoder", "set_zlib_backend", "supported_encodings")
+__all__ = (
+    "SLICE",
+    "MAX_CODINGS",
+    "ContentDecoder",
+    "chain",
+    "make_decoder",
+    "make_transfer_decoder",
+    "set_zlib_backend",
+    "supported_encodings",
+)
 
 SLICE = 65536  # largest piece one next_piece() call returns, in bytes
-_IN_SLICE = 4096  # input slice for decoders without an output bound
 
 _zlib: Any = zlib
 
@@ -40,8 +50,16 @@ def _optional_module(*names: str) -> Any:
     return None
 
 
-_brotli: Any = _optional_module("brotli", "brotlicffi")
-_zstd: Any = _optional_module("zstandard")
+def _bounded_brotli() -> Any:
+    """Brotli (or brotlicffi) only if its decompressor can cap its output."""
+    module = _optional_module("brotli", "brotlicffi")
+    if module is None or not hasattr(module.Decompressor(), "can_accept_more_data"):
+        return None
+    return module
+
+
+_brotli: Any = _bounded_brotli()
+_zstd_mod: Any = _optional_module("compression.zstd", "backports.zstd")
 
 
 def set_zlib_backend(lib: Any) -> None:
@@ -57,7 +75,7 @@ def supported_encodings() -> str:
     codings = ["gzip", "deflate"]
     if _brotli is not None:
         codings.append("br")
-    if _zstd is not None:
+    if _zstd_mod is not None:
         codings.append("zstd")
     return ", ".join(codings)
 
@@ -119,51 +137,197 @@ class _ZlibDecoder(ContentDecoder):
         return b""
 
 
-class _SlicedDecoder(ContentDecoder):
-    """For decoders without an output bound: feed them the input in small slices."""
+class _BrotliDecoder(ContentDecoder):
+    """Brotli >= 1.2 (or brotlicffi with the same API): ``process`` with an
+    ``output_buffer_limit``, so one call returns at most ``SLICE`` bytes.
+    """
 
-    def __init__(self, encoding: str, process: Any) -> None:
-        self._encoding = encoding
-        self._process = process
-        self._input = memoryview(b"")
+    def __init__(self) -> None:
+        self._obj = _brotli.Decompressor()
+        self._input = b""
+        self._seen = False
 
     def feed(self, data: bytes) -> None:
-        self._input = memoryview(bytes(self._input) + data) if self._input else memoryview(data)
+        self._input = self._input + data if self._input else data
 
     def next_piece(self) -> bytes:
-        while self._input:
-            chunk, self._input = self._input[:_IN_SLICE], self._input[_IN_SLICE:]
+        obj = self._obj
+        while True:
+            # Input only when the decoder asks for it; else pull buffered output.
+            data = b""
+            if self._input and obj.can_accept_more_data():
+                data, self._input = self._input, b""
             try:
-                out: bytes = self._process(bytes(chunk))
+                out: bytes = obj.process(data, output_buffer_limit=SLICE)
             except Exception as exc:
-                raise ContentEncodingError(f"Can not decode content-encoding: {self._encoding}: {exc}") from exc
+                raise ContentEncodingError(f"Can not decode content-encoding: br: {exc}") from exc
+            self._seen = True
             if out:
                 return out
+            if not data and not (self._input and obj.can_accept_more_data()):
+                return b""
+
+    def flush(self) -> bytes:
+        if self._seen and not self._obj.is_finished():
+            raise ContentEncodingError("Can not decode content-encoding: br: truncated")
         return b""
 
 
-def _brotli_decoder() -> ContentDecoder:
-    obj = _brotli.Decompressor()
-    process = getattr(obj, "process", None) or obj.decompress
-    return _SlicedDecoder("br", process)
+class _ZstdDecoder(ContentDecoder):
+    """``compression.zstd`` (Python 3.14) or its backport: ``decompress`` with a
+    ``max_length``, so one call returns at most ``SLICE`` bytes.  Concatenated
+    frames are decoded one after another (RFC 8878 §3.1).
+    """
+
+    def __init__(self) -> None:
+        self._obj = _zstd_mod.ZstdDecompressor()
+        self._input = b""
+        self._seen = False
+
+    def feed(self, data: bytes) -> None:
+        self._input = self._input + data if self._input else data
+        self._seen = True
+
+    def next_piece(self) -> bytes:
+        obj = self._obj
+        while True:
+            if obj.eof:
+                rest = obj.unused_data + self._input
+                if not rest:
+                    return b""
+                obj = self._obj = _zstd_mod.ZstdDecompressor()
+                self._input = rest
+            if obj.needs_input:
+                data, self._input = self._input, b""
+                if not data:
+                    return b""
+            else:
+                data = b""
+            try:
+                out: bytes = obj.decompress(data, SLICE)
+            except Exception as exc:
+                raise ContentEncodingError(f"Can not decode content-encoding: zstd: {exc}") from exc
+            if out:
+                return out
+
+    def flush(self) -> bytes:
+        if self._seen and not self._obj.eof:
+            raise ContentEncodingError("Can not decode content-encoding: zstd: truncated")
+        return b""
 
 
-def _zstd_decoder() -> ContentDecoder:
-    obj = _zstd.ZstdDecompressor().decompressobj()
-    return _SlicedDecoder("zstd", obj.decompress)
+class _FailingDecoder(ContentDecoder):
+    """A transfer coding we cannot decode: the body fails instead of being handed
+    out still coded (RFC 9112 §6.1).
+    """
+
+    def __init__(self, coding: str) -> None:
+        self._coding = coding
+
+    def feed(self, data: bytes) -> None:
+        raise ContentEncodingError(f"Can not decode: {self._coding}")
+
+    def next_piece(self) -> bytes:
+        return b""
+
+
+class _ChainDecoder(ContentDecoder):
+    """Codings applied in order (``gzip, br``: gzip first): decoded in reverse, each
+    stage pulling bounded slices from the one before it.
+    """
+
+    def __init__(self, stages: "list[ContentDecoder]") -> None:
+        self._stages = stages  # in decoding order
+
+    def feed(self, data: bytes) -> None:
+        self._stages[0].feed(data)
+
+    def next_piece(self) -> bytes:
+        return self._pull(len(self._stages) - 1)
+
+    def _pull(self, index: int) -> bytes:
+        stage = self._stages[index]
+        while True:
+            out = stage.next_piece()
+            if out or index == 0:
+                return out
+            data = self._pull(index - 1)
+            if not data:
+                return b""
+            stage.feed(data)
+
+    def flush(self) -> bytes:
+        out: list[bytes] = []
+        for index, stage in enumerate(self._stages):
+            tail = stage.flush()
+            if index + 1 < len(self._stages):
+                if tail:
+                    self._stages[index + 1].feed(tail)
+            elif tail:
+                out.append(tail)
+        last = self._stages[-1]
+        while True:  # bounded by the (small) flushed tails fed above
+            piece = last.next_piece()
+            if not piece:
+                return b"".join(out)
+            out.append(piece)
+
+
+MAX_CODINGS = 5  # longest chain of codings accepted (aiohttp's limit)
+
+
+def _one_decoder(coding: str) -> Optional[ContentDecoder]:
+    if coding in ("gzip", "x-gzip"):
+        return _ZlibDecoder(16 + _zlib.MAX_WBITS, coding)
+    if coding == "deflate":
+        return _ZlibDecoder(_zlib.MAX_WBITS, coding)
+    if coding == "br" and _brotli is not None:
+        return _BrotliDecoder()
+    if coding == "zstd" and _zstd_mod is not None:
+        return _ZstdDecoder()
+    return None
+
+
+def _codings(value: str) -> "list[str]":
+    return [c for c in (c.strip(" \t").lower() for c in value.split(",")) if c and c != "identity"]
 
 
 def make_decoder(encoding: str) -> Optional[ContentDecoder]:
-    """A decoder for the Content-Encoding value *encoding*, or ``None`` when the body
-    should be passed through unchanged (identity or a coding we cannot decode).
+    """A decoder for the Content-Encoding value *encoding* (one coding or a list in
+    the order applied, RFC 9110 §8.4), or ``None`` when the body should be passed
+    through unchanged (identity, or a coding this installation cannot decode).
+
+    More than ``MAX_CODINGS`` codings give a decoder that fails (the body read
+    raises ``ClientPayloadError``).
     """
-    encoding = encoding.strip(" \t").lower()
-    if encoding in ("gzip", "x-gzip"):
-        return _ZlibDecoder(16 + _zlib.MAX_WBITS, encoding)
-    if encoding == "deflate":
-        return _ZlibDecoder(_zlib.MAX_WBITS, encoding)
-    if encoding == "br" and _brotli is not None:
-        return _brotli_decoder()
-    if encoding == "zstd" and _zstd is not None:
-        return _zstd_decoder()
-    return None
+    codings = _codings(encoding)
+    if len(codings) > MAX_CODINGS:
+        return _FailingDecoder(f"too many content codings ({len(codings)})")
+    stages = [_one_decoder(c) for c in reversed(codings)]
+    if not stages or any(s is None for s in stages):
+        return None
+    return stages[0] if len(stages) == 1 else _ChainDecoder(stages)  # type: ignore[arg-type]
+
+
+def make_transfer_decoder(codings: "list[str]") -> Optional[ContentDecoder]:
+    """A decoder for the transfer codings *codings* (``Transfer-Encoding`` without
+    the final ``chunked``, RFC 9112 §6.1, §7); a coding we cannot decode gives a
+    decoder that fails, never bytes still coded.
+    """
+    codings = [c for c in codings if c != "identity"]
+    if not codings:
+        return None
+    if len(codings) > MAX_CODINGS:
+        return _FailingDecoder(f"too many transfer codings ({len(codings)})")
+    stages: list[ContentDecoder] = []
+    for coding in reversed(codings):
+        stage = _one_decoder(coding)
+        stages.append(stage if stage is not None else _FailingDecoder(f"transfer-encoding {coding}"))
+    return stages[0] if len(stages) == 1 else _ChainDecoder(stages)
+
+
+def chain(first: Optional[ContentDecoder], second: Optional[ContentDecoder]) -> Optional[ContentDecoder]:
+    """*first* then *second* (either may be ``None``)."""
+    if first is None or second is None:
+        return first or second
+    return _ChainDecoder([first, second])

@@ -7,6 +7,8 @@ connection's protocol) with events:
 - ``on_head(head, framing)`` — a final response head (1xx heads other than 101 are
   skipped, RFC 9110 §15.2);
 - ``on_body(data)`` — decoded body bytes (never empty);
+- ``on_coded_body(n)`` — *n* body bytes arrived still content-coded (only when a
+  coding is decoded; for ``total_raw_bytes``);
 - ``on_chunk_end()`` — the end of one chunk of a chunked body (for ``iter_chunks``);
 - ``on_message_complete(trailers)`` — the body ended; *trailers* is the trailer
   section as ``(bytes, bytes)`` pairs (empty unless chunked).
@@ -23,10 +25,10 @@ must be closed (the reader does not recover).
 
 from typing import Any, Optional
 
-from .._models import ResponseHead
+from .._models import HttpVersion11, ResponseHead
 from ..http_exceptions import BadHttpMessage, ContentLengthError, TransferEncodingError
 from ._chunked import ChunkedDecoder
-from ._compression import ContentDecoder, make_decoder
+from ._compression import ContentDecoder, chain, make_decoder, make_transfer_decoder
 from ._framing import CHUNKED, LENGTH, NO_BODY, UNTIL_CLOSE, Framing, response_framing
 from ._http_parser import HeadParser
 
@@ -176,9 +178,8 @@ class ResponseReader:
         framing = response_framing(self._method, head, self._read_until_eof)
         self.head = head
         self.framing = framing
-        if framing.kind != NO_BODY and self._auto_decompress:
-            encoding = head.headers.get("Content-Encoding")
-            decoder = make_decoder(encoding) if encoding else None
+        if framing.kind != NO_BODY:
+            decoder = _body_decoder(head, self._auto_decompress)
             if decoder is not None:
                 self._out = _DecodingSink(self._sink, decoder)
         self.state = BODY
@@ -238,6 +239,24 @@ class ResponseReader:
         self._out.on_message_complete(trailers)
 
 
+def _body_decoder(head: ResponseHead, auto_decompress: bool) -> Optional[ContentDecoder]:
+    """The transfer codings other than ``chunked`` (always decoded: they are not
+    content, RFC 9112 §6.1, §7), then the content codings (if *auto_decompress*).
+    In HTTP/1.0 Transfer-Encoding means faulty framing and is not decoded.
+    """
+    transfer = None
+    if head.version >= HttpVersion11:
+        codings = [c.strip(" \t").lower() for v in head.headers.getall("Transfer-Encoding", ()) for c in v.split(",")]
+        if codings and codings[-1] == "chunked":
+            codings.pop()
+        transfer = make_transfer_decoder([c for c in codings if c])
+    content = None
+    if auto_decompress:
+        encoding = ", ".join(head.headers.getall("Content-Encoding", ()))
+        content = make_decoder(encoding) if encoding else None
+    return chain(transfer, content)
+
+
 class _DecodingSink:
     """Sits between the reader and the sink and decodes the content coding.
 
@@ -254,6 +273,7 @@ class _DecodingSink:
         self._complete: Optional[tuple[tuple[bytes, bytes], ...]] = None
 
     def on_body(self, data: bytes) -> None:
+        self._sink.on_coded_body(len(data))
         self._decoder.feed(data)
         if not self._sink.reading_paused:
             self._drain()

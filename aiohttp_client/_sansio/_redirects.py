@@ -4,8 +4,11 @@
   303 turns every method but HEAD into GET (§15.4.4); 307/308 keep method and body.
 - The Location is resolved against the current URL (§10.2.2); only http/https
   targets are followed.
-- When the method becomes GET the body and its fields go.  When the origin changes,
-  Authorization and Cookie go (the jar decides afresh), and so does Host.
+- When the method becomes GET the body and its fields go.  When the origin changes
+  (scheme, host or port: RFC 6454 §4; https -> http on one host counts), every copy of
+  Authorization, Proxy-Authorization and Cookie goes, compared case-insensitively
+  (RFC 9110 §15.4: credentials must not leak to another origin; the jar decides the
+  new cookies afresh), and so does Host.
 """
 
 from typing import Optional
@@ -15,7 +18,14 @@ from yarl import URL
 
 from .. import hdrs
 
-__all__ = ("REDIRECT_STATUSES", "BadRedirect", "redirect_method", "redirect_url", "redirect_headers")
+__all__ = (
+    "REDIRECT_STATUSES",
+    "BadRedirect",
+    "redirect_method",
+    "redirect_url",
+    "redirect_headers",
+    "same_origin",
+)
 
 
 class BadRedirect(ValueError):
@@ -58,7 +68,11 @@ def redirect_url(current: URL, location: str, requote: bool = True) -> URL:
     if scheme and scheme not in ("http", "https"):
         raise BadRedirect(location, "Server attempted redirecting to a non-http URL", non_http=True)
     if scheme and not target.raw_host:
-        raise BadRedirect(location, "Redirect URL has no host")
+        if scheme != current.scheme or location[len(scheme) + 1 :].startswith("//"):
+            raise BadRedirect(location, "Invalid redirect URL origin")
+        # "http:/path" or "http:path" on an http URL: a reference to the current
+        # authority, as browsers resolve it (RFC 3986 §5.2.2's non-strict parsers).
+        target = URL(location[len(scheme) + 1 :] or "/", encoded=not requote)
     if not target.is_absolute():
         target = current.join(target)
     if not target.raw_host:
@@ -68,8 +82,16 @@ def redirect_url(current: URL, location: str, requote: bool = True) -> URL:
     return target
 
 
+_CREDENTIAL_FIELDS = (hdrs.AUTHORIZATION, hdrs.PROXY_AUTHORIZATION, hdrs.COOKIE)
+
+
 def _origin(url: URL) -> tuple[str, Optional[str], Optional[int]]:
-    return url.scheme, url.raw_host, url.port
+    return url.scheme.lower(), (url.raw_host or "").lower(), url.port
+
+
+def same_origin(old: URL, new: URL) -> bool:
+    """``True`` when *old* and *new* share scheme, host and port (RFC 6454 §4)."""
+    return _origin(old) == _origin(new)
 
 
 def redirect_headers(headers: "CIMultiDict[str]", old: URL, new: URL, method_changed: bool) -> "CIMultiDict[str]":
@@ -79,7 +101,7 @@ def redirect_headers(headers: "CIMultiDict[str]", old: URL, new: URL, method_cha
     if method_changed:
         for name in _BODY_FIELDS:
             out.popall(name, None)
-    if _origin(old) != _origin(new):
-        out.popall(hdrs.AUTHORIZATION, None)
-        out.popall(hdrs.COOKIE, None)
+    if not same_origin(old, new):
+        for name in _CREDENTIAL_FIELDS:
+            out.popall(name, None)
     return out

@@ -1,0 +1,106 @@
+"""Session and request parameters that need checking or mapping, as aiohttp 3.14
+does: the deprecated TLS aliases (``verify_ssl``/``fingerprint``/``ssl_context``),
+timeouts (``timeout``, deprecated ``read_timeout``/``conn_timeout``) and the
+deprecated ``auth``/``proxy_auth`` (reference: ``ClientSession``).
+"""
+
+import warnings
+from typing import Any, Optional
+
+import attr
+
+from ._consts import sentinel
+from ._timeouts import DEFAULT_TIMEOUT, ClientTimeout
+from ._tls import SSL_ALLOWED_TYPES, Fingerprint
+
+__all__ = ("merge_ssl", "session_timeout", "request_timeout", "warn_auth_params")
+
+_EXCLUSIVE = "verify_ssl, ssl_context, fingerprint and ssl parameters are mutually exclusive"
+
+
+def merge_ssl(ssl: Any, verify_ssl: Optional[bool], ssl_context: Any, fingerprint: Optional[bytes]) -> Any:
+    """The ``ssl=`` value after the deprecated aliases (each warns with
+    :exc:`DeprecationWarning`, as in aiohttp 3.14).
+
+    :raises ValueError: an alias together with ``ssl=`` or another alias.
+    :raises TypeError: *ssl* of a type ``ssl=`` does not accept.
+    """
+    if ssl is None:
+        ssl = True
+    if verify_ssl is not None:
+        warnings.warn("verify_ssl is deprecated, use ssl=False instead", DeprecationWarning, stacklevel=4)
+        if not verify_ssl:
+            if ssl is not True:
+                raise ValueError(_EXCLUSIVE)
+            ssl = False
+    if ssl_context is not None:
+        warnings.warn("ssl_context is deprecated, use ssl=context instead", DeprecationWarning, stacklevel=4)
+        if ssl is not True:
+            raise ValueError(_EXCLUSIVE)
+        ssl = ssl_context
+    if fingerprint is not None:
+        warnings.warn(
+            "fingerprint is deprecated, use ssl=Fingerprint(fingerprint) instead", DeprecationWarning, stacklevel=4
+        )
+        if ssl is not True:
+            raise ValueError(_EXCLUSIVE)
+        ssl = Fingerprint(fingerprint)
+    if not isinstance(ssl, (*SSL_ALLOWED_TYPES, Fingerprint)):
+        raise TypeError(f"ssl should be SSLContext, Fingerprint, or bool, got {ssl!r} instead.")
+    return ssl
+
+
+def session_timeout(timeout: Any, read_timeout: Any, conn_timeout: Optional[float]) -> ClientTimeout:
+    """The session's :class:`ClientTimeout` from ``timeout=`` and the deprecated
+    ``read_timeout=`` (total) and ``conn_timeout=`` (connect), as aiohttp 3.14.
+
+    :raises ValueError: *timeout* is not a ``ClientTimeout``, or is given together
+        with a deprecated one.
+    """
+    if timeout is sentinel or timeout is None:
+        result = DEFAULT_TIMEOUT
+        if read_timeout is not sentinel:
+            warnings.warn("read_timeout is deprecated, use timeout argument instead", DeprecationWarning, stacklevel=3)
+            result = attr.evolve(result, total=read_timeout)
+        if conn_timeout is not None:
+            warnings.warn("conn_timeout is deprecated, use timeout argument instead", DeprecationWarning, stacklevel=3)
+            result = attr.evolve(result, connect=conn_timeout)
+        return result
+    if not isinstance(timeout, ClientTimeout):
+        raise ValueError(
+            f"timeout parameter cannot be of {type(timeout)} type, please use 'timeout=ClientTimeout(...)'"
+        )
+    if read_timeout is not sentinel:
+        raise ValueError("read_timeout and timeout parameters conflict, please setup timeout.read")
+    if conn_timeout is not None:
+        raise ValueError("conn_timeout and timeout parameters conflict, please setup timeout.connect")
+    return timeout
+
+
+def request_timeout(timeout: Any, default: ClientTimeout) -> ClientTimeout:
+    """A request's ``timeout=``: a ``ClientTimeout``, or a number (or ``None``) for
+    the total, as aiohttp 3.14 accepts it.
+    """
+    if timeout is sentinel:
+        return default
+    if isinstance(timeout, ClientTimeout):
+        return timeout
+    return ClientTimeout(total=timeout)
+
+
+def warn_auth_params(auth: Any, proxy_auth: Any, stacklevel: int) -> None:
+    """Aiohttp 3.14 deprecates ``auth=`` and ``proxy_auth=`` in favour of headers."""
+    if auth is not None:
+        warnings.warn(
+            "The 'auth' parameter is deprecated and will be removed in v4; pass "
+            "headers={'Authorization': aiohttp.encode_basic_auth(login, password)} instead",
+            DeprecationWarning,
+            stacklevel=stacklevel,
+        )
+    if proxy_auth is not None:
+        warnings.warn(
+            "The 'proxy_auth' parameter is deprecated and will be removed in v4; pass "
+            "proxy_headers={'Proxy-Authorization': aiohttp.encode_basic_auth(login, password)} instead",
+            DeprecationWarning,
+            stacklevel=stacklevel,
+        )

@@ -1,0 +1,85 @@
+"""The read-only attributes of ``ClientSession`` (reference: ``ClientSession``'s
+properties), apart from the request machinery in :mod:`._session`.
+"""
+
+import asyncio
+from typing import Any, Callable, Optional
+
+from multidict import CIMultiDict, istr
+
+from ._models import HttpVersion
+from ._sansio._basic_auth import BasicAuth
+from ._timeouts import ClientTimeout
+from .connector import BaseConnector
+
+__all__ = ("SessionAttributes",)
+
+
+class SessionAttributes:
+    """Properties over the settings a ``ClientSession`` stores at construction."""
+
+    _connector: Optional[BaseConnector]
+    _connector_owner: bool
+    _timeout: ClientTimeout
+    _default_headers: "CIMultiDict[str]"
+    _skip_auto_headers: "frozenset[istr]"
+    _default_auth: Optional[BasicAuth]
+    _json_serialize: Callable[[Any], str]
+    _raise_for_status: Any
+    _auto_decompress: bool
+    _trust_env: bool
+    _version: HttpVersion
+    _requote_redirect_url: bool
+    _loop: asyncio.AbstractEventLoop
+
+    @property
+    def connector(self) -> Optional[BaseConnector]:
+        return self._connector
+
+    @property
+    def connector_owner(self) -> bool:
+        return self._connector_owner
+
+    @property
+    def timeout(self) -> ClientTimeout:
+        return self._timeout
+
+    @property
+    def headers(self) -> "CIMultiDict[str]":
+        return self._default_headers
+
+    @property
+    def skip_auto_headers(self) -> "frozenset[istr]":
+        return self._skip_auto_headers
+
+    @property
+    def auth(self) -> Optional[BasicAuth]:
+        return self._default_auth
+
+    @property
+    def json_serialize(self) -> Callable[[Any], str]:
+        return self._json_serialize
+
+    @property
+    def raise_for_status(self) -> Any:
+        return self._raise_for_status
+
+    @property
+    def auto_decompress(self) -> bool:
+        return self._auto_decompress
+
+    @property
+    def trust_env(self) -> bool:
+        return self._trust_env
+
+    @property
+    def version(self) -> HttpVersion:
+        return self._version
+
+    @property
+    def requote_redirect_url(self) -> bool:
+        return self._requote_redirect_url
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
