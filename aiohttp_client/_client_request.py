@@ -223,7 +223,18 @@ class ClientRequest:
 
     @property
     def connection_key(self) -> ConnectionKey:
-        return ConnectionKey(self.host, self.port, self.is_ssl(), self.ssl, self.proxy, self.proxy_auth, None)
+        headers = self.proxy_headers
+        headers_hash = hash(tuple(headers.items())) if headers else None
+        return ConnectionKey(
+            self.host,
+            self.port,
+            self.is_ssl(),
+            self.ssl,
+            self.proxy,
+            self.proxy_auth,
+            headers_hash,
+            self.server_hostname,
+        )
 
     @property
     def request_info(self) -> RequestInfo:

@@ -26,7 +26,7 @@ from ._context_managers import _RequestContextManager, _SessionRequestContextMan
 from ._models import HttpVersion, HttpVersion11
 from ._sansio._basic_auth import BasicAuth
 from ._sansio._redirects import REDIRECT_STATUSES, BadRedirect, redirect_headers, redirect_method, redirect_url
-from ._timeouts import DEFAULT_TIMEOUT, ClientTimeout, timeout_after, timeout_at
+from ._timeouts import DEFAULT_TIMEOUT, ClientTimeout, deadline_after, timeout_after, timeout_at
 from .client_exceptions import (
     ClientError,
     ClientOSError,
@@ -103,7 +103,10 @@ class ClientSession:
     ) -> None:
         _refuse_unsupported(cookie_jar=cookie_jar, proxy=proxy, trace_configs=trace_configs)
         self._loop = loop or asyncio.get_running_loop()
-        self._connector: Optional[BaseConnector] = connector or TCPConnector(loop=self._loop)
+        if connector is None:
+            extra = {} if ssl_shutdown_timeout is sentinel else {"ssl_shutdown_timeout": ssl_shutdown_timeout}
+            connector = TCPConnector(loop=self._loop, **extra)
+        self._connector: Optional[BaseConnector] = connector
         self._connector_owner = connector_owner
         self._base_url = URL(base_url) if base_url is not None else None
         if self._base_url is not None and self._base_url.path and not self._base_url.path.endswith("/"):
@@ -216,7 +219,8 @@ class ClientSession:
             server_hostname=server_hostname,
         )
         mws = self._middlewares if middlewares is None else tuple(middlewares)
-        deadline = self._loop.time() + opts.timeout.total if opts.timeout.total else None
+        total = opts.timeout.total
+        deadline = deadline_after(self._loop, total, opts.timeout.ceil_threshold) if total else None
         async with timeout_at(deadline):
             resp = await self._send_with_redirects(
                 method, url, request_kwargs, opts, allow_redirects, max_redirects, mws
@@ -359,10 +363,12 @@ class ClientSession:
         server may have closed the idle connection just as we reused it.
         """
         conn = await self._connect(req, opts)
+        protocol = conn.protocol
         try:
             return await self._exchange(req, conn, opts, history)
         except (ServerDisconnectedError, ClientOSError):
-            if not (conn.reused and req.method in _IDEMPOTENT and _body_replayable(req)):
+            answered = protocol is None or protocol.response_started
+            if answered or not (conn.reused and req.method in _IDEMPOTENT and _body_replayable(req)):
                 raise
         conn = await self._connect(req, opts)
         return await self._exchange(req, conn, opts, history)
@@ -373,7 +379,7 @@ class ClientSession:
         try:
             if opts.timeout.connect is None:
                 return await self._connector.connect(req, None, opts.timeout)
-            async with timeout_after(opts.timeout.connect):
+            async with timeout_after(opts.timeout.connect, ceil_threshold=opts.timeout.ceil_threshold):
                 return await self._connector.connect(req, None, opts.timeout)
         except asyncio.TimeoutError as exc:
             if isinstance(exc, ClientError):
@@ -396,6 +402,7 @@ class ClientSession:
             max_field_size=opts.max_field_size,
             max_headers=opts.max_headers,
         )
+        resp: Optional[ClientResponse] = None
         try:
             await req.send(conn)
             resp = self._response_class(
@@ -410,6 +417,8 @@ class ClientSession:
             return await resp.start(conn, waiter)
         except BaseException as exc:
             _settle(waiter)
+            if resp is not None:
+                resp.close()  # cancelled or failed before the head: nothing to release
             conn.close()
             if isinstance(exc, OSError) and not isinstance(exc, ClientError):
                 raise ClientOSError(*exc.args) from exc

@@ -11,6 +11,7 @@ response was read to the end, keep-alive, no error); otherwise it is closed.
 import asyncio
 import socket
 import ssl
+import sys
 import warnings
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
@@ -42,6 +43,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ("BaseConnector", "TCPConnector", "UnixConnector", "Connection", "AddrInfoType", "SocketFactoryType")
 
+#: CPython fixed the leak of TLS transports whose shutdown never completes in these
+#: releases (python/cpython#118960); ``enable_cleanup_closed`` is a no-op there.
+_TLS_LEAK_FIXED = sys.version_info >= (3, 13, 1) or (3, 12, 7) <= sys.version_info < (3, 13)
+_CLEANUP_CLOSED_DELAY = 2.0
+
 AddrInfoType = aiohappyeyeballs.AddrInfoType
 SocketFactoryType = Callable[[AddrInfoType], socket.socket]
 
@@ -53,6 +59,13 @@ class BaseConnector:
     :param force_close: close every connection after its response.
     :param limit: most simultaneous connections, 0 = unlimited.
     :param limit_per_host: most simultaneous connections per ``(host, port, is_ssl)``.
+    :param enable_cleanup_closed: abort a TLS transport still open 2 seconds after it
+        was closed (servers that never finish the TLS shutdown).  Connections are
+        aborted, not shut down, unless ``ssl_shutdown_timeout`` asks otherwise, so this
+        only bounds that grace period; on Python 3.12.7+/3.13.1+ it warns and is
+        ignored, as in the reference.
+    :param timeout_ceil_threshold: ``sock_connect`` timeouts of this many seconds or
+        more end on a whole second.
     :raises ValueError: *keepalive_timeout* given together with ``force_close=True``.
     """
 
@@ -84,6 +97,16 @@ class BaseConnector:
         self._closed = False
         self._cleanup_handle: Optional[asyncio.TimerHandle] = None
         self._timeout_ceil_threshold = timeout_ceil_threshold
+        if enable_cleanup_closed and _TLS_LEAK_FIXED:
+            warnings.warn(
+                "enable_cleanup_closed ignored because the asyncio TLS connection leak "
+                f"is fixed in Python {sys.version_info[:3]}",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            enable_cleanup_closed = False
+        self._enable_cleanup_closed = enable_cleanup_closed
+        self._ssl_shutdown_timeout = 0.0
 
     def __del__(self, _warnings: Any = warnings) -> None:
         if self._closed:
@@ -133,7 +156,7 @@ class BaseConnector:
         if protocol is not None:
             pool.acquire(key)
             return self._lend(key, protocol, reused=True)
-        if pool.can_acquire(key) and not pool.has_waiters():
+        if pool.can_acquire(key) and not pool.has_waiters(key):
             pool.acquire(key)
         else:
             await self._wait_for_slot(key)  # the slot is acquired on our behalf
@@ -238,8 +261,11 @@ class BaseConnector:
         for waiter in self._pool.drain_waiters():
             if not waiter.done():
                 waiter.set_exception(ClientConnectionError("Connector is closed."))
+        grace = self._ssl_shutdown_timeout
+        if grace and self._enable_cleanup_closed:
+            grace = min(grace, _CLEANUP_CLOSED_DELAY)
         for protocol in protocols:
-            protocol.close()
+            protocol.close(tls_grace=grace)
         closing = [p.closed for p in protocols if not p.closed.done()]
         if closing:
             await asyncio.wait(closing, timeout=2)
@@ -301,6 +327,21 @@ class TCPConnector(BaseConnector):
         self._happy_eyeballs_delay = happy_eyeballs_delay
         self._interleave = interleave
         self._socket_factory = socket_factory
+        if ssl_shutdown_timeout is not sentinel:
+            warnings.warn(
+                "The ssl_shutdown_timeout parameter is deprecated and will be removed in aiohttp 4.0",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            if ssl_shutdown_timeout and sys.version_info < (3, 11):
+                warnings.warn(
+                    f"ssl_shutdown_timeout={ssl_shutdown_timeout} is ignored on Python < 3.11; "
+                    "only ssl_shutdown_timeout=0 is supported.",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+            elif ssl_shutdown_timeout:
+                self._ssl_shutdown_timeout = float(ssl_shutdown_timeout)
 
     @property
     def family(self) -> int:
@@ -346,7 +387,7 @@ class TCPConnector(BaseConnector):
         ssl_arg = req.ssl if req.ssl is not True else self._ssl
         sslcontext = ssl_context_for(ssl_arg) if req.is_ssl() else None
         try:
-            async with timeout_after(timeout.sock_connect):
+            async with timeout_after(timeout.sock_connect, ceil_threshold=self._timeout_ceil_threshold):
                 sock = await aiohappyeyeballs.start_connection(
                     infos,
                     local_addr_infos=self._local_addr_infos,
