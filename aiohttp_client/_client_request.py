@@ -23,6 +23,7 @@ from ._models import ConnectionKey, HttpVersion, HttpVersion11, RequestInfo
 from ._sansio._basic_auth import BasicAuth
 from ._sansio._compression import supported_encodings
 from ._sansio._http_writer import serialize_head, validate_method
+from ._sansio._proxy import proxy_fields
 from .client_exceptions import InvalidUrlClientError, NonHttpUrlClientError
 from .payload import BytesPayload, Payload, get_payload
 
@@ -113,6 +114,8 @@ class ClientRequest:
         self.skip_auto_headers = CIMultiDict((h, None) for h in (skip_auto_headers or ()))
         self.headers: CIMultiDict[str] = CIMultiDict()
         self._build_headers(headers, auth, cookies)
+        if proxy is not None and not self.is_ssl():  # the proxy reads this request itself
+            self.headers.update(proxy_fields(proxy_auth, self.proxy_headers))
         if data is not None:
             self._set_body(_as_payload(data))
 
@@ -242,7 +245,11 @@ class ClientRequest:
 
     @property
     def request_target(self) -> str:
-        """The request-target in origin-form (RFC 9112 §3.2.1)."""
+        """The request-target: origin-form (RFC 9112 §3.2.1), or absolute-form
+        (§3.2.2) for a plain-HTTP request through a proxy.
+        """
+        if self.proxy is not None and not self.is_ssl():
+            return str(self.url)
         return self.url.raw_path_qs or "/"
 
     # -- sending ---------------------------------------------------------------------

@@ -8,7 +8,6 @@ request on one connection: connect timeout, write, read the head).
 
 import asyncio
 import json
-import urllib.request
 import warnings
 from collections.abc import Awaitable, Iterable, Sequence
 from types import TracebackType
@@ -24,6 +23,7 @@ from ._client_response import ClientResponse
 from ._consts import sentinel
 from ._context_managers import _RequestContextManager, _SessionRequestContextManager
 from ._models import HttpVersion, HttpVersion11
+from ._proxy_env import explicit_proxy, with_env_settings
 from ._sansio._basic_auth import BasicAuth
 from ._sansio._redirects import REDIRECT_STATUSES, BadRedirect, redirect_headers, redirect_method, redirect_url
 from ._timeouts import DEFAULT_TIMEOUT, ClientTimeout, deadline_after, timeout_after, timeout_at
@@ -63,8 +63,7 @@ class ClientSession:
     """The first-class interface for making HTTP requests (reference: ``ClientSession``).
 
     Unsupported in this release (they raise ``NotImplementedError`` when given):
-    ``cookie_jar``, ``proxy``, ``trace_configs``, and ``trust_env=True`` when the
-    environment names a proxy for the request.  ``cookies`` are sent with every
+    ``cookie_jar`` and ``trace_configs``.  ``cookies`` are sent with every
     request but Set-Cookie answers are not stored yet (no cookie jar).
     """
 
@@ -101,7 +100,7 @@ class ClientSession:
         fallback_charset_resolver: Callable[[ClientResponse, bytes], str] = lambda r, b: "utf-8",
         ssl_shutdown_timeout: Any = sentinel,
     ) -> None:
-        _refuse_unsupported(cookie_jar=cookie_jar, proxy=proxy, trace_configs=trace_configs)
+        _refuse_unsupported(cookie_jar=cookie_jar, trace_configs=trace_configs)
         self._loop = loop or asyncio.get_running_loop()
         if connector is None:
             extra = {} if ssl_shutdown_timeout is sentinel else {"ssl_shutdown_timeout": ssl_shutdown_timeout}
@@ -114,6 +113,8 @@ class ClientSession:
         self._default_headers: CIMultiDict[str] = CIMultiDict(headers or {})
         self._skip_auto_headers = frozenset(istr(h) for h in (skip_auto_headers or ()))
         self._default_auth = auth
+        self._default_proxy = URL(proxy) if proxy is not None else None
+        self._default_proxy_auth = proxy_auth
         self._cookies = dict(cookies or {})
         self._json_serialize = json_serialize
         self._request_class = request_class
@@ -194,14 +195,11 @@ class ClientSession:
     ) -> ClientResponse:
         if self.closed:
             raise RuntimeError("Session is closed")
-        _refuse_unsupported(proxy=proxy)
         if data is not None and json is not None:
             raise ValueError("data and json parameters can not be used at the same time")
         if json is not None:
             data = JsonPayload(json, dumps=self._json_serialize)
         url = self._build_url(str_or_url)
-        if self._trust_env:
-            _refuse_env_proxy(url)
         opts = self._options(
             timeout, read_until_eof, auto_decompress, read_bufsize, max_line_size, max_field_size, max_headers
         )
@@ -217,6 +215,7 @@ class ClientSession:
             expect100=expect100,
             ssl=ssl,
             server_hostname=server_hostname,
+            **self._proxy_kwargs(proxy, proxy_auth, proxy_headers),
         )
         mws = self._middlewares if middlewares is None else tuple(middlewares)
         total = opts.timeout.total
@@ -228,6 +227,13 @@ class ClientSession:
         resp._set_deadline(deadline)
         await self._check_status(resp, raise_for_status)
         return resp
+
+    def _proxy_kwargs(self, proxy: Any, proxy_auth: Optional[BasicAuth], proxy_headers: Any) -> dict[str, Any]:
+        """The request's proxy settings, the session's as defaults (validated)."""
+        if proxy is None:
+            proxy = self._default_proxy
+            proxy_auth = proxy_auth if proxy_auth is not None else self._default_proxy_auth
+        return explicit_proxy(proxy, proxy_auth, proxy_headers)
 
     def _build_url(self, str_or_url: Union[str, URL]) -> URL:
         try:
@@ -309,7 +315,7 @@ class ClientSession:
                 version=self._version,
                 session=self,
                 response_class=self._response_class,
-                **kwargs,
+                **(await with_env_settings(kwargs, url) if self._trust_env else kwargs),
             )
             resp = await self._with_middlewares(middlewares, opts, tuple(history))(req)
             location = resp.headers.get(hdrs.LOCATION) or resp.headers.get(hdrs.URI)
@@ -540,19 +546,6 @@ def _as_timeout(timeout: Any) -> ClientTimeout:
         warnings.warn("timeout as a number is deprecated, use ClientTimeout", DeprecationWarning, stacklevel=4)
         return ClientTimeout(total=timeout)
     raise ValueError(f"timeout parameter cannot be of {type(timeout)} type, please use 'timeout=ClientTimeout(...)'")
-
-
-def _refuse_env_proxy(url: URL) -> None:
-    """``trust_env=True`` is honoured only where the environment names no proxy for
-    *url*: proxies are not supported yet, and silently going direct would be wrong.
-    """
-    proxies = urllib.request.getproxies_environment()
-    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]  # public, not in typeshed
-    if url.scheme in proxies and not bypass(url.raw_host or "", proxies):
-        raise NotImplementedError(
-            f"trust_env=True: the environment sets a {url.scheme} proxy, "
-            "and proxies are not supported by aiohttp_client yet"
-        )
 
 
 def _refuse_unsupported(**given: Any) -> None:

@@ -9,13 +9,16 @@ response was read to the end, keep-alive, no error); otherwise it is closed.
 """
 
 import asyncio
+import contextlib
 import socket
 import ssl
 import sys
 import warnings
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import aiohappyeyeballs
+from yarl import URL
 
 from ._connection import Connection
 from ._consts import sentinel
@@ -24,14 +27,18 @@ from ._protocol import ResponseProtocol
 from ._sansio._chunked import ChunkedDecoder
 from ._sansio._http_parser import HeadParser
 from ._sansio._pool import Pool
+from ._sansio._proxy import proxy_fields
 from ._timeouts import ClientTimeout, timeout_after
 from ._tls import Fingerprint, ssl_context_for
+from ._tunnel import open_tunnel
 from .client_exceptions import (
     ClientConnectionError,
     ClientConnectorCertificateError,
     ClientConnectorDNSError,
     ClientConnectorError,
     ClientConnectorSSLError,
+    ClientError,
+    ClientProxyConnectionError,
     ConnectionTimeoutError,
     ServerFingerprintMismatch,
     UnixClientConnectorError,
@@ -377,16 +384,73 @@ class TCPConnector(BaseConnector):
 
     async def _create_connection(self, req: "ClientRequest", traces: Any, timeout: ClientTimeout) -> ResponseProtocol:
         key = req.connection_key
-        host = req.url.raw_host or ""
-        port = req.port or 80
+        ssl_arg = req.ssl if req.ssl is not True else self._ssl
+        sslcontext = ssl_context_for(ssl_arg) if req.is_ssl() else None
+        server_hostname = req.server_hostname or req.host.rstrip(".")
+        proxy = req.proxy
+        if proxy is None:
+            protocol = await self._open(key, req.host, req.port or 80, sslcontext, server_hostname, timeout)
+        else:
+            protocol = await self._open_via_proxy(req, key, proxy, ssl_arg, sslcontext, server_hostname, timeout)
+        if isinstance(ssl_arg, Fingerprint) and sslcontext is not None:
+            self._check_fingerprint(ssl_arg, protocol.transport, key)
+        return protocol
+
+    async def _open_via_proxy(
+        self,
+        req: "ClientRequest",
+        key: ConnectionKey,
+        proxy: URL,
+        ssl_arg: Any,
+        sslcontext: Optional[ssl.SSLContext],
+        server_hostname: str,
+        timeout: ClientTimeout,
+    ) -> ResponseProtocol:
+        """A connection to *proxy*: used as is for ``http://`` (absolute-form
+        requests), tunnelled with CONNECT and TLS for ``https://``.
+        """
+        proxy_host = proxy.raw_host or ""
+        proxy_tls = ssl_context_for(ssl_arg) if proxy.scheme == "https" else None
+        protocol = await self._open(
+            key, proxy_host, proxy.port or 80, proxy_tls, proxy_host, timeout, ClientProxyConnectionError
+        )
+        if sslcontext is None:
+            return protocol
+        fields = proxy_fields(req.proxy_auth, req.proxy_headers)
+        try:
+            with _connect_errors(key, ClientConnectorError):
+                await open_tunnel(
+                    self._loop, protocol, proxy, (req.host, req.port), fields, sslcontext, server_hostname
+                )
+        except BaseException:
+            protocol.close()
+            raise
+        return protocol
+
+    async def _open(
+        self,
+        key: ConnectionKey,
+        host: str,
+        port: int,
+        sslcontext: Optional[ssl.SSLContext],
+        server_hostname: str,
+        timeout: ClientTimeout,
+        error_cls: type[ClientConnectorError] = ClientConnectorError,
+    ) -> ResponseProtocol:
+        """A new connection to *host*:*port*, TLS when *sslcontext* is given.
+
+        :raises ClientConnectorDNSError: the name did not resolve.
+        :raises ConnectionTimeoutError: ``sock_connect`` passed.
+        :raises ClientConnectorCertificateError: the certificate did not verify.
+        :raises ClientConnectorSSLError: another TLS failure.
+        :raises ClientConnectorError: *error_cls*, for any other connection failure.
+        """
         try:
             addrs = await self._resolve(host, port)
         except OSError as exc:
             raise ClientConnectorDNSError(key, exc) from exc
         infos = [(a["family"], socket.SOCK_STREAM, a["proto"], "", (a["host"], a["port"])) for a in addrs]
-        ssl_arg = req.ssl if req.ssl is not True else self._ssl
-        sslcontext = ssl_context_for(ssl_arg) if req.is_ssl() else None
-        try:
+        with _connect_errors(key, error_cls):
             async with timeout_after(timeout.sock_connect, ceil_threshold=self._timeout_ceil_threshold):
                 sock = await aiohappyeyeballs.start_connection(
                     infos,
@@ -396,36 +460,48 @@ class TCPConnector(BaseConnector):
                     loop=self._loop,
                     socket_factory=self._socket_factory,
                 )
-                transport, protocol = await self._loop.create_connection(
-                    self._protocol_factory,
-                    sock=sock,
-                    ssl=sslcontext,
-                    server_hostname=(req.server_hostname or host.rstrip(".")) if sslcontext else None,
-                )
-        except asyncio.TimeoutError as exc:
-            raise ConnectionTimeoutError(f"Connection timeout to host {req.url}") from exc
-        except ssl.CertificateError as exc:
-            raise ClientConnectorCertificateError(key, exc) from exc
-        except ssl.SSLError as exc:
-            raise ClientConnectorSSLError(key, exc) from exc
-        except OSError as exc:
-            if exc.errno is None and isinstance(exc, asyncio.TimeoutError):  # pragma: no cover
-                raise
-            raise ClientConnectorError(key, exc) from exc
-        if isinstance(ssl_arg, Fingerprint):
-            self._check_fingerprint(ssl_arg, transport, key)
+                try:
+                    _, protocol = await self._loop.create_connection(
+                        self._protocol_factory,
+                        sock=sock,
+                        ssl=sslcontext,
+                        server_hostname=server_hostname if sslcontext else None,
+                    )
+                except BaseException:
+                    sock.close()
+                    raise
         return protocol
 
     @staticmethod
-    def _check_fingerprint(fp: Fingerprint, transport: asyncio.BaseTransport, key: ConnectionKey) -> None:
-        sslobj = transport.get_extra_info("ssl_object")
+    def _check_fingerprint(fp: Fingerprint, transport: Optional[asyncio.Transport], key: ConnectionKey) -> None:
+        sslobj = transport.get_extra_info("ssl_object") if transport is not None else None
         cert = sslobj.getpeercert(binary_form=True) if sslobj is not None else None
         if cert is None or not fp.matches(cert):
             # abort, not close: a TLS close would first wait for close_notify with a
             # server we do not trust, and the socket would outlive the error.
-            transport.abort()  # type: ignore[attr-defined]
+            if transport is not None:
+                transport.abort()
             got = fp._hashfunc(cert).digest() if cert is not None else b""
             raise ServerFingerprintMismatch(fp.fingerprint, got, key.host, key.port or 0)
+
+
+@contextlib.contextmanager
+def _connect_errors(key: ConnectionKey, error_cls: type[ClientConnectorError]) -> Iterator[None]:
+    """Translate what connecting raises into the documented classes."""
+    try:
+        yield
+    except asyncio.TimeoutError as exc:
+        if isinstance(exc, ClientError):
+            raise
+        raise ConnectionTimeoutError(f"Connection timeout to host {key.host}:{key.port}") from exc
+    except ssl.CertificateError as exc:
+        raise ClientConnectorCertificateError(key, exc) from exc
+    except ssl.SSLError as exc:
+        raise ClientConnectorSSLError(key, exc) from exc
+    except ClientError:
+        raise
+    except OSError as exc:
+        raise error_cls(key, exc) from exc
 
 
 class UnixConnector(BaseConnector):

@@ -46,6 +46,8 @@ LAYER2 = {
     "tracing",
     "client_exceptions",
     "_timeouts",
+    "_proxy_env",
+    "_tunnel",
     "cookiejar",
     "abc",
 }
