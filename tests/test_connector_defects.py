@@ -12,12 +12,13 @@ import asyncio
 import gzip
 import os
 import ssl
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 import aiohttp_client as aiohttp
-from _servers import Reply, run
+from _servers import Reply, _LoopThread, run
 from test_client_tls import ca, tls_server
 
 __all__ = ("ca", "tls_server")  # the TLS peer's fixtures, shared with test_client_tls
@@ -140,16 +141,40 @@ def test_retry_when_the_pooled_connection_was_closed(raw_server) -> None:
     run(main())
 
 
-def test_https_to_a_plain_http_port_fails_at_once(web_server) -> None:
-    srv = web_server()
+@pytest.fixture
+def plain_http_port() -> Iterator[int]:
+    """A plain-HTTP peer that answers the first bytes it receives (whatever they
+    are) with a 400 response, keeping the connection open; yields its port."""
 
+    class Answer(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.transport = transport
+
+        def data_received(self, data: bytes) -> None:
+            self.transport.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")  # type: ignore[attr-defined]
+
+    thread = _LoopThread("plain_http")
+    server = thread.call(thread.loop.create_server(Answer, "127.0.0.1", 0))
+    try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+
+        async def stop() -> None:
+            server.close()
+            await server.wait_closed()
+
+        thread.call(stop())
+        thread.stop()
+
+
+def test_https_to_a_plain_http_port_fails_at_once(plain_http_port: int) -> None:
     async def main() -> None:
         loop = asyncio.get_running_loop()
         before = _open_fds()
         start = loop.time()
         async with aiohttp.ClientSession() as session:
             with pytest.raises(aiohttp.ClientConnectorSSLError):
-                await session.get(srv.url("/").replace("http://", "https://"), timeout=aiohttp.ClientTimeout(total=5))
+                await session.get(f"https://127.0.0.1:{plain_http_port}/", timeout=aiohttp.ClientTimeout(total=5))
         assert loop.time() - start < 2
         assert await _fds_settle(before) == before
 
