@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 import aiohttp_client as aiohttp
-from _servers import Reply, _LoopThread, run
+from _servers import Reply, run, served_in_thread
 from test_client_tls import ca, tls_server
 
 __all__ = ("ca", "tls_server")  # the TLS peer's fixtures, shared with test_client_tls
@@ -153,18 +153,8 @@ def plain_http_port() -> Iterator[int]:
         def data_received(self, data: bytes) -> None:
             self.transport.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")  # type: ignore[attr-defined]
 
-    thread = _LoopThread("plain_http")
-    server = thread.call(thread.loop.create_server(Answer, "127.0.0.1", 0))
-    try:
+    with served_in_thread("plain_http", lambda loop: loop.create_server(Answer, "127.0.0.1", 0)) as server:
         yield server.sockets[0].getsockname()[1]
-    finally:
-
-        async def stop() -> None:
-            server.close()
-            await server.wait_closed()
-
-        thread.call(stop())
-        thread.stop()
 
 
 def test_https_to_a_plain_http_port_fails_at_once(plain_http_port: int) -> None:

@@ -4,8 +4,6 @@ sans-IO rules of ``_sansio._proxy`` (environment and ``NO_PROXY``)."""
 
 from __future__ import annotations
 
-import asyncio
-import ssl
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -15,7 +13,7 @@ import pytest
 from yarl import URL
 
 import aiohttp_client as aiohttp
-from _servers import Reply, _LoopThread, run
+from _servers import Reply, run, tls_server_for
 from aiohttp_client._sansio._proxy import (
     bypasses_proxy,
     check_proxy,
@@ -23,7 +21,7 @@ from aiohttp_client._sansio._proxy import (
     no_proxy_rules,
     proxy_from_environ,
 )
-from test_client_tls import ca
+from test_client_tls import ca, client_context
 
 __all__ = ("ca",)  # the trustme CA fixture, shared with test_client_tls
 
@@ -60,40 +58,9 @@ def proxy_url() -> Iterator[Any]:
 def tls_origin(ca: Any) -> Iterator[tuple[int, list[bytes]]]:
     """A TLS origin on 127.0.0.1 that records each request head it receives and
     answers :data:`BODY`; yields ``(port, heads)``."""
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    cert.configure_cert(server_ctx)
-    heads: list[bytes] = []
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                heads.append(await reader.readuntil(b"\r\n\r\n"))
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(BODY), BODY))
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
-            pass
-        finally:
-            writer.close()
-
-    thread = _LoopThread("tls_origin")
-    server = thread.call(asyncio.start_server(handle, "127.0.0.1", 0, ssl=server_ctx))
-    try:
-        yield server.sockets[0].getsockname()[1], heads
-    finally:
-
-        async def stop() -> None:
-            server.close()
-            await server.wait_closed()
-
-        thread.call(stop())
-        thread.stop()
-
-
-def _client_ctx(ca: Any) -> ssl.SSLContext:
-    ctx = ssl.create_default_context()
-    ca.configure_trust(ctx)
-    return ctx
+    response = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(BODY), BODY)
+    with tls_server_for(ca, response) as (port, _, heads):
+        yield port, heads
 
 
 # --------------------------------------------------------------------------------------
@@ -120,7 +87,7 @@ def test_https_through_connect_with_auth_only_on_connect(proxy_url, tls_origin, 
 
     async def main() -> None:
         url = f"https://127.0.0.1:{port}/secret"
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=_client_ctx(ca))) as session:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=client_context(ca))) as session:
             with pytest.raises(aiohttp.ClientHttpProxyError) as info:
                 await session.get(url, proxy=purl)
             assert info.value.status == 407
@@ -144,7 +111,7 @@ def test_https_origin_through_an_https_proxy(proxy_url, tls_origin, ca, tmp_path
 
     async def main() -> None:
         async with aiohttp.ClientSession() as session:
-            request = session.get(f"https://127.0.0.1:{port}/", proxy=purl, ssl=_client_ctx(ca))
+            request = session.get(f"https://127.0.0.1:{port}/", proxy=purl, ssl=client_context(ca))
             if sys.version_info >= (3, 11):
                 async with request as resp:
                     assert await resp.read() == BODY
