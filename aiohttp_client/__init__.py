@@ -54,7 +54,9 @@ from .client_exceptions import (
     WSMessageTypeError,
     WSServerHandshakeError,
 )
-from .connector import AddrInfoType, BaseConnector, SocketFactoryType, TCPConnector, UnixConnector
+
+# -- connectors, proxies, DNS (issue 7) --
+from .connector import AddrInfoType, BaseConnector, NamedPipeConnector, SocketFactoryType, TCPConnector, UnixConnector
 from .payload import (
     AsyncIterablePayload,
     BytesPayload,
@@ -138,6 +140,8 @@ __all__ = (
     "UnixClientConnectorError",
     "WSMessageTypeError",
     "WSServerHandshakeError",
+    # connectors, proxies, DNS (issue 7)
+    "NamedPipeConnector",
 )
 
 

@@ -26,6 +26,7 @@ from ._sansio._http_writer import serialize_head, validate_method
 from ._sansio._proxy import proxy_fields
 from .client_exceptions import InvalidUrlClientError, NonHttpUrlClientError
 from .payload import BytesPayload, Payload, get_payload
+from .resolver import is_noncanonical_ipv4
 
 __all__ = ("ClientRequest",)
 
@@ -125,7 +126,7 @@ class ClientRequest:
     def _check_url(url: URL) -> None:
         if url.scheme not in _HTTP_SCHEMES:
             raise NonHttpUrlClientError(url)
-        if not url.raw_host:
+        if not url.raw_host or is_noncanonical_ipv4(url.raw_host):
             raise InvalidUrlClientError(url)
 
     def _build_headers(self, headers: Any, auth: Optional[BasicAuth], cookies: Any) -> None:

@@ -15,6 +15,7 @@ import ssl
 import sys
 import warnings
 from collections.abc import Iterator
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import aiohappyeyeballs
@@ -31,6 +32,7 @@ from ._sansio._proxy import proxy_fields
 from ._timeouts import ClientTimeout, timeout_after
 from ._tls import Fingerprint, ssl_context_for
 from ._tunnel import open_tunnel
+from .abc import AbstractResolver, ResolveResult
 from .client_exceptions import (
     ClientConnectionError,
     ClientConnectorCertificateError,
@@ -40,15 +42,24 @@ from .client_exceptions import (
     ClientError,
     ClientProxyConnectionError,
     ConnectionTimeoutError,
+    InvalidUrlClientError,
     ServerFingerprintMismatch,
     UnixClientConnectorError,
 )
-from .resolver import DefaultResolver, DNSCache, ResolveResult
+from .resolver import DefaultResolver, DNSCache, is_noncanonical_ipv4
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._client_request import ClientRequest
 
-__all__ = ("BaseConnector", "TCPConnector", "UnixConnector", "Connection", "AddrInfoType", "SocketFactoryType")
+__all__ = (
+    "BaseConnector",
+    "TCPConnector",
+    "UnixConnector",
+    "NamedPipeConnector",
+    "Connection",
+    "AddrInfoType",
+    "SocketFactoryType",
+)
 
 #: CPython fixed the leak of TLS transports whose shutdown never completes in these
 #: releases (python/cpython#118960); ``enable_cleanup_closed`` is a no-op there.
@@ -294,10 +305,11 @@ class TCPConnector(BaseConnector):
         fingerprint: Optional[bytes] = None,
         use_dns_cache: bool = True,
         ttl_dns_cache: Optional[int] = 10,
+        dns_cache_max_size: int = 1000,
         family: int = 0,
         ssl_context: Optional[Any] = None,
         local_addr: Optional[tuple[str, int]] = None,
-        resolver: Optional[Any] = None,
+        resolver: Optional[AbstractResolver] = None,
         keepalive_timeout: Any = sentinel,
         force_close: bool = False,
         limit: int = 100,
@@ -328,7 +340,7 @@ class TCPConnector(BaseConnector):
         self._ssl = ssl
         self._resolver = resolver or DefaultResolver()
         self._use_dns_cache = use_dns_cache
-        self._dns_cache = DNSCache(ttl_dns_cache, self._loop.time)
+        self._dns_cache = DNSCache(ttl_dns_cache, self._loop.time, dns_cache_max_size)
         self._family = family
         self._local_addr_infos = aiohappyeyeballs.addr_to_addr_infos(local_addr) if local_addr is not None else None
         self._happy_eyeballs_delay = happy_eyeballs_delay
@@ -358,6 +370,16 @@ class TCPConnector(BaseConnector):
     def use_dns_cache(self) -> bool:
         return self._use_dns_cache
 
+    @property
+    def dns_cache(self) -> bool:
+        """Whether DNS answers are cached (the reference's name for *use_dns_cache*)."""
+        return self._use_dns_cache
+
+    @property
+    def cached_hosts(self) -> "MappingProxyType[tuple[str, int], list[ResolveResult]]":
+        """A read-only snapshot of the DNS cache: ``(host, port) -> addresses``."""
+        return MappingProxyType(self._dns_cache.entries)
+
     def clear_dns_cache(self, host: Optional[str] = None, port: Optional[int] = None) -> None:
         """Forget cached addresses of *host*/*port*, or all of them."""
         if host is not None and port is not None:
@@ -373,11 +395,13 @@ class TCPConnector(BaseConnector):
 
     async def _resolve(self, host: str, port: int) -> list[ResolveResult]:
         key = (host, port)
+        if is_noncanonical_ipv4(host):
+            raise InvalidUrlClientError(f"{host}: an IPv4 address must be four decimal octets")
         if self._use_dns_cache:
             cached = self._dns_cache.get(key)
             if cached is not None:
                 return cached
-        addrs: list[ResolveResult] = await self._resolver.resolve(host, port, family=self._family)
+        addrs = await self._resolver.resolve(host, port, family=socket.AddressFamily(self._family))
         if self._use_dns_cache:
             self._dns_cache.add(key, addrs)
         return addrs
@@ -504,8 +528,8 @@ def _connect_errors(key: ConnectionKey, error_cls: type[ClientConnectorError]) -
         raise error_cls(key, exc) from exc
 
 
-class UnixConnector(BaseConnector):
-    """Connector over a Unix domain socket at *path* (reference: ``UnixConnector``)."""
+class _PathConnector(BaseConnector):
+    """A connector to one local endpoint named by *path* (Unix socket, named pipe)."""
 
     def __init__(
         self,
@@ -524,17 +548,57 @@ class UnixConnector(BaseConnector):
             loop=loop,
         )
         self._path = path
+        self._check_loop()
+
+    def _check_loop(self) -> None:
+        """Refuse an event loop that cannot reach *path* (a hook)."""
 
     @property
     def path(self) -> str:
         return self._path
 
+    async def _connect_path(self) -> ResponseProtocol:
+        raise NotImplementedError()
+
+    def _path_error(self, key: ConnectionKey, exc: OSError) -> ClientConnectorError:
+        return ClientConnectorError(key, exc)
+
     async def _create_connection(self, req: "ClientRequest", traces: Any, timeout: ClientTimeout) -> ResponseProtocol:
         try:
             async with timeout_after(timeout.sock_connect):
-                _, protocol = await self._loop.create_unix_connection(self._protocol_factory, self._path)
+                return await self._connect_path()
         except asyncio.TimeoutError as exc:
             raise ConnectionTimeoutError(f"Connection timeout to {self._path}") from exc
         except OSError as exc:
-            raise UnixClientConnectorError(self._path, req.connection_key, exc) from exc
+            raise self._path_error(req.connection_key, exc) from exc
+
+
+class UnixConnector(_PathConnector):
+    """Connector over a Unix domain socket at *path* (reference: ``UnixConnector``)."""
+
+    async def _connect_path(self) -> ResponseProtocol:
+        _, protocol = await self._loop.create_unix_connection(self._protocol_factory, self._path)
         return protocol
+
+    def _path_error(self, key: ConnectionKey, exc: OSError) -> ClientConnectorError:
+        return UnixClientConnectorError(self._path, key, exc)
+
+
+class NamedPipeConnector(_PathConnector):
+    """Connector over a Windows named pipe at *path* (reference:
+    ``NamedPipeConnector``); it needs the proactor event loop.
+
+    :raises RuntimeError: the loop is not a ``ProactorEventLoop`` (any other
+        platform than Windows).
+    """
+
+    def _check_loop(self) -> None:
+        proactor = getattr(asyncio, "ProactorEventLoop", None)
+        if proactor is None or not isinstance(self._loop, proactor):
+            self._closed = True
+            raise RuntimeError("Named Pipes only available in proactor loop under windows")
+
+    async def _connect_path(self) -> ResponseProtocol:
+        create = self._loop.create_pipe_connection  # type: ignore[attr-defined]
+        _, protocol = await create(self._protocol_factory, self._path)
+        return protocol  # type: ignore[no-any-return]

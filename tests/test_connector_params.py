@@ -1,0 +1,161 @@
+"""Connector parameters and properties of the reference, against real peers:
+resolvers (``abc.AbstractResolver``), the bounded DNS cache, numeric IPv4 hosts,
+and the timeouts around the pool."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+from types import MappingProxyType
+
+import pytest
+
+import aiohttp_client as aiohttp
+from _servers import Reply, run, served_in_thread
+from aiohttp_client.abc import AbstractResolver, ResolveResult
+
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+
+class LoopbackResolver(AbstractResolver):
+    """Every name is 127.0.0.1; counts the lookups."""
+
+    def __init__(self) -> None:
+        self.lookups: list[str] = []
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        self.lookups.append(host)
+        return [
+            ResolveResult(
+                hostname=host,
+                host="127.0.0.1",
+                port=port,
+                family=socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST,
+            )
+        ]
+
+    async def close(self) -> None:
+        pass
+
+
+def test_custom_resolver_and_bounded_dns_cache(raw_server) -> None:
+    srv = raw_server(Reply.of(OK))
+
+    async def main() -> None:
+        resolver = LoopbackResolver()
+        conn = aiohttp.TCPConnector(resolver=resolver, dns_cache_max_size=2, force_close=True)
+        async with aiohttp.ClientSession(connector=conn) as session:
+            for name in ("a.test", "b.test", "c.test", "c.test", "a.test"):
+                async with session.get(f"http://{name}:{srv.port}/") as resp:
+                    assert await resp.read() == b"ok"
+            assert isinstance(conn.cached_hosts, MappingProxyType)
+            assert set(conn.cached_hosts) == {("c.test", srv.port), ("a.test", srv.port)}
+            assert resolver.lookups == ["a.test", "b.test", "c.test", "a.test"]  # a.test was evicted
+            conn.clear_dns_cache("a.test", srv.port)
+            assert set(conn.cached_hosts) == {("c.test", srv.port)}
+            conn.clear_dns_cache()
+            assert not conn.cached_hosts and conn.dns_cache
+
+    run(main())
+
+
+@pytest.mark.parametrize("host", ["2130706433", "0x7f.1", "127.1", "0177.0.0.1"])
+def test_non_canonical_ipv4_hosts_are_invalid_urls(host: str) -> None:
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(aiohttp.InvalidUrlClientError):
+                await session.get(f"http://{host}:1/")
+
+    run(main())
+
+
+def test_sock_read_does_not_fire_while_the_consumer_pauses(raw_server) -> None:
+    body = b"x" * 2**20
+    srv = raw_server(Reply.of(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body))
+
+    async def main() -> None:
+        timeout = aiohttp.ClientTimeout(sock_read=0.2)
+        async with aiohttp.ClientSession(timeout=timeout, read_bufsize=2**12) as session:
+            async with session.get(srv.url()) as resp:
+                await asyncio.sleep(0.5)  # the server is done; we are slow
+                assert await resp.read() == body
+
+    run(main())
+
+
+def test_no_read_timer_survives_on_an_idle_pooled_connection(raw_server) -> None:
+    srv = raw_server(Reply.of(OK))
+
+    async def main() -> None:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(sock_read=0.1)) as session:
+            for _ in range(2):
+                async with session.get(srv.url()) as resp:
+                    assert await resp.read() == b"ok"
+                await asyncio.sleep(0.3)  # idle in the pool for longer than sock_read
+        assert srv.accepted == 1
+
+    run(main())
+
+
+def test_connect_timeout_covers_waiting_for_the_pool(raw_server) -> None:
+    srv = raw_server(Reply(hang=True))
+
+    async def main() -> None:
+        conn = aiohttp.TCPConnector(limit=1)
+        async with aiohttp.ClientSession(connector=conn) as session:
+            first = asyncio.ensure_future(session.get(srv.url()))
+            await asyncio.sleep(0.1)
+            with pytest.raises(aiohttp.ConnectionTimeoutError):
+                await session.get(srv.url(), timeout=aiohttp.ClientTimeout(connect=0.2))
+            first.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await first
+
+    run(main())
+
+
+def test_named_pipe_connector_needs_the_proactor_loop() -> None:
+    async def main() -> None:
+        if sys.platform == "win32":  # pragma: no cover - the CI runs on Linux
+            conn = aiohttp.NamedPipeConnector(r"\\.\pipe\none")
+            assert conn.path == r"\\.\pipe\none"
+            await conn.close()
+        else:
+            with pytest.raises(RuntimeError, match="proactor"):
+                aiohttp.NamedPipeConnector("/tmp/none")
+
+    run(main())
+
+
+def test_unix_connector(tmp_path) -> None:
+    path = str(tmp_path / "http.sock")
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                await reader.readuntil(b"\r\n\r\n")
+                writer.write(OK)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def main() -> None:
+        conn = aiohttp.UnixConnector(path)
+        assert conn.path == path
+        async with aiohttp.ClientSession(connector=conn) as session:
+            for _ in range(2):
+                async with session.get("http://unix.invalid/") as resp:
+                    assert await resp.read() == b"ok"
+        missing = aiohttp.UnixConnector(str(tmp_path / "missing.sock"))
+        async with aiohttp.ClientSession(connector=missing) as session:
+            with pytest.raises(aiohttp.UnixClientConnectorError):
+                await session.get("http://unix.invalid/")
+
+    with served_in_thread("unix", lambda loop: asyncio.start_unix_server(answer, path)):
+        run(main())
