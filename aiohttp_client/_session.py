@@ -101,6 +101,7 @@ class ClientSession:
         ssl_shutdown_timeout: Any = sentinel,
     ) -> None:
         _refuse_unsupported(cookie_jar=cookie_jar, trace_configs=trace_configs)
+        session_timeout = _session_timeout(timeout)  # before anything needs closing
         self._loop = loop or asyncio.get_running_loop()
         if connector is None:
             extra = {} if ssl_shutdown_timeout is sentinel else {"ssl_shutdown_timeout": ssl_shutdown_timeout}
@@ -122,7 +123,7 @@ class ClientSession:
         self._ws_response_class = ws_response_class
         self._version = version
         self._raise_for_status = raise_for_status
-        self._timeout = DEFAULT_TIMEOUT if timeout is sentinel else _as_timeout(timeout)
+        self._timeout = session_timeout
         self._auto_decompress = auto_decompress
         self._trust_env = trust_env
         self._requote_redirect_url = requote_redirect_url
@@ -492,15 +493,30 @@ class ClientSession:
     def requote_redirect_url(self) -> bool:
         return self._requote_redirect_url
 
+    @requote_redirect_url.setter
+    def requote_redirect_url(self, value: bool) -> None:
+        """Deprecated since aiohttp 3.5: pass ``requote_redirect_url`` to the session."""
+        warnings.warn("session.requote_redirect_url modification is deprecated", DeprecationWarning, stacklevel=2)
+        self._requote_redirect_url = value
+
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
+        """The session's loop (deprecated since aiohttp 3.5)."""
+        warnings.warn("client.loop property is deprecated", DeprecationWarning, stacklevel=2)
         return self._loop
+
+    def __init_subclass__(cls) -> None:
+        warnings.warn(
+            f"Inheritance class {cls.__name__} from ClientSession is discouraged", DeprecationWarning, stacklevel=2
+        )
 
     def detach(self) -> None:
         """Forget the connector without closing it."""
         self._connector = None
 
     def __del__(self, _warnings: Any = warnings) -> None:
+        if not hasattr(self, "_connector_owner"):
+            return  # __init__ raised before there was anything to close
         if not self.closed and self._connector_owner:
             _warnings.warn(f"Unclosed client session {self!r}", ResourceWarning, source=self)
 
@@ -537,15 +553,25 @@ def _settle(waiter: "asyncio.Future[Any]") -> None:
         waiter.cancel()
 
 
-def _as_timeout(timeout: Any) -> ClientTimeout:
-    if timeout is None:
-        return ClientTimeout()
+def _session_timeout(timeout: Any) -> ClientTimeout:
+    """The session's ``timeout``: a :class:`ClientTimeout`; ``None`` means the default.
+
+    :raises ValueError: anything else (a number included), as in aiohttp.
+    """
+    if timeout is sentinel or timeout is None:
+        return DEFAULT_TIMEOUT
     if isinstance(timeout, ClientTimeout):
         return timeout
-    if isinstance(timeout, (int, float)):
-        warnings.warn("timeout as a number is deprecated, use ClientTimeout", DeprecationWarning, stacklevel=4)
-        return ClientTimeout(total=timeout)
     raise ValueError(f"timeout parameter cannot be of {type(timeout)} type, please use 'timeout=ClientTimeout(...)'")
+
+
+def _as_timeout(timeout: Any) -> ClientTimeout:
+    """A request's ``timeout``: a :class:`ClientTimeout`, or a number of seconds (or
+    ``None``) for ``total`` alone.
+    """
+    if isinstance(timeout, ClientTimeout):
+        return timeout
+    return ClientTimeout(total=timeout)
 
 
 def _refuse_unsupported(**given: Any) -> None:
