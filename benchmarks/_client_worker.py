@@ -7,6 +7,8 @@ read from stdin, one per line, answering each with one JSON line:
 
 ``download SIZE``  stream ``/large?size=SIZE`` with ``iter_chunked(65536)``
 ``small N``        N sequential ``GET /json`` over one session (one kept-alive connection)
+``pool N``         N ``GET /json`` from 64 concurrent tasks through one session's pool
+                   (at most 64 kept-alive connections, the default limit of 100 not hit)
 
 Each answer carries the wall time (``time.perf_counter``) and the CPU time of this
 process (``time.process_time``) spent on the scenario.
@@ -47,13 +49,38 @@ async def small(client: Any, base: str, count: int) -> dict[str, Any]:
     return {"wall": wall, "cpu": cpu, "requests": count}
 
 
+POOL_TASKS = 64
+
+
+async def pool(client: Any, base: str, count: int) -> dict[str, Any]:
+    url = f"{base}/json"
+    connections: set[str] = set()
+
+    async def task(n: int) -> None:
+        for _ in range(n):
+            async with session.get(url) as resp:
+                assert resp.status == 200, resp.status
+                await resp.read()
+                connections.add(resp.headers["X-Connection"])
+
+    async with client.ClientSession() as session:
+        await task(1)  # warm: resolve, first connection
+        per_task = count // POOL_TASKS
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(task(per_task) for _ in range(POOL_TASKS)))
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    assert len(connections) <= POOL_TASKS, f"the pool opened {len(connections)} connections for {POOL_TASKS} tasks"
+    return {"wall": wall, "cpu": cpu, "requests": per_task * POOL_TASKS, "connections": len(connections)}
+
+
 def hello(lib: str) -> dict[str, Any]:
     if lib == "aiohttp":
         import aiohttp
 
         return {"ok": True, "client": aiohttp, "version": aiohttp.__version__, "twins": {}}
     import aiohttp_client
-    from aiohttp_client._sansio import _chunked, _ext, _http_parser  # noqa: F401  (fill _ext.LOADED)
+    from aiohttp_client import _ext
+    from aiohttp_client._sansio import _chunked, _http_parser  # noqa: F401  (fill _ext.LOADED)
 
     twins = dict(_ext.LOADED)
     if not hasattr(aiohttp_client, "ClientSession"):
@@ -73,7 +100,7 @@ def main() -> None:
     print(json.dumps(info), flush=True)
     if not info["ok"]:
         return
-    commands = {"download": download, "small": small}
+    commands = {"download": download, "small": small, "pool": pool}
     loop = asyncio.new_event_loop()
     try:
         for line in sys.stdin:

@@ -25,6 +25,7 @@ import _support
 
 DOWNLOAD_SIZE = 100_000_000  # bytes
 SMALL_COUNT = 2000
+POOL_COUNT = 6400  # 100 per task, 64 concurrent tasks
 ROUNDS = 5
 WORKER = str(_support.ROOT / "benchmarks" / "_client_worker.py")
 IMPLS = ("ours-c", "ours-py", "aiohttp")
@@ -126,6 +127,23 @@ def test_small_gets(benchmark: Any, worker: Worker) -> None:
     benchmark.extra_info.update(
         suite="client",
         item="small-gets",
+        mode="e2e",
+        impl=worker.impl,
+        server_pinned=_PINNED["server"],
+        client_cpus=sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        req_per_s=statistics.median(r["requests"] / r["wall"] for r in runs),
+        cpu_us_per_req=statistics.median(r["cpu"] / r["requests"] * 1e6 for r in runs),
+    )
+
+
+def test_pool_concurrent(benchmark: Any, worker: Worker) -> None:
+    benchmark.group = f"client {POOL_COUNT} GETs, 64 concurrent, through the pool"
+    worker.results.clear()
+    benchmark.pedantic(worker.run, args=("pool", POOL_COUNT), rounds=ROUNDS, iterations=1, warmup_rounds=1)
+    runs = worker.results[1:]
+    benchmark.extra_info.update(
+        suite="client",
+        item="pool-64",
         mode="e2e",
         impl=worker.impl,
         server_pinned=_PINNED["server"],

@@ -134,6 +134,8 @@ def _e2e_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
         ("download", "cpu_s", "CPU s per download", "lower is better"),
         ("small-gets", "req_per_s", "requests/s", "higher is better"),
         ("small-gets", "cpu_us_per_req", "CPU us per request", "lower is better"),
+        ("pool-64", "req_per_s", "requests/s", "higher is better"),
+        ("pool-64", "cpu_us_per_req", "CPU us per request", "lower is better"),
     ]
     rows = [["scenario", "metric", "", "ours-c", "ours-py", "aiohttp", "c/aiohttp", "py/aiohttp"]]
     for scenario, key, label, hint in metrics:
