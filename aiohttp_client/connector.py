@@ -9,12 +9,10 @@ response was read to the end, keep-alive, no error); otherwise it is closed.
 """
 
 import asyncio
-import contextlib
 import socket
 import ssl
 import sys
 import warnings
-from collections.abc import Iterator
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
@@ -30,20 +28,16 @@ from ._sansio._http_parser import HeadParser
 from ._sansio._pool import Pool
 from ._sansio._proxy import proxy_fields
 from ._timeouts import ClientTimeout, timeout_after
-from ._tls import Fingerprint, ssl_context_for
+from ._tls import Fingerprint, check_fingerprint, connect_errors, ssl_context_for
 from ._tunnel import open_tunnel
 from .abc import AbstractResolver, ResolveResult
 from .client_exceptions import (
     ClientConnectionError,
-    ClientConnectorCertificateError,
     ClientConnectorDNSError,
     ClientConnectorError,
-    ClientConnectorSSLError,
-    ClientError,
     ClientProxyConnectionError,
     ConnectionTimeoutError,
     InvalidUrlClientError,
-    ServerFingerprintMismatch,
     UnixClientConnectorError,
 )
 from .resolver import DefaultResolver, DNSCache, is_noncanonical_ipv4
@@ -417,7 +411,7 @@ class TCPConnector(BaseConnector):
         else:
             protocol = await self._open_via_proxy(req, key, proxy, ssl_arg, sslcontext, server_hostname, timeout)
         if isinstance(ssl_arg, Fingerprint) and sslcontext is not None:
-            self._check_fingerprint(ssl_arg, protocol.transport, key)
+            check_fingerprint(ssl_arg, protocol.transport, key)
         return protocol
 
     async def _open_via_proxy(
@@ -442,7 +436,7 @@ class TCPConnector(BaseConnector):
             return protocol
         fields = proxy_fields(req.proxy_auth, req.proxy_headers)
         try:
-            with _connect_errors(key, ClientConnectorError):
+            with connect_errors(key, ClientConnectorError):
                 await open_tunnel(
                     self._loop, protocol, proxy, (req.host, req.port), fields, sslcontext, server_hostname
                 )
@@ -474,7 +468,7 @@ class TCPConnector(BaseConnector):
         except OSError as exc:
             raise ClientConnectorDNSError(key, exc) from exc
         infos = [(a["family"], socket.SOCK_STREAM, a["proto"], "", (a["host"], a["port"])) for a in addrs]
-        with _connect_errors(key, error_cls):
+        with connect_errors(key, error_cls):
             async with timeout_after(timeout.sock_connect, ceil_threshold=self._timeout_ceil_threshold):
                 sock = await aiohappyeyeballs.start_connection(
                     infos,
@@ -495,37 +489,6 @@ class TCPConnector(BaseConnector):
                     sock.close()
                     raise
         return protocol
-
-    @staticmethod
-    def _check_fingerprint(fp: Fingerprint, transport: Optional[asyncio.Transport], key: ConnectionKey) -> None:
-        sslobj = transport.get_extra_info("ssl_object") if transport is not None else None
-        cert = sslobj.getpeercert(binary_form=True) if sslobj is not None else None
-        if cert is None or not fp.matches(cert):
-            # abort, not close: a TLS close would first wait for close_notify with a
-            # server we do not trust, and the socket would outlive the error.
-            if transport is not None:
-                transport.abort()
-            got = fp._hashfunc(cert).digest() if cert is not None else b""
-            raise ServerFingerprintMismatch(fp.fingerprint, got, key.host, key.port or 0)
-
-
-@contextlib.contextmanager
-def _connect_errors(key: ConnectionKey, error_cls: type[ClientConnectorError]) -> Iterator[None]:
-    """Translate what connecting raises into the documented classes."""
-    try:
-        yield
-    except asyncio.TimeoutError as exc:
-        if isinstance(exc, ClientError):
-            raise
-        raise ConnectionTimeoutError(f"Connection timeout to host {key.host}:{key.port}") from exc
-    except ssl.CertificateError as exc:
-        raise ClientConnectorCertificateError(key, exc) from exc
-    except ssl.SSLError as exc:
-        raise ClientConnectorSSLError(key, exc) from exc
-    except ClientError:
-        raise
-    except OSError as exc:
-        raise error_cls(key, exc) from exc
 
 
 class _PathConnector(BaseConnector):
