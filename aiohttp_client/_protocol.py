@@ -169,9 +169,14 @@ class ResponseProtocol(asyncio.Protocol):
             waiter.set_exception(self._exception)
         elif self.transport is None or self.transport.is_closing():
             waiter.set_exception(ServerDisconnectedError())
-        else:
-            self._start_read_timer()
         return waiter
+
+    def request_sent(self) -> None:
+        """The request (body included) is written: ``sock_read`` starts counting now,
+        not while a slow body is still being uploaded.
+        """
+        if not self._message_done and self._exception is None and self._read_timer is None:
+            self._start_read_timer()
 
     def set_on_complete(self, callback: Optional[Callable[[], None]]) -> None:
         """Call *callback* once the body has been fully received (or now, if it has)."""

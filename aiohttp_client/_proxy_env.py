@@ -18,6 +18,7 @@ from yarl import URL
 
 from ._sansio._basic_auth import BasicAuth
 from ._sansio._proxy import bypasses_proxy, check_proxy, no_proxy_rules, proxy_from_environ
+from .client_exceptions import InvalidUrlClientError
 
 _log = logging.getLogger("aiohttp_client.client")
 
@@ -81,13 +82,19 @@ def explicit_proxy(proxy: Any, proxy_auth: Optional[BasicAuth], proxy_headers: A
     """``proxy``, ``proxy_auth`` and ``proxy_headers`` keywords for a request made
     with an explicit *proxy* (``str`` or :class:`~yarl.URL`; ``None``: none).
 
-    :raises ValueError: see :func:`~._sansio._proxy.check_proxy`.
+    :raises InvalidUrlClientError: (a ``ValueError``) an unusable proxy URL, see
+        :func:`~._sansio._proxy.check_proxy`.
+    :raises ValueError: *proxy_auth* is not a :class:`BasicAuth`.
+    :raises TypeError: *proxy* is neither text nor a URL.
     """
     if proxy_auth is not None and not isinstance(proxy_auth, BasicAuth):
         raise ValueError("proxy_auth must be None or BasicAuth() tuple")
     if proxy is None:
         return {"proxy": None, "proxy_auth": None, "proxy_headers": None}
-    url, auth = check_proxy(URL(proxy), proxy_auth)
+    try:
+        url, auth = check_proxy(URL(proxy), proxy_auth)
+    except ValueError as exc:
+        raise InvalidUrlClientError(proxy, str(exc)) from exc
     return {"proxy": url, "proxy_auth": auth, "proxy_headers": proxy_headers}
 
 

@@ -412,6 +412,7 @@ class ClientSession:
         resp: Optional[ClientResponse] = None
         try:
             await req.send(conn)
+            _when_written(req, protocol.request_sent)
             resp = self._response_class(
                 req.method,
                 req.original_url,
@@ -535,6 +536,17 @@ class ClientSession:
 def _body_replayable(req: ClientRequest) -> bool:
     body = req.body
     return not isinstance(body, Payload) or body.as_bytes() is not None
+
+
+def _when_written(req: ClientRequest, callback: Callable[[], None]) -> None:
+    """Call *callback* once *req* is completely written (its body may still be
+    going out from a task).
+    """
+    task = req._write_task
+    if task is None or task.done():
+        callback()
+    else:
+        task.add_done_callback(lambda _: callback())
 
 
 def _bind(middleware: Any, handler: Handler) -> Handler:

@@ -260,8 +260,11 @@ class BaseConnector:
 
     # -- closing ----------------------------------------------------------------------
 
-    async def close(self) -> None:
-        """Close every connection, idle or in use, and refuse new requests."""
+    async def close(self, *, abort_ssl: bool = False) -> None:
+        """Close every connection, idle or in use, and refuse new requests; wait (up
+        to 2 seconds) until they are closed.  *abort_ssl* aborts TLS connections
+        even when ``ssl_shutdown_timeout`` asks for a graceful shutdown.
+        """
         if self._closed:
             return
         self._closed = True
@@ -273,7 +276,7 @@ class BaseConnector:
         for waiter in self._pool.drain_waiters():
             if not waiter.done():
                 waiter.set_exception(ClientConnectionError("Connector is closed."))
-        grace = self._ssl_shutdown_timeout
+        grace = 0.0 if abort_ssl else self._ssl_shutdown_timeout
         if grace and self._enable_cleanup_closed:
             grace = min(grace, _CLEANUP_CLOSED_DELAY)
         for protocol in protocols:
@@ -383,8 +386,8 @@ class TCPConnector(BaseConnector):
         else:
             raise ValueError("Either both host and port or none of them are allowed.")
 
-    async def close(self) -> None:
-        await super().close()
+    async def close(self, *, abort_ssl: bool = False) -> None:
+        await super().close(abort_ssl=abort_ssl)
         await self._resolver.close()
 
     async def _resolve(self, host: str, port: int) -> list[ResolveResult]:

@@ -6,14 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import sys
 from types import MappingProxyType
+from typing import Any
 
 import pytest
 
 import aiohttp_client as aiohttp
 from _servers import Reply, run, served_in_thread
 from aiohttp_client.abc import AbstractResolver, ResolveResult
+from test_client_tls import ca
+
+__all__ = ("ca",)  # the trustme CA fixture, shared with test_client_tls
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
@@ -159,3 +164,65 @@ def test_unix_connector(tmp_path) -> None:
 
     with served_in_thread("unix", lambda loop: asyncio.start_unix_server(answer, path)):
         run(main())
+
+
+def test_sock_read_starts_after_a_slow_body_is_written(raw_server) -> None:
+    srv = raw_server(Reply.of(OK))
+
+    async def body():  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.4)
+        yield b"late"
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            timeout = aiohttp.ClientTimeout(sock_read=0.2)
+            async with session.put(srv.url(), data=body(), timeout=timeout) as resp:
+                assert await resp.read() == b"ok"
+        assert srv.requests[0].endswith(b"4\r\nlate\r\n0\r\n\r\n")
+
+    run(main())
+
+
+def test_tls_offers_alpn_http11_and_close_can_abort(ca: Any) -> None:
+    cert = ca.issue_cert("127.0.0.1")
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(server_ctx)
+    server_ctx.set_alpn_protocols(["h2", "http/1.1"])
+    chosen: list[str | None] = []
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        chosen.append(writer.get_extra_info("ssl_object").selected_alpn_protocol())
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(OK)
+            await reader.read()  # until the client closes
+        except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
+            pass
+        finally:
+            writer.close()
+
+    async def main(port: int) -> None:
+        conn = aiohttp.TCPConnector(ssl=False)
+        async with aiohttp.ClientSession(connector=conn, connector_owner=False) as session:
+            async with session.get(f"https://127.0.0.1:{port}/") as resp:
+                assert await resp.read() == b"ok"
+        await conn.close(abort_ssl=True)
+        assert conn.closed
+
+    def start(loop: asyncio.AbstractEventLoop) -> Any:
+        return asyncio.start_server(answer, "127.0.0.1", 0, ssl=server_ctx)
+
+    with served_in_thread("alpn", start) as server:
+        run(main(server.sockets[0].getsockname()[1]))
+    assert chosen == ["http/1.1"]
+
+
+def test_unusable_proxy_values() -> None:
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(aiohttp.InvalidUrlClientError):
+                await session.get("http://example.invalid/", proxy="InvalidUrl")
+            with pytest.raises(TypeError):
+                await session.get("http://example.invalid/", proxy=42)
+
+    run(main())
