@@ -17,7 +17,14 @@ from .client_exceptions import (
     ServerFingerprintMismatch,
 )
 
-__all__ = ("Fingerprint", "ssl_context_for", "SSL_ALLOWED_TYPES", "check_fingerprint", "connect_errors")
+__all__ = (
+    "Fingerprint",
+    "ssl_context_for",
+    "ssl_context_off_loop",
+    "SSL_ALLOWED_TYPES",
+    "check_fingerprint",
+    "connect_errors",
+)
 
 SSL_ALLOWED_TYPES = (ssl.SSLContext, bool, type(None))
 
@@ -54,6 +61,18 @@ def ssl_context_for(ssl_arg: Any) -> Optional[ssl.SSLContext]:
     if ctx is None:
         ctx = _contexts[verified] = _make_context(verified)
     return ctx
+
+
+async def ssl_context_off_loop(ssl_arg: Any) -> Optional[ssl.SSLContext]:
+    """:func:`ssl_context_for`, building a default context (which reads the system
+    CA store from disk) in a worker thread the first time, never on the event loop.
+    """
+    if isinstance(ssl_arg, ssl.SSLContext):
+        return ssl_arg
+    ctx = _contexts.get(ssl_arg is True or ssl_arg is None)
+    if ctx is not None:
+        return ctx
+    return await asyncio.get_running_loop().run_in_executor(None, ssl_context_for, ssl_arg)
 
 
 class Fingerprint:

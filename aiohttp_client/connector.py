@@ -28,7 +28,7 @@ from ._sansio._http_parser import HeadParser
 from ._sansio._pool import Pool
 from ._sansio._proxy import proxy_fields
 from ._timeouts import ClientTimeout, timeout_after
-from ._tls import Fingerprint, check_fingerprint, connect_errors, ssl_context_for
+from ._tls import Fingerprint, check_fingerprint, connect_errors, ssl_context_off_loop
 from ._tunnel import open_tunnel
 from .abc import AbstractResolver, ResolveResult
 from .client_exceptions import (
@@ -406,7 +406,7 @@ class TCPConnector(BaseConnector):
     async def _create_connection(self, req: "ClientRequest", traces: Any, timeout: ClientTimeout) -> ResponseProtocol:
         key = req.connection_key
         ssl_arg = req.ssl if req.ssl is not True else self._ssl
-        sslcontext = ssl_context_for(ssl_arg) if req.is_ssl() else None
+        sslcontext = await ssl_context_off_loop(ssl_arg) if req.is_ssl() else None
         server_hostname = req.server_hostname or req.host.rstrip(".")
         proxy = req.proxy
         if proxy is None:
@@ -431,7 +431,7 @@ class TCPConnector(BaseConnector):
         requests), tunnelled with CONNECT and TLS for ``https://``.
         """
         proxy_host = proxy.raw_host or ""
-        proxy_tls = ssl_context_for(ssl_arg) if proxy.scheme == "https" else None
+        proxy_tls = await ssl_context_off_loop(ssl_arg) if proxy.scheme == "https" else None
         protocol = await self._open(
             key, proxy_host, proxy.port or 80, proxy_tls, proxy_host, timeout, ClientProxyConnectionError
         )

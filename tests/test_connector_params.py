@@ -8,13 +8,15 @@ import asyncio
 import socket
 import ssl
 import sys
+import threading
+from collections.abc import Iterator
 from types import MappingProxyType
 from typing import Any
 
 import pytest
 
 import aiohttp_client as aiohttp
-from _servers import Reply, run, served_in_thread
+from _servers import Reply, run, served_in_thread, tls_server_for
 from aiohttp_client.abc import AbstractResolver, ResolveResult
 from test_client_tls import ca
 
@@ -226,3 +228,32 @@ def test_unusable_proxy_values() -> None:
                 await session.get("http://example.invalid/", proxy=42)
 
     run(main())
+
+
+def test_default_tls_context_is_built_off_the_loop(tls_server_port: int, monkeypatch) -> None:
+    from aiohttp_client import _tls
+
+    threads: list[str] = []
+    make = _tls._make_context
+
+    def recording(verified: bool) -> ssl.SSLContext:
+        threads.append(threading.current_thread().name)
+        return make(verified)
+
+    monkeypatch.setattr(_tls, "_contexts", {})
+    monkeypatch.setattr(_tls, "_make_context", recording)
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(2):
+                async with session.get(f"https://127.0.0.1:{tls_server_port}/", ssl=False) as resp:
+                    await resp.read()
+
+    run(main())
+    assert len(threads) == 1 and threads[0] != threading.main_thread().name  # once, in a worker
+
+
+@pytest.fixture
+def tls_server_port(ca: Any) -> Iterator[int]:
+    with tls_server_for(ca, OK) as (port, _, _):
+        yield port
