@@ -12,6 +12,8 @@ import asyncio
 import gzip
 import os
 import ssl
+import sys
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -209,9 +211,13 @@ def test_ceil_threshold_rounds_the_total_deadline_up(raw_server) -> None:
 
 def test_deprecated_connector_parameters_warn() -> None:
     async def main() -> None:
-        with pytest.warns(DeprecationWarning, match="ssl_shutdown_timeout"):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             conn = aiohttp.TCPConnector(ssl_shutdown_timeout=0.1)
         await conn.close()
+        expected = {DeprecationWarning} | ({RuntimeWarning} if sys.version_info < (3, 11) else set())
+        assert {w.category for w in caught} == expected
+        assert "ssl_shutdown_timeout" in str(caught[0].message)
         with pytest.warns(DeprecationWarning, match="ssl_shutdown_timeout"):
             session = aiohttp.ClientSession(ssl_shutdown_timeout=0)
         await session.close()
