@@ -103,6 +103,8 @@ class ClientSession:
         _refuse_unsupported(cookie_jar=cookie_jar, trace_configs=trace_configs)
         session_timeout = _session_timeout(timeout)  # before anything needs closing
         self._loop = loop or asyncio.get_running_loop()
+        if connector is not None and getattr(connector, "_loop", self._loop) is not self._loop:
+            raise RuntimeError("Session and connector has to use same event loop")
         if connector is None:
             extra = {} if ssl_shutdown_timeout is sentinel else {"ssl_shutdown_timeout": ssl_shutdown_timeout}
             connector = TCPConnector(loop=self._loop, **extra)

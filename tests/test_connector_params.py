@@ -257,3 +257,22 @@ def test_default_tls_context_is_built_off_the_loop(tls_server_port: int, monkeyp
 def tls_server_port(ca: Any) -> Iterator[int]:
     with tls_server_for(ca, OK) as (port, _, _):
         yield port
+
+
+def test_session_and_connector_must_share_the_loop() -> None:
+    other = asyncio.new_event_loop()
+    try:
+
+        async def make_connector() -> aiohttp.TCPConnector:
+            return aiohttp.TCPConnector()
+
+        conn = other.run_until_complete(make_connector())
+
+        async def main() -> None:
+            with pytest.raises(RuntimeError, match="same event loop"):
+                aiohttp.ClientSession(connector=conn)
+
+        run(main())
+        other.run_until_complete(conn.close())
+    finally:
+        other.close()
