@@ -64,7 +64,9 @@ from .client_exceptions import (
     WSServerHandshakeError,
 )
 from .client_ws import ClientWebSocketResponse
-from .connector import AddrInfoType, BaseConnector, SocketFactoryType, TCPConnector, UnixConnector
+
+# -- connectors, proxies, DNS (issue 7) --
+from .connector import AddrInfoType, BaseConnector, NamedPipeConnector, SocketFactoryType, TCPConnector, UnixConnector
 from .formdata import FormData
 from .http_exceptions import WebSocketError
 from .multipart import (
@@ -192,6 +194,8 @@ __all__ = (
     "TextIOPayload",
     "payload_type",
     "streamer",
+    # connectors, proxies, DNS (issue 7)
+    "NamedPipeConnector",
 )
 
 

@@ -23,11 +23,13 @@ from ._models import ConnectionKey, HttpVersion, HttpVersion11, RequestInfo
 from ._sansio._basic_auth import BasicAuth
 from ._sansio._compression import supported_encodings
 from ._sansio._http_writer import serialize_head, validate_method
+from ._sansio._proxy import proxy_fields
 from ._upload_tracker import UploadTracker
 from .client_exceptions import InvalidUrlClientError, NonHttpUrlClientError
 from .formdata import FormData
 from .payload import LookupError as PayloadLookupError
 from .payload import Payload, get_payload
+from .resolver import is_noncanonical_ipv4
 
 __all__ = ("ClientRequest",)
 
@@ -154,6 +156,8 @@ class ClientRequest:
         self.skip_auto_headers = CIMultiDict((h, None) for h in (skip_auto_headers or ()))
         self.headers: CIMultiDict[str] = CIMultiDict()
         self._build_headers(headers, auth, cookies)
+        if proxy is not None and not self.is_ssl():  # the proxy reads this request itself
+            self.headers.update(proxy_fields(proxy_auth, self.proxy_headers))
         if data is not None:
             self._set_body(_as_payload(data))
 
@@ -163,7 +167,7 @@ class ClientRequest:
     def _check_url(url: URL) -> None:
         if url.scheme not in _HTTP_SCHEMES:
             raise NonHttpUrlClientError(url)
-        if not url.raw_host:
+        if not url.raw_host or is_noncanonical_ipv4(url.raw_host):
             raise InvalidUrlClientError(url)
 
     def _build_headers(self, headers: Any, auth: Optional[BasicAuth], cookies: Any) -> None:
@@ -270,7 +274,18 @@ class ClientRequest:
 
     @property
     def connection_key(self) -> ConnectionKey:
-        return ConnectionKey(self.host, self.port, self.is_ssl(), self.ssl, self.proxy, self.proxy_auth, None)
+        headers = self.proxy_headers
+        headers_hash = hash(tuple(headers.items())) if headers else None
+        return ConnectionKey(
+            self.host,
+            self.port,
+            self.is_ssl(),
+            self.ssl,
+            self.proxy,
+            self.proxy_auth,
+            headers_hash,
+            self.server_hostname,
+        )
 
     @property
     def request_info(self) -> RequestInfo:
@@ -278,7 +293,11 @@ class ClientRequest:
 
     @property
     def request_target(self) -> str:
-        """The request-target in origin-form (RFC 9112 §3.2.1)."""
+        """The request-target: origin-form (RFC 9112 §3.2.1), or absolute-form
+        (§3.2.2) for a plain-HTTP request through a proxy.
+        """
+        if self.proxy is not None and not self.is_ssl():
+            return str(self.url)
         return self.url.raw_path_qs or "/"
 
     # -- sending ---------------------------------------------------------------------

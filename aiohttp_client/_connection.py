@@ -55,7 +55,8 @@ class Connection:
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
-        """The event loop (deprecated in the reference; kept for compatibility)."""
+        """The event loop (deprecated since aiohttp 3.5)."""
+        warnings.warn("connector.loop property is deprecated", DeprecationWarning, stacklevel=2)
         return self._loop
 
     @property

@@ -92,6 +92,10 @@ class ConnectionKey(NamedTuple):
     proxy: Optional[URL]
     proxy_auth: Any
     proxy_headers_hash: Optional[int]
+    #: the TLS name checked against the certificate (``server_hostname=``), when
+    #: it differs from *host*: a connection verified for one name is not lent out
+    #: for another.
+    server_hostname: Optional[str] = None
 
 
 @attr.s(auto_attribs=True, frozen=True, slots=True)

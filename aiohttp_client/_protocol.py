@@ -73,6 +73,8 @@ class ResponseProtocol(asyncio.Protocol):
         self._drain_waiter: Optional[asyncio.Future[None]] = None
         self._resume_handle: Optional[asyncio.Handle] = None
         self._writing_paused = False
+        self._message_done = False  # the consumer's stream got every decoded byte
+        self._response_bytes = False  # a byte of the current response arrived
 
     # -- state -------------------------------------------------------------------
 
@@ -87,28 +89,43 @@ class ResponseProtocol(asyncio.Protocol):
             or not self._keep_alive
             or self._upgraded
             or reader is None
-            or reader.state != DONE
+            or not self._message_done
             or bool(reader.leftover)
         )
+
+    @property
+    def response_started(self) -> bool:
+        """``True`` once a byte of the response to the current request arrived
+        (a request may then no longer be retried on another connection).
+        """
+        return self._response_bytes
 
     def is_connected(self) -> bool:
         return self.transport is not None and not self.transport.is_closing()
 
-    def close(self) -> None:
+    def close(self, tls_grace: float = 0.0) -> None:
         """Close the transport now.
 
         A TLS connection is aborted rather than shut down (no close_notify exchange),
         as aiohttp does with its default ``ssl_shutdown_timeout=0``: the connection is
         done with, and a graceful TLS shutdown would keep the socket open for a round
-        trip with a peer that may never answer.
+        trip with a peer that may never answer.  With *tls_grace* (seconds) > 0 the
+        shutdown is attempted and the transport aborted when it takes longer.
         """
         self._stop_read_timer()
         transport = self.transport
         if transport is not None:
-            if transport.get_extra_info("ssl_object") is not None:
-                transport.abort()
-            else:
+            if transport.get_extra_info("ssl_object") is None:
                 transport.close()
+            elif tls_grace > 0 and not transport.is_closing():
+                transport.close()
+                self._loop.call_later(tls_grace, self._abort_if_open, transport)
+            else:
+                transport.abort()
+
+    def _abort_if_open(self, transport: asyncio.Transport) -> None:
+        if not self.closed.done():
+            transport.abort()
 
     # -- requests ---------------------------------------------------------------
 
@@ -143,6 +160,8 @@ class ResponseProtocol(asyncio.Protocol):
         self._reader.start(method, read_until_eof=read_until_eof, auto_decompress=auto_decompress)
         self._stream = None
         self._keep_alive = False
+        self._message_done = False
+        self._response_bytes = False
         self._on_complete = None
         self._read_bufsize = read_bufsize
         self._head_waiter = waiter = self._loop.create_future()
@@ -151,16 +170,20 @@ class ResponseProtocol(asyncio.Protocol):
             waiter.set_exception(self._exception)
         elif self.transport is None or self.transport.is_closing():
             waiter.set_exception(ServerDisconnectedError())
-        else:
-            self._start_read_timer()
         return waiter
+
+    def request_sent(self) -> None:
+        """The request (body included) is written: ``sock_read`` starts counting now,
+        not while a slow body is still being uploaded.
+        """
+        if not self._message_done and self._exception is None and self._read_timer is None:
+            self._start_read_timer()
 
     def set_on_complete(self, callback: Optional[Callable[[], None]]) -> None:
         """Call *callback* once the body has been fully received (or now, if it has)."""
-        reader = self._reader
         if self._upgraded:  # a 101: the connection now belongs to the upgraded protocol
             self._on_complete = None
-        elif callback is not None and reader is not None and reader.state == DONE and self._exception is None:
+        elif callback is not None and self._message_done and self._exception is None:
             callback()
         else:
             self._on_complete = callback
@@ -189,9 +212,12 @@ class ResponseProtocol(asyncio.Protocol):
             self._upgrade_sink.feed_data(data)
             return
         reader = self._reader
-        if reader is None:
+        if reader is None or (reader.state == DONE and self._head_waiter is None and not self._upgraded):
+            # Unsolicited bytes on an idle connection: it is out of step with the
+            # server (RFC 9112 §9.3 has no such thing), so never reuse it.
             self._fail(ClientOSError("data received with no request outstanding"))
             return
+        self._response_bytes = True
         if self._read_timer is not None:
             self._last_read = self._loop.time()
         try:
@@ -326,6 +352,8 @@ class ResponseProtocol(asyncio.Protocol):
             self._stream.end_http_chunk_receiving()  # type: ignore[union-attr]
 
     def on_message_complete(self, trailers: tuple[tuple[bytes, bytes], ...]) -> None:
+        self._message_done = True
+        self._head_waiter = None
         self._stop_read_timer()
         if self._stream is not None:
             self._stream.feed_eof()

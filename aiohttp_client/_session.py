@@ -8,7 +8,6 @@ request on one connection: connect timeout, write, read the head).
 
 import asyncio
 import json
-import urllib.request
 import warnings
 from collections.abc import Awaitable, Iterable, Sequence
 from types import TracebackType
@@ -24,6 +23,7 @@ from ._client_response import ClientResponse
 from ._consts import sentinel
 from ._context_managers import _RequestContextManager, _SessionRequestContextManager
 from ._models import HttpVersion, HttpVersion11
+from ._proxy_env import explicit_proxy, with_env_settings
 from ._request_params import merge_ssl, request_timeout, session_timeout, warn_auth_params
 from ._sansio._basic_auth import BasicAuth
 from ._sansio._redirects import (
@@ -35,7 +35,7 @@ from ._sansio._redirects import (
     same_origin,
 )
 from ._session_attributes import SessionAttributes
-from ._timeouts import ClientTimeout, timeout_after, timeout_at
+from ._timeouts import ClientTimeout, deadline_after, timeout_after, timeout_at
 from ._upload_tracker import UploadTracker
 from ._ws_connect import WSRequestContextManager, ws_connect
 from .client_exceptions import (
@@ -117,7 +117,7 @@ class ClientSession(SessionAttributes):
         fallback_charset_resolver: Callable[[ClientResponse, bytes], str] = lambda r, b: "utf-8",
         ssl_shutdown_timeout: Any = sentinel,
     ) -> None:
-        _refuse_unsupported(cookie_jar=cookie_jar, proxy=proxy, trace_configs=trace_configs)
+        _refuse_unsupported(cookie_jar=cookie_jar, trace_configs=trace_configs)
         self._base_url = URL(base_url) if base_url is not None else None
         if self._base_url is not None and not self._base_url.path.endswith("/"):
             raise ValueError("base_url must have a trailing '/'")
@@ -129,11 +129,16 @@ class ClientSession(SessionAttributes):
         if connector is not None and connector._loop is not self._loop:
             raise RuntimeError("Session and connector has to use same event loop")
         # Every refusal above comes before anything is opened (``__del__`` copes).
-        self._connector: Optional[BaseConnector] = connector or TCPConnector(loop=self._loop)
+        if connector is None:
+            extra = {} if ssl_shutdown_timeout is sentinel else {"ssl_shutdown_timeout": ssl_shutdown_timeout}
+            connector = TCPConnector(loop=self._loop, **extra)
+        self._connector: Optional[BaseConnector] = connector
         self._connector_owner = connector_owner
         self._default_headers: CIMultiDict[str] = CIMultiDict(headers or {})
         self._skip_auto_headers = frozenset(istr(h) for h in (skip_auto_headers or ()))
         self._default_auth = auth
+        self._default_proxy = URL(proxy) if proxy is not None else None
+        self._default_proxy_auth = proxy_auth
         self._cookies = dict(cookies or {})
         self._json_serialize = json_serialize
         self._json_serialize_bytes = json_serialize_bytes
@@ -226,7 +231,6 @@ class ClientSession(SessionAttributes):
         try:
             if self.closed:
                 raise RuntimeError("Session is closed")
-            _refuse_unsupported(proxy=proxy)
             ssl = merge_ssl(ssl, verify_ssl, ssl_context, fingerprint)
             warn_auth_params(auth, proxy_auth, stacklevel=4)
             if data is not None and json is not None:
@@ -234,8 +238,6 @@ class ClientSession(SessionAttributes):
             if json is not None:
                 data = self._json_payload(json)
             url = self._build_url(str_or_url)
-            if self._trust_env:
-                _refuse_env_proxy(url)
             opts = self._options(
                 timeout, read_until_eof, auto_decompress, read_bufsize, max_line_size, max_field_size, max_headers
             )
@@ -254,6 +256,7 @@ class ClientSession(SessionAttributes):
                 expect100=expect100,
                 ssl=ssl,
                 server_hostname=server_hostname,
+                **self._proxy_kwargs(proxy, proxy_auth, proxy_headers),
             )
             mws = self._middlewares if middlewares is None else tuple(middlewares)
             return await self._send(
@@ -278,7 +281,8 @@ class ClientSession(SessionAttributes):
         """The redirect loop under the total timeout; the last request's body is
         closed when it is over.
         """
-        deadline = self._loop.time() + opts.timeout.total if opts.timeout.total else None
+        total = opts.timeout.total
+        deadline = deadline_after(self._loop, total, opts.timeout.ceil_threshold) if total else None
         last: list[ClientRequest] = []
         try:
             async with timeout_at(deadline):
@@ -291,6 +295,13 @@ class ClientSession(SessionAttributes):
         finally:
             if last:
                 await last[0]._close_body()
+
+    def _proxy_kwargs(self, proxy: Any, proxy_auth: Optional[BasicAuth], proxy_headers: Any) -> dict[str, Any]:
+        """The request's proxy settings, the session's as defaults (validated)."""
+        if proxy is None:
+            proxy = self._default_proxy
+            proxy_auth = proxy_auth if proxy_auth is not None else self._default_proxy_auth
+        return explicit_proxy(proxy, proxy_auth, proxy_headers)
 
     def _json_payload(self, value: Any) -> Payload:
         if self._json_serialize_bytes is not None:
@@ -396,7 +407,11 @@ class ClientSession(SessionAttributes):
                 version=self._version,
                 session=self,
                 response_class=self._response_class,
-                **dict(kwargs, auth=auth),
+                **(
+                    await with_env_settings(dict(kwargs, auth=auth), url)
+                    if self._trust_env
+                    else dict(kwargs, auth=auth)
+                ),
             )
             last[:] = [req]
             req._upload_tracker = tracker
@@ -478,10 +493,12 @@ class ClientSession(SessionAttributes):
         """
         req._begin_attempt()
         conn = await self._connect(req, opts)
+        protocol = conn.protocol
         try:
             return await self._exchange(req, conn, opts, history)
         except (ServerDisconnectedError, ClientOSError):
-            if not (self._retry_connection and req.method in _IDEMPOTENT):
+            answered = protocol is None or protocol.response_started  # never retry once a byte came
+            if answered or not (conn.reused and self._retry_connection and req.method in _IDEMPOTENT):
                 raise
             await req.close()  # the body writer settles before the body is rewound
             if not _body_replayable(req):
@@ -496,7 +513,7 @@ class ClientSession(SessionAttributes):
         try:
             if opts.timeout.connect is None:
                 return await self._connector.connect(req, None, opts.timeout)
-            async with timeout_after(opts.timeout.connect):
+            async with timeout_after(opts.timeout.connect, ceil_threshold=opts.timeout.ceil_threshold):
                 return await self._connector.connect(req, None, opts.timeout)
         except asyncio.TimeoutError as exc:
             if isinstance(exc, ClientError):
@@ -519,8 +536,10 @@ class ClientSession(SessionAttributes):
             max_field_size=opts.max_field_size,
             max_headers=opts.max_headers,
         )
+        resp: Optional[ClientResponse] = None
         try:
             await req.send(conn)
+            _when_written(req, protocol.request_sent)
             resp = self._response_class(  # aiohttp 3.14.5's arguments: subclasses expect them
                 req.method,
                 req.original_url,
@@ -539,6 +558,8 @@ class ClientSession(SessionAttributes):
         except BaseException as exc:
             _settle(waiter)
             req._stop_writer()
+            if resp is not None:
+                resp.close()  # cancelled or failed before the head: nothing to release
             conn.close()
             if isinstance(exc, OSError) and not isinstance(exc, ClientError):
                 raise ClientOSError(*exc.args) from exc
@@ -557,6 +578,11 @@ class ClientSession(SessionAttributes):
     def closed(self) -> bool:
         """``True`` once the session was closed."""
         return self._connector is None or self._connector.closed
+
+    def __init_subclass__(cls) -> None:
+        warnings.warn(
+            f"Inheritance class {cls.__name__} from ClientSession is discouraged", DeprecationWarning, stacklevel=2
+        )
 
     def detach(self) -> None:
         """Forget the connector without closing it."""
@@ -585,6 +611,17 @@ def _body_replayable(req: ClientRequest) -> bool:
     return not isinstance(body, Payload) or body.rewind()
 
 
+def _when_written(req: ClientRequest, callback: Callable[[], None]) -> None:
+    """Call *callback* once *req* is completely written (its body may still be
+    going out from a task).
+    """
+    task = req._write_task
+    if task is None or task.done():
+        callback()
+    else:
+        task.add_done_callback(lambda _: callback())
+
+
 def _bind(middleware: Any, handler: Handler) -> Handler:
     async def call(req: ClientRequest) -> ClientResponse:
         return await middleware(req, handler)  # type: ignore[no-any-return]
@@ -599,19 +636,6 @@ def _settle(waiter: "asyncio.Future[Any]") -> None:
             waiter.exception()
     else:
         waiter.cancel()
-
-
-def _refuse_env_proxy(url: URL) -> None:
-    """``trust_env=True`` is honoured only where the environment names no proxy for
-    *url*: proxies are not supported yet, and silently going direct would be wrong.
-    """
-    proxies = urllib.request.getproxies_environment()
-    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]  # public, not in typeshed
-    if url.scheme in proxies and not bypass(url.raw_host or "", proxies):
-        raise NotImplementedError(
-            f"trust_env=True: the environment sets a {url.scheme} proxy, "
-            "and proxies are not supported by aiohttp_client yet"
-        )
 
 
 def _refuse_unsupported(**given: Any) -> None:

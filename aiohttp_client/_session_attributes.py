@@ -3,6 +3,7 @@ properties), apart from the request machinery in :mod:`._session`.
 """
 
 import asyncio
+import warnings
 from typing import Any, Callable, Optional
 
 from multidict import CIMultiDict, istr
@@ -80,6 +81,14 @@ class SessionAttributes:
     def requote_redirect_url(self) -> bool:
         return self._requote_redirect_url
 
+    @requote_redirect_url.setter
+    def requote_redirect_url(self, value: bool) -> None:
+        """Deprecated since aiohttp 3.5: pass ``requote_redirect_url`` to the session."""
+        warnings.warn("session.requote_redirect_url modification is deprecated", DeprecationWarning, stacklevel=2)
+        self._requote_redirect_url = value
+
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
+        """The session's loop (deprecated since aiohttp 3.5)."""
+        warnings.warn("client.loop property is deprecated", DeprecationWarning, stacklevel=2)
         return self._loop

@@ -1,10 +1,30 @@
 """TLS defaults and :class:`Fingerprint` verification."""
 
+import asyncio
+import contextlib
 import hashlib
 import ssl
+from collections.abc import Iterator
 from typing import Any, Optional, Union
 
-__all__ = ("Fingerprint", "ssl_context_for", "SSL_ALLOWED_TYPES")
+from ._models import ConnectionKey
+from .client_exceptions import (
+    ClientConnectorCertificateError,
+    ClientConnectorError,
+    ClientConnectorSSLError,
+    ClientError,
+    ConnectionTimeoutError,
+    ServerFingerprintMismatch,
+)
+
+__all__ = (
+    "Fingerprint",
+    "ssl_context_for",
+    "ssl_context_off_loop",
+    "SSL_ALLOWED_TYPES",
+    "check_fingerprint",
+    "connect_errors",
+)
 
 SSL_ALLOWED_TYPES = (ssl.SSLContext, bool, type(None))
 
@@ -14,13 +34,18 @@ _contexts: dict[bool, ssl.SSLContext] = {}
 
 
 def _make_context(verified: bool) -> ssl.SSLContext:
+    """A client context offering ALPN ``http/1.1`` (RFC 7301), the only protocol
+    this client speaks; *verified*: certificate and host name checked.
+    """
     if verified:
-        return ssl.create_default_context()
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    ctx.options |= ssl.OP_NO_COMPRESSION
-    ctx.set_default_verify_paths()
+        ctx = ssl.create_default_context()
+    else:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.options |= ssl.OP_NO_COMPRESSION
+        ctx.set_default_verify_paths()
+    ctx.set_alpn_protocols(("http/1.1",))
     return ctx
 
 
@@ -36,6 +61,18 @@ def ssl_context_for(ssl_arg: Any) -> Optional[ssl.SSLContext]:
     if ctx is None:
         ctx = _contexts[verified] = _make_context(verified)
     return ctx
+
+
+async def ssl_context_off_loop(ssl_arg: Any) -> Optional[ssl.SSLContext]:
+    """:func:`ssl_context_for`, building a default context (which reads the system
+    CA store from disk) in a worker thread the first time, never on the event loop.
+    """
+    if isinstance(ssl_arg, ssl.SSLContext):
+        return ssl_arg
+    ctx = _contexts.get(ssl_arg is True or ssl_arg is None)
+    if ctx is not None:
+        return ctx
+    return await asyncio.get_running_loop().run_in_executor(None, ssl_context_for, ssl_arg)
 
 
 class Fingerprint:
@@ -71,3 +108,42 @@ class Fingerprint:
 
 
 SSLArg = Union[bool, Fingerprint, ssl.SSLContext, None]
+
+
+def check_fingerprint(fp: Fingerprint, transport: Optional[asyncio.Transport], key: ConnectionKey) -> None:
+    """Check the peer certificate of *transport* against *fp*.
+
+    :raises ServerFingerprintMismatch: it does not match (the transport is aborted).
+    """
+    sslobj = transport.get_extra_info("ssl_object") if transport is not None else None
+    cert = sslobj.getpeercert(binary_form=True) if sslobj is not None else None
+    if cert is None or not fp.matches(cert):
+        # abort, not close: a TLS close would first wait for close_notify with a
+        # server we do not trust, and the socket would outlive the error.
+        if transport is not None:
+            transport.abort()
+        got = fp._hashfunc(cert).digest() if cert is not None else b""
+        raise ServerFingerprintMismatch(fp.fingerprint, got, key.host, key.port or 0)
+
+
+@contextlib.contextmanager
+def connect_errors(key: ConnectionKey, error_cls: type[ClientConnectorError]) -> Iterator[None]:
+    """Translate what connecting (TCP, then TLS) raises into the documented classes:
+    a timeout -> ``ConnectionTimeoutError``, certificate and other TLS failures ->
+    ``ClientConnectorCertificateError`` / ``ClientConnectorSSLError``, any other
+    ``OSError`` -> *error_cls*.
+    """
+    try:
+        yield
+    except asyncio.TimeoutError as exc:
+        if isinstance(exc, ClientError):
+            raise
+        raise ConnectionTimeoutError(f"Connection timeout to host {key.host}:{key.port}") from exc
+    except ssl.CertificateError as exc:
+        raise ClientConnectorCertificateError(key, exc) from exc
+    except ssl.SSLError as exc:
+        raise ClientConnectorSSLError(key, exc) from exc
+    except ClientError:
+        raise
+    except OSError as exc:
+        raise error_cls(key, exc) from exc

@@ -11,10 +11,13 @@ response was read to the end, keep-alive, no error); otherwise it is closed.
 import asyncio
 import socket
 import ssl
+import sys
 import warnings
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import aiohappyeyeballs
+from yarl import URL
 
 from ._connection import Connection
 from ._consts import sentinel
@@ -23,24 +26,39 @@ from ._protocol import ResponseProtocol
 from ._sansio._chunked import ChunkedDecoder
 from ._sansio._http_parser import HeadParser
 from ._sansio._pool import Pool
+from ._sansio._proxy import proxy_fields
 from ._timeouts import ClientTimeout, timeout_after
-from ._tls import Fingerprint, ssl_context_for
+from ._tls import Fingerprint, check_fingerprint, connect_errors, ssl_context_off_loop
+from ._tunnel import open_tunnel
+from .abc import AbstractResolver, ResolveResult
 from .client_exceptions import (
     ClientConnectionError,
-    ClientConnectorCertificateError,
     ClientConnectorDNSError,
     ClientConnectorError,
-    ClientConnectorSSLError,
+    ClientProxyConnectionError,
     ConnectionTimeoutError,
-    ServerFingerprintMismatch,
+    InvalidUrlClientError,
     UnixClientConnectorError,
 )
-from .resolver import DefaultResolver, DNSCache, ResolveResult
+from .resolver import DefaultResolver, DNSCache, is_noncanonical_ipv4
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._client_request import ClientRequest
 
-__all__ = ("BaseConnector", "TCPConnector", "UnixConnector", "Connection", "AddrInfoType", "SocketFactoryType")
+__all__ = (
+    "BaseConnector",
+    "TCPConnector",
+    "UnixConnector",
+    "NamedPipeConnector",
+    "Connection",
+    "AddrInfoType",
+    "SocketFactoryType",
+)
+
+#: CPython fixed the leak of TLS transports whose shutdown never completes in these
+#: releases (python/cpython#118960); ``enable_cleanup_closed`` is a no-op there.
+_TLS_LEAK_FIXED = sys.version_info >= (3, 13, 1) or (3, 12, 7) <= sys.version_info < (3, 13)
+_CLEANUP_CLOSED_DELAY = 2.0
 
 AddrInfoType = aiohappyeyeballs.AddrInfoType
 SocketFactoryType = Callable[[AddrInfoType], socket.socket]
@@ -53,6 +71,13 @@ class BaseConnector:
     :param force_close: close every connection after its response.
     :param limit: most simultaneous connections, 0 = unlimited.
     :param limit_per_host: most simultaneous connections per ``(host, port, is_ssl)``.
+    :param enable_cleanup_closed: abort a TLS transport still open 2 seconds after it
+        was closed (servers that never finish the TLS shutdown).  Connections are
+        aborted, not shut down, unless ``ssl_shutdown_timeout`` asks otherwise, so this
+        only bounds that grace period; on Python 3.12.7+/3.13.1+ it warns and is
+        ignored, as in the reference.
+    :param timeout_ceil_threshold: ``sock_connect`` timeouts of this many seconds or
+        more end on a whole second.
     :raises ValueError: *keepalive_timeout* given together with ``force_close=True``.
     """
 
@@ -84,6 +109,16 @@ class BaseConnector:
         self._closed = False
         self._cleanup_handle: Optional[asyncio.TimerHandle] = None
         self._timeout_ceil_threshold = timeout_ceil_threshold
+        if enable_cleanup_closed and _TLS_LEAK_FIXED:
+            warnings.warn(
+                "enable_cleanup_closed ignored because the asyncio TLS connection leak "
+                f"is fixed in Python {sys.version_info[:3]}",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            enable_cleanup_closed = False
+        self._enable_cleanup_closed = enable_cleanup_closed
+        self._ssl_shutdown_timeout = 0.0
 
     def __del__(self, _warnings: Any = warnings) -> None:
         if self._closed:
@@ -133,7 +168,7 @@ class BaseConnector:
         if protocol is not None:
             pool.acquire(key)
             return self._lend(key, protocol, reused=True)
-        if pool.can_acquire(key) and not pool.has_waiters():
+        if pool.can_acquire(key) and not pool.has_waiters(key):
             pool.acquire(key)
         else:
             await self._wait_for_slot(key)  # the slot is acquired on our behalf
@@ -225,8 +260,11 @@ class BaseConnector:
 
     # -- closing ----------------------------------------------------------------------
 
-    async def close(self) -> None:
-        """Close every connection, idle or in use, and refuse new requests."""
+    async def close(self, *, abort_ssl: bool = False) -> None:
+        """Close every connection, idle or in use, and refuse new requests; wait (up
+        to 2 seconds) until they are closed.  *abort_ssl* aborts TLS connections
+        even when ``ssl_shutdown_timeout`` asks for a graceful shutdown.
+        """
         if self._closed:
             return
         self._closed = True
@@ -238,8 +276,11 @@ class BaseConnector:
         for waiter in self._pool.drain_waiters():
             if not waiter.done():
                 waiter.set_exception(ClientConnectionError("Connector is closed."))
+        grace = 0.0 if abort_ssl else self._ssl_shutdown_timeout
+        if grace and self._enable_cleanup_closed:
+            grace = min(grace, _CLEANUP_CLOSED_DELAY)
         for protocol in protocols:
-            protocol.close()
+            protocol.close(tls_grace=grace)
         closing = [p.closed for p in protocols if not p.closed.done()]
         if closing:
             await asyncio.wait(closing, timeout=2)
@@ -261,10 +302,11 @@ class TCPConnector(BaseConnector):
         fingerprint: Optional[bytes] = None,
         use_dns_cache: bool = True,
         ttl_dns_cache: Optional[int] = 10,
+        dns_cache_max_size: int = 1000,
         family: int = 0,
         ssl_context: Optional[Any] = None,
         local_addr: Optional[tuple[str, int]] = None,
-        resolver: Optional[Any] = None,
+        resolver: Optional[AbstractResolver] = None,
         keepalive_timeout: Any = sentinel,
         force_close: bool = False,
         limit: int = 100,
@@ -295,12 +337,27 @@ class TCPConnector(BaseConnector):
         self._ssl = ssl
         self._resolver = resolver or DefaultResolver()
         self._use_dns_cache = use_dns_cache
-        self._dns_cache = DNSCache(ttl_dns_cache, self._loop.time)
+        self._dns_cache = DNSCache(ttl_dns_cache, self._loop.time, dns_cache_max_size)
         self._family = family
         self._local_addr_infos = aiohappyeyeballs.addr_to_addr_infos(local_addr) if local_addr is not None else None
         self._happy_eyeballs_delay = happy_eyeballs_delay
         self._interleave = interleave
         self._socket_factory = socket_factory
+        if ssl_shutdown_timeout is not sentinel:
+            warnings.warn(
+                "The ssl_shutdown_timeout parameter is deprecated and will be removed in aiohttp 4.0",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            if ssl_shutdown_timeout and sys.version_info < (3, 11):
+                warnings.warn(
+                    f"ssl_shutdown_timeout={ssl_shutdown_timeout} is ignored on Python < 3.11; "
+                    "only ssl_shutdown_timeout=0 is supported.",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+            elif ssl_shutdown_timeout:
+                self._ssl_shutdown_timeout = float(ssl_shutdown_timeout)
 
     @property
     def family(self) -> int:
@@ -309,6 +366,16 @@ class TCPConnector(BaseConnector):
     @property
     def use_dns_cache(self) -> bool:
         return self._use_dns_cache
+
+    @property
+    def dns_cache(self) -> bool:
+        """Whether DNS answers are cached (the reference's name for *use_dns_cache*)."""
+        return self._use_dns_cache
+
+    @property
+    def cached_hosts(self) -> "MappingProxyType[tuple[str, int], list[ResolveResult]]":
+        """A read-only snapshot of the DNS cache: ``(host, port) -> addresses``."""
+        return MappingProxyType(self._dns_cache.entries)
 
     def clear_dns_cache(self, host: Optional[str] = None, port: Optional[int] = None) -> None:
         """Forget cached addresses of *host*/*port*, or all of them."""
@@ -319,34 +386,93 @@ class TCPConnector(BaseConnector):
         else:
             raise ValueError("Either both host and port or none of them are allowed.")
 
-    async def close(self) -> None:
-        await super().close()
+    async def close(self, *, abort_ssl: bool = False) -> None:
+        await super().close(abort_ssl=abort_ssl)
         await self._resolver.close()
 
     async def _resolve(self, host: str, port: int) -> list[ResolveResult]:
         key = (host, port)
+        if is_noncanonical_ipv4(host):
+            raise InvalidUrlClientError(f"{host}: an IPv4 address must be four decimal octets")
         if self._use_dns_cache:
             cached = self._dns_cache.get(key)
             if cached is not None:
                 return cached
-        addrs: list[ResolveResult] = await self._resolver.resolve(host, port, family=self._family)
+        addrs = await self._resolver.resolve(host, port, family=socket.AddressFamily(self._family))
         if self._use_dns_cache:
             self._dns_cache.add(key, addrs)
         return addrs
 
     async def _create_connection(self, req: "ClientRequest", traces: Any, timeout: ClientTimeout) -> ResponseProtocol:
         key = req.connection_key
-        host = req.url.raw_host or ""
-        port = req.port or 80
+        ssl_arg = req.ssl if req.ssl is not True else self._ssl
+        sslcontext = await ssl_context_off_loop(ssl_arg) if req.is_ssl() else None
+        server_hostname = req.server_hostname or req.host.rstrip(".")
+        proxy = req.proxy
+        if proxy is None:
+            protocol = await self._open(key, req.host, req.port or 80, sslcontext, server_hostname, timeout)
+        else:
+            protocol = await self._open_via_proxy(req, key, proxy, ssl_arg, sslcontext, server_hostname, timeout)
+        if isinstance(ssl_arg, Fingerprint) and sslcontext is not None:
+            check_fingerprint(ssl_arg, protocol.transport, key)
+        return protocol
+
+    async def _open_via_proxy(
+        self,
+        req: "ClientRequest",
+        key: ConnectionKey,
+        proxy: URL,
+        ssl_arg: Any,
+        sslcontext: Optional[ssl.SSLContext],
+        server_hostname: str,
+        timeout: ClientTimeout,
+    ) -> ResponseProtocol:
+        """A connection to *proxy*: used as is for ``http://`` (absolute-form
+        requests), tunnelled with CONNECT and TLS for ``https://``.
+        """
+        proxy_host = proxy.raw_host or ""
+        proxy_tls = await ssl_context_off_loop(ssl_arg) if proxy.scheme == "https" else None
+        protocol = await self._open(
+            key, proxy_host, proxy.port or 80, proxy_tls, proxy_host, timeout, ClientProxyConnectionError
+        )
+        if sslcontext is None:
+            return protocol
+        fields = proxy_fields(req.proxy_auth, req.proxy_headers)
+        try:
+            with connect_errors(key, ClientConnectorError):
+                await open_tunnel(
+                    self._loop, protocol, proxy, (req.host, req.port), fields, sslcontext, server_hostname
+                )
+        except BaseException:
+            protocol.close()
+            raise
+        return protocol
+
+    async def _open(
+        self,
+        key: ConnectionKey,
+        host: str,
+        port: int,
+        sslcontext: Optional[ssl.SSLContext],
+        server_hostname: str,
+        timeout: ClientTimeout,
+        error_cls: type[ClientConnectorError] = ClientConnectorError,
+    ) -> ResponseProtocol:
+        """A new connection to *host*:*port*, TLS when *sslcontext* is given.
+
+        :raises ClientConnectorDNSError: the name did not resolve.
+        :raises ConnectionTimeoutError: ``sock_connect`` passed.
+        :raises ClientConnectorCertificateError: the certificate did not verify.
+        :raises ClientConnectorSSLError: another TLS failure.
+        :raises ClientConnectorError: *error_cls*, for any other connection failure.
+        """
         try:
             addrs = await self._resolve(host, port)
         except OSError as exc:
             raise ClientConnectorDNSError(key, exc) from exc
         infos = [(a["family"], socket.SOCK_STREAM, a["proto"], "", (a["host"], a["port"])) for a in addrs]
-        ssl_arg = req.ssl if req.ssl is not True else self._ssl
-        sslcontext = ssl_context_for(ssl_arg) if req.is_ssl() else None
-        try:
-            async with timeout_after(timeout.sock_connect):
+        with connect_errors(key, error_cls):
+            async with timeout_after(timeout.sock_connect, ceil_threshold=self._timeout_ceil_threshold):
                 sock = await aiohappyeyeballs.start_connection(
                     infos,
                     local_addr_infos=self._local_addr_infos,
@@ -355,40 +481,21 @@ class TCPConnector(BaseConnector):
                     loop=self._loop,
                     socket_factory=self._socket_factory,
                 )
-                transport, protocol = await self._loop.create_connection(
-                    self._protocol_factory,
-                    sock=sock,
-                    ssl=sslcontext,
-                    server_hostname=(req.server_hostname or host.rstrip(".")) if sslcontext else None,
-                )
-        except asyncio.TimeoutError as exc:
-            raise ConnectionTimeoutError(f"Connection timeout to host {req.url}") from exc
-        except ssl.CertificateError as exc:
-            raise ClientConnectorCertificateError(key, exc) from exc
-        except ssl.SSLError as exc:
-            raise ClientConnectorSSLError(key, exc) from exc
-        except OSError as exc:
-            if exc.errno is None and isinstance(exc, asyncio.TimeoutError):  # pragma: no cover
-                raise
-            raise ClientConnectorError(key, exc) from exc
-        if isinstance(ssl_arg, Fingerprint):
-            self._check_fingerprint(ssl_arg, transport, key)
+                try:
+                    _, protocol = await self._loop.create_connection(
+                        self._protocol_factory,
+                        sock=sock,
+                        ssl=sslcontext,
+                        server_hostname=server_hostname if sslcontext else None,
+                    )
+                except BaseException:
+                    sock.close()
+                    raise
         return protocol
 
-    @staticmethod
-    def _check_fingerprint(fp: Fingerprint, transport: asyncio.BaseTransport, key: ConnectionKey) -> None:
-        sslobj = transport.get_extra_info("ssl_object")
-        cert = sslobj.getpeercert(binary_form=True) if sslobj is not None else None
-        if cert is None or not fp.matches(cert):
-            # abort, not close: a TLS close would first wait for close_notify with a
-            # server we do not trust, and the socket would outlive the error.
-            transport.abort()  # type: ignore[attr-defined]
-            got = fp._hashfunc(cert).digest() if cert is not None else b""
-            raise ServerFingerprintMismatch(fp.fingerprint, got, key.host, key.port or 0)
 
-
-class UnixConnector(BaseConnector):
-    """Connector over a Unix domain socket at *path* (reference: ``UnixConnector``)."""
+class _PathConnector(BaseConnector):
+    """A connector to one local endpoint named by *path* (Unix socket, named pipe)."""
 
     def __init__(
         self,
@@ -407,17 +514,57 @@ class UnixConnector(BaseConnector):
             loop=loop,
         )
         self._path = path
+        self._check_loop()
+
+    def _check_loop(self) -> None:
+        """Refuse an event loop that cannot reach *path* (a hook)."""
 
     @property
     def path(self) -> str:
         return self._path
 
+    async def _connect_path(self) -> ResponseProtocol:
+        raise NotImplementedError()
+
+    def _path_error(self, key: ConnectionKey, exc: OSError) -> ClientConnectorError:
+        return ClientConnectorError(key, exc)
+
     async def _create_connection(self, req: "ClientRequest", traces: Any, timeout: ClientTimeout) -> ResponseProtocol:
         try:
             async with timeout_after(timeout.sock_connect):
-                _, protocol = await self._loop.create_unix_connection(self._protocol_factory, self._path)
+                return await self._connect_path()
         except asyncio.TimeoutError as exc:
             raise ConnectionTimeoutError(f"Connection timeout to {self._path}") from exc
         except OSError as exc:
-            raise UnixClientConnectorError(self._path, req.connection_key, exc) from exc
+            raise self._path_error(req.connection_key, exc) from exc
+
+
+class UnixConnector(_PathConnector):
+    """Connector over a Unix domain socket at *path* (reference: ``UnixConnector``)."""
+
+    async def _connect_path(self) -> ResponseProtocol:
+        _, protocol = await self._loop.create_unix_connection(self._protocol_factory, self._path)
         return protocol
+
+    def _path_error(self, key: ConnectionKey, exc: OSError) -> ClientConnectorError:
+        return UnixClientConnectorError(self._path, key, exc)
+
+
+class NamedPipeConnector(_PathConnector):
+    """Connector over a Windows named pipe at *path* (reference:
+    ``NamedPipeConnector``); it needs the proactor event loop.
+
+    :raises RuntimeError: the loop is not a ``ProactorEventLoop`` (any other
+        platform than Windows).
+    """
+
+    def _check_loop(self) -> None:
+        proactor = getattr(asyncio, "ProactorEventLoop", None)
+        if proactor is None or not isinstance(self._loop, proactor):
+            self._closed = True
+            raise RuntimeError("Named Pipes only available in proactor loop under windows")
+
+    async def _connect_path(self) -> ResponseProtocol:
+        create = self._loop.create_pipe_connection  # type: ignore[attr-defined]
+        _, protocol = await create(self._protocol_factory, self._path)
+        return protocol  # type: ignore[no-any-return]

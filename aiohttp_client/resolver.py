@@ -6,21 +6,45 @@ Results are lists of dicts with the keys ``hostname``, ``host``, ``port``,
 """
 
 import asyncio
+import re
 import socket
-from typing import Any, Optional
+from collections import OrderedDict
+from typing import Any, Callable, Optional
 
-__all__ = ("ThreadedResolver", "AsyncResolver", "DefaultResolver", "ResolveResult")
+from .abc import AbstractResolver, ResolveResult
 
-ResolveResult = dict[str, Any]
+__all__ = ("ThreadedResolver", "AsyncResolver", "DefaultResolver", "ResolveResult", "is_noncanonical_ipv4")
+
+_NUMERIC_LABEL = re.compile(r"(?:0[xX][0-9a-fA-F]*|[0-9]+)")
+_CANONICAL_OCTET = re.compile(r"(?:0|[1-9][0-9]{0,2})")
 
 
-class ThreadedResolver:
+def is_noncanonical_ipv4(host: str) -> bool:
+    """Whether *host* is an IPv4 address written other than as four decimal
+    octets (``2130706433``, ``0x7f.1``, ``127.1``, ``0177.0.0.1``).
+
+    A host whose last label is a number is an IPv4 address (WHATWG URL §3.5, the
+    "ends in a number" rule), and ``inet_aton`` would connect to it; only the
+    dotted-quad form is unambiguous, so the others are refused rather than read
+    one way here and another way by a proxy or a filter.
+    """
+    labels = host.rstrip(".").split(".")
+    if not _NUMERIC_LABEL.fullmatch(labels[-1]):
+        return False
+    if len(labels) != 4:
+        return True
+    return not all(_CANONICAL_OCTET.fullmatch(label) and int(label) <= 255 for label in labels)
+
+
+class ThreadedResolver(AbstractResolver):
     """Resolve with ``loop.getaddrinfo`` (the system resolver in a thread)."""
 
     def __init__(self, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
         self._loop = loop
 
-    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> list[ResolveResult]:
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         """Return the addresses of *host*.  :raises OSError: resolution failed."""
         loop = self._loop or asyncio.get_running_loop()
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, family=family, flags=socket.AI_ADDRCONFIG)
@@ -56,7 +80,7 @@ class ThreadedResolver:
         """Nothing to release."""
 
 
-class AsyncResolver:
+class AsyncResolver(AbstractResolver):
     """Resolve with aiodns (the ``speedups`` extra)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -64,7 +88,9 @@ class AsyncResolver:
 
         self._resolver = aiodns.DNSResolver(*args, **kwargs)
 
-    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> list[ResolveResult]:
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         """Return the addresses of *host*.  :raises OSError: resolution failed."""
         import aiodns
 
@@ -104,16 +130,23 @@ DefaultResolver = ThreadedResolver
 
 
 class DNSCache:
-    """``(host, port) -> addresses`` with a time-to-live (seconds, ``None`` = forever).
+    """``(host, port) -> addresses`` with a time-to-live (seconds, ``None`` = forever)
+    and at most *max_size* entries (the least recently used one goes first).
 
     Successive lookups rotate the address list so connections spread over the
     addresses of a multi-homed name.
     """
 
-    def __init__(self, ttl: Optional[float], clock: Any) -> None:
+    def __init__(self, ttl: Optional[float], clock: Callable[[], float], max_size: int = 1000) -> None:
         self._ttl = ttl
         self._clock = clock
-        self._entries: dict[tuple[str, int], tuple[list[ResolveResult], float]] = {}
+        self._max_size = max_size
+        self._entries: OrderedDict[tuple[str, int], tuple[list[ResolveResult], float]] = OrderedDict()
+
+    @property
+    def entries(self) -> dict[tuple[str, int], list[ResolveResult]]:
+        """A copy: ``(host, port) -> addresses``."""
+        return {key: addrs for key, (addrs, _) in self._entries.items()}
 
     def get(self, key: tuple[str, int]) -> Optional[list[ResolveResult]]:
         entry = self._entries.get(key)
@@ -126,10 +159,14 @@ class DNSCache:
         if len(addrs) > 1:
             addrs = addrs[1:] + addrs[:1]
             self._entries[key] = (addrs, stamp)
+        self._entries.move_to_end(key)
         return addrs
 
     def add(self, key: tuple[str, int], addrs: list[ResolveResult]) -> None:
         self._entries[key] = (addrs, self._clock())
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max_size:
+            self._entries.popitem(last=False)
 
     def clear(self, key: Optional[tuple[str, int]] = None) -> None:
         if key is None:

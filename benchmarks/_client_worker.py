@@ -17,6 +17,8 @@ and, for ``bench_nginx.py`` (paths on BASE_URL, served by nginx):
 ``conc PATH,N,C``    N GETs of PATH with C in flight at once through the pool (``limit=C``)
 ``zlib PATH``        PATH read raw (``auto_decompress=False``) outside the timing, then
                      gunzipped with :mod:`zlib` alone in 64 KiB output slices: the ceiling
+``pool N``         N ``GET /json`` from 64 concurrent tasks through one session's pool
+                   (at most 64 kept-alive connections, the default limit of 100 not hit)
 
 Each answer carries the wall time (``time.perf_counter``) and the CPU time of this
 process (``time.process_time``) spent on the scenario.
@@ -149,6 +151,30 @@ async def upload(client: Any, base: str, count: int) -> dict[str, Any]:
     return await _posts(client, base, count, {"data": UPLOAD})
 
 
+POOL_TASKS = 64
+
+
+async def pool(client: Any, base: str, count: int) -> dict[str, Any]:
+    url = f"{base}/json"
+    connections: set[str] = set()
+
+    async def task(n: int) -> None:
+        for _ in range(n):
+            async with session.get(url) as resp:
+                assert resp.status == 200, resp.status
+                await resp.read()
+                connections.add(resp.headers["X-Connection"])
+
+    async with client.ClientSession() as session:
+        await task(1)  # warm: resolve, first connection
+        per_task = count // POOL_TASKS
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(task(per_task) for _ in range(POOL_TASKS)))
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    assert len(connections) <= POOL_TASKS, f"the pool opened {len(connections)} connections for {POOL_TASKS} tasks"
+    return {"wall": wall, "cpu": cpu, "requests": per_task * POOL_TASKS, "connections": len(connections)}
+
+
 def hello(lib: str) -> dict[str, Any]:
     if lib == "aiohttp":
         import aiohttp
@@ -187,8 +213,9 @@ def main() -> None:
         "seq": seq,
         "conc": conc,
         "zlib": zlib_ceiling,
+        "pool": pool,
     }
-    int_args = ("download", "small", "post_json", "upload")
+    int_args = ("download", "small", "post_json", "upload", "pool")
     loop = asyncio.new_event_loop()
     try:
         for line in sys.stdin:

@@ -27,6 +27,7 @@ DOWNLOAD_SIZE = 100_000_000  # bytes
 SMALL_COUNT = 2000
 POST_COUNT = 2000  # JSON POSTs per round
 UPLOAD_COUNT = 100  # 1 MiB uploads per round
+POOL_COUNT = 6400  # 100 per task, 64 concurrent tasks
 ROUNDS = 5
 WORKER = str(_support.ROOT / "benchmarks" / "_client_worker.py")
 IMPLS = ("ours-c", "ours-py", "aiohttp")
@@ -136,3 +137,8 @@ def test_post_json(benchmark: Any, worker: Worker) -> None:
 
 def test_upload_1mib(benchmark: Any, worker: Worker) -> None:
     _request_rate(benchmark, worker, "upload", UPLOAD_COUNT, f"client {UPLOAD_COUNT} 1 MiB uploads", "upload-1mib")
+
+
+def test_pool_concurrent(benchmark: Any, worker: Worker) -> None:
+    group = f"client {POOL_COUNT} GETs, 64 concurrent, through the pool"
+    _request_rate(benchmark, worker, "pool", POOL_COUNT, group, "pool-64")

@@ -140,6 +140,8 @@ def _e2e_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
         ("post-json", "cpu_us_per_req", "CPU us per request", "lower is better"),
         ("upload-1mib", "req_per_s", "requests/s", "higher is better"),
         ("upload-1mib", "cpu_us_per_req", "CPU us per request", "lower is better"),
+        ("pool-64", "req_per_s", "requests/s", "higher is better"),
+        ("pool-64", "cpu_us_per_req", "CPU us per request", "lower is better"),
     ]
     rows = [["scenario", "metric", "", "ours-c", "ours-py", "aiohttp", "c/aiohttp", "py/aiohttp"]]
     for scenario, key, label, hint in metrics:

@@ -27,6 +27,7 @@ Every server runs on 127.0.0.1 and is stopped by its fixture; every wait is boun
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import gzip
 import hashlib
@@ -63,6 +64,8 @@ __all__ = (
     "NginxServer",
     "nginx_server",
     "pattern_bytes",
+    "served_in_thread",
+    "tls_server_for",
     "HOST",
 )
 
@@ -206,6 +209,59 @@ class _LoopThread:
             if self._thread.is_alive():  # pragma: no cover - a bug in a server
                 raise RuntimeError(f"server thread {self._thread.name} did not stop")
             loop.close()
+
+
+@contextlib.contextmanager
+def served_in_thread(
+    name: str, start: Callable[[asyncio.AbstractEventLoop], Coroutine[Any, Any, asyncio.AbstractServer]]
+) -> Iterator[asyncio.AbstractServer]:
+    """Run the server ``start(loop)`` creates in its own thread and loop; stop both
+    on leaving the block."""
+    thread = _LoopThread(name)
+    server = thread.call(start(thread.loop))
+    try:
+        yield server
+    finally:
+
+        async def stop() -> None:
+            server.close()
+            await server.wait_closed()
+
+        thread.call(stop())
+        thread.stop()
+
+
+@contextlib.contextmanager
+def tls_server_for(ca: Any, response: bytes) -> Iterator[tuple[int, bytes, list[bytes]]]:
+    """A TLS server on 127.0.0.1 with a certificate of the trustme *ca* for
+    ``127.0.0.1`` and ``localhost``, answering every request with *response*.
+
+    Yields ``(port, DER certificate, request heads received)``.
+    """
+    import ssl
+
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(server_ctx)
+    der = ssl.PEM_cert_to_DER_cert(cert.cert_chain_pems[0].bytes().decode())
+    heads: list[bytes] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                heads.append(await reader.readuntil(b"\r\n\r\n"))
+                writer.write(response)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
+            pass
+        finally:
+            writer.close()
+
+    def start(loop: asyncio.AbstractEventLoop) -> Coroutine[Any, Any, asyncio.AbstractServer]:
+        return asyncio.start_server(handle, HOST, 0, ssl=server_ctx)
+
+    with served_in_thread("tls_server", start) as server:
+        yield server.sockets[0].getsockname()[1], der, heads
 
 
 # --------------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """HTTPS over 127.0.0.1 with trustme certificates: verification on, off, a custom
 context, fingerprint pinning, and the documented exception classes."""
 
-import asyncio
 import hashlib
 import ssl
 from collections.abc import Iterator
@@ -11,7 +10,7 @@ import pytest
 import trustme  # in the test extra; installed in every lane
 
 import aiohttp_client as aiohttp
-from _servers import run
+from _servers import run, tls_server_for
 
 BODY = b"secret"
 RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n" + BODY
@@ -26,36 +25,8 @@ def ca() -> Any:
 def tls_server(ca: Any) -> Iterator[tuple[int, bytes]]:
     """An asyncio TLS server on 127.0.0.1 in its own thread loop; yields
     ``(port, DER certificate)``."""
-    from _servers import _LoopThread
-
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    cert.configure_cert(server_ctx)
-    der = ssl.PEM_cert_to_DER_cert(cert.cert_chain_pems[0].bytes().decode())
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                await reader.readuntil(b"\r\n\r\n")
-                writer.write(RESPONSE)
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
-            pass
-        finally:
-            writer.close()
-
-    thread = _LoopThread("tls_server")
-    server = thread.call(asyncio.start_server(handle, "127.0.0.1", 0, ssl=server_ctx))
-    try:
-        yield server.sockets[0].getsockname()[1], der
-    finally:
-
-        async def stop() -> None:
-            server.close()
-            await server.wait_closed()
-
-        thread.call(stop())
-        thread.stop()
+    with tls_server_for(ca, RESPONSE) as (port, der, _):
+        yield port, der
 
 
 def client_context(ca: Any) -> ssl.SSLContext:

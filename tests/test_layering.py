@@ -51,6 +51,8 @@ LAYER2 = {
     "tracing",
     "client_exceptions",
     "_timeouts",
+    "_proxy_env",
+    "_tunnel",
     "cookiejar",
     "abc",
     # WebSocket (issue 9)

@@ -45,6 +45,7 @@ async def connect(head_parser_cls: Any, chunked_decoder_cls: Any, **kw: Any) -> 
     transport = FakeTransport(proto)
     proto.connection_made(transport)
     waiter = proto.expect_response("GET", **kw)
+    proto.request_sent()  # the request went out: sock_read counts from here
     return proto, transport, waiter
 
 
@@ -138,6 +139,21 @@ def test_sock_read_timeout(head_parser_cls: Any, chunked_decoder_cls: Any) -> No
         with pytest.raises(SocketTimeoutError):
             await waiter
         assert transport.closing
+
+    run(main())
+
+
+def test_sock_read_counts_from_request_sent(head_parser_cls: Any, chunked_decoder_cls: Any) -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        proto = ResponseProtocol(loop, head_parser_cls=head_parser_cls, chunked_decoder_cls=chunked_decoder_cls)
+        proto.connection_made(FakeTransport(proto))
+        waiter = proto.expect_response("GET", read_timeout=0.05)
+        await asyncio.sleep(0.15)  # a slow upload: no timer yet
+        assert not waiter.done()
+        proto.request_sent()
+        with pytest.raises(SocketTimeoutError):
+            await waiter
 
     run(main())
 

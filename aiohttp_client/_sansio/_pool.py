@@ -43,6 +43,7 @@ class Pool(Generic[C, W]):
         self._idle: dict[Hashable, list[tuple[C, float]]] = {}
         self._idle_count = 0
         self._waiters: deque[tuple[Hashable, W]] = deque()
+        self._waiters_per_key: dict[Hashable, int] = {}
 
     # -- limits ------------------------------------------------------------------
 
@@ -147,16 +148,30 @@ class Pool(Generic[C, W]):
 
     # -- waiters ----------------------------------------------------------------------
 
-    def has_waiters(self) -> bool:
-        return bool(self._waiters)
+    def has_waiters(self, key: Optional[Hashable] = None) -> bool:
+        """Whether anyone waits (for *key*, when given): a new request for a key
+        with waiters queues behind them; other keys are not held up.
+        """
+        if key is None:
+            return bool(self._waiters)
+        return key in self._waiters_per_key
 
     def add_waiter(self, key: Hashable, waiter: W) -> None:
         self._waiters.append((key, waiter))
+        self._waiters_per_key[key] = self._waiters_per_key.get(key, 0) + 1
+
+    def _forget_waiter(self, i: int, key: Hashable) -> None:
+        del self._waiters[i]
+        n = self._waiters_per_key[key] - 1
+        if n:
+            self._waiters_per_key[key] = n
+        else:
+            del self._waiters_per_key[key]
 
     def remove_waiter(self, waiter: W) -> None:
-        for i, (_, w) in enumerate(self._waiters):
+        for i, (key, w) in enumerate(self._waiters):
             if w is waiter:
-                del self._waiters[i]
+                self._forget_waiter(i, key)
                 return
 
     def next_waiter(self) -> Optional[tuple[Hashable, W]]:
@@ -167,11 +182,12 @@ class Pool(Generic[C, W]):
             return None
         for i, (key, waiter) in enumerate(self._waiters):
             if self.can_acquire(key):
-                del self._waiters[i]
+                self._forget_waiter(i, key)
                 return key, waiter
         return None
 
     def drain_waiters(self) -> list[W]:
         waiters = [w for _, w in self._waiters]
         self._waiters.clear()
+        self._waiters_per_key.clear()
         return waiters

@@ -1,0 +1,167 @@
+"""Proxies, sans-IO: which proxy a request uses, the fields sent to it, and the
+``CONNECT`` request that opens a tunnel (reference: ``client_advanced.rst``, "Proxy
+support"; RFC 9110 §9.3.6 for CONNECT, §11.7.2 for Proxy-Authorization).
+
+The environment is passed in as a mapping (``os.environ`` by the caller), so every
+rule here is a pure function:
+
+- ``<scheme>_proxy`` in lower case wins over upper case; ``HTTP_PROXY`` in upper case
+  is ignored when ``REQUEST_METHOD`` is set (a CGI script would otherwise take the
+  client's ``Proxy:`` request header for its proxy, "httpoxy").  ``all_proxy`` is
+  used for a scheme without its own variable.
+- ``NO_PROXY`` is a comma- or space-separated list: ``*`` (everything), a host name
+  (itself and its subdomains, a leading ``.`` or ``*.`` is ignored; never a bare
+  suffix: ``example.com`` does not match ``badexample.com``), an IP address or a CIDR
+  network, each optionally with ``:port``.
+"""
+
+import ipaddress
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple, Optional, Union
+
+from yarl import URL
+
+from .._models import HttpVersion11
+from ._basic_auth import BasicAuth
+from ._http_writer import serialize_head
+
+__all__ = (
+    "ProxyRule",
+    "check_proxy",
+    "connect_request",
+    "no_proxy_rules",
+    "proxy_from_environ",
+    "proxy_fields",
+    "bypasses_proxy",
+)
+
+PROXY_SCHEMES = frozenset({"http", "https"})
+_SOCKS_SCHEMES = frozenset({"socks4", "socks4a", "socks5", "socks5h"})
+_IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+
+
+class ProxyRule(NamedTuple):
+    """One ``NO_PROXY`` entry: a domain (lower case, no leading dot) or a network,
+    and a port (``None``: any).
+    """
+
+    domain: Optional[str]
+    network: Optional[_IPNetwork]
+    port: Optional[int]
+
+
+def check_proxy(proxy: URL, proxy_auth: Optional[BasicAuth]) -> tuple[URL, Optional[BasicAuth]]:
+    """Validate a proxy URL and its credentials; return the URL without userinfo
+    and the credentials (from *proxy_auth* or from the URL's userinfo).
+
+    :raises ValueError: a SOCKS or other non-HTTP scheme, *proxy_auth* that is not a
+        :class:`BasicAuth`, or credentials both in the URL and in *proxy_auth*.
+    """
+    if proxy_auth is not None and not isinstance(proxy_auth, BasicAuth):
+        raise ValueError("proxy_auth must be None or BasicAuth() tuple")
+    scheme = proxy.scheme
+    if scheme in _SOCKS_SCHEMES:
+        raise ValueError(
+            f"{scheme}:// proxies are not supported (only http:// and https:// proxies); "
+            "a SOCKS proxy needs a third-party connector"
+        )
+    if scheme not in PROXY_SCHEMES or not proxy.raw_host:
+        raise ValueError(f"Only http:// and https:// proxies are supported, got {str(proxy)!r}")
+    url_auth = BasicAuth.from_url(proxy)
+    if url_auth is not None:
+        if proxy_auth is not None:
+            raise ValueError("Cannot combine proxy_auth with credentials in the proxy URL")
+        proxy_auth = url_auth
+        proxy = proxy.with_user(None)
+    return proxy, proxy_auth
+
+
+def proxy_fields(proxy_auth: Optional[BasicAuth], proxy_headers: Optional[Mapping[str, str]]) -> list[tuple[str, str]]:
+    """The fields for the proxy: *proxy_headers*, then ``Proxy-Authorization``."""
+    fields = list(proxy_headers.items()) if proxy_headers else []
+    if proxy_auth is not None:
+        fields = [(k, v) for k, v in fields if k.lower() != "proxy-authorization"]
+        fields.append(("Proxy-Authorization", proxy_auth.encode()))
+    return fields
+
+
+def authority(host: str, port: Optional[int]) -> str:
+    """``host:port`` for a request-target in authority-form (RFC 9112 §3.2.3)."""
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{host}:{port}"
+
+
+def connect_request(host: str, port: Optional[int], fields: Iterable[tuple[str, str]]) -> bytes:
+    """``CONNECT host:port HTTP/1.1`` with ``Host`` and *fields* (RFC 9110 §9.3.6).
+
+    *host* is the ASCII (IDNA) host.
+
+    :raises ValueError: a forbidden character in a field.
+    """
+    target = authority(host, port)
+    head = [("Host", target), *fields]
+    return serialize_head("CONNECT", target, HttpVersion11, head)
+
+
+def proxy_from_environ(environ: Mapping[str, str], scheme: str) -> Optional[str]:
+    """The proxy URL the environment names for *scheme* (``http``, ``https``,
+    ``ws``, ``wss``), or ``None``.
+    """
+    lowered = {}
+    for name, value in environ.items():
+        low = name.lower()
+        if value and low.endswith("_proxy") and (name == low or low not in lowered):
+            lowered[low] = value
+    if "REQUEST_METHOD" in environ and environ.get("http_proxy") is None:
+        lowered.pop("http_proxy", None)
+    return lowered.get(f"{scheme}_proxy") or lowered.get("all_proxy")
+
+
+def no_proxy_rules(value: str) -> list[ProxyRule]:
+    """Parse a ``NO_PROXY`` value; ``*`` becomes a rule with an empty domain."""
+    rules = []
+    for entry in value.replace(",", " ").split():
+        host, port = _split_port(entry.strip())
+        try:
+            network: Optional[_IPNetwork] = ipaddress.ip_network(host, strict=False)
+        except ValueError:
+            network = None
+        if network is not None:
+            rules.append(ProxyRule(None, network, port))
+        else:
+            domain = host.lower().lstrip("*").lstrip(".")
+            rules.append(ProxyRule(domain, None, port))
+    return rules
+
+
+def bypasses_proxy(host: str, port: Optional[int], rules: Iterable[ProxyRule]) -> bool:
+    """Whether *host* (and *port*) matches a ``NO_PROXY`` rule."""
+    host = host.lower().rstrip(".")
+    if host.startswith("["):
+        host = host[1:-1]
+    try:
+        address: Optional[Union[ipaddress.IPv4Address, ipaddress.IPv6Address]] = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    for rule in rules:
+        if rule.port is not None and rule.port != port:
+            continue
+        if rule.network is not None:
+            if address is not None and address.version == rule.network.version and address in rule.network:
+                return True
+        elif rule.domain is not None and (rule.domain == "" or host == rule.domain or host.endswith("." + rule.domain)):
+            return True
+    return False
+
+
+def _split_port(entry: str) -> tuple[str, Optional[int]]:
+    if entry.startswith("["):  # [v6] or [v6]:port
+        end = entry.find("]")
+        rest = entry[end + 1 :]
+        return entry[1:end], int(rest[1:]) if rest.startswith(":") and rest[1:].isdigit() else None
+    if entry.count(":") == 1:
+        host, _, port = entry.partition(":")
+        if port.isdigit():
+            return host, int(port)
+    return entry, None

@@ -1,0 +1,286 @@
+"""Proxies end to end: proxy.py as the real proxy (HTTP absolute-form and CONNECT,
+with and without Basic auth), raw peers where the exact bytes matter, and the
+sans-IO rules of ``_sansio._proxy`` (environment and ``NO_PROXY``)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import proxy
+import pytest
+from yarl import URL
+
+import aiohttp_client as aiohttp
+from _servers import Reply, run, tls_server_for
+from aiohttp_client._sansio._proxy import (
+    bypasses_proxy,
+    check_proxy,
+    connect_request,
+    no_proxy_rules,
+    proxy_from_environ,
+)
+from test_client_tls import ca, client_context
+
+__all__ = ("ca",)  # the trustme CA fixture, shared with test_client_tls
+
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+BODY = b"through the tunnel"
+
+
+@pytest.fixture
+def proxy_url() -> Iterator[Any]:
+    """Factory: ``proxy_url(auth=None)`` starts proxy.py on 127.0.0.1 (optionally
+    requiring ``user:pass``) and returns its URL; every one is stopped at teardown."""
+    started: list[Any] = []
+
+    def start(auth: str | None = None, pem: str | None = None) -> URL:
+        args = ["--hostname", "127.0.0.1", "--port", "0", "--num-workers", "1", "--log-level", "WARNING"]
+        if auth is not None:
+            args += ["--basic-auth", auth]
+        if pem is not None:  # listen with TLS: an https:// proxy
+            args += ["--cert-file", pem, "--key-file", pem]
+        instance = proxy.Proxy(input_args=args)
+        instance.__enter__()
+        started.append(instance)
+        scheme = "http" if pem is None else "https"
+        return URL.build(scheme=scheme, host="127.0.0.1", port=instance.flags.port)
+
+    try:
+        yield start
+    finally:
+        for instance in started:
+            instance.__exit__(None, None, None)
+
+
+@pytest.fixture
+def tls_origin(ca: Any) -> Iterator[tuple[int, list[bytes]]]:
+    """A TLS origin on 127.0.0.1 that records each request head it receives and
+    answers :data:`BODY`; yields ``(port, heads)``."""
+    response = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(BODY), BODY)
+    with tls_server_for(ca, response) as (port, _, heads):
+        yield port, heads
+
+
+# --------------------------------------------------------------------------------------
+# Through proxy.py
+# --------------------------------------------------------------------------------------
+
+
+def test_plain_http_through_proxy_py(proxy_url, web_server) -> None:
+    purl = proxy_url()
+    srv = web_server()
+
+    async def main() -> None:
+        async with aiohttp.ClientSession(proxy=purl) as session:
+            async with session.get(srv.url("/echo?x=1")) as resp:
+                echo = await resp.json()
+        assert echo["path"] == "/echo" and echo["query"] == [["x", "1"]]
+
+    run(main())
+
+
+def test_https_through_connect_with_auth_only_on_connect(proxy_url, tls_origin, ca) -> None:
+    purl = proxy_url(auth="user:pass")
+    port, heads = tls_origin
+
+    async def main() -> None:
+        url = f"https://127.0.0.1:{port}/secret"
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=client_context(ca))) as session:
+            with pytest.raises(aiohttp.ClientHttpProxyError) as info:
+                await session.get(url, proxy=purl)
+            assert info.value.status == 407
+            auth = aiohttp.BasicAuth("user", "pass")
+            for _ in range(2):  # the second request reuses the tunnel
+                async with session.get(url, proxy=purl, proxy_auth=auth, proxy_headers={"X-To-Proxy": "1"}) as resp:
+                    assert await resp.read() == BODY
+        assert len(heads) == 2
+        for head in heads:  # nothing meant for the proxy went inside the tunnel
+            assert b"proxy-authorization" not in head.lower() and b"x-to-proxy" not in head.lower()
+            assert head.startswith(b"GET /secret HTTP/1.1\r\n")
+
+    run(main())
+
+
+def test_https_origin_through_an_https_proxy(proxy_url, tls_origin, ca, tmp_path) -> None:
+    pem = tmp_path / "proxy.pem"
+    ca.issue_cert("127.0.0.1").private_key_and_cert_chain_pem.write_to_path(str(pem))
+    purl = proxy_url(pem=str(pem))
+    port, heads = tls_origin
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            request = session.get(f"https://127.0.0.1:{port}/", proxy=purl, ssl=client_context(ca))
+            if sys.version_info >= (3, 11):
+                async with request as resp:
+                    assert await resp.read() == BODY
+            else:  # asyncio cannot run TLS inside TLS before 3.11
+                with pytest.raises(aiohttp.ClientConnectionError, match="TLS inside TLS"):
+                    await request
+        assert len(heads) == (1 if sys.version_info >= (3, 11) else 0)
+
+    run(main())
+
+
+def test_proxy_credentials_in_the_proxy_url(proxy_url, web_server) -> None:
+    purl = proxy_url(auth="user:pass")
+    srv = web_server()
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(srv.url("/echo"), proxy=purl) as resp:
+                assert resp.status == 407  # plain HTTP: the proxy's answer is the response
+            async with session.get(srv.url("/echo"), proxy=purl.with_user("user").with_password("pass")) as resp:
+                echo = await resp.json()
+        names = [name.lower() for name, _ in echo["headers"]]
+        assert "proxy-authorization" not in names  # proxy.py consumed it
+
+    run(main())
+
+
+def test_trust_env_proxy_netrc_and_no_proxy(proxy_url, web_server, monkeypatch, tmp_path) -> None:
+    purl = proxy_url(auth="user:pass")
+    srv = web_server()
+    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login user password pass\n")
+    monkeypatch.setenv("NETRC", str(netrc))
+
+    async def main() -> None:
+        async with aiohttp.ClientSession(trust_env=True) as session:
+            monkeypatch.setenv("http_proxy", str(purl.with_user("user").with_password("wrong")))
+            async with session.get(srv.url("/echo")) as resp:
+                assert resp.status == 407  # the environment's proxy, with its URL's credentials
+            monkeypatch.setenv("http_proxy", str(purl))
+            async with session.get(srv.url("/echo")) as resp:
+                assert resp.status == 200  # credentials for the proxy host from netrc
+            monkeypatch.setenv("http_proxy", str(purl.with_user("user").with_password("wrong")))
+            monkeypatch.setenv("no_proxy", "localhost,127.0.0.0/8")
+            async with session.get(srv.url("/echo")) as resp:
+                assert resp.status == 200  # NO_PROXY: straight to the origin
+
+    run(main())
+
+
+# --------------------------------------------------------------------------------------
+# Raw peers: the exact request bytes, errors, the pool key
+# --------------------------------------------------------------------------------------
+
+
+def test_absolute_form_and_proxy_fields_on_a_plain_request(raw_server) -> None:
+    fake_proxy = raw_server(Reply.of(OK))
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(
+                "http://example.invalid:8080/a b?q=1",
+                proxy=fake_proxy.url(),
+                proxy_auth=aiohttp.BasicAuth("u", "p"),
+                proxy_headers={"X-Proxy": "yes"},
+            ) as resp:
+                assert await resp.read() == b"ok"
+
+    run(main())
+    (request,) = fake_proxy.requests
+    lines = request.decode("latin-1").split("\r\n")
+    assert lines[0] == "GET http://example.invalid:8080/a%20b?q=1 HTTP/1.1"
+    assert "Host: example.invalid:8080" in lines
+    assert "Proxy-Authorization: Basic dTpw" in lines and "X-Proxy: yes" in lines
+
+
+def test_refused_connect_is_a_proxy_error_and_not_pooled(raw_server) -> None:
+    fake_proxy = raw_server(Reply.of(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"))
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(2):
+                with pytest.raises(aiohttp.ClientHttpProxyError) as info:
+                    await session.get("https://example.invalid/", proxy=fake_proxy.url())
+                assert info.value.status == 403
+
+    run(main())
+    assert fake_proxy.accepted == 2
+    assert fake_proxy.requests[0].startswith(b"CONNECT example.invalid:443 HTTP/1.1\r\nHost: example.invalid:443\r\n")
+
+
+def test_unreachable_proxy_is_a_proxy_connection_error() -> None:
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            for url in ("http://example.invalid/", "https://example.invalid/"):
+                with pytest.raises(aiohttp.ClientProxyConnectionError):
+                    await session.get(url, proxy="http://127.0.0.1:9")
+
+    run(main())
+
+
+def test_socks_and_bad_proxy_auth_are_refused_clearly() -> None:
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(ValueError, match="socks5"):
+                await session.get("http://example.invalid/", proxy="socks5://127.0.0.1:1080")
+            with pytest.raises(ValueError, match="proxy_auth must be None or BasicAuth"):
+                await session.get("http://example.invalid/", proxy="http://127.0.0.1:9", proxy_auth=("u", "p"))
+
+    run(main())
+
+
+def test_connections_are_not_shared_across_proxy_credentials(raw_server) -> None:
+    fake_proxy = raw_server(Reply.of(OK))
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            for login in ("alice", "bob", "alice"):
+                auth = aiohttp.BasicAuth(login, "pw")
+                async with session.get("http://example.invalid/", proxy=fake_proxy.url(), proxy_auth=auth) as resp:
+                    await resp.read()
+
+    run(main())
+    assert fake_proxy.accepted == 2  # alice's connection reused by alice only
+
+
+# --------------------------------------------------------------------------------------
+# Sans-IO rules
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "no_proxy", "bypass"),
+    [
+        ("example.com", 80, "example.com", True),
+        ("www.example.com", 80, "example.com", True),
+        ("www.example.com", 80, ".example.com", True),
+        ("badexample.com", 80, "example.com", False),
+        ("example.com", 80, "*", True),
+        ("10.1.2.3", 80, "10.0.0.0/8", True),
+        ("11.1.2.3", 80, "10.0.0.0/8", False),
+        ("::1", 80, "::1", True),
+        ("example.com", 8080, "example.com:80", False),
+        ("example.com", 80, "example.com:80", True),
+        ("Example.COM.", 80, "other.org, example.com", True),
+        ("example.com", 80, "", False),
+    ],
+)
+def test_no_proxy_rules(host: str, port: int, no_proxy: str, bypass: bool) -> None:
+    assert bypasses_proxy(host, port, no_proxy_rules(no_proxy)) is bypass
+
+
+def test_proxy_from_environ_precedence() -> None:
+    env = {"HTTP_PROXY": "http://upper", "http_proxy": "http://lower", "ALL_PROXY": "http://all"}
+    assert proxy_from_environ(env, "http") == "http://lower"
+    assert proxy_from_environ(env, "wss") == "http://all"
+    assert proxy_from_environ({"HTTP_PROXY": "http://x", "REQUEST_METHOD": "GET"}, "http") is None
+    assert proxy_from_environ({"WS_PROXY": "http://ws"}, "ws") == "http://ws"
+
+
+def test_check_proxy_and_connect_request() -> None:
+    url, auth = check_proxy(URL("http://u:p@proxy:3128"), None)
+    assert url == URL("http://proxy:3128") and auth == aiohttp.BasicAuth("u", "p")
+    with pytest.raises(ValueError, match="socks4"):
+        check_proxy(URL("socks4://proxy:1080"), None)
+    with pytest.raises(ValueError):
+        check_proxy(URL("http://u:p@proxy:3128"), aiohttp.BasicAuth("a", "b"))
+    assert connect_request("::1", 443, [("Proxy-Authorization", "Basic x")]) == (
+        b"CONNECT [::1]:443 HTTP/1.1\r\nHost: [::1]:443\r\nProxy-Authorization: Basic x\r\n\r\n"
+    )
