@@ -123,8 +123,6 @@ class ClientSession(SessionAttributes):
             raise ValueError("base_url must have a trailing '/'")
         self._timeout = session_timeout(timeout, read_timeout, conn_timeout)
         warn_auth_params(auth, proxy_auth, stacklevel=3)
-        if loop is None and connector is not None:
-            loop = connector._loop
         self._loop = loop or asyncio.get_running_loop()
         if connector is not None and connector._loop is not self._loop:
             raise RuntimeError("Session and connector has to use same event loop")
