@@ -5,7 +5,8 @@ unchanged.  The hot paths (response-head parser, chunked decoder) are compiled
 Cython modules with pure-Python twins; see ``_ext`` for how one is chosen.
 """
 
-from . import hdrs
+# cookies, authentication, middlewares, tracing (issue 8)
+from . import abc, hdrs
 from ._client_request import ClientRequest
 from ._client_response import ClientResponse
 from ._consts import __version__ as __version__
@@ -55,6 +56,7 @@ from .client_exceptions import (
     WSServerHandshakeError,
 )
 from .connector import AddrInfoType, BaseConnector, SocketFactoryType, TCPConnector, UnixConnector
+from .cookiejar import CookieJar, DummyCookieJar
 from .payload import (
     AsyncIterablePayload,
     BytesPayload,
@@ -138,6 +140,10 @@ __all__ = (
     "UnixClientConnectorError",
     "WSMessageTypeError",
     "WSServerHandshakeError",
+    # cookies, authentication, middlewares, tracing
+    "abc",
+    "CookieJar",
+    "DummyCookieJar",
 )
 
 

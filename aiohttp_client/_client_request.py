@@ -155,7 +155,9 @@ class ClientRequest:
             self.headers[hdrs.AUTHORIZATION] = auth.encode()
         if cookies:
             pairs = cookies.items() if isinstance(cookies, Mapping) else cookies
-            self.headers.add(hdrs.COOKIE, "; ".join(f"{k}={getattr(v, 'value', v)}" for k, v in pairs))
+            value = "; ".join(f"{k}={getattr(v, 'coded_value', v)}" for k, v in pairs)
+            given = self.headers.get(hdrs.COOKIE)  # one Cookie field (RFC 6265 §5.4)
+            self.headers[hdrs.COOKIE] = f"{given}; {value}" if given else value
         if self._expect100:
             self.headers[hdrs.EXPECT] = "100-continue"
 

@@ -11,6 +11,7 @@ import json
 import urllib.request
 import warnings
 from collections.abc import Awaitable, Iterable, Sequence
+from http.cookies import SimpleCookie
 from types import TracebackType
 from typing import Any, Callable, Optional, Union
 
@@ -27,6 +28,7 @@ from ._models import HttpVersion, HttpVersion11
 from ._sansio._basic_auth import BasicAuth
 from ._sansio._redirects import REDIRECT_STATUSES, BadRedirect, redirect_headers, redirect_method, redirect_url
 from ._timeouts import DEFAULT_TIMEOUT, ClientTimeout, timeout_after, timeout_at
+from .abc import AbstractCookieJar
 from .client_exceptions import (
     ClientError,
     ClientOSError,
@@ -38,6 +40,7 @@ from .client_exceptions import (
     TooManyRedirects,
 )
 from .connector import BaseConnector, Connection, TCPConnector
+from .cookiejar import CookieJar, _UnlimitedCookieJar
 from .payload import JsonPayload, Payload
 
 __all__ = ("ClientSession", "request")
@@ -63,9 +66,9 @@ class ClientSession:
     """The first-class interface for making HTTP requests (reference: ``ClientSession``).
 
     Unsupported in this release (they raise ``NotImplementedError`` when given):
-    ``cookie_jar``, ``proxy``, ``trace_configs``, and ``trust_env=True`` when the
-    environment names a proxy for the request.  ``cookies`` are sent with every
-    request but Set-Cookie answers are not stored yet (no cookie jar).
+    ``proxy``, ``trace_configs``, and ``trust_env=True`` when the environment names
+    a proxy for the request.  ``Set-Cookie`` fields of every response (redirect
+    hops included) go to :attr:`cookie_jar` (a :class:`CookieJar` unless given).
     """
 
     def __init__(
@@ -101,8 +104,11 @@ class ClientSession:
         fallback_charset_resolver: Callable[[ClientResponse, bytes], str] = lambda r, b: "utf-8",
         ssl_shutdown_timeout: Any = sentinel,
     ) -> None:
-        _refuse_unsupported(cookie_jar=cookie_jar, proxy=proxy, trace_configs=trace_configs)
+        _refuse_unsupported(proxy=proxy, trace_configs=trace_configs)
         self._loop = loop or asyncio.get_running_loop()
+        self._cookie_jar: AbstractCookieJar = cookie_jar if cookie_jar is not None else CookieJar(loop=self._loop)
+        if cookies:
+            self._cookie_jar.update_cookies(cookies)
         self._connector: Optional[BaseConnector] = connector or TCPConnector(loop=self._loop)
         self._connector_owner = connector_owner
         self._base_url = URL(base_url) if base_url is not None else None
@@ -111,7 +117,6 @@ class ClientSession:
         self._default_headers: CIMultiDict[str] = CIMultiDict(headers or {})
         self._skip_auto_headers = frozenset(istr(h) for h in (skip_auto_headers or ()))
         self._default_auth = auth
-        self._cookies = dict(cookies or {})
         self._json_serialize = json_serialize
         self._request_class = request_class
         self._response_class = response_class
@@ -208,7 +213,7 @@ class ClientSession:
             headers=self._merged_headers(headers),
             skip_auto_headers=self._merged_skip(skip_auto_headers),
             auth=auth if auth is not None else self._auth_for(url),
-            cookies=self._merged_cookies(cookies),
+            cookies=cookies,
             compress=compress,
             chunked=chunked,
             expect100=expect100,
@@ -263,11 +268,18 @@ class ClientSession:
             return self._skip_auto_headers
         return self._skip_auto_headers.union(istr(h) for h in skip_auto_headers)
 
-    def _merged_cookies(self, cookies: Any) -> Any:
-        if not self._cookies:
-            return cookies
-        merged = dict(self._cookies)
-        merged.update(dict(cookies or {}))
+    def _cookies_for(self, url: URL, cookies: Any) -> Any:
+        """The jar's cookies for *url* with the per-request *cookies* over them."""
+        jar = self._cookie_jar
+        found = jar.filter_cookies(url) if len(jar) or not isinstance(jar, CookieJar) else None
+        if not cookies:
+            return found or None
+        request_jar = _UnlimitedCookieJar(quote_cookie=jar.quote_cookie)
+        request_jar.update_cookies(cookies)
+        merged = SimpleCookie()
+        if found:
+            merged.update(found)
+        merged.update(request_jar.filter_cookies(url))
         return merged
 
     def _auth_for(self, url: URL) -> Optional[BasicAuth]:
@@ -297,6 +309,7 @@ class ClientSession:
         middlewares: tuple[Any, ...],
     ) -> ClientResponse:
         history: list[ClientResponse] = []
+        request_cookies = kwargs.pop("cookies")
         while True:
             req = self._request_class(
                 method,
@@ -305,9 +318,13 @@ class ClientSession:
                 version=self._version,
                 session=self,
                 response_class=self._response_class,
+                cookies=self._cookies_for(url, request_cookies),
                 **kwargs,
             )
             resp = await self._with_middlewares(middlewares, opts, tuple(history))(req)
+            set_cookies = resp.headers.getall(hdrs.SET_COOKIE, None)
+            if set_cookies:  # every hop's cookies, stored for that hop's URL
+                self._cookie_jar.update_cookies_from_headers(set_cookies, resp.url)
             location = resp.headers.get(hdrs.LOCATION) or resp.headers.get(hdrs.URI)
             if not allow_redirects or resp.status not in REDIRECT_STATUSES or location is None:
                 return resp
@@ -432,6 +449,11 @@ class ClientSession:
     @property
     def connector(self) -> Optional[BaseConnector]:
         return self._connector
+
+    @property
+    def cookie_jar(self) -> AbstractCookieJar:
+        """The session's cookie jar (reference: ``ClientSession.cookie_jar``)."""
+        return self._cookie_jar
 
     @property
     def connector_owner(self) -> bool:
