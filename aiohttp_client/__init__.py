@@ -18,7 +18,7 @@ from ._models import (
     HttpVersion11,
     RequestInfo,
 )
-from ._sansio._basic_auth import BasicAuth
+from ._sansio._basic_auth import BasicAuth, encode_basic_auth
 from ._sansio._compression import set_zlib_backend
 from ._session import ClientSession, request
 from ._timeouts import ClientTimeout, ClientWSTimeout
@@ -55,6 +55,7 @@ from .client_exceptions import (
     WSMessageTypeError,
     WSServerHandshakeError,
 )
+from .client_middlewares import ClientHandlerType, ClientMiddlewareType, DigestAuthMiddleware
 from .connector import AddrInfoType, BaseConnector, SocketFactoryType, TCPConnector, UnixConnector
 from .cookiejar import CookieJar, DummyCookieJar
 from .payload import (
@@ -144,6 +145,10 @@ __all__ = (
     "abc",
     "CookieJar",
     "DummyCookieJar",
+    "encode_basic_auth",
+    "ClientHandlerType",
+    "ClientMiddlewareType",
+    "DigestAuthMiddleware",
 )
 
 

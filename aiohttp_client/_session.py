@@ -39,6 +39,7 @@ from .client_exceptions import (
     ServerDisconnectedError,
     TooManyRedirects,
 )
+from .client_middlewares import build_client_middlewares
 from .connector import BaseConnector, Connection, TCPConnector
 from .cookiejar import CookieJar, _UnlimitedCookieJar
 from .payload import JsonPayload, Payload
@@ -359,10 +360,7 @@ class ClientSession:
         async def send(req: ClientRequest) -> ClientResponse:
             return await self._send_once(req, opts, history)
 
-        handler: Handler = send
-        for middleware in reversed(middlewares):
-            handler = _bind(middleware, handler)
-        return handler
+        return build_client_middlewares(send, middlewares) if middlewares else send
 
     # -- layer 3: one request on one connection ------------------------------------------------
 
@@ -526,13 +524,6 @@ class ClientSession:
 def _body_replayable(req: ClientRequest) -> bool:
     body = req.body
     return not isinstance(body, Payload) or body.as_bytes() is not None
-
-
-def _bind(middleware: Any, handler: Handler) -> Handler:
-    async def call(req: ClientRequest) -> ClientResponse:
-        return await middleware(req, handler)  # type: ignore[no-any-return]
-
-    return call
 
 
 def _settle(waiter: "asyncio.Future[Any]") -> None:
