@@ -210,6 +210,8 @@ def authorization(
     ]
     if qop:
         parts += [f"qop={qop}", f"nc={nc}", f'cnonce="{escape_quotes(cnonce)}"']
+    elif session:  # A1 holds the cnonce: the server needs it even without a qop
+        parts.append(f'cnonce="{escape_quotes(cnonce)}"')
     if challenge.opaque:
         parts.append(f'opaque="{escape_quotes(challenge.opaque)}"')
     return "Digest " + ", ".join(parts)
