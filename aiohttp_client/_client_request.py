@@ -249,6 +249,10 @@ class ClientRequest:
         transport = conn.transport
         if transport is None or transport.is_closing():
             raise ConnectionResetError("Connection closed before the request was sent")
+        for trace in self._traces:  # the head (and a body in memory) go to the transport now
+            await trace.send_request_headers(self.method, self.url, self.headers)
+            if raw:
+                await trace.send_request_chunk_sent(self.method, self.url, raw)
         body = self.body
         if not isinstance(body, Payload):
             transport.write(head)

@@ -71,6 +71,7 @@ class ClientResponse:
         self._deadline: Optional[asyncio.TimerHandle] = None
         self._released = False
         self._request: Any = None
+        self._traces = traces
         resolver = getattr(session, "_resolve_charset", None)
         self._resolve_charset: Callable[[ClientResponse, bytes], str] = resolver or (lambda r, b: "utf-8")
 
@@ -243,6 +244,8 @@ class ClientResponse:
             except BaseException:
                 self.close()
                 raise
+            for trace in self._traces or ():
+                await trace.send_response_chunk_received(self.method, self._url, self._body)
         return self._body
 
     async def text(self, encoding: Optional[str] = None, errors: str = "strict") -> str:

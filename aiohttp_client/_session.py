@@ -25,6 +25,7 @@ from ._client_response import ClientResponse
 from ._consts import sentinel
 from ._context_managers import _RequestContextManager, _SessionRequestContextManager
 from ._models import HttpVersion, HttpVersion11
+from ._netrc import netrc_auth
 from ._sansio._basic_auth import BasicAuth
 from ._sansio._redirects import REDIRECT_STATUSES, BadRedirect, redirect_headers, redirect_method, redirect_url
 from ._timeouts import DEFAULT_TIMEOUT, ClientTimeout, timeout_after, timeout_at
@@ -43,6 +44,7 @@ from .client_middlewares import build_client_middlewares
 from .connector import BaseConnector, Connection, TCPConnector
 from .cookiejar import CookieJar, _UnlimitedCookieJar
 from .payload import JsonPayload, Payload
+from .tracing import Trace, TraceConfig, make_traces
 
 __all__ = ("ClientSession", "request")
 
@@ -67,10 +69,15 @@ class ClientSession:
     """The first-class interface for making HTTP requests (reference: ``ClientSession``).
 
     Unsupported in this release (they raise ``NotImplementedError`` when given):
-    ``proxy``, ``trace_configs``, and ``trust_env=True`` when the environment names
+    ``proxy``, and ``trust_env=True`` when the environment names
     a proxy for the request.  ``Set-Cookie`` fields of every response (redirect
     hops included) go to :attr:`cookie_jar` (a :class:`CookieJar` unless given).
     """
+
+    def __init_subclass__(cls) -> None:
+        warnings.warn(
+            f"Inheritance class {cls.__name__} from ClientSession is discouraged", DeprecationWarning, stacklevel=2
+        )
 
     def __init__(
         self,
@@ -105,7 +112,11 @@ class ClientSession:
         fallback_charset_resolver: Callable[[ClientResponse, bytes], str] = lambda r, b: "utf-8",
         ssl_shutdown_timeout: Any = sentinel,
     ) -> None:
-        _refuse_unsupported(proxy=proxy, trace_configs=trace_configs)
+        _refuse_unsupported(proxy=proxy)
+        if timeout is not sentinel and timeout is not None and not isinstance(timeout, ClientTimeout):
+            raise ValueError(
+                f"timeout parameter cannot be of {type(timeout)} type, please use 'timeout=ClientTimeout(...)'"
+            )
         self._loop = loop or asyncio.get_running_loop()
         self._cookie_jar: AbstractCookieJar = cookie_jar if cookie_jar is not None else CookieJar(loop=self._loop)
         if cookies:
@@ -129,6 +140,9 @@ class ClientSession:
         self._trust_env = trust_env
         self._requote_redirect_url = requote_redirect_url
         self._middlewares = tuple(middlewares)
+        self._trace_configs: list[TraceConfig] = list(trace_configs or ())
+        for trace_config in self._trace_configs:
+            trace_config.freeze()
         self._limits = (read_bufsize, max_line_size, max_field_size, max_headers)
         self._resolve_charset = fallback_charset_resolver
         self._default_options = _Options(self._timeout, True, auto_decompress, *self._limits)
@@ -221,12 +235,28 @@ class ClientSession:
             ssl=ssl,
             server_hostname=server_hostname,
         )
+        if self._trust_env and request_kwargs["auth"] is None and url.host and not url.raw_user:
+            if hdrs.AUTHORIZATION not in request_kwargs["headers"]:
+                request_kwargs["auth"] = await self._loop.run_in_executor(None, netrc_auth, url.host)
         mws = self._middlewares if middlewares is None else tuple(middlewares)
         deadline = self._loop.time() + opts.timeout.total if opts.timeout.total else None
-        async with timeout_at(deadline):
-            resp = await self._send_with_redirects(
-                method, url, request_kwargs, opts, allow_redirects, max_redirects, mws
-            )
+        traces = make_traces(self, self._trace_configs, trace_request_ctx) if self._trace_configs else None
+        if traces:
+            request_kwargs["headers"] = headers = CIMultiDict(request_kwargs["headers"])
+            request_kwargs["traces"] = traces
+            await _trace_start(traces, method, url, headers, params)
+        try:
+            async with timeout_at(deadline):
+                resp = await self._send_with_redirects(
+                    method, url, request_kwargs, opts, allow_redirects, max_redirects, mws
+                )
+        except BaseException as exc:
+            if traces:
+                await _trace_exception(traces, method, url, request_kwargs["headers"], params, exc)
+            raise
+        if traces:
+            for trace in traces:
+                await trace.send_request_end(resp.method, resp.url, request_kwargs["headers"], resp)
         resp._set_deadline(deadline)
         await self._check_status(resp, raise_for_status)
         return resp
@@ -329,6 +359,8 @@ class ClientSession:
             location = resp.headers.get(hdrs.LOCATION) or resp.headers.get(hdrs.URI)
             if not allow_redirects or resp.status not in REDIRECT_STATUSES or location is None:
                 return resp
+            for trace in req._traces:
+                await trace.send_request_redirect(req.method, req.url, req.headers, resp)
             history.append(resp)
             if len(history) > max_redirects:
                 resp.close()
@@ -387,9 +419,9 @@ class ClientSession:
             raise RuntimeError("Session is closed")
         try:
             if opts.timeout.connect is None:
-                return await self._connector.connect(req, None, opts.timeout)
+                return await self._connector.connect(req, req._traces or None, opts.timeout)
             async with timeout_after(opts.timeout.connect):
-                return await self._connector.connect(req, None, opts.timeout)
+                return await self._connector.connect(req, req._traces or None, opts.timeout)
         except asyncio.TimeoutError as exc:
             if isinstance(exc, ClientError):
                 raise
@@ -420,6 +452,7 @@ class ClientSession:
                 loop=self._loop,
                 session=self,
                 history=history,
+                traces=req._traces or None,
             )
             resp._request = req
             return await resp.start(conn, waiter)
@@ -452,6 +485,11 @@ class ClientSession:
     def cookie_jar(self) -> AbstractCookieJar:
         """The session's cookie jar (reference: ``ClientSession.cookie_jar``)."""
         return self._cookie_jar
+
+    @property
+    def trace_configs(self) -> "list[TraceConfig]":
+        """The session's (frozen) trace configs."""
+        return self._trace_configs
 
     @property
     def connector_owner(self) -> bool:
@@ -497,8 +535,16 @@ class ClientSession:
     def requote_redirect_url(self) -> bool:
         return self._requote_redirect_url
 
+    @requote_redirect_url.setter
+    def requote_redirect_url(self, value: bool) -> None:
+        """Deprecated (as in aiohttp): pass ``requote_redirect_url=`` to the constructor."""
+        warnings.warn("session.requote_redirect_url modification is deprecated", DeprecationWarning, stacklevel=2)
+        self._requote_redirect_url = value
+
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
+        """Deprecated (as in aiohttp): the session's event loop."""
+        warnings.warn("client.loop property is deprecated", DeprecationWarning, stacklevel=2)
         return self._loop
 
     def detach(self) -> None:
@@ -506,6 +552,8 @@ class ClientSession:
         self._connector = None
 
     def __del__(self, _warnings: Any = warnings) -> None:
+        if getattr(self, "_connector", None) is None:
+            return  # closed, detached, or __init__ refused its arguments
         if not self.closed and self._connector_owner:
             _warnings.warn(f"Unclosed client session {self!r}", ResourceWarning, source=self)
 
@@ -524,6 +572,20 @@ class ClientSession:
 def _body_replayable(req: ClientRequest) -> bool:
     body = req.body
     return not isinstance(body, Payload) or body.as_bytes() is not None
+
+
+async def _trace_start(traces: "list[Trace]", method: str, url: URL, headers: Any, params: Any) -> None:
+    target = url.extend_query(params) if params else url
+    for trace in traces:
+        await trace.send_request_start(method, target, headers)
+
+
+async def _trace_exception(
+    traces: "list[Trace]", method: str, url: URL, headers: Any, params: Any, exc: BaseException
+) -> None:
+    target = url.extend_query(params) if params else url
+    for trace in traces:
+        await trace.send_request_exception(method, target, headers, exc)
 
 
 def _settle(waiter: "asyncio.Future[Any]") -> None:

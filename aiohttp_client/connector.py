@@ -132,16 +132,28 @@ class BaseConnector:
         protocol = self._take_idle(key)
         if protocol is not None:
             pool.acquire(key)
+            for trace in traces or ():
+                await trace.send_connection_reuseconn()
             return self._lend(key, protocol, reused=True)
         if pool.can_acquire(key) and not pool.has_waiters():
             pool.acquire(key)
         else:
+            for trace in traces or ():
+                await trace.send_connection_queued_start()
             await self._wait_for_slot(key)  # the slot is acquired on our behalf
+            for trace in traces or ():
+                await trace.send_connection_queued_end()
             protocol = self._take_idle(key)
             if protocol is not None:
+                for trace in traces or ():
+                    await trace.send_connection_reuseconn()
                 return self._lend(key, protocol, reused=True)
         try:
+            for trace in traces or ():
+                await trace.send_connection_create_start()
             protocol = await self._create_connection(req, traces, timeout or ClientTimeout())
+            for trace in traces or ():
+                await trace.send_connection_create_end()
         except BaseException:
             pool.release(key)
             self._wake_waiters()
@@ -323,13 +335,21 @@ class TCPConnector(BaseConnector):
         await super().close()
         await self._resolver.close()
 
-    async def _resolve(self, host: str, port: int) -> list[ResolveResult]:
+    async def _resolve(self, host: str, port: int, traces: Any = None) -> list[ResolveResult]:
         key = (host, port)
         if self._use_dns_cache:
             cached = self._dns_cache.get(key)
             if cached is not None:
+                for trace in traces or ():
+                    await trace.send_dns_cache_hit(host)
                 return cached
+            for trace in traces or ():
+                await trace.send_dns_cache_miss(host)
+        for trace in traces or ():
+            await trace.send_dns_resolvehost_start(host)
         addrs: list[ResolveResult] = await self._resolver.resolve(host, port, family=self._family)
+        for trace in traces or ():
+            await trace.send_dns_resolvehost_end(host)
         if self._use_dns_cache:
             self._dns_cache.add(key, addrs)
         return addrs
@@ -339,7 +359,7 @@ class TCPConnector(BaseConnector):
         host = req.url.raw_host or ""
         port = req.port or 80
         try:
-            addrs = await self._resolve(host, port)
+            addrs = await self._resolve(host, port, traces)
         except OSError as exc:
             raise ClientConnectorDNSError(key, exc) from exc
         infos = [(a["family"], socket.SOCK_STREAM, a["proto"], "", (a["host"], a["port"])) for a in addrs]
@@ -355,6 +375,8 @@ class TCPConnector(BaseConnector):
                     loop=self._loop,
                     socket_factory=self._socket_factory,
                 )
+                for trace in traces or ():
+                    await trace.send_sock_connected()
                 transport, protocol = await self._loop.create_connection(
                     self._protocol_factory,
                     sock=sock,

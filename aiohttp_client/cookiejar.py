@@ -167,7 +167,7 @@ class CookieJar(AbstractCookieJar):
         if parsed:
             self.update_cookies(parsed, response_url)
 
-    def filter_cookies(self, request_url: URL) -> "BaseCookie[str]":
+    def filter_cookies(self, request_url: URL = _NO_URL) -> "BaseCookie[str]":
         """The cookies to send to *request_url* (RFC 6265 §5.4): domain and path
         matching, host-only cookies only to their host, ``Secure`` ones only over
         https/wss or to a ``treat_as_secure_origin``; at most 150 cookies and

@@ -48,6 +48,7 @@ LAYER2 = {
     "_timeouts",
     "cookiejar",
     "abc",
+    "_netrc",
 }
 LAYER3 = {"__init__", "__main__", "_cli", "client_middlewares", "_session", "_context_managers", "client_ws"}
 IO_STDLIB = {"asyncio", "socket", "ssl"}
