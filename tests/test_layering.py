@@ -50,7 +50,16 @@ LAYER2 = {
     "abc",
     "_netrc",
 }
-LAYER3 = {"__init__", "__main__", "_cli", "client_middlewares", "_session", "_context_managers", "client_ws"}
+LAYER3 = {
+    "__init__",
+    "__main__",
+    "_cli",
+    "_cli_timing",
+    "client_middlewares",
+    "_session",
+    "_context_managers",
+    "client_ws",
+}
 IO_STDLIB = {"asyncio", "socket", "ssl"}
 
 Import = tuple[str, int]  # (our dotted module, e.g. "_sansio._framing", or "<top-level name>", line)
