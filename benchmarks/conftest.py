@@ -161,6 +161,20 @@ def _e2e_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
     return lines + _table(rows)
 
 
+def _state_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
+    medians: dict[str, dict[str, float]] = {}
+    for (suite, item, _mode, impl), bench in results.items():
+        if suite == "state":
+            medians.setdefault(item, {})[impl] = bench.stats.median
+    if not medians:
+        return []
+    rows = [["scenario", "", "", "ours", "aiohttp", "ratio"]]
+    for item, m in sorted(medians.items()):
+        ours, theirs = m.get("ours"), m.get("aiohttp")
+        rows.append([item, "", "", _fmt_time(ours), _fmt_time(theirs), _fmt_ratio(ours, theirs)])
+    return ["Cookies, middlewares, tracing (bench_state.py, medians; ratio = ours / aiohttp):", ""] + _table(rows)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     session = getattr(config, "_benchmarksession", None)
@@ -177,6 +191,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if lines and e2e:
         lines.append("")
     lines += e2e
+    state = _state_lines(results)
+    if lines and state:
+        lines.append("")
+    lines += state
     if not lines:
         return
     RATIOS_FILE.parent.mkdir(parents=True, exist_ok=True)

@@ -35,6 +35,7 @@ _MAX_AGE = re.compile(r"-?[0-9]+\Z")
 internal_log = logging.getLogger("aiohttp_client.internal")
 
 CookieKey = tuple[str, str, str]  # (domain, path without its trailing "/", name)
+_Outgoing = tuple["Morsel[str]", int]  # the Morsel sent, and its octets as name=value
 
 MAX_COOKIES_PER_DOMAIN = 180
 COOKIE_QUOTA_PER_DOMAIN = 150
@@ -60,6 +61,7 @@ class CookieStore:
         self.expirations: dict[CookieKey, float] = {}
         self.expire_heap: list[tuple[float, CookieKey]] = []
         self.access: dict[CookieKey, int] = {}
+        self.outgoing: dict[CookieKey, _Outgoing] = {}  # what is sent for a stored cookie
         self.domain_counts: Counter[str] = Counter()
         self.count = 0
         self._generation = itertools.count()
@@ -79,6 +81,7 @@ class CookieStore:
         self.expirations = other.expirations
         self.expire_heap = other.expire_heap
         self.access = other.access
+        self.outgoing = other.outgoing
         self.domain_counts = other.domain_counts
         self.count = other.count
         self._generation = other._generation
@@ -102,6 +105,7 @@ class CookieStore:
             self.host_only.discard(key)
             self.expirations.pop(key, None)
             self.access.pop(key, None)
+            self.outgoing.pop(key, None)
             self.count -= 1
             self.domain_counts[domain] -= 1
             if not self.domain_counts[domain]:
@@ -194,6 +198,7 @@ class CookieStore:
         if cookies is None:
             cookies = paths[path] = self.cookies[(domain, path)] = SimpleCookie()
         dict.__setitem__(cookies, name, morsel)
+        self.outgoing.pop(key, None)
         if not existing:
             self.count += 1
             self.domain_counts[domain] += 1
@@ -259,57 +264,72 @@ class CookieStore:
             else:
                 labels = hostname.split(".")
                 domains.extend(".".join(labels[i:]) for i in range(len(labels) - 1, -1, -1))
-        chosen: dict[str, tuple[Morsel[str], CookieKey]] = {}
+        chosen: dict[str, tuple[_Outgoing, CookieKey]] = {}
         host_only = self.host_only
+        outgoing = self.outgoing
         for domain in domains:
             paths = by_domain.get(domain)
             if not paths:
                 continue
-            for path_key in sorted(paths, key=len):
+            for path_key in sorted(paths, key=len) if len(paths) > 1 else paths:
+                if path_key and not path.startswith(path_key):
+                    continue  # no cookie path in this bucket can match
                 for name, morsel in paths[path_key].items():
                     if morsel["secure"] and not secure:
                         continue
-                    if not path_match(path, morsel["path"]):
+                    cookie_path = morsel["path"]
+                    if cookie_path != "/" and not path_match(path, cookie_path):
                         continue
                     key = (domain, path_key, name)
                     if domain != hostname and key in host_only:
                         continue
-                    chosen[name] = (morsel, key)
+                    entry = outgoing.get(key)
+                    if entry is None:
+                        entry = outgoing[key] = self._outgoing(name, morsel)
+                    chosen[name] = (entry, key)
         if not chosen:
             return result
-        entries = list(chosen.values())
+        picked = list(chosen.values())
         if self.limited:
-            entries = self._within_limits(entries, hostname)
+            size = COOKIE_HEADER_PREFIX_LENGTH - 2 + sum(entry[1] + 2 for entry, _ in picked)
+            if len(picked) > MAX_COOKIES_PER_REQUEST or size > MAX_COOKIE_HEADER_LENGTH:
+                picked = self._within_limits(picked, hostname)
         generation = self._generation
         access = self.access
-        quote = self.quote_cookie
-        for morsel, key in entries:
-            coded = morsel.coded_value
-            if quote and not coded.startswith('"'):
-                coded = quote_value(morsel.value)
-            dict.__setitem__(result, key[2], make_morsel(key[2], morsel.value, coded))
+        for (out, _size), key in picked:
+            dict.__setitem__(result, key[2], out)
             access[key] = next(generation)
         return result
 
+    def _outgoing(self, name: str, morsel: "Morsel[str]") -> "_Outgoing":
+        """The Morsel sent for a stored cookie (quoted unless the jar does not quote
+        or the value already is) and its octets in a Cookie field (``name=value``).
+        """
+        coded = morsel.coded_value
+        if self.quote_cookie and not coded.startswith('"'):
+            coded = quote_value(morsel.value)
+        size = len(name.encode("utf-8", "surrogatepass")) + 1 + len(coded.encode("utf-8", "surrogatepass"))
+        return make_morsel(name, morsel.value, coded), size
+
     def _within_limits(
-        self, entries: "list[tuple[Morsel[str], CookieKey]]", hostname: str
-    ) -> "list[tuple[Morsel[str], CookieKey]]":
+        self, picked: "list[tuple[_Outgoing, CookieKey]]", hostname: str
+    ) -> "list[tuple[_Outgoing, CookieKey]]":
+        """At most 150 cookies and 8,190 octets of ``Cookie: ...``: most specific
+        domain first, then longest path, then most recently used.
+        """
         access = self.access
-        entries.sort(key=lambda e: (len(e[1][0]), len(e[1][1]), access[e[1]]), reverse=True)
-        kept: list[tuple[Morsel[str], CookieKey]] = []
+        picked.sort(key=lambda e: (len(e[1][0]), len(e[1][1]), access[e[1]]), reverse=True)
+        kept: list[tuple[_Outgoing, CookieKey]] = []
         size = COOKIE_HEADER_PREFIX_LENGTH - 2
-        for morsel, key in entries:
-            coded = morsel.coded_value
-            if self.quote_cookie and not coded.startswith('"'):
-                coded = quote_value(morsel.value)
-            item = len(key[2].encode("utf-8")) + 3 + len(coded.encode("utf-8"))  # "; " + name=value
+        for entry, key in picked:
+            item = entry[1] + 2  # "; " + name=value
             if len(kept) < MAX_COOKIES_PER_REQUEST and size + item <= MAX_COOKIE_HEADER_LENGTH:
-                kept.append((morsel, key))
+                kept.append((entry, key))
                 size += item
-        if len(kept) < len(entries):
+        if len(kept) < len(picked):
             internal_log.debug(
                 "Omitted %d cookie(s) for %s over the %d-cookie or %d-octet Cookie header limit",
-                len(entries) - len(kept),
+                len(picked) - len(kept),
                 hostname,
                 MAX_COOKIES_PER_REQUEST,
                 MAX_COOKIE_HEADER_LENGTH,
