@@ -238,6 +238,10 @@ class ClientSession:
         if self._trust_env and request_kwargs["auth"] is None and url.host and not url.raw_user:
             if hdrs.AUTHORIZATION not in request_kwargs["headers"]:
                 request_kwargs["auth"] = await self._loop.run_in_executor(None, netrc_auth, url.host)
+        if (
+            request_kwargs["auth"] is not None or url.raw_user or url.raw_password
+        ) and hdrs.AUTHORIZATION in request_kwargs["headers"]:
+            raise ValueError("Cannot combine AUTHORIZATION header with AUTH argument or credentials encoded in URL")
         mws = self._middlewares if middlewares is None else tuple(middlewares)
         deadline = self._loop.time() + opts.timeout.total if opts.timeout.total else None
         traces = make_traces(self, self._trace_configs, trace_request_ctx) if self._trace_configs else None
