@@ -63,6 +63,18 @@ class Payload:
         """The whole body if it is already in memory, else ``None``."""
         return None
 
+    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        """The body as text (reference: ``Payload.decode``, used by middlewares that
+        sign a body).
+
+        :raises TypeError: the body is streamed, not held in memory.
+        :raises UnicodeDecodeError: the bytes are not valid in *encoding*.
+        """
+        raw = self.as_bytes()
+        if raw is None:
+            raise TypeError(f"{type(self).__name__} is streamed: its body is not in memory")
+        return raw.decode(encoding, errors)
+
     async def write(self, writer: _Writer) -> None:
         """Write the body through *writer* (bytes already transfer-coded by it)."""
         raise NotImplementedError
