@@ -155,7 +155,7 @@ class ClientRequest:
             self.headers[hdrs.AUTHORIZATION] = auth.encode()
         if cookies:
             pairs = cookies.items() if isinstance(cookies, Mapping) else cookies
-            value = "; ".join(f"{k}={getattr(v, 'coded_value', v)}" for k, v in pairs)
+            value = "; ".join(f"{getattr(v, 'key', k)}={getattr(v, 'coded_value', v)}" for k, v in pairs)
             given = self.headers.get(hdrs.COOKIE)  # one Cookie field (RFC 6265 §5.4)
             self.headers[hdrs.COOKIE] = f"{given}; {value}" if given else value
         if self._expect100:

@@ -359,7 +359,11 @@ class ClientSession:
             resp = await self._with_middlewares(middlewares, opts, tuple(history))(req)
             set_cookies = resp.headers.getall(hdrs.SET_COOKIE, None)
             if set_cookies:  # every hop's cookies, stored for that hop's URL
-                self._cookie_jar.update_cookies_from_headers(set_cookies, resp.url)
+                try:
+                    self._cookie_jar.update_cookies_from_headers(set_cookies, resp.url)
+                except BaseException:
+                    resp.close()
+                    raise
             location = resp.headers.get(hdrs.LOCATION) or resp.headers.get(hdrs.URI)
             if not allow_redirects or resp.status not in REDIRECT_STATUSES or location is None:
                 return resp
@@ -580,8 +584,13 @@ def _body_replayable(req: ClientRequest) -> bool:
 
 async def _trace_start(traces: "list[Trace]", method: str, url: URL, headers: Any, params: Any) -> None:
     target = url.extend_query(params) if params else url
-    for trace in traces:
-        await trace.send_request_start(method, target, headers)
+    for started, trace in enumerate(traces):
+        try:
+            await trace.send_request_start(method, target, headers)
+        except BaseException as exc:  # the traces that did start get their terminal event
+            for earlier in traces[:started]:
+                await earlier.send_request_exception(method, target, headers, exc)
+            raise
 
 
 async def _trace_exception(

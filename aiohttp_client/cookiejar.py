@@ -37,8 +37,8 @@ _PICKLE_ALLOWED = frozenset(
 
 def _as_morsel(name: str, cookie: Any) -> "Morsel[str]":
     """A private copy of *cookie* (a Morsel, or a value) named *name*."""
-    if isinstance(cookie, Morsel):
-        morsel = make_morsel(name, cookie.value or "", cookie.coded_value or "")
+    if isinstance(cookie, Morsel):  # sent under its own key, stored under *name* (as aiohttp)
+        morsel = make_morsel(cookie.key or name, cookie.value or "", cookie.coded_value or "")
         morsel.update({k: v for k, v in cookie.items() if v})
         return morsel
     value = cookie if isinstance(cookie, str) else str(cookie)

@@ -254,3 +254,30 @@ def test_signal_list_behaviour() -> None:
     signal.insert(0, a)
     del signal[0]
     assert list(signal) == [a]
+
+
+def test_a_failing_start_handler_ends_the_started_traces() -> None:
+    seen: list[BaseException] = []
+
+    async def ok(session: Any, ctx: Any, params: Any) -> None:
+        pass
+
+    async def record(session: Any, ctx: Any, params: Any) -> None:
+        seen.append(params.exception)
+
+    async def boom(session: Any, ctx: Any, params: Any) -> None:
+        raise RuntimeError("boom")
+
+    good, bad = aiohttp.TraceConfig(), aiohttp.TraceConfig()
+    good.on_request_start.append(ok)
+    good.on_request_exception.append(record)
+    bad.on_request_start.append(boom)
+    bad.on_request_exception.append(record)
+
+    async def main() -> None:
+        async with aiohttp.ClientSession(trace_configs=[good, bad]) as session:
+            with pytest.raises(RuntimeError, match="boom"):
+                await session.get("http://127.0.0.1:9/")
+
+    run(main())
+    assert len(seen) == 1 and isinstance(seen[0], RuntimeError)

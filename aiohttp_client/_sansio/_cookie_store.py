@@ -285,7 +285,7 @@ class CookieStore:
                         continue
                     entry = outgoing.get(key)
                     if entry is None:
-                        entry = outgoing[key] = self._outgoing(name, morsel)
+                        entry = outgoing[key] = self._outgoing(morsel.key or name, morsel)
                     chosen[name] = (entry, key)
         if not chosen:
             return result

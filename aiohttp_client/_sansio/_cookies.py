@@ -50,6 +50,12 @@ _YEAR = re.compile(r"(\d{2,4})(?:\D|$)")
 _MONTHS = {
     m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)
 }
+# "Path=/ Max-Age=5": an attribute written without its ";" (tolerated, as
+# http.cookies does): split before a known attribute name that follows white space.
+_MISSING_SEMICOLON = re.compile(
+    r"[ \t]+(?=(?:expires|max-age|domain|path|samesite|comment|version)[ \t]*=|(?:secure|httponly|partitioned)[ \t]*$)",
+    re.IGNORECASE,
+)
 _ESCAPE = re.compile(r"\\(?:([0-3][0-7][0-7])|(.))")
 _ENCODER = SimpleCookie()
 
@@ -135,13 +141,17 @@ def parse_set_cookie(text: str) -> Optional[ParsedCookie]:
     name, sep, raw_value = fields[0].partition("=")
     name = name.strip(" \t")
     coded = raw_value.strip(" \t")
-    if not sep or not name or _BAD_NAME.search(name) or _BAD_VALUE.search(coded):
-        client_log.warning("Can not load cookies: illegal cookie name or value in %r", fields[0][:100])
+    if not sep or not name or _BAD_NAME.search(name):
+        client_log.warning("Can not load cookies: Illegal cookie name %r", name[:100])
+        return None
+    if _BAD_VALUE.search(coded):
+        client_log.warning("Can not load cookies: Illegal value for cookie %r", name[:100])
         return None
     if len(name.encode("utf-8", "surrogatepass")) + len(coded.encode("utf-8", "surrogatepass")) > MAX_NAME_VALUE_LENGTH:
         return None
     morsel = make_morsel(name, _unquote(coded), coded)
-    for field in fields[1 : MAX_ATTRIBUTES + 1]:
+    attributes = [part for field in fields[1:] for part in _MISSING_SEMICOLON.split(field)]
+    for field in attributes[:MAX_ATTRIBUTES]:
         key, _, value = field.partition("=")
         key = key.strip(" \t").lower()
         if key in _FLAGS:
