@@ -309,7 +309,11 @@ class ClientSession:
         found = jar.filter_cookies(url) if len(jar) or not isinstance(jar, CookieJar) else None
         if not cookies:
             return found or None
-        request_jar = _UnlimitedCookieJar(quote_cookie=jar.quote_cookie)
+        request_jar = _UnlimitedCookieJar(
+            quote_cookie=jar.quote_cookie,
+            unsafe=getattr(jar, "unsafe", False),
+            treat_as_secure_origin=getattr(jar, "treat_as_secure_origin", None),
+        )
         request_jar.update_cookies(cookies)
         merged = SimpleCookie()
         if found:

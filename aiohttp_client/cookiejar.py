@@ -216,7 +216,7 @@ class CookieJar(AbstractCookieJar):
         for (domain, path), cookies in store.cookies.items():
             records = data[f"{domain}|{path}"] = {}
             for name, morsel in cookies.items():
-                record: dict[str, Any] = {"key": name, "value": morsel.value, "coded_value": morsel.coded_value}
+                record: dict[str, Any] = {"key": morsel.key, "value": morsel.value, "coded_value": morsel.coded_value}
                 record.update((k, v) for k, v in morsel.items() if v)
                 key = (domain, path, name)
                 record["host_only"] = key in store.host_only
@@ -267,7 +267,10 @@ def _load_records(store: CookieStore, jar_key: str, records: Any) -> None:
         coded = record.get("coded_value", value)
         if not isinstance(value, str) or not isinstance(coded, str):
             raise TypeError(f"Cookie {name!r} in {jar_key!r}: value must be a string")
-        morsel = make_morsel(str(name), value, coded)
+        key = record.get("key") or name
+        if not isinstance(key, str):
+            raise TypeError(f"Cookie {name!r} in {jar_key!r}: key must be a string")
+        morsel = make_morsel(key, value, coded)
         for attr in morsel:
             if attr in record:
                 given = record[attr]
