@@ -44,7 +44,7 @@ from .client_middlewares import build_client_middlewares
 from .connector import BaseConnector, Connection, TCPConnector
 from .cookiejar import CookieJar, _UnlimitedCookieJar
 from .payload import JsonPayload, Payload
-from .tracing import Trace, TraceConfig, make_traces
+from .tracing import TraceConfig, make_traces, trace_request_exception, trace_request_start
 
 __all__ = ("ClientSession", "request")
 
@@ -248,7 +248,7 @@ class ClientSession:
         if traces:
             request_kwargs["headers"] = headers = CIMultiDict(request_kwargs["headers"])
             request_kwargs["traces"] = traces
-            await _trace_start(traces, method, url, headers, params)
+            await trace_request_start(traces, method, url, headers, params)
         try:
             async with timeout_at(deadline):
                 resp = await self._send_with_redirects(
@@ -256,7 +256,7 @@ class ClientSession:
                 )
         except BaseException as exc:
             if traces:
-                await _trace_exception(traces, method, url, request_kwargs["headers"], params, exc)
+                await trace_request_exception(traces, method, url, request_kwargs["headers"], params, exc)
             raise
         if traces:
             for trace in traces:
@@ -584,25 +584,6 @@ class ClientSession:
 def _body_replayable(req: ClientRequest) -> bool:
     body = req.body
     return not isinstance(body, Payload) or body.as_bytes() is not None
-
-
-async def _trace_start(traces: "list[Trace]", method: str, url: URL, headers: Any, params: Any) -> None:
-    target = url.extend_query(params) if params else url
-    for started, trace in enumerate(traces):
-        try:
-            await trace.send_request_start(method, target, headers)
-        except BaseException as exc:  # the traces that did start get their terminal event
-            for earlier in traces[:started]:
-                await earlier.send_request_exception(method, target, headers, exc)
-            raise
-
-
-async def _trace_exception(
-    traces: "list[Trace]", method: str, url: URL, headers: Any, params: Any, exc: BaseException
-) -> None:
-    target = url.extend_query(params) if params else url
-    for trace in traces:
-        await trace.send_request_exception(method, target, headers, exc)
 
 
 def _settle(waiter: "asyncio.Future[Any]") -> None:

@@ -432,3 +432,26 @@ class Trace:
 def make_traces(session: Any, configs: "list[TraceConfig]", trace_request_ctx: Any) -> "list[Trace]":
     """One :class:`Trace` per config, each with a fresh context."""
     return [Trace(session, tc, tc.trace_config_ctx(trace_request_ctx=trace_request_ctx)) for tc in configs]
+
+
+async def trace_request_start(traces: "list[Trace]", method: str, url: URL, headers: Any, params: Any) -> None:
+    """``on_request_start`` of each trace in turn; when a handler raises, the traces
+    already started get ``on_request_exception`` (the one that failed does not).
+    """
+    target = url.extend_query(params) if params else url
+    for started, trace in enumerate(traces):
+        try:
+            await trace.send_request_start(method, target, headers)
+        except BaseException as exc:  # the traces that did start get their terminal event
+            for earlier in traces[:started]:
+                await earlier.send_request_exception(method, target, headers, exc)
+            raise
+
+
+async def trace_request_exception(
+    traces: "list[Trace]", method: str, url: URL, headers: Any, params: Any, exc: BaseException
+) -> None:
+    """``on_request_exception`` of each trace: the request failed with *exc*."""
+    target = url.extend_query(params) if params else url
+    for trace in traces:
+        await trace.send_request_exception(method, target, headers, exc)
