@@ -33,12 +33,16 @@ def compress_whole(raw: bytes, coding: str) -> bytes:
 class BodyWriter:
     """Writes body bytes to the transport, applying compression and chunking."""
 
-    def __init__(self, conn: Connection, chunked: bool, compress: Optional[str]) -> None:
+    def __init__(self, conn: Connection, chunked: bool, compress: Optional[str], traced: Any = None) -> None:
         self._conn = conn
         self._chunked = chunked
         self._compressor: Any = _compressobj(compress) if compress else None
+        self._traced = traced  # the request, when it has traces: chunks are reported at drain()
+        self._sent: list[bytes] = []
 
     def write(self, data: bytes) -> None:
+        if self._traced is not None and data:
+            self._sent.append(data)
         if self._compressor is not None:
             data = self._compressor.compress(data)
         if data:
@@ -57,6 +61,16 @@ class BodyWriter:
         protocol = self._conn.protocol
         if protocol is not None:
             await protocol.drain()
+        if self._sent:
+            await self.report_sent()
+
+    async def report_sent(self) -> None:
+        """``on_request_chunk_sent`` for each chunk written since the last report."""
+        sent, self._sent = self._sent, []
+        request = self._traced
+        for data in sent:
+            for trace in request._traces:
+                await trace.send_request_chunk_sent(request.method, request.url, data)
 
     def finish(self) -> None:
         if self._compressor is not None:
@@ -76,6 +90,7 @@ async def write_body(body: Payload, writer: BodyWriter, conn: Connection) -> Non
     try:
         await body.write(writer)
         writer.finish()
+        await writer.report_sent()
     except (OSError, asyncio.CancelledError):
         conn.close()
     except Exception as exc:

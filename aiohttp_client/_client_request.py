@@ -249,10 +249,11 @@ class ClientRequest:
         transport = conn.transport
         if transport is None or transport.is_closing():
             raise ConnectionResetError("Connection closed before the request was sent")
+        in_memory = self.body.as_bytes() if self._traces and isinstance(self.body, Payload) else None
         for trace in self._traces:  # the head (and a body in memory) go to the transport now
             await trace.send_request_headers(self.method, self.url, self.headers)
-            if raw:
-                await trace.send_request_chunk_sent(self.method, self.url, raw)
+            if in_memory:
+                await trace.send_request_chunk_sent(self.method, self.url, in_memory)
         body = self.body
         if not isinstance(body, Payload):
             transport.write(head)
@@ -264,7 +265,8 @@ class ClientRequest:
                 transport.writelines((head, raw))
             return
         transport.write(head)
-        writer = BodyWriter(conn, chunked, self.compress if raw is None else None)
+        traced = self if self._traces and in_memory is None else None  # streamed chunks: reported by the writer
+        writer = BodyWriter(conn, chunked, self.compress if raw is None else None, traced)
         if raw is not None:
             writer.write(raw)
             writer.finish()

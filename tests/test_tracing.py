@@ -281,3 +281,30 @@ def test_a_failing_start_handler_ends_the_started_traces() -> None:
 
     run(main())
     assert len(seen) == 1 and isinstance(seen[0], RuntimeError)
+
+
+def test_chunk_sent_for_streamed_and_compressed_bodies() -> None:
+    config, events = _recorder()
+
+    async def parts() -> Any:
+        for piece in (b"one,", b"two,", b"three"):
+            yield piece
+
+    async def main() -> None:
+        runner = await _app()
+        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        try:
+            async with aiohttp.ClientSession(trace_configs=[config]) as session:
+                async with session.post(f"{base}/echo", data=parts()) as resp:
+                    assert await resp.read() == b"one,two,three"
+                streamed = [p.chunk for n, _, p in events if n == "on_request_chunk_sent"]
+                events.clear()
+                async with session.post(f"{base}/echo", data=b"zip me" * 10, compress="deflate") as resp:
+                    await resp.read()
+                compressed = [p.chunk for n, _, p in events if n == "on_request_chunk_sent"]
+        finally:
+            await runner.cleanup()
+        assert streamed == [b"one,", b"two,", b"three"]
+        assert compressed == [b"zip me" * 10]  # the body as given, before the content coding
+
+    run(main())
