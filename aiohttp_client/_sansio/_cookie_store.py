@@ -44,6 +44,7 @@ COOKIE_QUOTA_TOTAL = 3000
 MAX_COOKIES_PER_REQUEST = 150
 MAX_COOKIE_HEADER_LENGTH = 8190
 COOKIE_HEADER_PREFIX_LENGTH = len("Cookie: ")
+_MIN_HEAP_TO_COMPACT = 100
 MAX_TIME = 253402300799.0  # 9999-12-31T23:59:59Z
 
 
@@ -134,7 +135,14 @@ class CookieStore:
                 dead.append(key)
         if dead:
             self.delete(dead)
-        if len(heap) > 2 * len(self.expirations) + 16:  # stale entries of replaced cookies
+        self._compact_heap()
+
+    def _compact_heap(self) -> None:
+        """Rebuild the heap when most of its entries are stale (replaced or deleted
+        cookies), so it stays within twice the live expiry times (plus 100).
+        """
+        heap = self.expire_heap
+        if len(heap) > _MIN_HEAP_TO_COMPACT and len(heap) > 2 * len(self.expirations):
             self.expire_heap = [(w, k) for k, w in self.expirations.items()]
             heapq.heapify(self.expire_heap)
 
@@ -211,6 +219,7 @@ class CookieStore:
         elif self.expirations.get(key) != when:
             self.expirations[key] = when
             heapq.heappush(self.expire_heap, (when, key))
+            self._compact_heap()
         self.access[key] = next(self._generation)
         return True
 
@@ -227,8 +236,8 @@ class CookieStore:
         keys = [(domain, p, n) for p, cookies in self.by_domain[domain].items() for n in cookies]
         insecure = [k for k in keys if not self.cookies[k[:2]][k[2]]["secure"]]
         victims = insecure if insecure else (keys if secure else [])
-        if not victims:
-            return False  # a domain full of live Secure cookies refuses a non-secure one
+        if not victims:  # only live Secure cookies: room freed by expired ones, or none
+            return self.domain_counts[domain] < MAX_COOKIES_PER_DOMAIN
         victims.sort(key=self.access.__getitem__)
         victims = victims[: self.domain_counts[domain] - COOKIE_QUOTA_PER_DOMAIN + 1]  # room for the new one
         self.delete(victims)
