@@ -5,7 +5,8 @@ unchanged.  The hot paths (response-head parser, chunked decoder) are compiled
 Cython modules with pure-Python twins; see ``_ext`` for how one is chosen.
 """
 
-from . import hdrs
+# cookies, authentication, middlewares, tracing (issue 8)
+from . import abc, hdrs
 from ._client_request import ClientRequest
 from ._client_response import ClientResponse
 from ._consts import __version__ as __version__
@@ -22,7 +23,7 @@ from ._models import (
     WSMessage,
     WSMsgType,
 )
-from ._sansio._basic_auth import BasicAuth
+from ._sansio._basic_auth import BasicAuth, encode_basic_auth
 from ._sansio._compression import set_zlib_backend
 from ._session import ClientSession, request
 from ._timeouts import ClientTimeout, ClientWSTimeout
@@ -63,10 +64,12 @@ from .client_exceptions import (
     WSMessageTypeError,
     WSServerHandshakeError,
 )
+from .client_middlewares import ClientHandlerType, ClientMiddlewareType, DigestAuthMiddleware
 from .client_ws import ClientWebSocketResponse
 
 # -- connectors, proxies, DNS (issue 7) --
 from .connector import AddrInfoType, BaseConnector, NamedPipeConnector, SocketFactoryType, TCPConnector, UnixConnector
+from .cookiejar import CookieJar, DummyCookieJar
 from .formdata import FormData
 from .http_exceptions import WebSocketError
 from .multipart import (
@@ -97,6 +100,25 @@ from .payload import (
 )
 from .resolver import AsyncResolver, DefaultResolver, ThreadedResolver
 from .streams import EMPTY_PAYLOAD, DataQueue, EofStream, StreamReader
+from .tracing import (
+    TraceConfig,
+    TraceConnectionCreateEndParams,
+    TraceConnectionCreateStartParams,
+    TraceConnectionQueuedEndParams,
+    TraceConnectionQueuedStartParams,
+    TraceConnectionReuseconnParams,
+    TraceDnsCacheHitParams,
+    TraceDnsCacheMissParams,
+    TraceDnsResolveHostEndParams,
+    TraceDnsResolveHostStartParams,
+    TraceRequestChunkSentParams,
+    TraceRequestEndParams,
+    TraceRequestExceptionParams,
+    TraceRequestHeadersSentParams,
+    TraceRequestRedirectParams,
+    TraceRequestStartParams,
+    TraceResponseChunkReceivedParams,
+)
 
 __all__ = (
     # session
@@ -196,6 +218,31 @@ __all__ = (
     "streamer",
     # connectors, proxies, DNS (issue 7)
     "NamedPipeConnector",
+    # cookies, authentication, middlewares, tracing
+    "abc",
+    "CookieJar",
+    "DummyCookieJar",
+    "encode_basic_auth",
+    "ClientHandlerType",
+    "ClientMiddlewareType",
+    "DigestAuthMiddleware",
+    "TraceConfig",
+    "TraceConnectionCreateEndParams",
+    "TraceConnectionCreateStartParams",
+    "TraceConnectionQueuedEndParams",
+    "TraceConnectionQueuedStartParams",
+    "TraceConnectionReuseconnParams",
+    "TraceDnsCacheHitParams",
+    "TraceDnsCacheMissParams",
+    "TraceDnsResolveHostEndParams",
+    "TraceDnsResolveHostStartParams",
+    "TraceRequestChunkSentParams",
+    "TraceRequestEndParams",
+    "TraceRequestExceptionParams",
+    "TraceRequestHeadersSentParams",
+    "TraceRequestRedirectParams",
+    "TraceRequestStartParams",
+    "TraceResponseChunkReceivedParams",
 )
 
 

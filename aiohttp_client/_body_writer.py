@@ -40,11 +40,14 @@ class BodyWriter:
         chunked: bool,
         compress: Optional[str],
         on_write: Optional[Callable[[int], None]] = None,
+        traced: Any = None,
     ) -> None:
         self._conn = conn
         self._chunked = chunked
         self._compressor: Any = _compressobj(compress) if compress else None
         self._on_write = on_write
+        self._traced = traced  # the request, when it has traces: chunks are reported at drain()
+        self._sent: list[bytes] = []
 
     async def write(self, data: bytes) -> None:
         """Write body bytes (then wait while the transport is above its high-water
@@ -57,6 +60,8 @@ class BodyWriter:
         """Write body bytes without waiting."""
         if self._on_write is not None:
             self._on_write(len(data))
+        if self._traced is not None and data:
+            self._sent.append(data)
         if self._compressor is not None:
             data = self._compressor.compress(data)
         if data:
@@ -75,6 +80,16 @@ class BodyWriter:
         protocol = self._conn.protocol
         if protocol is not None:
             await protocol.drain()
+        if self._sent:
+            await self.report_sent()
+
+    async def report_sent(self) -> None:
+        """``on_request_chunk_sent`` for each chunk written since the last report."""
+        sent, self._sent = self._sent, []
+        request = self._traced
+        for data in sent:
+            for trace in request._traces:
+                await trace.send_request_chunk_sent(request.method, request.url, data)
 
     def finish(self) -> None:
         if self._compressor is not None:
@@ -104,6 +119,7 @@ async def write_body(
     try:
         await body.write_with_length(writer, length)
         writer.finish()
+        await writer.report_sent()
     except asyncio.CancelledError:
         conn.close()
         done(None, True)

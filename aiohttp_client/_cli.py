@@ -36,6 +36,8 @@ from yarl import URL
 import aiohttp_client as client
 from aiohttp_client._sansio._http_writer import validate_method
 
+from ._cli_timing import RequestTimes, timing_trace_config
+
 __all__ = ("main", "build_parser")
 
 PROG = "aiohttp-client"
@@ -302,17 +304,6 @@ def _print_head(method: str, url: str, resp: client.ClientResponse) -> None:
     err.flush()
 
 
-def _print_timing(to_headers: float, total: float, nbytes: int) -> None:
-    # The rate of the body transfer (headers to end), the interval the bar measures.
-    body_time = total - to_headers
-    rate = nbytes / body_time / 1e6 if body_time > 0 else 0.0
-    print(
-        f"* {to_headers:.4f} s to headers, {total:.4f} s total, {nbytes} bytes, {rate:.1f} MB/s",
-        file=sys.stderr,
-        flush=True,
-    )
-
-
 async def _fetch_one(
     session: client.ClientSession,
     url: str,
@@ -322,9 +313,8 @@ async def _fetch_one(
     out: _Output,
     args: argparse.Namespace,
 ) -> None:
-    started = time.perf_counter()
-    async with session.request(method, url, headers=headers, data=body) as resp:
-        to_headers = time.perf_counter() - started
+    times = RequestTimes()
+    async with session.request(method, url, headers=headers, data=body, trace_request_ctx=times) as resp:
         if args.verbose:
             _print_head(method, url, resp)
         if args.fail and resp.status >= 400:
@@ -340,8 +330,9 @@ async def _fetch_one(
         finally:
             bar.close()
         out.flush()
+    times.body_end = time.perf_counter()
     if args.verbose:
-        _print_timing(to_headers, time.perf_counter() - started, nbytes)
+        print(times.line(nbytes, resp.url.scheme == "https"), file=sys.stderr, flush=True)
 
 
 def _check_url(text: str) -> None:
@@ -358,7 +349,8 @@ async def _fetch_all(
     args: argparse.Namespace, method: str, headers: "CIMultiDict[str]", body: Optional[bytes], out: _Output
 ) -> None:
     timeout = client.ClientTimeout(total=None, connect=args.timeout, sock_read=args.timeout)
-    async with client.ClientSession(timeout=timeout) as session:
+    traces = [timing_trace_config()] if args.verbose else None
+    async with client.ClientSession(timeout=timeout, trace_configs=traces) as session:
         for url in args.urls:
             try:
                 await _fetch_one(session, url, method, headers, body, out, args)

@@ -201,7 +201,9 @@ class ClientRequest:
             self.headers[hdrs.AUTHORIZATION] = auth.encode()
         if cookies:
             pairs = cookies.items() if isinstance(cookies, Mapping) else cookies
-            self.headers.add(hdrs.COOKIE, "; ".join(f"{k}={getattr(v, 'value', v)}" for k, v in pairs))
+            value = "; ".join(f"{getattr(v, 'key', k)}={getattr(v, 'coded_value', v)}" for k, v in pairs)
+            given = self.headers.get(hdrs.COOKIE)  # one Cookie field (RFC 6265 §5.4)
+            self.headers[hdrs.COOKIE] = f"{given}; {value}" if given else value
         if self._expect100:
             self.headers[hdrs.EXPECT] = "100-continue"
 
@@ -313,6 +315,11 @@ class ClientRequest:
         transport = conn.transport
         if transport is None or transport.is_closing():
             raise ConnectionResetError("Connection closed before the request was sent")
+        in_memory = self.body._in_memory() if self._traces and isinstance(self.body, Payload) else None
+        for trace in self._traces:  # the head (and a body in memory) go to the transport now
+            await trace.send_request_headers(self.method, self.url, self.headers)
+            if in_memory:
+                await trace.send_request_chunk_sent(self.method, self.url, in_memory)
         body = self.body
         tracker = self._upload_tracker
         if not isinstance(body, Payload):
@@ -337,7 +344,8 @@ class ClientRequest:
                 tracker._attempt_finished(self._attempt)
             return
         transport.write(head)
-        writer = BodyWriter(conn, chunked, self.compress, self._count)
+        traced = self if self._traces else None  # streamed chunks: reported by the writer
+        writer = BodyWriter(conn, chunked, self.compress, self._count, traced)
         length = body.size if self._body_length is None else self._body_length
         self._write_task = asyncio.ensure_future(write_body(body, writer, conn, length, self._body_done))
 

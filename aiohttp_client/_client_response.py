@@ -10,7 +10,7 @@ import asyncio
 import codecs
 import json
 import warnings
-from http.cookies import CookieError, SimpleCookie
+from http.cookies import SimpleCookie
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
@@ -18,6 +18,7 @@ from multidict import CIMultiDict, CIMultiDictProxy, MultiDictProxy
 from yarl import URL
 
 from ._models import ContentDisposition, HttpVersion, RequestInfo, ResponseHead
+from ._sansio._cookies import parse_set_cookie_headers
 from ._sansio._framing import Framing
 from ._sansio._header_values import is_json_mimetype, parse_content_disposition, parse_links, parse_mimetype
 from .client_exceptions import ClientConnectionError, ClientResponseError, ContentTypeError
@@ -77,6 +78,7 @@ class ClientResponse:
         self._deadline: Optional[asyncio.TimerHandle] = None
         self._released = False
         self._request: Any = None
+        self._traces = traces
         resolver = getattr(session, "_resolve_charset", None)
         self._resolve_charset: Callable[[ClientResponse, bytes], str] = resolver or (lambda r, b: "utf-8")
 
@@ -197,14 +199,13 @@ class ClientResponse:
 
     @property
     def cookies(self) -> SimpleCookie:
-        """Set-Cookie fields of this response as a :class:`http.cookies.SimpleCookie`."""
+        """Set-Cookie fields of this response as a :class:`http.cookies.SimpleCookie`
+        (RFC 6265 §5.2 parsing; invalid fields skipped, at most 50 cookies).
+        """
         if self._cookies is None:
             cookies = SimpleCookie()
-            for value in self._headers.getall("Set-Cookie", ()):
-                try:
-                    cookies.load(value)
-                except CookieError:
-                    continue
+            for name, morsel in parse_set_cookie_headers(self._headers.getall("Set-Cookie", ())):
+                dict.__setitem__(cookies, name, morsel)
             self._cookies = cookies
         return self._cookies
 
@@ -266,6 +267,8 @@ class ClientResponse:
             except BaseException:
                 self.close()
                 raise
+            for trace in self._traces or ():
+                await trace.send_response_chunk_received(self.method, self._url, self._body)
         return self._body
 
     async def text(self, encoding: Optional[str] = None, errors: str = "strict") -> str:

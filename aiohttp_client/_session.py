@@ -10,6 +10,7 @@ import asyncio
 import json
 import warnings
 from collections.abc import Awaitable, Iterable, Sequence
+from http.cookies import SimpleCookie
 from types import TracebackType
 from typing import Any, Callable, Optional, Union
 
@@ -38,6 +39,7 @@ from ._session_attributes import SessionAttributes
 from ._timeouts import ClientTimeout, deadline_after, timeout_after, timeout_at
 from ._upload_tracker import UploadTracker
 from ._ws_connect import WSRequestContextManager, ws_connect
+from .abc import AbstractCookieJar
 from .client_exceptions import (
     ClientError,
     ClientOSError,
@@ -49,9 +51,12 @@ from .client_exceptions import (
     ServerDisconnectedError,
     TooManyRedirects,
 )
+from .client_middlewares import build_client_middlewares
 from .client_ws import ClientWebSocketResponse
 from .connector import BaseConnector, Connection, TCPConnector
+from .cookiejar import CookieJar, _UnlimitedCookieJar
 from .payload import JsonBytesPayload, JsonPayload, Payload
+from .tracing import TraceConfig, make_traces, trace_request_exception, trace_request_start
 
 __all__ = ("ClientSession", "request")
 
@@ -117,7 +122,6 @@ class ClientSession(SessionAttributes):
         fallback_charset_resolver: Callable[[ClientResponse, bytes], str] = lambda r, b: "utf-8",
         ssl_shutdown_timeout: Any = sentinel,
     ) -> None:
-        _refuse_unsupported(cookie_jar=cookie_jar, trace_configs=trace_configs)
         self._base_url = URL(base_url) if base_url is not None else None
         if self._base_url is not None and not self._base_url.path.endswith("/"):
             raise ValueError("base_url must have a trailing '/'")
@@ -132,12 +136,14 @@ class ClientSession(SessionAttributes):
             connector = TCPConnector(loop=self._loop, **extra)
         self._connector: Optional[BaseConnector] = connector
         self._connector_owner = connector_owner
+        self._cookie_jar: AbstractCookieJar = cookie_jar if cookie_jar is not None else CookieJar(loop=self._loop)
+        if cookies:
+            self._cookie_jar.update_cookies(cookies)
         self._default_headers: CIMultiDict[str] = CIMultiDict(headers or {})
         self._skip_auto_headers = frozenset(istr(h) for h in (skip_auto_headers or ()))
         self._default_auth = auth
         self._default_proxy = URL(proxy) if proxy is not None else None
         self._default_proxy_auth = proxy_auth
-        self._cookies = dict(cookies or {})
         self._json_serialize = json_serialize
         self._json_serialize_bytes = json_serialize_bytes
         self._request_class = request_class
@@ -149,6 +155,9 @@ class ClientSession(SessionAttributes):
         self._trust_env = trust_env
         self._requote_redirect_url = requote_redirect_url
         self._middlewares = tuple(middlewares)
+        self._trace_configs: list[TraceConfig] = list(trace_configs or ())
+        for trace_config in self._trace_configs:
+            trace_config.freeze()
         self._limits = (read_bufsize, max_line_size, max_field_size, max_headers)
         self._resolve_charset = fallback_charset_resolver
         self._default_options = _Options(self._timeout, True, auto_decompress, *self._limits)
@@ -248,7 +257,7 @@ class ClientSession(SessionAttributes):
                 headers=merged,
                 skip_auto_headers=self._merged_skip(skip_auto_headers),
                 auth=auth,
-                cookies=self._merged_cookies(cookies),
+                cookies=cookies,
                 compress=compress,
                 chunked=chunked,
                 expect100=expect100,
@@ -257,12 +266,32 @@ class ClientSession(SessionAttributes):
                 **self._proxy_kwargs(proxy, proxy_auth, proxy_headers),
             )
             mws = self._middlewares if middlewares is None else tuple(middlewares)
-            return await self._send(
-                method, url, request_kwargs, opts, allow_redirects, max_redirects, mws, upload_tracker, raise_for_status
-            )
+            rest = (opts, allow_redirects, max_redirects, mws, upload_tracker, raise_for_status)
+            if self._trace_configs:  # nothing is done for tracing when no config is set
+                traces = make_traces(self, self._trace_configs, trace_request_ctx)
+                return await self._send_traced(traces, params, method, url, request_kwargs, *rest)
+            return await self._send(method, url, request_kwargs, *rest)
         finally:
             if upload_tracker is not None:
                 upload_tracker._request_done()
+
+    async def _send_traced(
+        self, traces: list[Any], params: Any, method: str, url: URL, request_kwargs: Any, *rest: Any
+    ) -> ClientResponse:
+        """:meth:`_send` between the request-start signal and the request-end (or
+        request-exception) signal (``tracing_reference.rst``).
+        """
+        headers = request_kwargs["headers"] = CIMultiDict(request_kwargs["headers"])
+        request_kwargs["traces"] = traces
+        await trace_request_start(traces, method, url, headers, params)
+        try:
+            resp = await self._send(method, url, request_kwargs, *rest)
+        except BaseException as exc:
+            await trace_request_exception(traces, method, url, headers, params, exc)
+            raise
+        for trace in traces:
+            await trace.send_request_end(resp.method, resp.url, headers, resp)
+        return resp
 
     async def _send(
         self,
@@ -357,11 +386,22 @@ class ClientSession(SessionAttributes):
             return self._skip_auto_headers
         return self._skip_auto_headers.union(istr(h) for h in skip_auto_headers)
 
-    def _merged_cookies(self, cookies: Any) -> Any:
-        if not self._cookies:
-            return cookies
-        merged = dict(self._cookies)
-        merged.update(dict(cookies or {}))
+    def _cookies_for(self, url: URL, cookies: Any) -> Any:
+        """The jar's cookies for *url* with the per-request *cookies* over them."""
+        jar = self._cookie_jar
+        found = jar.filter_cookies(url) if len(jar) or not isinstance(jar, CookieJar) else None
+        if not cookies:
+            return found or None
+        request_jar = _UnlimitedCookieJar(
+            quote_cookie=jar.quote_cookie,
+            unsafe=getattr(jar, "unsafe", False),
+            treat_as_secure_origin=getattr(jar, "treat_as_secure_origin", None),
+        )
+        request_jar.update_cookies(cookies)
+        merged: SimpleCookie = SimpleCookie()
+        if found:
+            merged.update(found)
+        merged.update(request_jar.filter_cookies(url))
         return merged
 
     def _auth_for(self, url: URL) -> Optional[BasicAuth]:
@@ -395,9 +435,6 @@ class ClientSession(SessionAttributes):
         """Send, following redirects; *last* holds the latest request (for cleanup)."""
         history: list[ClientResponse] = []
         while True:
-            # A per-request auth is dropped on a cross-origin hop; the session's
-            # own auth is decided afresh for every URL (as aiohttp 3.14 does).
-            auth = kwargs["auth"] if kwargs["auth"] is not None else self._auth_for(url)
             req = self._request_class(
                 method,
                 url,
@@ -405,15 +442,12 @@ class ClientSession(SessionAttributes):
                 version=self._version,
                 session=self,
                 response_class=self._response_class,
-                **(
-                    await with_env_settings(dict(kwargs, auth=auth), url)
-                    if self._trust_env
-                    else dict(kwargs, auth=auth)
-                ),
+                **await self._hop_kwargs(kwargs, url),
             )
             last[:] = [req]
             req._upload_tracker = tracker
             resp = await self._with_middlewares(middlewares, opts, tuple(history))(req)
+            self._store_cookies(resp)
             if not allow_redirects or resp.status not in REDIRECT_STATUSES:
                 resp._history = tuple(history)
                 return resp
@@ -427,12 +461,36 @@ class ClientSession(SessionAttributes):
             if location is None:
                 resp._history = tuple(history)
                 return resp
+            for trace in req._traces:
+                await trace.send_request_redirect(req.method, req.url, req.headers, resp)
             resp.release()
             await req.close()  # a body writer still running ends before the body is reused
             new_method = redirect_method(req.method, resp.status)
             new_url = self._redirect_url(resp, location)
             kwargs = self._redirect_kwargs(kwargs, req, resp, url, new_url, new_method)
             method, url = new_method, new_url
+
+    async def _hop_kwargs(self, kwargs: Any, url: URL) -> Any:
+        """The ClientRequest arguments for one hop to *url*: a per-request auth is
+        dropped on a cross-origin hop while the session's own auth is decided afresh
+        for every URL (as aiohttp 3.14 does); the jar's cookies for *url* under the
+        per-request ones; with ``trust_env``, the environment's proxy and netrc.
+        """
+        auth = kwargs["auth"] if kwargs["auth"] is not None else self._auth_for(url)
+        hop = dict(kwargs, auth=auth, cookies=self._cookies_for(url, kwargs["cookies"]))
+        return await with_env_settings(hop, url) if self._trust_env else hop
+
+    def _store_cookies(self, resp: ClientResponse) -> None:
+        """Every hop's ``Set-Cookie`` fields go to the jar, for that hop's URL; a
+        failing jar closes the response (its connection is not reused).
+        """
+        set_cookies = resp.headers.getall(hdrs.SET_COOKIE, None)
+        if set_cookies:
+            try:
+                self._cookie_jar.update_cookies_from_headers(set_cookies, resp.url)
+            except BaseException:
+                resp.close()
+                raise
 
     @staticmethod
     def _redirect_kwargs(
@@ -472,10 +530,7 @@ class ClientSession(SessionAttributes):
         async def send(req: ClientRequest) -> ClientResponse:
             return await self._send_once(req, opts, history)
 
-        handler: Handler = send
-        for middleware in reversed(middlewares):
-            handler = _bind(middleware, handler)
-        return handler
+        return build_client_middlewares(send, middlewares) if middlewares else send
 
     # -- layer 3: one request on one connection ------------------------------------------------
 
@@ -510,9 +565,9 @@ class ClientSession(SessionAttributes):
             raise RuntimeError("Session is closed")
         try:
             if opts.timeout.connect is None:
-                return await self._connector.connect(req, None, opts.timeout)
+                return await self._connector.connect(req, req._traces or None, opts.timeout)
             async with timeout_after(opts.timeout.connect, ceil_threshold=opts.timeout.ceil_threshold):
-                return await self._connector.connect(req, None, opts.timeout)
+                return await self._connector.connect(req, req._traces or None, opts.timeout)
         except asyncio.TimeoutError as exc:
             if isinstance(exc, ClientError):
                 raise
@@ -545,7 +600,7 @@ class ClientSession(SessionAttributes):
                 continue100=None,
                 timer=None,
                 request_info=req.request_info,
-                traces=[],
+                traces=req._traces,
                 loop=self._loop,
                 session=self,
                 stream_writer=None,
@@ -620,13 +675,6 @@ def _when_written(req: ClientRequest, callback: Callable[[], None]) -> None:
         task.add_done_callback(lambda _: callback())
 
 
-def _bind(middleware: Any, handler: Handler) -> Handler:
-    async def call(req: ClientRequest) -> ClientResponse:
-        return await middleware(req, handler)  # type: ignore[no-any-return]
-
-    return call
-
-
 def _settle(waiter: "asyncio.Future[Any]") -> None:
     """Mark a head future as handled, so asyncio does not log its exception."""
     if waiter.done():
@@ -634,12 +682,6 @@ def _settle(waiter: "asyncio.Future[Any]") -> None:
             waiter.exception()
     else:
         waiter.cancel()
-
-
-def _refuse_unsupported(**given: Any) -> None:
-    for name, value in given.items():
-        if value:
-            raise NotImplementedError(f"{name}= is not supported by aiohttp_client yet")
 
 
 def request(

@@ -11,7 +11,9 @@ from multidict import CIMultiDict, istr
 from ._models import HttpVersion
 from ._sansio._basic_auth import BasicAuth
 from ._timeouts import ClientTimeout
+from .abc import AbstractCookieJar
 from .connector import BaseConnector
+from .tracing import TraceConfig
 
 __all__ = ("SessionAttributes",)
 
@@ -32,10 +34,22 @@ class SessionAttributes:
     _version: HttpVersion
     _requote_redirect_url: bool
     _loop: asyncio.AbstractEventLoop
+    _cookie_jar: AbstractCookieJar
+    _trace_configs: list[TraceConfig]
 
     @property
     def connector(self) -> Optional[BaseConnector]:
         return self._connector
+
+    @property
+    def cookie_jar(self) -> AbstractCookieJar:
+        """The session's cookie jar (reference: ``ClientSession.cookie_jar``)."""
+        return self._cookie_jar
+
+    @property
+    def trace_configs(self) -> list[TraceConfig]:
+        """The session's (frozen) trace configs."""
+        return self._trace_configs
 
     @property
     def connector_owner(self) -> bool:

@@ -3,13 +3,22 @@
 Each area keeps its own block below.
 """
 
+import asyncio
 import socket
 from abc import ABC, abstractmethod
-from typing import TypedDict
+from collections.abc import Iterable, Iterator, Sized
+from http.cookies import BaseCookie, Morsel
+from typing import Any, Callable, Optional, TypedDict
+
+from yarl import URL
+
+from ._sansio._cookies import parse_set_cookie_headers
+
+__all__ = ("AbstractCookieJar", "AbstractResolver", "ClearCookiePredicate", "ResolveResult")
+
+_NO_URL = URL()
 
 # -- name resolution (connectors) ------------------------------------------------------
-
-__all__ = ["AbstractResolver", "ResolveResult"]
 
 
 class ResolveResult(TypedDict):
@@ -51,3 +60,65 @@ class AbstractResolver(ABC):
 
 
 # -- end of name resolution ------------------------------------------------------------
+
+
+# -- cookie jar (issue 8) ---------------------------------------------------------------
+
+ClearCookiePredicate = Callable[["Morsel[str]"], bool]
+
+
+class AbstractCookieJar(Sized, Iterable["Morsel[str]"], ABC):
+    """Cookie storage of a session (reference: ``abc.AbstractCookieJar``): sized and
+    iterable over its :class:`http.cookies.Morsel` items.
+
+    A jar may be created outside a running event loop; *loop* is kept for
+    compatibility and is ``None`` then.
+    """
+
+    def __init__(self, *, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
+        if loop is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                loop = None
+        self._loop = loop
+
+    @property
+    @abstractmethod
+    def quote_cookie(self) -> bool:
+        """Whether cookie values are quoted (RFC 2109) when sent."""
+
+    @abstractmethod
+    def clear(self, predicate: Optional[ClearCookiePredicate] = None) -> None:
+        """Remove every cookie, or those for which *predicate(morsel)* is true."""
+
+    @abstractmethod
+    def clear_domain(self, domain: str) -> None:
+        """Remove the cookies of *domain* and of its subdomains."""
+
+    @abstractmethod
+    def update_cookies(self, cookies: Any, response_url: URL = _NO_URL) -> None:
+        """Store *cookies* (a mapping or pairs of name and value or Morsel)
+        received from *response_url*; an empty URL stores shared cookies.
+        """
+
+    def update_cookies_from_headers(self, headers: Iterable[str], response_url: URL) -> None:
+        """Store the cookies of ``Set-Cookie`` field values *headers* received from
+        *response_url* (RFC 6265 §5.2 parsing).
+        """
+        parsed = parse_set_cookie_headers(headers)
+        if parsed:
+            self.update_cookies(parsed, response_url)
+
+    @abstractmethod
+    def filter_cookies(self, request_url: URL) -> "BaseCookie[str]":
+        """The cookies to send with a request to *request_url*."""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def __iter__(self) -> Iterator["Morsel[str]"]: ...
+
+
+# -- end of cookie jar (issue 8) --------------------------------------------------------

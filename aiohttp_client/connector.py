@@ -167,16 +167,28 @@ class BaseConnector:
         protocol = self._take_idle(key)
         if protocol is not None:
             pool.acquire(key)
+            for trace in traces or ():
+                await trace.send_connection_reuseconn()
             return self._lend(key, protocol, reused=True)
         if pool.can_acquire(key) and not pool.has_waiters(key):
             pool.acquire(key)
         else:
+            for trace in traces or ():
+                await trace.send_connection_queued_start()
             await self._wait_for_slot(key)  # the slot is acquired on our behalf
+            for trace in traces or ():
+                await trace.send_connection_queued_end()
             protocol = self._take_idle(key)
             if protocol is not None:
+                for trace in traces or ():
+                    await trace.send_connection_reuseconn()
                 return self._lend(key, protocol, reused=True)
         try:
+            for trace in traces or ():
+                await trace.send_connection_create_start()
             protocol = await self._create_connection(req, traces, timeout or ClientTimeout())
+            for trace in traces or ():
+                await trace.send_connection_create_end()
         except BaseException:
             pool.release(key)
             self._wake_waiters()
@@ -390,15 +402,23 @@ class TCPConnector(BaseConnector):
         await super().close(abort_ssl=abort_ssl)
         await self._resolver.close()
 
-    async def _resolve(self, host: str, port: int) -> list[ResolveResult]:
+    async def _resolve(self, host: str, port: int, traces: Any = None) -> list[ResolveResult]:
         key = (host, port)
         if is_noncanonical_ipv4(host):
             raise InvalidUrlClientError(f"{host}: an IPv4 address must be four decimal octets")
         if self._use_dns_cache:
             cached = self._dns_cache.get(key)
             if cached is not None:
+                for trace in traces or ():
+                    await trace.send_dns_cache_hit(host)
                 return cached
+            for trace in traces or ():
+                await trace.send_dns_cache_miss(host)
+        for trace in traces or ():
+            await trace.send_dns_resolvehost_start(host)
         addrs = await self._resolver.resolve(host, port, family=socket.AddressFamily(self._family))
+        for trace in traces or ():
+            await trace.send_dns_resolvehost_end(host)
         if self._use_dns_cache:
             self._dns_cache.add(key, addrs)
         return addrs
@@ -410,9 +430,11 @@ class TCPConnector(BaseConnector):
         server_hostname = req.server_hostname or req.host.rstrip(".")
         proxy = req.proxy
         if proxy is None:
-            protocol = await self._open(key, req.host, req.port or 80, sslcontext, server_hostname, timeout)
+            protocol = await self._open(key, req.host, req.port or 80, sslcontext, server_hostname, timeout, traces)
         else:
-            protocol = await self._open_via_proxy(req, key, proxy, ssl_arg, sslcontext, server_hostname, timeout)
+            protocol = await self._open_via_proxy(
+                req, key, proxy, ssl_arg, sslcontext, server_hostname, timeout, traces
+            )
         if isinstance(ssl_arg, Fingerprint) and sslcontext is not None:
             check_fingerprint(ssl_arg, protocol.transport, key)
         return protocol
@@ -426,6 +448,7 @@ class TCPConnector(BaseConnector):
         sslcontext: Optional[ssl.SSLContext],
         server_hostname: str,
         timeout: ClientTimeout,
+        traces: Any = None,
     ) -> ResponseProtocol:
         """A connection to *proxy*: used as is for ``http://`` (absolute-form
         requests), tunnelled with CONNECT and TLS for ``https://``.
@@ -433,7 +456,7 @@ class TCPConnector(BaseConnector):
         proxy_host = proxy.raw_host or ""
         proxy_tls = await ssl_context_off_loop(ssl_arg) if proxy.scheme == "https" else None
         protocol = await self._open(
-            key, proxy_host, proxy.port or 80, proxy_tls, proxy_host, timeout, ClientProxyConnectionError
+            key, proxy_host, proxy.port or 80, proxy_tls, proxy_host, timeout, traces, ClientProxyConnectionError
         )
         if sslcontext is None:
             return protocol
@@ -456,6 +479,7 @@ class TCPConnector(BaseConnector):
         sslcontext: Optional[ssl.SSLContext],
         server_hostname: str,
         timeout: ClientTimeout,
+        traces: Any = None,
         error_cls: type[ClientConnectorError] = ClientConnectorError,
     ) -> ResponseProtocol:
         """A new connection to *host*:*port*, TLS when *sslcontext* is given.
@@ -467,7 +491,7 @@ class TCPConnector(BaseConnector):
         :raises ClientConnectorError: *error_cls*, for any other connection failure.
         """
         try:
-            addrs = await self._resolve(host, port)
+            addrs = await self._resolve(host, port, traces)
         except OSError as exc:
             raise ClientConnectorDNSError(key, exc) from exc
         infos = [(a["family"], socket.SOCK_STREAM, a["proto"], "", (a["host"], a["port"])) for a in addrs]
@@ -481,6 +505,8 @@ class TCPConnector(BaseConnector):
                     loop=self._loop,
                     socket_factory=self._socket_factory,
                 )
+                for trace in traces or ():
+                    await trace.send_sock_connected()
                 try:
                     _, protocol = await self._loop.create_connection(
                         self._protocol_factory,

@@ -198,6 +198,20 @@ def _nginx_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
     return head + _table(rows) + notes
 
 
+def _state_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
+    medians: dict[str, dict[str, float]] = {}
+    for (suite, item, _mode, impl), bench in results.items():
+        if suite == "state":
+            medians.setdefault(item, {})[impl] = bench.stats.median
+    if not medians:
+        return []
+    rows = [["scenario", "", "", "ours", "aiohttp", "ratio"]]
+    for item, m in sorted(medians.items()):
+        ours, theirs = m.get("ours"), m.get("aiohttp")
+        rows.append([item, "", "", _fmt_time(ours), _fmt_time(theirs), _fmt_ratio(ours, theirs)])
+    return ["Cookies, middlewares, tracing (bench_state.py, medians; ratio = ours / aiohttp):", ""] + _table(rows)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     session = getattr(config, "_benchmarksession", None)
@@ -214,6 +228,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         _e2e_lines(results),
         _nginx_lines(results),
         ws_lines(results, _fmt_time, _table),
+        _state_lines(results),
     ]
     lines: list[str] = []
     for section in filter(None, sections):

@@ -147,7 +147,8 @@ def test_verbose_prints_request_status_fields_and_timing(base_url: str) -> None:
     size = len(json.dumps(demo_server.JSON_DOCUMENT))
     assert f"< Content-Length: {size}" in lines
     assert re.fullmatch(
-        rf"\* \d+\.\d{{4}} s to headers, \d+\.\d{{4}} s total, {size} bytes, \d+\.\d MB/s",
+        rf"\* DNS (\d+\.\d{{4}} s|-), connect \d+\.\d{{4}} s, TLS -, first byte \d+\.\d{{4}} s, "
+        rf"total \d+\.\d{{4}} s, {size} bytes, \d+\.\d MB/s",
         lines[-1],
     ), lines[-1]
     assert lines.index("< HTTP/1.1 200 OK") > max(i for i, line in enumerate(lines) if line.startswith(">"))

@@ -57,9 +57,11 @@ LAYER2 = {
     "abc",
     # WebSocket (issue 9)
     "_ws_stream",
+    "_netrc",
 }
 LAYER3 = {"__init__", "__main__", "_cli", "client_middlewares", "_session", "_context_managers", "client_ws"}
 LAYER3 |= {"_ws_connect"}  # WebSocket (issue 9)
+LAYER3 |= {"_cli_timing"}  # the CLI's timing line (issue 8)
 IO_STDLIB = {"asyncio", "socket", "ssl"}
 
 Import = tuple[str, int]  # (our dotted module, e.g. "_sansio._framing", or "<top-level name>", line)

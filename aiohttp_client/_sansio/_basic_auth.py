@@ -11,7 +11,7 @@ from typing import NamedTuple, Optional
 
 from yarl import URL
 
-__all__ = ("BasicAuth",)
+__all__ = ("BasicAuth", "encode_basic_auth")
 
 
 class _Credentials(NamedTuple):
@@ -91,3 +91,17 @@ class BasicAuth(_Credentials):
         """
         creds = (f"{self.login}:{self.password}").encode(self.encoding)
         return "Basic " + base64.b64encode(creds).decode("ascii")
+
+
+def encode_basic_auth(login: str, password: str = "", encoding: str = "utf-8") -> str:
+    """An ``Authorization`` (or ``Proxy-Authorization``) value for HTTP Basic
+    authentication: ``"Basic "`` + base64 of ``login:password`` in *encoding*
+    (reference: ``encode_basic_auth``; RFC 7617 §2).
+
+    :raises ValueError: *login* contains ``":"`` (RFC 7617 §2).
+    :raises UnicodeEncodeError: the credentials do not fit *encoding*.
+    """
+    if ":" in login:
+        raise ValueError('A ":" is not allowed in login (RFC 7617 section 2)')
+    creds = f"{login}:{password}".encode(encoding)
+    return "Basic " + base64.b64encode(creds).decode("ascii")
