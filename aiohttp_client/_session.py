@@ -600,7 +600,7 @@ class ClientSession(SessionAttributes):
                 continue100=None,
                 timer=None,
                 request_info=req.request_info,
-                traces=req._traces,
+                traces=req._traces or None,
                 loop=self._loop,
                 session=self,
                 stream_writer=None,

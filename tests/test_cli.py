@@ -361,10 +361,13 @@ def test_bad_method_is_one_error_line_and_usage_status(base_url: str) -> None:
     assert proc.stdout == b""
 
 
-def test_verbose_rate_is_measured_over_the_body_like_the_bar(capsys: pytest.CaptureFixture[str]) -> None:
-    from aiohttp_client import _cli
+def test_verbose_rate_is_measured_over_the_body_like_the_bar() -> None:
+    from aiohttp_client._cli_timing import RequestTimes
 
     # 1 s to the head, then 10 MB in 1 s: the bar (started at the head) shows 10 MB/s,
-    # and so must the timing line.
-    _cli._print_timing(1.0, 2.0, 10_000_000)
-    assert capsys.readouterr().err == "* 1.0000 s to headers, 2.0000 s total, 10000000 bytes, 10.0 MB/s\n"
+    # and so must the timing line (not 5 MB/s over the whole 2 s).
+    times = RequestTimes()
+    times.start, times.headers_sent, times.head_received, times.body_end = 100.0, 100.0, 101.0, 102.0
+    times.reused = True
+    line = times.line(10_000_000, tls=False)
+    assert line.endswith(", 10000000 bytes, 10.0 MB/s"), line
