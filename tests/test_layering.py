@@ -62,6 +62,7 @@ LAYER2 = {
 LAYER3 = {"__init__", "__main__", "_cli", "client_middlewares", "_session", "_context_managers", "client_ws"}
 LAYER3 |= {"_ws_connect"}  # WebSocket (issue 9)
 LAYER3 |= {"_cli_timing"}  # the CLI's timing line (issue 8)
+LAYER3 |= {"_session_hops"}  # ClientSession's per-hop decisions
 IO_STDLIB = {"asyncio", "socket", "ssl"}
 
 Import = tuple[str, int]  # (our dotted module, e.g. "_sansio._framing", or "<top-level name>", line)
