@@ -108,16 +108,26 @@ async def write_body(
     conn: Connection,
     length: Optional[int],
     done: Callable[[Optional[BaseException], bool], None],
+    *,
+    continue100: "Optional[asyncio.Future[None]]" = None,
+    in_memory: Optional[bytes] = None,
 ) -> None:
     """Write *body* (at most *length* bytes when given) through *writer*, then call
-    ``done(error, cancelled)``.
+    ``done(error, cancelled)``.  With *continue100*, wait for it first (the server's
+    ``100 Continue``, RFC 9110 §10.1.1); with *in_memory*, write those bytes (the
+    body, already coded) instead of asking *body*.
 
     On any failure *conn* is closed, so a half-written body is never followed by
     another request.  An error of the payload itself becomes
     ``ClientConnectionError`` and fails the response being read on *conn*.
     """
     try:
-        await body.write_with_length(writer, length)
+        if continue100 is not None:
+            await continue100
+        if in_memory is not None:
+            writer.write_nowait(in_memory)
+        else:
+            await body.write_with_length(writer, length)
         writer.finish()
         await writer.report_sent()
     except asyncio.CancelledError:

@@ -87,9 +87,10 @@ _closing: "set[asyncio.Future[None]]" = set()  # strong references until they fi
 class ClientRequest:
     """One HTTP request (reference: ``ClientRequest``).
 
-    ``expect100=True`` sends ``Expect: 100-continue`` and then the body without
-    waiting for the interim response, which RFC 9110 §10.1.1 allows ("MAY proceed to
-    send the content"); the 100 response itself is skipped by the reader.
+    ``expect100=True`` (or an ``Expect: 100-continue`` field given by the caller)
+    writes the head, then waits for ``100 Continue`` before writing the body (RFC 9110
+    §10.1.1); when a final status arrives instead the body is never sent and the
+    connection, its request unfinished, is closed rather than reused.
 
     :raises InvalidUrlClientError: the URL has no host.
     :raises NonHttpUrlClientError: the scheme is not http, https, ws or wss.
@@ -104,6 +105,7 @@ class ClientRequest:
     _body_length: Optional[int] = None  # a Content-Length the caller gave
     _output_size = 0  # body bytes handed to the transport (before any coding)
     _attempt = 0
+    _continue: "Optional[asyncio.Future[None]]" = None  # resolved by 100 Continue (expect100)
 
     def __init__(
         self,
@@ -307,6 +309,8 @@ class ClientRequest:
     async def send(self, conn: "Connection") -> None:
         """Write the request.  A streamed body is written by a task, so the response
         can be read while the body is still going out (a server may answer early).
+        With ``Expect: 100-continue`` that task first waits for ``100 Continue``
+        (RFC 9110 §10.1.1); a final response instead means the body is never sent.
 
         :raises ValueError: a forbidden character in the head (nothing was written).
         """
@@ -315,39 +319,59 @@ class ClientRequest:
         transport = conn.transport
         if transport is None or transport.is_closing():
             raise ConnectionResetError("Connection closed before the request was sent")
-        in_memory = self.body._in_memory() if self._traces and isinstance(self.body, Payload) else None
+        body = self.body
+        protocol = conn.protocol
+        self._continue = None
+        if isinstance(body, Payload) and protocol is not None and self._expects_continue():
+            self._continue = protocol.expect_continue()
+        in_memory = body._in_memory() if self._traces and self._continue is None and isinstance(body, Payload) else None
         for trace in self._traces:  # the head (and a body in memory) go to the transport now
             await trace.send_request_headers(self.method, self.url, self.headers)
             if in_memory:
                 await trace.send_request_chunk_sent(self.method, self.url, in_memory)
-        body = self.body
         tracker = self._upload_tracker
         if not isinstance(body, Payload):
             transport.write(head)
             return
         if tracker is not None:
             tracker._attempt_writing(self._attempt)
-        if raw is not None:
-            # In memory (and already compressed if asked): one write, counted as the
-            # body's size before coding.
-            if chunked:
-                transport.write(head)
-                writer = BodyWriter(conn, chunked, None)
-                writer.write_nowait(raw)
-                writer.finish()
-            elif len(raw) <= _SMALL_BODY:
-                transport.write(head + raw)
-            else:
-                transport.writelines((head, raw))
-            self._count(len(raw) if self.compress is None else body.size or 0)
-            if tracker is not None:
-                tracker._attempt_finished(self._attempt)
+        size = 0 if raw is None else len(raw) if self.compress is None else body.size or 0
+        if raw is not None and self._continue is None:
+            self._write_in_memory(conn, head, chunked, raw, size)
             return
         transport.write(head)
         traced = self if self._traces else None  # streamed chunks: reported by the writer
-        writer = BodyWriter(conn, chunked, self.compress, self._count, traced)
+        if raw is not None:  # in memory, after 100 Continue
+            writer = BodyWriter(conn, chunked, None, lambda _n: self._count(size), traced)
+        else:
+            writer = BodyWriter(conn, chunked, self.compress, self._count, traced)
         length = body.size if self._body_length is None else self._body_length
-        self._write_task = asyncio.ensure_future(write_body(body, writer, conn, length, self._body_done))
+        self._write_task = asyncio.ensure_future(
+            write_body(body, writer, conn, length, self._body_done, continue100=self._continue, in_memory=raw)
+        )
+
+    def _expects_continue(self) -> bool:
+        """``Expect: 100-continue`` is in the head (``expect100=True`` or given)."""
+        return self.headers.get(hdrs.EXPECT, "").lower() == "100-continue"
+
+    def _write_in_memory(self, conn: "Connection", head: bytes, chunked: bool, raw: bytes, size: int) -> None:
+        """Head and a body in memory (already compressed if asked) in one write,
+        counted as *size*, the body's size before coding.
+        """
+        transport = conn.transport
+        assert transport is not None
+        if chunked:
+            transport.write(head)
+            writer = BodyWriter(conn, chunked, None)
+            writer.write_nowait(raw)
+            writer.finish()
+        elif len(raw) <= _SMALL_BODY:
+            transport.write(head + raw)
+        else:
+            transport.writelines((head, raw))
+        self._count(size)
+        if self._upload_tracker is not None:
+            self._upload_tracker._attempt_finished(self._attempt)
 
     def _count(self, n: int) -> None:
         """*n* body bytes (before coding) went to the transport."""

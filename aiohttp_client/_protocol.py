@@ -75,6 +75,7 @@ class ResponseProtocol(asyncio.Protocol):
         self._writing_paused = False
         self._message_done = False  # the consumer's stream got every decoded byte
         self._response_bytes = False  # a byte of the current response arrived
+        self._continue: Optional[asyncio.Future[None]] = None  # waiting for 100 Continue
 
     # -- state -------------------------------------------------------------------
 
@@ -163,6 +164,7 @@ class ResponseProtocol(asyncio.Protocol):
         self._message_done = False
         self._response_bytes = False
         self._on_complete = None
+        self._continue = None
         self._read_bufsize = read_bufsize
         self._head_waiter = waiter = self._loop.create_future()
         self._read_timeout = read_timeout
@@ -178,6 +180,15 @@ class ResponseProtocol(asyncio.Protocol):
         """
         if not self._message_done and self._exception is None and self._read_timer is None:
             self._start_read_timer()
+
+    def expect_continue(self) -> "asyncio.Future[None]":
+        """A future resolved when ``100 Continue`` arrives for the current request
+        (``Expect: 100-continue``, RFC 9110 §10.1.1); ``sock_read`` counts while
+        waiting.  A final head first leaves it pending: the body is never sent.
+        """
+        self._continue = fut = self._loop.create_future()
+        self._start_read_timer()
+        return fut
 
     def set_on_complete(self, callback: Optional[Callable[[], None]]) -> None:
         """Call *callback* once the body has been fully received (or now, if it has)."""
@@ -328,11 +339,21 @@ class ResponseProtocol(asyncio.Protocol):
         self._keep_alive = framing.keep_alive
         self._chunked = framing.kind == CHUNKED
         self._chunk_open = False
+        self._continue = None  # a final answer instead of 100 Continue: no body goes out
         stream = StreamReader(self, self._read_bufsize, loop=self._loop)
         self._stream = stream
         waiter = self._head_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result((head, framing, stream))
+
+    def on_interim(self, head: ResponseHead) -> None:
+        """A 1xx head: ``100 Continue`` releases a body waiting for it."""
+        fut = self._continue
+        if head.status == 100 and fut is not None:
+            self._continue = None
+            self._stop_read_timer()  # the upload starts; request_sent() restarts it
+            if not fut.done():
+                fut.set_result(None)
 
     def on_body(self, data: bytes) -> None:
         stream: StreamReader = self._stream  # type: ignore[assignment]

@@ -503,7 +503,7 @@ class ClientSession(SessionAttributes, _RedirectHops):
                 req.method,
                 req.original_url,
                 writer=req._write_task,
-                continue100=None,
+                continue100=req._continue,
                 timer=None,
                 request_info=req.request_info,
                 traces=req._traces or None,

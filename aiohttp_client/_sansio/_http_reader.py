@@ -5,7 +5,9 @@ Sans-IO.  The I/O layer feeds it bytes (``feed``), end of input (``feed_eof``) a
 connection's protocol) with events:
 
 - ``on_head(head, framing)`` — a final response head (1xx heads other than 101 are
-  skipped, RFC 9110 §15.2);
+  not final, RFC 9110 §15.2);
+- ``on_interim(head)`` — optional: an interim (1xx, not 101) head, e.g. the
+  ``100 Continue`` an ``Expect: 100-continue`` request waits for (RFC 9110 §10.1.1);
 - ``on_body(data)`` — decoded body bytes (never empty);
 - ``on_coded_body(n)`` — *n* body bytes arrived still content-coded (only when a
   coding is decoded; for ``total_raw_bytes``);
@@ -65,6 +67,7 @@ class ResponseReader:
         chunked_decoder_cls: type[Any] = ChunkedDecoder,
     ) -> None:
         self._sink = sink
+        self._on_interim: Any = getattr(sink, "on_interim", None)
         self._limits = (max_line_size, max_field_size, max_headers)
         self._parser = head_parser_cls(max_line_size, max_field_size, max_headers)
         self._chunked_cls = chunked_decoder_cls
@@ -174,7 +177,9 @@ class ResponseReader:
 
     def _on_head(self, head: ResponseHead) -> None:
         if 100 <= head.status < 200 and head.status != 101:
-            return  # an interim response: the final one follows (RFC 9110 §15.2)
+            if self._on_interim is not None:  # the final response follows (RFC 9110 §15.2)
+                self._on_interim(head)
+            return
         framing = response_framing(self._method, head, self._read_until_eof)
         self.head = head
         self.framing = framing
