@@ -1,0 +1,75 @@
+"""A 200 MiB file upload streams with flat memory: the file is read in pieces (in the
+executor) and each piece waits for the transport to drain, so the client never holds
+more than a few pieces, whatever the file's size.  A raw server on 127.0.0.1 hashes and
+discards what it receives."""
+
+import asyncio
+import hashlib
+import re
+import tracemalloc
+from pathlib import Path
+
+import aiohttp_client as aiohttp
+from _servers import HOST, run, served_in_thread
+
+SIZE = 200 * 2**20
+#: Peak of Python allocations (every thread) while the upload runs.
+MEMORY_BOUND = 16 * 2**20
+
+
+def _sparse_file(path: Path) -> str:
+    """A sparse *SIZE*-byte file with marked pages at a few offsets (so an offset bug
+    changes the digest); returns its SHA-256."""
+    marks = {0: b"head", SIZE // 2 + 12345: b"middle", SIZE - 4096: b"tail"}
+    with path.open("wb") as f:
+        f.truncate(SIZE)
+        for offset, mark in marks.items():
+            f.seek(offset)
+            f.write(mark * 16)
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while piece := f.read(2**20):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
+async def _hash_and_discard(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+        match = re.search(rb"\r\ncontent-length: *(\d+)", head.lower())
+        remaining = int(match.group(1)) if match else 0
+        digest = hashlib.sha256()
+        while remaining:
+            piece = await reader.read(min(remaining, 2**18))
+            if not piece:
+                return
+            digest.update(piece)
+            remaining -= len(piece)
+        answer = digest.hexdigest().encode()
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(answer), answer))
+        await writer.drain()
+    finally:
+        writer.close()
+
+
+def test_200_mib_file_upload_keeps_memory_flat(tmp_path: Path) -> None:
+    path = tmp_path / "big.bin"
+    expected = _sparse_file(path)
+
+    async def main(port: int) -> tuple[str, int]:
+        async with aiohttp.ClientSession() as session:
+            with path.open("rb") as body:
+                tracemalloc.start()
+                try:
+                    async with session.put(f"http://{HOST}:{port}/upload", data=body) as resp:
+                        assert resp.status == 200
+                        received = await resp.text()
+                    _current, peak = tracemalloc.get_traced_memory()
+                finally:
+                    tracemalloc.stop()
+        return received, peak
+
+    with served_in_thread("discard", lambda loop: asyncio.start_server(_hash_and_discard, HOST, 0)) as srv:
+        received, peak = run(main(srv.sockets[0].getsockname()[1]), timeout=60.0)
+    assert received == expected
+    assert peak < MEMORY_BOUND, f"peak traced memory {peak / 2**20:.1f} MiB during a {SIZE >> 20} MiB upload"
