@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 # The real peers (raw asyncio server, aiohttp.web, nginx) are fixtures of tests/_servers.py.
-pytest_plugins = ("_servers",)
+pytest_plugins = ("_servers", "_blocking")
 
 CPYTHON = sys.implementation.name == "cpython"
 
@@ -44,14 +44,17 @@ def _aiohttp_oracle_available() -> bool:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Deselect what does not apply in this lane: the ``c`` params without compiled
-    twins, and the ``aiohttp_oracle`` tests where aiohttp 3.14 cannot be installed."""
+    twins, the ``aiohttp_oracle`` tests where aiohttp 3.14 cannot be installed, and the
+    ``cpython`` tests (they need CPython's object layout) on another interpreter."""
     drop_c = not CPYTHON or config.getoption("--no-c-extensions")
     drop_oracle = not _aiohttp_oracle_available()
     keep: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
-        not_here = (drop_c and item.get_closest_marker("c_extension") is not None) or (
-            drop_oracle and item.get_closest_marker("aiohttp_oracle") is not None
+        not_here = (
+            (drop_c and item.get_closest_marker("c_extension") is not None)
+            or (drop_oracle and item.get_closest_marker("aiohttp_oracle") is not None)
+            or (not CPYTHON and item.get_closest_marker("cpython") is not None)
         )
         (dropped if not_here else keep).append(item)
     if dropped:

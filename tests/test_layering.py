@@ -39,6 +39,7 @@ LAYER2 = {
     "_tls",
     "connector",
     "payload",
+    "_payload_base",
     "_body_writer",
     "formdata",
     "multipart",
