@@ -19,7 +19,8 @@ Contents:
 * ``web_server`` -- an ``aiohttp.web`` application (a test-only peer) with the routes
   the end-to-end tests need (see :class:`WebServer`).
 * ``nginx_server`` -- Debian's ``/usr/sbin/nginx`` with a generated configuration in a
-  temporary directory, serving a large generated file and a gzip-compressible text file.
+  temporary directory, serving a large generated file and a gzip-compressible text file,
+  with a redirect chain to it and a WebDAV upload directory behind 308/307 redirects.
 
 Every server runs on 127.0.0.1 and is stopped by its fixture; every wait is bounded.
 """
@@ -769,6 +770,19 @@ http {{
         listen {host}:{port};
         server_name localhost;
         root {dir}/www;
+        client_max_body_size 16m;
+
+        # A redirect chain ending on the gzip text, and one for a body (PUT) that is
+        # re-sent on 308 and 307 to a WebDAV upload (stored, then read back).
+        location = /r301 {{ return 301 /r302; }}
+        location = /r302 {{ return 302 /r307; }}
+        location = /r307 {{ return 307 /text.txt; }}
+        location = /put-moved {{ return 308 /put-again; }}
+        location = /put-again {{ return 307 /uploads/body.bin; }}
+        location /uploads/ {{
+            dav_methods PUT;
+            create_full_put_path on;
+        }}
     }}
 }}
 """
@@ -835,7 +849,9 @@ def _wait_accepting(port: int, proc: subprocess.Popen[bytes], timeout: float) ->
 @pytest.fixture
 def nginx_server(tmp_path: Path) -> Iterator[NginxServer]:
     """Start nginx on 127.0.0.1:<free port> serving ``/large.bin`` (20 MiB of random
-    bytes) and ``/text.txt`` (compressible text, gzip on).  Fails -- does not skip --
+    bytes) and ``/text.txt`` (compressible text, gzip on); ``/r301`` redirects to it by
+    301, 302, 307; a PUT to ``/put-moved`` is redirected by 308 and 307 to
+    ``/uploads/body.bin`` (WebDAV: stored, then readable).  Fails -- does not skip --
     when nginx is missing: ``tools/test`` installs it."""
     if not os.access(NGINX, os.X_OK):
         pytest.fail(

@@ -6,11 +6,12 @@ The fixture fails (it does not skip) when nginx is missing; ``tools/test`` insta
 from __future__ import annotations
 
 import hashlib
+import io
 
 import pytest
 
 import aiohttp_client as aiohttp
-from _servers import run
+from _servers import pattern_bytes, run
 
 pytestmark = pytest.mark.nginx
 
@@ -82,3 +83,37 @@ def test_head_then_get_on_one_connection(nginx_server) -> None:
     log = nginx_server.access_log()
     assert [(r["method"], r["status"]) for r in log] == [("HEAD", 200), ("GET", 404), ("GET", 200)]
     assert len({r["connection"] for r in log}) == 1
+
+
+def test_redirect_chain_and_gzip_smoke(nginx_server) -> None:
+    """301, 302, 307 to the gzip text; a PUT body (rewound) re-sent on 308 and 307, stored."""
+    body = pattern_bytes(3 * 2**20 + 17)
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(nginx_server.url("/r301")) as resp:
+                assert [r.status for r in resp.history] == [301, 302, 307]
+                assert resp.url.path == nginx_server.text_name
+                assert resp.headers["Content-Encoding"] == "gzip"
+                assert await resp.read() == nginx_server.text
+            async with session.put(nginx_server.url("/put-moved"), data=io.BytesIO(body)) as resp:
+                assert [r.status for r in resp.history] == [308, 307]
+                assert resp.status == 201
+                assert resp.url.path == "/uploads/body.bin"
+            async with session.get(nginx_server.url("/uploads/body.bin")) as resp:
+                assert await resp.read() == body
+
+    run(main(), timeout=30)
+    log = nginx_server.access_log()
+    assert [(r["method"], r["uri"], r["status"]) for r in log] == [
+        ("GET", "/r301", 301),
+        ("GET", "/r302", 302),
+        ("GET", "/r307", 307),
+        ("GET", nginx_server.text_name, 200),
+        ("PUT", "/put-moved", 308),
+        ("PUT", "/put-again", 307),
+        ("PUT", "/uploads/body.bin", 201),
+        ("GET", "/uploads/body.bin", 200),
+    ]
+    assert {r["connection"] for r in log} == {log[0]["connection"]}  # one keep-alive connection
+    assert (nginx_server.directory / "www" / "uploads" / "body.bin").read_bytes() == body
