@@ -99,7 +99,7 @@ from .payload import (
     streamer,
 )
 from .resolver import AsyncResolver, DefaultResolver, ThreadedResolver
-from .streams import EMPTY_PAYLOAD, DataQueue, EofStream, StreamReader
+from .streams import EMPTY_PAYLOAD, DataQueue, EofStream, FlowControlDataQueue, StreamReader
 from .tracing import (
     TraceConfig,
     TraceConnectionCreateEndParams,
@@ -150,6 +150,7 @@ __all__ = (
     # streams and payloads
     "EMPTY_PAYLOAD",
     "DataQueue",
+    "FlowControlDataQueue",
     "EofStream",
     "StreamReader",
     "AsyncIterablePayload",

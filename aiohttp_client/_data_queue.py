@@ -1,16 +1,17 @@
-"""``DataQueue``: a queue of whole items (WebSocket messages) with a single reader.
+"""``DataQueue``: a queue of whole items (WebSocket messages) with a single reader;
+``FlowControlDataQueue``, the same with back-pressure on a producer.
 
 Kept apart from :mod:`._stream_reader`, whose job is the byte stream of a response body;
-``streams.DataQueue`` re-exports it under aiohttp's module path.
+``streams`` re-exports both under aiohttp's module path.
 """
 
 import asyncio
 import collections
-from typing import Generic, Optional, TypeVar
+from typing import Any, Generic, Optional, TypeVar
 
 from ._stream_base import _NO_CAUSE, AsyncStreamIterator, EofStream, _wait_on, _wake
 
-__all__ = ("DataQueue",)
+__all__ = ("DataQueue", "FlowControlDataQueue")
 
 _T = TypeVar("_T")
 
@@ -58,8 +59,12 @@ class DataQueue(Generic[_T]):
         self._exception = exc
         _wake(self, "_waiter", exc)
 
-    def feed_data(self, data: _T) -> None:
-        """Append one item and wake the reader."""
+    def feed_data(self, data: _T, size: int = 0) -> None:
+        """Append one item and wake the reader.
+
+        :param size: the item's weight in bytes, for flow control (aiohttp's
+            signature); a plain ``DataQueue`` does not count it.
+        """
         self._buffer.append(data)
         _wake(self, "_waiter")
 
@@ -91,3 +96,49 @@ class DataQueue(Generic[_T]):
     def __aiter__(self) -> AsyncStreamIterator[_T]:
         """Iterate over the items until EOF."""
         return AsyncStreamIterator(self.read)
+
+
+class FlowControlDataQueue(DataQueue[_T]):
+    """A :class:`DataQueue` that pauses its producer while the queued items weigh
+    more than ``2 * limit`` bytes (the *size* given to :meth:`feed_data`) and resumes
+    it once a read brings them under *limit* (aiohttp's name; deprecated there).
+
+    :param protocol: the producer: ``pause_reading()`` and ``resume_reading()``.
+    :param limit: low-water mark in bytes (``int``).
+    :param loop: event loop for the waiter future.
+    """
+
+    __slots__ = ("_protocol", "_limit", "_size", "_sizes", "_paused")
+
+    def __init__(self, protocol: Any, limit: int, *, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
+        super().__init__(loop)
+        self._protocol = protocol
+        self._limit = limit
+        self._size = 0
+        self._sizes: collections.deque[int] = collections.deque()
+        self._paused = False
+
+    def feed_data(self, data: _T, size: int = 0) -> None:
+        """Append one item weighing *size* bytes; pause the producer above ``2 * limit``."""
+        self._sizes.append(size)
+        self._size += size
+        super().feed_data(data)
+        if self._size > 2 * self._limit and not self._paused:
+            self._paused = True
+            self._protocol.pause_reading()
+
+    def feed_many(self, items: "list[_T]") -> None:
+        """Append several items of no weight."""
+        self._sizes.extend(0 for _ in items)
+        super().feed_many(items)
+
+    async def read(self) -> _T:
+        """Return the next item (see :meth:`DataQueue.read`); resume the producer once
+        the queue weighs less than *limit*.
+        """
+        item = await super().read()
+        self._size -= self._sizes.popleft()
+        if self._paused and self._size < self._limit:
+            self._paused = False
+            self._protocol.resume_reading()
+        return item

@@ -48,7 +48,7 @@ from ._stream_base import (
 )
 from .http_exceptions import LineTooLong
 
-_DEFAULT_LIMIT = 2**16  # bytes; a reader with another low-water mark shows it in its repr
+_DEFAULT_LIMIT = 2**18  # bytes (aiohttp 3.14.5's read_bufsize); another low-water mark shows in the repr
 
 __all__ = ("StreamReader",)
 

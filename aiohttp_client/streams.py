@@ -3,7 +3,8 @@
 - :class:`StreamReader` (bytes with flow control; :mod:`._stream_reader` holds it and
   its docstring describes the producer/consumer contract),
 - :class:`EmptyStreamReader` and :data:`EMPTY_PAYLOAD` (a body that is always at EOF),
-- :class:`DataQueue` (whole items, e.g. WebSocket messages; :mod:`._data_queue`),
+- :class:`DataQueue` (whole items, e.g. WebSocket messages; :mod:`._data_queue`) and
+  :class:`FlowControlDataQueue` (the same, pausing its producer),
 - :exc:`EofStream` and the ``async for`` iterators (:mod:`._stream_base`).
 
 Reference: "ClientResponse.content" and the "Streaming API" (``streams.rst``).
@@ -12,7 +13,7 @@ Reference: "ClientResponse.content" and the "Streaming API" (``streams.rst``).
 import asyncio
 from typing import Callable, Final, Optional
 
-from ._data_queue import DataQueue
+from ._data_queue import DataQueue, FlowControlDataQueue
 from ._stream_base import (
     _NO_CAUSE,
     EofStream,
@@ -27,6 +28,7 @@ __all__ = (
     "StreamReader",
     "EmptyStreamReader",
     "DataQueue",
+    "FlowControlDataQueue",
 )
 
 

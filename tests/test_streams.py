@@ -22,6 +22,7 @@ from aiohttp_client.streams import (
     DataQueue,
     EmptyStreamReader,
     EofStream,
+    FlowControlDataQueue,
     StreamReader,
 )
 
@@ -831,6 +832,69 @@ def test_data_queue_exception_after_items() -> None:
     run(main())
 
 
+def test_data_queue_feed_data_takes_a_weight() -> None:
+    async def main() -> None:
+        q: DataQueue[object] = DataQueue(asyncio.get_running_loop())
+        item = object()
+        q.feed_data(item, 7)  # aiohttp's signature; a plain queue does not count it
+        q.feed_eof()
+        assert [x async for x in q] == [item]
+
+    run(main())
+
+
+async def _flow_script(q: Any, protocol: FakeProtocol, eof: type[Exception] = EofStream) -> list[Any]:
+    """Feed items of given weights and read them back; log the producer's state."""
+    log: list[Any] = []
+    for n, size in enumerate((8, 8, 8, 0, 30)):
+        q.feed_data(n, size)
+        log.append(("fed", n, protocol.paused))
+    q.feed_eof()
+    while True:
+        try:
+            item = await q.read()
+        except eof:
+            break
+        log.append(("read", item, protocol.paused))
+    log.append(("calls", protocol.calls))
+    return log
+
+
+def test_flow_control_data_queue_pauses_above_twice_the_limit() -> None:
+    async def main() -> None:
+        protocol = FakeProtocol()
+        log = await _flow_script(FlowControlDataQueue(protocol, 10, loop=asyncio.get_running_loop()), protocol)
+        assert log == [
+            ("fed", 0, False),
+            ("fed", 1, False),
+            ("fed", 2, True),  # 24 bytes > 2 * 10
+            ("fed", 3, True),
+            ("fed", 4, True),
+            ("read", 0, True),  # 46 left
+            ("read", 1, True),
+            ("read", 2, True),  # 30 left: not under 10
+            ("read", 3, True),
+            ("read", 4, False),  # empty: resumed
+            ("calls", ["pause", "resume"]),
+        ]
+
+    run(main())
+
+
+@needs_aiohttp
+def test_flow_control_data_queue_matches_aiohttp() -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        ours, theirs = FakeProtocol(), FakeProtocol()
+        got = await _flow_script(FlowControlDataQueue(ours, 10, loop=loop), ours)
+        want = await _flow_script(
+            aio_streams.FlowControlDataQueue(theirs, 10, loop=loop), theirs, aio_streams.EofStream
+        )
+        assert got == want
+
+    run(main())
+
+
 def test_module_exports() -> None:
     assert set(streams.__all__) == {
         "EMPTY_PAYLOAD",
@@ -838,6 +902,7 @@ def test_module_exports() -> None:
         "StreamReader",
         "EmptyStreamReader",
         "DataQueue",
+        "FlowControlDataQueue",
     }
 
 
