@@ -50,7 +50,7 @@ __all__ = (
     "streamer",
 )
 
-PAYLOAD_CHUNK = 2**16  # bytes read from a file per write
+PAYLOAD_CHUNK = 2**18  # bytes read from a file per executor call (as aiohttp 3.14.5)
 TOO_LARGE_BYTES_BODY = 2**20  # a bytes body above this warns (use a file or stream)
 
 

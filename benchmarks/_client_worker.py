@@ -9,6 +9,8 @@ read from stdin, one per line, answering each with one JSON line:
 ``small N``        N sequential ``GET /json`` over one session (one kept-alive connection)
 ``post_json N``    N sequential ``POST /json`` with ``json=`` (a small document)
 ``upload N``       N sequential ``POST /json`` with a 1 MiB ``bytes`` body
+``upload_file N``  N sequential ``POST /json`` with a 1 MiB file (``open(path, "rb")``,
+                   the file written once, outside the timing)
 
 and, for ``bench_nginx.py`` (paths on BASE_URL, served by nginx):
 
@@ -26,7 +28,9 @@ process (``time.process_time``) spent on the scenario.
 
 import asyncio
 import json
+import os
 import sys
+import tempfile
 import time
 from typing import Any
 
@@ -151,6 +155,23 @@ async def upload(client: Any, base: str, count: int) -> dict[str, Any]:
     return await _posts(client, base, count, {"data": UPLOAD})
 
 
+async def upload_file(client: Any, base: str, count: int) -> dict[str, Any]:
+    url = f"{base}/json"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "upload.bin")
+        with open(path, "wb") as f:
+            f.write(UPLOAD)
+        async with client.ClientSession() as session:
+            wall0, cpu0 = time.perf_counter(), time.process_time()
+            for _ in range(count):
+                with open(path, "rb") as body:
+                    async with session.post(url, data=body) as resp:
+                        assert resp.status == 200, resp.status
+                        await resp.read()
+            wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    return {"wall": wall, "cpu": cpu, "requests": count}
+
+
 POOL_TASKS = 64
 
 
@@ -209,13 +230,14 @@ def main() -> None:
         "small": small,
         "post_json": post_json,
         "upload": upload,
+        "upload_file": upload_file,
         "fetch": fetch,
         "seq": seq,
         "conc": conc,
         "zlib": zlib_ceiling,
         "pool": pool,
     }
-    int_args = ("download", "small", "post_json", "upload", "pool")
+    int_args = ("download", "small", "post_json", "upload", "upload_file", "pool")
     loop = asyncio.new_event_loop()
     try:
         for line in sys.stdin:

@@ -198,6 +198,37 @@ def _nginx_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
     return head + _table(rows) + notes
 
 
+def _uploads_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
+    impls = ("ours-c", "ours-py", "aiohttp", "aiohttp-py")
+    rows = [["scenario", "metric", "", *impls, "c/aiohttp", "py/aiohttp-py"]]
+    for (suite, item, _mode, _impl), bench in results.items():
+        if suite != "uploads":
+            continue
+        for key, label, hint in (
+            ("req_per_s", "requests/s", "higher is better"),
+            ("cpu_us_per_req", "CPU us/request", "lower is better"),
+        ):
+            v = bench.extra_info[key]
+            rows.append(
+                [
+                    item,
+                    label,
+                    f"({hint})",
+                    *(f"{v[k]:.4g}" if k in v else "-" for k in impls),
+                    _fmt_ratio(v.get("ours-c"), v.get("aiohttp")),
+                    _fmt_ratio(v.get("ours-py"), v.get("aiohttp-py")),
+                ]
+            )
+    if len(rows) == 1:
+        return []
+    head = [
+        "Request bodies (bench_uploads.py): tools/demo_server.py pinned to CPU 0, clients interleaved",
+        "per round on CPU 1; medians; ratio = ours / aiohttp.",
+        "",
+    ]
+    return head + _table(rows)
+
+
 def _state_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
     medians: dict[str, dict[str, float]] = {}
     for (suite, item, _mode, impl), bench in results.items():
@@ -227,6 +258,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         _parser_lines(results),
         _e2e_lines(results),
         _nginx_lines(results),
+        _uploads_lines(results),
         ws_lines(results, _fmt_time, _table),
         _state_lines(results),
     ]
