@@ -14,6 +14,7 @@ from ._data_queue import DataQueue
 from ._models import WSMessage, WSMsgType
 from ._sansio._ws_reader import WebSocketReader
 from ._sansio._ws_writer import FrameWriter
+from ._stream_base import EofStream
 from .client_exceptions import ClientConnectionResetError, ServerDisconnectedError
 from .http_exceptions import WebSocketError
 
@@ -47,6 +48,7 @@ class WebSocketStream:
     ) -> None:
         self._protocol = protocol
         self._reader = reader
+        self._loop = loop
         self._queue: DataQueue[WSMessage] = DataQueue(loop)
         self._on_data = on_data
         self._limit = limit
@@ -118,11 +120,30 @@ class WebSocketStream:
 
         :raises WebSocketError: the server broke the protocol.
         :raises ClientConnectionError: the connection ended.
+        :raises RuntimeError: another coroutine is already waiting.
         """
-        msg = await self._queue.read()
-        size = _size(msg)
-        if size:
-            self._buffered -= size
+        queue = self._queue
+        buffer = queue._buffer
+        if not buffer:
+            if not queue._eof:
+                # DataQueue.read's wait, inline: one coroutine frame less per message.
+                if queue._waiter is not None:
+                    raise RuntimeError("read() called while another coroutine is waiting")
+                waiter = queue._waiter = self._loop.create_future()
+                try:
+                    await waiter
+                finally:
+                    if queue._waiter is waiter:  # not a waiter another reader set since
+                        queue._waiter = None
+            if not buffer:  # woken without a message (as DataQueue.read: its exception, or EOF)
+                exc = queue._exception
+                if exc is not None:
+                    raise exc
+                raise EofStream
+        msg = buffer.popleft()
+        data = msg.data
+        if isinstance(data, (str, bytes)) and data:
+            self._buffered -= len(data)
             if self._buffered <= self._limit // 4 and self._protocol.reading_paused:
                 self._protocol.resume_reading()
         return msg

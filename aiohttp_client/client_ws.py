@@ -304,8 +304,18 @@ class ClientWebSocketResponse:
             if self._closing:
                 await self.close()
                 return WS_CLOSED_MESSAGE
+            self._waiting = True
             try:
-                msg = await self._read(receive_timeout)
+                try:  # the read, inline (no coroutine frame of its own per message)
+                    if receive_timeout:
+                        async with timeout_after(receive_timeout):
+                            msg = await self._reader.read()
+                    else:
+                        msg = await self._reader.read()
+                finally:
+                    self._waiting = False
+                    if self._close_wait is not None:
+                        self._wake_closer()
             except (asyncio.CancelledError, asyncio.TimeoutError):
                 self._close_code = WSCloseCode.ABNORMAL_CLOSURE
                 raise
@@ -344,18 +354,11 @@ class ClientWebSocketResponse:
                 continue
             return msg
 
-    async def _read(self, timeout: Optional[float]) -> WSMessage:
-        self._waiting = True
-        try:
-            if timeout:
-                async with timeout_after(timeout):
-                    return await self._reader.read()
-            return await self._reader.read()
-        finally:
-            self._waiting = False
-            waiter, self._close_wait = self._close_wait, None
-            if waiter is not None and not waiter.done():
-                waiter.set_result(None)
+    def _wake_closer(self) -> None:
+        """``receive()`` stopped waiting: let the ``close()`` that waits for it go on."""
+        waiter, self._close_wait = self._close_wait, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     async def receive_str(self, *, timeout: Optional[float] = None) -> Any:
         """The next message's data, which must be TEXT (``str``; ``bytes`` with

@@ -363,70 +363,90 @@ class Trace:
         self._config = trace_config
         self._ctx = trace_config_ctx
 
-    async def _send(self, signal: "Signal[Any]", params: Any) -> None:
+    def _fire(self, signal: "Signal[Any]", params_cls: Callable[..., Any], *args: Any) -> Awaitable[None]:
+        """*signal*'s handlers as one awaitable (no coroutine frame of this class's
+        own); the params object is built only when *signal* has handlers.
+        """
         if signal:
-            await signal.send(self._session, self._ctx, params)
+            return signal.send(self._session, self._ctx, params_cls(*args))
+        return _NOTHING
 
-    async def send_request_start(self, method: str, url: URL, headers: "CIMultiDict[str]") -> None:
-        await self._send(self._config.on_request_start, TraceRequestStartParams(method, url, headers))
+    def send_request_start(self, method: str, url: URL, headers: "CIMultiDict[str]") -> Awaitable[None]:
+        return self._fire(self._config.on_request_start, TraceRequestStartParams, method, url, headers)
 
-    async def send_request_chunk_sent(self, method: str, url: URL, chunk: bytes) -> None:
-        await self._send(self._config.on_request_chunk_sent, TraceRequestChunkSentParams(method, url, chunk))
+    def send_request_chunk_sent(self, method: str, url: URL, chunk: bytes) -> Awaitable[None]:
+        return self._fire(self._config.on_request_chunk_sent, TraceRequestChunkSentParams, method, url, chunk)
 
-    async def send_response_chunk_received(self, method: str, url: URL, chunk: bytes) -> None:
-        params = TraceResponseChunkReceivedParams(method, url, chunk)
-        await self._send(self._config.on_response_chunk_received, params)
+    def send_response_chunk_received(self, method: str, url: URL, chunk: bytes) -> Awaitable[None]:
+        signal = self._config.on_response_chunk_received
+        return self._fire(signal, TraceResponseChunkReceivedParams, method, url, chunk)
 
-    async def send_request_end(
+    def send_request_end(
         self, method: str, url: URL, headers: "CIMultiDict[str]", response: "ClientResponse"
-    ) -> None:
-        await self._send(self._config.on_request_end, TraceRequestEndParams(method, url, headers, response))
+    ) -> Awaitable[None]:
+        return self._fire(self._config.on_request_end, TraceRequestEndParams, method, url, headers, response)
 
-    async def send_request_exception(
+    def send_request_exception(
         self, method: str, url: URL, headers: "CIMultiDict[str]", exception: BaseException
-    ) -> None:
-        params = TraceRequestExceptionParams(method, url, headers, exception)
-        await self._send(self._config.on_request_exception, params)
+    ) -> Awaitable[None]:
+        signal = self._config.on_request_exception
+        return self._fire(signal, TraceRequestExceptionParams, method, url, headers, exception)
 
-    async def send_request_redirect(
+    def send_request_redirect(
         self, method: str, url: URL, headers: "CIMultiDict[str]", response: "ClientResponse"
-    ) -> None:
-        params = TraceRequestRedirectParams(method, url, headers, response)
-        await self._send(self._config.on_request_redirect, params)
+    ) -> Awaitable[None]:
+        signal = self._config.on_request_redirect
+        return self._fire(signal, TraceRequestRedirectParams, method, url, headers, response)
 
-    async def send_request_headers(self, method: str, url: URL, headers: "CIMultiDict[str]") -> None:
-        params = TraceRequestHeadersSentParams(method, url, headers)
-        await self._send(self._config.on_request_headers_sent, params)
+    def send_request_headers(self, method: str, url: URL, headers: "CIMultiDict[str]") -> Awaitable[None]:
+        signal = self._config.on_request_headers_sent
+        return self._fire(signal, TraceRequestHeadersSentParams, method, url, headers)
 
-    async def send_connection_queued_start(self) -> None:
-        await self._send(self._config.on_connection_queued_start, TraceConnectionQueuedStartParams())
+    def send_connection_queued_start(self) -> Awaitable[None]:
+        return self._fire(self._config.on_connection_queued_start, TraceConnectionQueuedStartParams)
 
-    async def send_connection_queued_end(self) -> None:
-        await self._send(self._config.on_connection_queued_end, TraceConnectionQueuedEndParams())
+    def send_connection_queued_end(self) -> Awaitable[None]:
+        return self._fire(self._config.on_connection_queued_end, TraceConnectionQueuedEndParams)
 
-    async def send_connection_create_start(self) -> None:
-        await self._send(self._config.on_connection_create_start, TraceConnectionCreateStartParams())
+    def send_connection_create_start(self) -> Awaitable[None]:
+        return self._fire(self._config.on_connection_create_start, TraceConnectionCreateStartParams)
 
-    async def send_connection_create_end(self) -> None:
-        await self._send(self._config.on_connection_create_end, TraceConnectionCreateEndParams())
+    def send_connection_create_end(self) -> Awaitable[None]:
+        return self._fire(self._config.on_connection_create_end, TraceConnectionCreateEndParams)
 
-    async def send_connection_reuseconn(self) -> None:
-        await self._send(self._config.on_connection_reuseconn, TraceConnectionReuseconnParams())
+    def send_connection_reuseconn(self) -> Awaitable[None]:
+        return self._fire(self._config.on_connection_reuseconn, TraceConnectionReuseconnParams)
 
-    async def send_dns_resolvehost_start(self, host: str) -> None:
-        await self._send(self._config.on_dns_resolvehost_start, TraceDnsResolveHostStartParams(host))
+    def send_dns_resolvehost_start(self, host: str) -> Awaitable[None]:
+        return self._fire(self._config.on_dns_resolvehost_start, TraceDnsResolveHostStartParams, host)
 
-    async def send_dns_resolvehost_end(self, host: str) -> None:
-        await self._send(self._config.on_dns_resolvehost_end, TraceDnsResolveHostEndParams(host))
+    def send_dns_resolvehost_end(self, host: str) -> Awaitable[None]:
+        return self._fire(self._config.on_dns_resolvehost_end, TraceDnsResolveHostEndParams, host)
 
-    async def send_dns_cache_hit(self, host: str) -> None:
-        await self._send(self._config.on_dns_cache_hit, TraceDnsCacheHitParams(host))
+    def send_dns_cache_hit(self, host: str) -> Awaitable[None]:
+        return self._fire(self._config.on_dns_cache_hit, TraceDnsCacheHitParams, host)
 
-    async def send_dns_cache_miss(self, host: str) -> None:
-        await self._send(self._config.on_dns_cache_miss, TraceDnsCacheMissParams(host))
+    def send_dns_cache_miss(self, host: str) -> Awaitable[None]:
+        return self._fire(self._config.on_dns_cache_miss, TraceDnsCacheMissParams, host)
 
-    async def send_sock_connected(self) -> None:
-        await self._send(self._config._on_sock_connected, None)
+    def send_sock_connected(self) -> Awaitable[None]:
+        return self._fire(self._config._on_sock_connected, _no_params)
+
+
+class _Nothing:
+    """An awaitable that completes at once (a signal without handlers)."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Any:
+        return iter(())
+
+
+_NOTHING = _Nothing()
+
+
+def _no_params() -> None:
+    return None
 
 
 def make_traces(session: Any, configs: "list[TraceConfig]", trace_request_ctx: Any) -> "list[Trace]":

@@ -5,12 +5,15 @@
   are filled the same way outside the timed code.
 * ``request-5mw-trace``: one GET over a kept-alive loopback connection through 5
   pass-through middlewares and a ``TraceConfig`` with a handler on every signal
-  the request fires; the server (aiohttp.web) runs in its own thread and loop.
+  the request fires; the server is ``tools/demo_server.py`` in a subprocess pinned
+  to CPU 0.
 * ``request-plain``: the same GET with neither (what tracing and middlewares cost).
 """
 
 import asyncio
-import threading
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +22,7 @@ import aiohttp.cookiejar  # noqa: F401
 import pytest
 from yarl import URL
 
-import _support  # noqa: F401  (puts the project root on sys.path)
+import _support
 import aiohttp_client
 import aiohttp_client.cookiejar  # noqa: F401  (the jar without limits)
 
@@ -61,41 +64,21 @@ async def _make_jar(lib: Any, limited: bool) -> Any:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    from aiohttp import web
-
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    state: dict[str, Any] = {}
-
-    async def hello(request: Any) -> Any:
-        return web.Response(text="hello")
-
-    async def start() -> None:
-        app = web.Application()
-        app.router.add_get("/", hello)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        state["runner"] = runner
-        state["url"] = f"http://127.0.0.1:{runner.addresses[0][1]}/"
-
-    def main() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(start())
-        started.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=main, daemon=True)
-    thread.start()
-    if not started.wait(10):
-        raise RuntimeError("the benchmark server did not start")
-    try:
-        yield state["url"]
-    finally:
-        asyncio.run_coroutine_threadsafe(state["runner"].cleanup(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        loop.close()
+    """``tools/demo_server.py`` in a subprocess pinned to CPU 0 (as in bench_client.py);
+    run the benchmarks under ``taskset -c 1`` (``tools/bench`` does) to keep the client
+    off the server's CPU.
+    """
+    cmd = [sys.executable, str(_support.ROOT / "tools" / "demo_server.py"), "--port", "0"]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
+        try:
+            _support.pin(proc.pid, 0)
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            assert line.strip().isdigit(), f"demo server did not start: {line!r}"
+            yield f"http://127.0.0.1:{int(line)}/json"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
 
 
 def _trace_config(lib: Any) -> Any:
@@ -137,10 +120,11 @@ def test_request(benchmark: Any, server: str, impl: str, variant: str) -> None:
 
     try:
         session = loop.run_until_complete(make())
-        assert loop.run_until_complete(one(session)) == b"hello"  # warm: the connection is pooled
+        expected = loop.run_until_complete(one(session))  # warm: the connection is pooled
+        assert json.loads(expected)["service"] == "demo_server"
         _label(benchmark, variant, impl)
         body = benchmark(lambda: loop.run_until_complete(one(session)))
-        assert body == b"hello"
+        assert body == expected
         loop.run_until_complete(session.close())
     finally:
         loop.close()

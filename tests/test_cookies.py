@@ -169,6 +169,24 @@ def test_clear_predicate_and_domain() -> None:
     assert len(jar) == 0
 
 
+def test_jar_selects_by_path_within_one_stored_path() -> None:
+    # "/a" and "/a/" are stored under one path key; RFC 6265 §5.1.4 still tells them apart.
+    jar = aiohttp.CookieJar()
+    jar.update_cookies_from_headers(
+        ["bare=1; Path=/a", "slash=2; Path=/a/", "double=3; Path=/a//", "root=4; Path=/"], URL("http://h.example/")
+    )
+
+    def names(path: str) -> set[str]:
+        return set(jar.filter_cookies(URL(f"http://h.example{path}")))
+
+    assert names("/a") == {"bare", "root"}
+    assert names("/a/") == {"bare", "slash", "root"}
+    assert names("/a/b") == {"bare", "slash", "root"}
+    assert names("/a//x") == {"bare", "slash", "double", "root"}
+    assert names("/ab") == {"root"}
+    assert names("/") == {"root"}
+
+
 def test_limits_and_index_on_a_big_jar() -> None:
     jar = aiohttp.CookieJar()
     for d in range(200):

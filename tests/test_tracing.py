@@ -154,6 +154,38 @@ def test_signals_in_the_documented_order() -> None:
     run(main())
 
 
+def test_response_chunk_received_fires_per_read_call() -> None:
+    # As aiohttp 3.14.5 behaves: the signal reports what ClientResponse.read() returned,
+    # once per read() call; reading through resp.content alone fires nothing.
+    config = aiohttp.TraceConfig()
+    chunks: list[bytes] = []
+
+    async def on_chunk(session: Any, ctx: Any, params: aiohttp.TraceResponseChunkReceivedParams) -> None:
+        chunks.append(params.chunk)
+
+    config.on_response_chunk_received.append(on_chunk)
+
+    async def main() -> None:
+        runner = await _app()
+        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        try:
+            async with aiohttp.ClientSession(trace_configs=[config]) as session:
+                async with session.post(f"{base}/echo", data=b"abc") as resp:
+                    assert await resp.content.read() == b"abc"
+                    assert chunks == []
+                    assert await resp.read() == b""
+                assert chunks == [b""]
+                chunks.clear()
+                async with session.post(f"{base}/echo", data=b"xyz") as resp:
+                    assert await resp.text() == "xyz"
+                    assert await resp.read() == b"xyz"  # cached: no second signal
+                assert chunks == [b"xyz"]
+        finally:
+            await runner.cleanup()
+
+    run(main())
+
+
 def test_queue_cache_hit_exception_and_interposed_headers() -> None:
     config, events = _recorder()
 

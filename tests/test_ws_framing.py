@@ -122,7 +122,7 @@ def test_mask_lengths_and_offsets(mask_fn: Any, length: int, offset: int) -> Non
     assert bytes(buf) == b"\xaa" * offset + ws_mask.oracle(key, data) + b"\x55" * 3
 
 
-@pytest.mark.parametrize("length", [100, 513, 4099, 70001])
+@pytest.mark.parametrize("length", [100, 513, 4099, 70001, 196611])
 def test_mask_large_against_oracle(mask_fn: Any, length: int) -> None:
     key = b"\x9a\x01\xfe\x42"
     data = os.urandom(length)

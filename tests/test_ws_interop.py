@@ -222,6 +222,44 @@ def test_async_for_and_client_close(kind: str) -> None:
     run(main())
 
 
+def test_close_from_two_tasks_while_receive_waits() -> None:
+    # As aiohttp 3.14.5 does: the waiting receive() ends with CLOSED, the first close()
+    # hands the handshake to the second, which reads on until the server's CLOSE.
+    from aiohttp import web
+
+    async def handler(request: Any) -> Any:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.receive_bytes()
+        await ws.send_str("late")
+        seen.append((await ws.receive()).type.value)
+        return ws
+
+    seen: list[int] = []
+
+    async def main() -> None:
+        app = web.Application()
+        app.router.add_get("/", handler)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, HOST, 0).start()
+            async with aiohttp.ClientSession() as session:
+                ws = await session.ws_connect(f"http://{HOST}:{runner.addresses[0][1]}/")
+                await ws.send_bytes(b"ask")
+                first = asyncio.create_task(ws.close())
+                second = asyncio.create_task(ws.close())
+                assert (await ws.receive()).type is aiohttp.WSMsgType.CLOSED
+                assert (await first, await second) == (False, True)
+                assert (await ws.receive()).type is aiohttp.WSMsgType.CLOSED
+                assert ws.close_code == aiohttp.WSCloseCode.OK  # the server's CLOSE was read
+        finally:
+            await runner.cleanup()
+        assert seen == [aiohttp.WSMsgType.CLOSE.value]
+
+    run(main(), timeout=5)  # ws_close (10 s) would run out if the server's CLOSE were missed
+
+
 def test_protocol_negotiation() -> None:
     async def main() -> None:
         async with ws_server("aiohttp") as url, aiohttp.ClientSession() as session:

@@ -62,7 +62,8 @@ class CookieStore:
         self.expirations: dict[CookieKey, float] = {}
         self.expire_heap: list[tuple[float, CookieKey]] = []
         self.access: dict[CookieKey, int] = {}
-        self.outgoing: dict[CookieKey, _Outgoing] = {}  # what is sent for a stored cookie
+        # per (domain, path) bucket, by name: what is sent for a stored cookie, and its key
+        self.outgoing: dict[tuple[str, str], dict[str, tuple[_Outgoing, CookieKey]]] = {}
         self.domain_counts: Counter[str] = Counter()
         self.count = 0
         self._generation = itertools.count()
@@ -106,7 +107,7 @@ class CookieStore:
             self.host_only.discard(key)
             self.expirations.pop(key, None)
             self.access.pop(key, None)
-            self.outgoing.pop(key, None)
+            self._forget_outgoing(domain, path, name)
             self.count -= 1
             self.domain_counts[domain] -= 1
             if not self.domain_counts[domain]:
@@ -206,7 +207,7 @@ class CookieStore:
         if cookies is None:
             cookies = paths[path] = self.cookies[(domain, path)] = SimpleCookie()
         dict.__setitem__(cookies, name, morsel)
-        self.outgoing.pop(key, None)
+        self._forget_outgoing(domain, path, name)
         if not existing:
             self.count += 1
             self.domain_counts[domain] += 1
@@ -266,36 +267,37 @@ class CookieStore:
         by_domain = self.by_domain
         if not by_domain:
             return result
-        domains = [""]
-        if hostname:
-            if is_ip_address(hostname):
-                domains.append(hostname)
-            else:
-                labels = hostname.split(".")
-                domains.extend(".".join(labels[i:]) for i in range(len(labels) - 1, -1, -1))
         chosen: dict[str, tuple[_Outgoing, CookieKey]] = {}
         host_only = self.host_only
         outgoing = self.outgoing
-        for domain in domains:
+        for domain in _candidate_domains(hostname):
             paths = by_domain.get(domain)
             if not paths:
                 continue
+            check_host_only = domain != hostname
             for path_key in sorted(paths, key=len) if len(paths) > 1 else paths:
                 if path_key and not path.startswith(path_key):
                     continue  # no cookie path in this bucket can match
+                # *path* continues *path_key* with a "/" (or the bucket is the root's):
+                # cookie paths *path_key* and *path_key* + "/" both match without a check.
+                plen = len(path_key)
+                below = not plen or (len(path) > plen and path[plen] == "/")
+                plen += 1
+                sent = outgoing.get((domain, path_key))
+                if sent is None:
+                    sent = outgoing[(domain, path_key)] = {}
                 for name, morsel in paths[path_key].items():
                     if morsel["secure"] and not secure:
                         continue
                     cookie_path = morsel["path"]
-                    if cookie_path != "/" and not path_match(path, cookie_path):
+                    if not (below and len(cookie_path) <= plen) and not path_match(path, cookie_path):
                         continue
-                    key = (domain, path_key, name)
-                    if domain != hostname and key in host_only:
+                    item = sent.get(name)
+                    if item is None:
+                        item = sent[name] = (self._outgoing(morsel.key or name, morsel), (domain, path_key, name))
+                    if check_host_only and item[1] in host_only:
                         continue
-                    entry = outgoing.get(key)
-                    if entry is None:
-                        entry = outgoing[key] = self._outgoing(morsel.key or name, morsel)
-                    chosen[name] = (entry, key)
+                    chosen[name] = item
         if not chosen:
             return result
         picked = list(chosen.values())
@@ -303,12 +305,17 @@ class CookieStore:
             size = COOKIE_HEADER_PREFIX_LENGTH - 2 + sum(entry[1] + 2 for entry, _ in picked)
             if len(picked) > MAX_COOKIES_PER_REQUEST or size > MAX_COOKIE_HEADER_LENGTH:
                 picked = self._within_limits(picked, hostname)
-        generation = self._generation
+        used = next(self._generation)  # the cookies sent together were used together
         access = self.access
         for (out, _size), key in picked:
             dict.__setitem__(result, key[2], out)
-            access[key] = next(generation)
+            access[key] = used
         return result
+
+    def _forget_outgoing(self, domain: str, path: str, name: str) -> None:
+        sent = self.outgoing.get((domain, path))
+        if sent is not None and sent.pop(name, None) is not None and not sent:
+            del self.outgoing[(domain, path)]
 
     def _outgoing(self, name: str, morsel: "Morsel[str]") -> "_Outgoing":
         """The Morsel sent for a stored cookie (quoted unless the jar does not quote
@@ -344,6 +351,24 @@ class CookieStore:
                 MAX_COOKIE_HEADER_LENGTH,
             )
         return kept
+
+
+def _candidate_domains(hostname: str) -> "list[str]":
+    """The domains whose cookies may go to *hostname*, least specific first: the
+    shared cookies' ``""``, then each parent domain, then *hostname* itself (an IP
+    address only itself).
+    """
+    domains = [""]
+    if not hostname:
+        return domains
+    if is_ip_address(hostname):
+        domains.append(hostname)
+        return domains
+    end = len(hostname)
+    while end >= 0:
+        end = hostname.rfind(".", 0, end)
+        domains.append(hostname[end + 1 :])
+    return domains
 
 
 def _expiry(morsel: "Morsel[str]") -> Optional[float]:
