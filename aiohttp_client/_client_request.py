@@ -19,7 +19,7 @@ from . import hdrs
 from ._body_writer import BodyWriter, compress_whole, write_body
 from ._connection import Connection
 from ._consts import __version__
-from ._models import ConnectionKey, HttpVersion, HttpVersion11, RequestInfo
+from ._models import ConnectionKey, HttpVersion, HttpVersion10, HttpVersion11, RequestInfo
 from ._sansio._basic_auth import BasicAuth
 from ._sansio._compression import supported_encodings
 from ._sansio._http_writer import serialize_head, validate_method
@@ -37,6 +37,7 @@ USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} aiohttp_client
 _HTTP_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 _SSL_SCHEMES = frozenset({"https", "wss"})
 _SMALL_BODY = 16384  # bodies up to this size go out in the same write as the head
+_GOOD_HOSTS: set[str] = set()  # hosts already checked (bounded)
 
 
 def _as_payload(data: Any) -> Payload:
@@ -61,6 +62,8 @@ def _http_version(version: Any) -> HttpVersion:
 
     :raises ValueError: anything else (so nothing odd reaches the request-line).
     """
+    if version is HttpVersion11 or version is HttpVersion10:
+        return version
     if isinstance(version, str):
         parts = version.split(".")
         if len(parts) == 2 and all(p.isascii() and p.isdigit() for p in parts):
@@ -136,7 +139,7 @@ class ClientRequest:
         if params:
             url = url.extend_query(params)
         self.original_url = url
-        self.url = url.with_fragment(None)
+        self.url = url.with_fragment(None) if url.raw_fragment else url
         self._check_url(self.url)
         self.version = _http_version(version)
         self.session = session
@@ -153,7 +156,9 @@ class ClientRequest:
         self._expect100 = expect100
         self._traces = traces or []
         self._write_task: Optional[asyncio.Task[None]] = None
-        self.skip_auto_headers = CIMultiDict((h, None) for h in (skip_auto_headers or ()))
+        self.skip_auto_headers = (
+            CIMultiDict((h, None) for h in skip_auto_headers) if skip_auto_headers else CIMultiDict()
+        )
         self.headers: CIMultiDict[str] = CIMultiDict()
         self._build_headers(headers, auth, cookies)
         if proxy is not None and not self.is_ssl():  # the proxy reads this request itself
@@ -167,26 +172,58 @@ class ClientRequest:
     def _check_url(url: URL) -> None:
         if url.scheme not in _HTTP_SCHEMES:
             raise NonHttpUrlClientError(url)
-        if not url.raw_host or is_noncanonical_ipv4(url.raw_host):
+        host = url.raw_host
+        if host in _GOOD_HOSTS:
+            return
+        if not host or is_noncanonical_ipv4(host):
             raise InvalidUrlClientError(url)
+        if len(_GOOD_HOSTS) >= 256:
+            _GOOD_HOSTS.clear()
+        _GOOD_HOSTS.add(host)
 
     def _build_headers(self, headers: Any, auth: Optional[BasicAuth], cookies: Any) -> None:
         url = self.url
-        self.headers[hdrs.HOST] = self._host_header(url)
+        fields = self.headers
+        fields[hdrs.HOST] = self._host_header(url)
         if headers:
             items = (
                 headers.items() if isinstance(headers, (Mapping, MultiDict, CIMultiDict, CIMultiDictProxy)) else headers
             )
             for name, value in items:
                 if name.lower() == "host":
-                    self.headers[hdrs.HOST] = value
+                    fields[hdrs.HOST] = value
                 else:
-                    self.headers.add(name, value)
-        for name, value in self.DEFAULT_HEADERS.items():
-            if name not in self.skip_auto_headers and name not in self.headers:
-                self.headers[name] = value
-        if hdrs.USER_AGENT not in self.skip_auto_headers and hdrs.USER_AGENT not in self.headers:
-            self.headers[hdrs.USER_AGENT] = USER_AGENT
+                    fields.add(name, value)
+        if headers or self.skip_auto_headers or hdrs.HOST in self.DEFAULT_HEADERS:
+            for name, value in self.DEFAULT_HEADERS.items():
+                if name not in self.skip_auto_headers and name not in fields:
+                    fields[name] = value
+            if hdrs.USER_AGENT not in self.skip_auto_headers and hdrs.USER_AGENT not in fields:
+                fields[hdrs.USER_AGENT] = USER_AGENT
+        else:  # the common case: no field of the caller's to give way to
+            fields.extend(self.DEFAULT_HEADERS)
+            if hdrs.USER_AGENT not in fields:
+                fields[hdrs.USER_AGENT] = USER_AGENT
+        if url.raw_user is not None or url.raw_password is not None:
+            auth = self._url_auth(auth)
+        if auth is not None:
+            if not isinstance(auth, BasicAuth):
+                raise TypeError("BasicAuth() tuple is required instead")
+            fields[hdrs.AUTHORIZATION] = auth.encode()
+        if cookies:
+            pairs = cookies.items() if isinstance(cookies, Mapping) else cookies
+            value = "; ".join(f"{getattr(v, 'key', k)}={getattr(v, 'coded_value', v)}" for k, v in pairs)
+            given = fields.get(hdrs.COOKIE)  # one Cookie field (RFC 6265 §5.4)
+            fields[hdrs.COOKIE] = f"{given}; {value}" if given else value
+        if self._expect100:
+            fields[hdrs.EXPECT] = "100-continue"
+
+    def _url_auth(self, auth: Optional[BasicAuth]) -> Optional[BasicAuth]:
+        """The credentials in the URL (taken out of it), unless *auth* is given too.
+
+        :raises ValueError: both.
+        """
+        url = self.url
         url_auth = BasicAuth.from_url(url)
         if url_auth is not None:
             if auth is not None:
@@ -195,17 +232,7 @@ class ClientRequest:
         if url.raw_user or url.raw_password:
             self.url = url.with_user(None)
             self.original_url = self.original_url.with_user(None)
-        if auth is not None:
-            if not isinstance(auth, BasicAuth):
-                raise TypeError("BasicAuth() tuple is required instead")
-            self.headers[hdrs.AUTHORIZATION] = auth.encode()
-        if cookies:
-            pairs = cookies.items() if isinstance(cookies, Mapping) else cookies
-            value = "; ".join(f"{getattr(v, 'key', k)}={getattr(v, 'coded_value', v)}" for k, v in pairs)
-            given = self.headers.get(hdrs.COOKIE)  # one Cookie field (RFC 6265 §5.4)
-            self.headers[hdrs.COOKIE] = f"{given}; {value}" if given else value
-        if self._expect100:
-            self.headers[hdrs.EXPECT] = "100-continue"
+        return auth
 
     @staticmethod
     def _host_header(url: URL) -> str:

@@ -66,15 +66,23 @@ class _RedirectHops:
             return None
         return self._default_auth
 
-    async def _hop_kwargs(self, kwargs: Any, url: URL) -> Any:
+    def _hop_args(self, kwargs: Any, url: URL) -> Any:
         """The ClientRequest arguments for one hop to *url*: a per-request auth is
         dropped on a cross-origin hop while the session's own auth is decided afresh
         for every URL (as aiohttp 3.14 does); the jar's cookies for *url* under the
-        per-request ones; with ``trust_env``, the environment's proxy and netrc.
+        per-request ones.  *kwargs* itself when none of that changes anything (an
+        empty jar, no cookies, no auth: nothing is copied).
         """
-        auth = kwargs["auth"] if kwargs["auth"] is not None else self._auth_for(url)
-        hop = dict(kwargs, auth=auth, cookies=self._cookies_for(url, kwargs["cookies"]))
-        return await with_env_settings(hop, url) if self._trust_env else hop
+        given = kwargs["auth"]
+        auth = given if given is not None or self._default_auth is None else self._auth_for(url)
+        cookies = self._cookies_for(url, kwargs["cookies"])
+        if auth is given and cookies is None and kwargs["cookies"] is None:
+            return kwargs
+        return dict(kwargs, auth=auth, cookies=cookies)
+
+    async def _hop_kwargs(self, kwargs: Any, url: URL) -> Any:
+        """:meth:`_hop_args` with ``trust_env``: the environment's proxy and netrc."""
+        return await with_env_settings(dict(self._hop_args(kwargs, url)), url)
 
     def _store_cookies(self, resp: ClientResponse) -> None:
         """Every hop's ``Set-Cookie`` fields go to the jar, for that hop's URL; a

@@ -199,6 +199,19 @@ class BaseConnector:
             raise ClientConnectionError("Connector is closed.")
         return self._lend(key, protocol)
 
+    def _reuse_idle(self, req: "ClientRequest") -> Optional[Connection]:
+        """:meth:`connect`'s first step without a coroutine: an idle connection for
+        *req* if the pool has one (the session's path when nothing is traced).
+        """
+        if self._closed:
+            return None
+        key = req.connection_key
+        protocol = self._take_idle(key)
+        if protocol is None:
+            return None
+        self._pool.acquire(key)
+        return self._lend(key, protocol, reused=True)
+
     def _lend(self, key: ConnectionKey, protocol: ResponseProtocol, reused: bool = False) -> Connection:
         self._in_use.add(protocol)
         return Connection(self, key, protocol, self._loop, reused)
