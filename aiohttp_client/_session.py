@@ -34,10 +34,7 @@ from ._request_params import (
     warn_auth_params,
 )
 from ._sansio._basic_auth import BasicAuth
-from ._sansio._redirects import (
-    REDIRECT_STATUSES,
-    redirect_method,
-)
+from ._sansio._redirects import REDIRECT_STATUSES
 from ._session_attributes import SessionAttributes
 from ._session_hops import _RedirectHops
 from ._timeouts import ClientTimeout, Deadlines, deadline_after, timeout_after
@@ -50,7 +47,6 @@ from .client_exceptions import (
     ConnectionTimeoutError,
     InvalidUrlClientError,
     ServerDisconnectedError,
-    TooManyRedirects,
 )
 from .client_middlewares import build_client_middlewares
 from .client_ws import ClientWebSocketResponse
@@ -232,29 +228,14 @@ class ClientSession(SessionAttributes, _RedirectHops):
             opts = self._options(
                 timeout, read_until_eof, auto_decompress, read_bufsize, max_line_size, max_field_size, max_headers
             )
-            merged = self._merged_headers(headers)
-            if hdrs.AUTHORIZATION in merged and (auth or self._auth_for(url) or url.raw_user):
-                raise ValueError("Cannot combine AUTHORIZATION header with AUTH argument or credentials encoded in URL")
-            request_kwargs = dict(
-                params=params,
-                data=data,
-                headers=merged,
-                skip_auto_headers=self._merged_skip(skip_auto_headers),
-                auth=auth,
-                cookies=cookies,
-                compress=compress,
-                chunked=chunked,
-                expect100=expect100,
-                ssl=ssl,
-                server_hostname=server_hostname,
-                **self._proxy_kwargs(proxy, proxy_auth, proxy_headers),
-            )
-            mws = self._middlewares if middlewares is None else tuple(middlewares)
-            rest = (opts, allow_redirects, max_redirects, mws, upload_tracker, raise_for_status)
+            kw = self._request_kwargs(url, params, data, headers, skip_auto_headers, auth, cookies, compress, chunked)
+            kw.update(self._proxy_kwargs(proxy, proxy_auth, proxy_headers), expect100=expect100, ssl=ssl)
+            kw["server_hostname"] = server_hostname
+            rest = (opts, allow_redirects, max_redirects, middlewares, upload_tracker, raise_for_status)
             if self._trace_configs:  # nothing is done for tracing when no config is set
                 traces = make_traces(self, self._trace_configs, trace_request_ctx)
-                return await self._send_traced(traces, params, method, url, request_kwargs, *rest)
-            return await self._send(method, url, request_kwargs, *rest)
+                return await self._send_traced(traces, params, method, url, kw, *rest)
+            return await self._send(method, url, kw, *rest)
         finally:
             if upload_tracker is not None:
                 upload_tracker._request_done()
@@ -285,13 +266,14 @@ class ClientSession(SessionAttributes, _RedirectHops):
         opts: _Options,
         allow_redirects: bool,
         max_redirects: int,
-        mws: tuple[Any, ...],
+        middlewares: Optional[Sequence[Any]],
         tracker: Optional[UploadTracker],
         raise_for_status: Any,
     ) -> ClientResponse:
         """Send, following redirects (the ``_redirects`` policy), under the total
         timeout; the last request's body is closed when it is over.
         """
+        mws = self._middlewares if middlewares is None else tuple(middlewares)
         total = opts.timeout.total
         deadline = deadline_after(self._loop, total, opts.timeout.ceil_threshold) if total else None
         history: list[ClientResponse] = []
@@ -332,30 +314,6 @@ class ClientSession(SessionAttributes, _RedirectHops):
             if req is not None and isinstance(req.body, Payload):
                 await req._close_body()
 
-    @staticmethod
-    def _redirect_location(resp: ClientResponse, history: list[ClientResponse], max_redirects: int) -> Optional[str]:
-        """The Location of a redirect *resp*, which joins *history*, or ``None``
-        when it has none.  Counted as aiohttp 3.14 does: every 3xx with a redirect
-        status joins the history; the max_redirects-th one raises (0: no limit).
-        """
-        history.append(resp)
-        if max_redirects and len(history) >= max_redirects:
-            resp.close()
-            raise TooManyRedirects(history[0].request_info, tuple(history))
-        return resp.headers.get(hdrs.LOCATION) or resp.headers.get(hdrs.URI)
-
-    async def _next_hop(
-        self, req: ClientRequest, resp: ClientResponse, location: str, kwargs: Any, url: URL
-    ) -> tuple[str, URL, Any]:
-        """The method, URL and request arguments of the request after redirect *resp*."""
-        for trace in req._traces:
-            await trace.send_request_redirect(req.method, req.url, req.headers, resp)
-        resp.release()
-        await req.close()  # a body writer still running ends before the body is reused
-        new_method = redirect_method(req.method, resp.status)
-        new_url = self._redirect_url(resp, location)
-        return new_method, new_url, self._redirect_kwargs(kwargs, req, resp, url, new_url, new_method)
-
     def _json_payload(self, value: Any) -> Payload:
         if self._json_serialize_bytes is not None:
             return JsonBytesPayload(value, dumps=self._json_serialize_bytes)
@@ -394,10 +352,15 @@ class ClientSession(SessionAttributes, _RedirectHops):
             *merged,
         )
 
-    def _merged_headers(self, headers: Any) -> "CIMultiDict[str]":
-        if not headers:
-            return self._default_headers  # ClientRequest copies, never mutates it
-        return self._prepare_headers(headers)
+    def _merged_headers(self, headers: Any, auth: Optional[BasicAuth], url: URL) -> "CIMultiDict[str]":
+        """The request's fields over the session's (:meth:`_prepare_headers`).
+
+        :raises ValueError: an Authorization field together with credentials.
+        """
+        merged = self._prepare_headers(headers) if headers else self._default_headers  # never mutated
+        if hdrs.AUTHORIZATION in merged and (auth or self._auth_for(url) or url.raw_user):
+            raise ValueError("Cannot combine AUTHORIZATION header with AUTH argument or credentials encoded in URL")
+        return merged
 
     def _prepare_headers(self, headers: Any) -> "CIMultiDict[str]":
         """The session's default headers overridden by *headers* (a mapping, a
@@ -417,11 +380,6 @@ class ClientSession(SessionAttributes, _RedirectHops):
                     result[name] = value
                     added.add(key)
         return result
-
-    def _merged_skip(self, skip_auto_headers: Optional[Iterable[str]]) -> "frozenset[istr]":
-        if not skip_auto_headers:
-            return self._skip_auto_headers
-        return self._skip_auto_headers.union(istr(h) for h in skip_auto_headers)
 
     async def _check_status(self, resp: ClientResponse, check: Any) -> None:
         if check is True:
