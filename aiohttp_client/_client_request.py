@@ -37,7 +37,59 @@ USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} aiohttp_client
 _HTTP_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 _SSL_SCHEMES = frozenset({"https", "wss"})
 _SMALL_BODY = 16384  # bodies up to this size go out in the same write as the head
-_GOOD_HOSTS: set[str] = set()  # hosts already checked (bounded)
+_TARGETS_SIZE = 256
+_DEFAULT_FIELDS = {hdrs.ACCEPT: "*/*", hdrs.ACCEPT_ENCODING: supported_encodings()}
+
+
+class _Target:
+    """What a request needs from its URL, read once per ``URL`` object (yarl's
+    properties each cost a Python call): kept by ``id`` with the URL itself, so an
+    entry is only ever found for the very object it was made from.
+    """
+
+    __slots__ = (
+        "url",
+        "scheme_ok",
+        "host",
+        "host_ok",
+        "port",
+        "is_ssl",
+        "host_header",
+        "path_qs",
+        "userinfo",
+        "default_fields",
+    )
+
+    def __init__(self, url: URL) -> None:
+        self.url = url
+        scheme = url.scheme
+        host = url.raw_host
+        self.scheme_ok = scheme in _HTTP_SCHEMES
+        self.host = host or ""
+        self.host_ok = bool(host) and not is_noncanonical_ipv4(self.host)
+        self.port = url.port
+        self.is_ssl = scheme in _SSL_SCHEMES
+        self.host_header = ClientRequest._host_header(url)
+        self.path_qs = url.raw_path_qs or "/"
+        self.userinfo = url.raw_user is not None or url.raw_password is not None
+        #: the fields of a request that adds none (copied: a copy is cheaper than a build)
+        self.default_fields = CIMultiDict(
+            [(hdrs.HOST, self.host_header), *_DEFAULT_FIELDS.items(), (hdrs.USER_AGENT, USER_AGENT)]
+        )
+
+
+_TARGETS: "dict[int, _Target]" = {}
+
+
+def _target(url: URL) -> _Target:
+    """The :class:`_Target` of *url* (bounded cache)."""
+    found = _TARGETS.get(id(url))
+    if found is not None and found.url is url:
+        return found
+    if len(_TARGETS) >= _TARGETS_SIZE:
+        _TARGETS.clear()
+    found = _TARGETS[id(url)] = _Target(url)
+    return found
 
 
 def _as_payload(data: Any) -> Payload:
@@ -100,7 +152,7 @@ class ClientRequest:
         and in *auth*; ``chunked`` together with Content-Length or Transfer-Encoding.
     """
 
-    DEFAULT_HEADERS = {hdrs.ACCEPT: "*/*", hdrs.ACCEPT_ENCODING: supported_encodings()}
+    DEFAULT_HEADERS = _DEFAULT_FIELDS
 
     body: Union[Payload, bytes] = b""
     _upload_tracker: Optional[UploadTracker] = None  # set by the session (upload_tracker=)
@@ -135,13 +187,90 @@ class ClientRequest:
         trust_env: bool = False,
         server_hostname: Optional[str] = None,
     ) -> None:
+        self._setup(
+            method, url, params, headers, skip_auto_headers, data, cookies, auth, version, compress, chunked, expect100
+        )
+        self._setup_route(proxy, proxy_auth, session, response_class, ssl, proxy_headers, traces, server_hostname)
+        self._setup_fields(headers, auth, cookies, data)
+
+    @classmethod
+    def _for_session(cls, method: str, url: URL, hop: Any, session: Any) -> "ClientRequest":
+        """``cls(method, url, version=..., session=..., **hop)`` as the session makes
+        it, without binding twenty keyword arguments (only for the stock class; a
+        subclass is always built through its own ``__init__``).
+        """
+        self = cls.__new__(cls)
+        headers, auth, cookies, data = hop["headers"], hop["auth"], hop["cookies"], hop["data"]
+        self._setup(
+            method,
+            url,
+            hop["params"],
+            headers,
+            hop["skip_auto_headers"],
+            data,
+            cookies,
+            auth,
+            session._version,
+            hop["compress"],
+            hop["chunked"],
+            hop["expect100"],
+        )
+        self._setup_route(
+            hop["proxy"],
+            hop["proxy_auth"],
+            session,
+            session._response_class,
+            hop["ssl"],
+            hop["proxy_headers"],
+            hop.get("traces"),
+            hop["server_hostname"],
+        )
+        self._setup_fields(headers, auth, cookies, data)
+        return self
+
+    def _setup(
+        self,
+        method: str,
+        url: URL,
+        params: Any,
+        headers: Any,
+        skip_auto_headers: Optional[Iterable[str]],
+        data: Any,
+        cookies: Any,
+        auth: Optional[BasicAuth],
+        version: HttpVersion,
+        compress: Union[str, bool, None],
+        chunked: Optional[bool],
+        expect100: bool,
+    ) -> None:
         self.method = validate_method(method.upper())
         if params:
             url = url.extend_query(params)
         self.original_url = url
         self.url = url.with_fragment(None) if url.raw_fragment else url
         self._check_url(self.url)
-        self.version = _http_version(version)
+        self.version = version if version is HttpVersion11 else _http_version(version)
+        if chunked is not None and not isinstance(chunked, bool):
+            warnings.warn("Chunk size is deprecated #1615", DeprecationWarning, stacklevel=4)
+        self.chunked = chunked
+        self.compress: Optional[str] = ("deflate" if compress is True else compress) or None
+        self._expect100 = expect100
+        self._write_task: Optional[asyncio.Task[None]] = None
+        self.skip_auto_headers = (
+            CIMultiDict((h, None) for h in skip_auto_headers) if skip_auto_headers else CIMultiDict()
+        )
+
+    def _setup_route(
+        self,
+        proxy: Optional[URL],
+        proxy_auth: Optional[BasicAuth],
+        session: Any,
+        response_class: Optional[type[Any]],
+        ssl: Any,
+        proxy_headers: Any,
+        traces: Any,
+        server_hostname: Optional[str],
+    ) -> None:
         self.session = session
         self.response_class = response_class
         self.proxy = proxy
@@ -149,20 +278,12 @@ class ClientRequest:
         self.proxy_headers: Optional[CIMultiDict[str]] = CIMultiDict(proxy_headers) if proxy_headers else None
         self.ssl = ssl
         self.server_hostname = server_hostname
-        if chunked is not None and not isinstance(chunked, bool):
-            warnings.warn("Chunk size is deprecated #1615", DeprecationWarning, stacklevel=3)
-        self.chunked = chunked
-        self.compress: Optional[str] = ("deflate" if compress is True else compress) or None
-        self._expect100 = expect100
         self._traces = traces or []
-        self._write_task: Optional[asyncio.Task[None]] = None
-        self.skip_auto_headers = (
-            CIMultiDict((h, None) for h in skip_auto_headers) if skip_auto_headers else CIMultiDict()
-        )
-        self.headers: CIMultiDict[str] = CIMultiDict()
+
+    def _setup_fields(self, headers: Any, auth: Optional[BasicAuth], cookies: Any, data: Any) -> None:
         self._build_headers(headers, auth, cookies)
-        if proxy is not None and not self.is_ssl():  # the proxy reads this request itself
-            self.headers.update(proxy_fields(proxy_auth, self.proxy_headers))
+        if self.proxy is not None and not self.is_ssl():  # the proxy reads this request itself
+            self.headers.update(proxy_fields(self.proxy_auth, self.proxy_headers))
         if data is not None:
             self._set_body(_as_payload(data))
 
@@ -170,41 +291,20 @@ class ClientRequest:
 
     @staticmethod
     def _check_url(url: URL) -> None:
-        if url.scheme not in _HTTP_SCHEMES:
+        target = _target(url)
+        if not target.scheme_ok:
             raise NonHttpUrlClientError(url)
-        host = url.raw_host
-        if host in _GOOD_HOSTS:
-            return
-        if not host or is_noncanonical_ipv4(host):
+        if not target.host_ok:
             raise InvalidUrlClientError(url)
-        if len(_GOOD_HOSTS) >= 256:
-            _GOOD_HOSTS.clear()
-        _GOOD_HOSTS.add(host)
 
     def _build_headers(self, headers: Any, auth: Optional[BasicAuth], cookies: Any) -> None:
-        url = self.url
+        target = _target(self.url)
+        if not headers and not self.skip_auto_headers and self.DEFAULT_HEADERS is _DEFAULT_FIELDS:
+            self.headers: CIMultiDict[str] = target.default_fields.copy()  # the common case
+        else:
+            self.headers = self._given_fields(target.host_header, headers)
         fields = self.headers
-        fields[hdrs.HOST] = self._host_header(url)
-        if headers:
-            items = (
-                headers.items() if isinstance(headers, (Mapping, MultiDict, CIMultiDict, CIMultiDictProxy)) else headers
-            )
-            for name, value in items:
-                if name.lower() == "host":
-                    fields[hdrs.HOST] = value
-                else:
-                    fields.add(name, value)
-        if headers or self.skip_auto_headers or hdrs.HOST in self.DEFAULT_HEADERS:
-            for name, value in self.DEFAULT_HEADERS.items():
-                if name not in self.skip_auto_headers and name not in fields:
-                    fields[name] = value
-            if hdrs.USER_AGENT not in self.skip_auto_headers and hdrs.USER_AGENT not in fields:
-                fields[hdrs.USER_AGENT] = USER_AGENT
-        else:  # the common case: no field of the caller's to give way to
-            fields.extend(self.DEFAULT_HEADERS)
-            if hdrs.USER_AGENT not in fields:
-                fields[hdrs.USER_AGENT] = USER_AGENT
-        if url.raw_user is not None or url.raw_password is not None:
+        if target.userinfo:
             auth = self._url_auth(auth)
         if auth is not None:
             if not isinstance(auth, BasicAuth):
@@ -217,6 +317,26 @@ class ClientRequest:
             fields[hdrs.COOKIE] = f"{given}; {value}" if given else value
         if self._expect100:
             fields[hdrs.EXPECT] = "100-continue"
+
+    def _given_fields(self, host_header: str, headers: Any) -> "CIMultiDict[str]":
+        """Host, the caller's *headers*, then the default fields not given or skipped."""
+        fields: CIMultiDict[str] = CIMultiDict()
+        fields[hdrs.HOST] = host_header
+        if headers:
+            items = (
+                headers.items() if isinstance(headers, (Mapping, MultiDict, CIMultiDict, CIMultiDictProxy)) else headers
+            )
+            for name, value in items:
+                if name.lower() == "host":
+                    fields[hdrs.HOST] = value
+                else:
+                    fields.add(name, value)
+        for name, value in self.DEFAULT_HEADERS.items():
+            if name not in self.skip_auto_headers and name not in fields:
+                fields[name] = value
+        if hdrs.USER_AGENT not in self.skip_auto_headers and hdrs.USER_AGENT not in fields:
+            fields[hdrs.USER_AGENT] = USER_AGENT
+        return fields
 
     def _url_auth(self, auth: Optional[BasicAuth]) -> Optional[BasicAuth]:
         """The credentials in the URL (taken out of it), unless *auth* is given too.
@@ -291,43 +411,38 @@ class ClientRequest:
     # -- properties -------------------------------------------------------------------
 
     def is_ssl(self) -> bool:
-        return self.url.scheme in _SSL_SCHEMES
+        return _target(self.url).is_ssl
 
     @property
     def host(self) -> str:
-        return self.url.raw_host or ""
+        return _target(self.url).host
 
     @property
     def port(self) -> Optional[int]:
-        return self.url.port
+        return _target(self.url).port
 
     @property
     def connection_key(self) -> ConnectionKey:
         headers = self.proxy_headers
         headers_hash = hash(tuple(headers.items())) if headers else None
-        return ConnectionKey(
-            self.host,
-            self.port,
-            self.is_ssl(),
-            self.ssl,
-            self.proxy,
-            self.proxy_auth,
-            headers_hash,
-            self.server_hostname,
-        )
+        target = _target(self.url)
+        fields = (target.host, target.port, target.is_ssl, self.ssl, self.proxy, self.proxy_auth, headers_hash)
+        return tuple.__new__(ConnectionKey, (*fields, self.server_hostname))  # as ConnectionKey(...), faster
 
     @property
     def request_info(self) -> RequestInfo:
-        return RequestInfo(self.url, self.method, CIMultiDictProxy(self.headers), self.original_url)
+        info = (self.url, self.method, CIMultiDictProxy(self.headers), self.original_url)
+        return tuple.__new__(RequestInfo, info)  # as RequestInfo(...), without its Python __new__
 
     @property
     def request_target(self) -> str:
         """The request-target: origin-form (RFC 9112 §3.2.1), or absolute-form
         (§3.2.2) for a plain-HTTP request through a proxy.
         """
-        if self.proxy is not None and not self.is_ssl():
+        target = _target(self.url)
+        if self.proxy is not None and not target.is_ssl:
             return str(self.url)
-        return self.url.raw_path_qs or "/"
+        return target.path_qs
 
     # -- sending ---------------------------------------------------------------------
 

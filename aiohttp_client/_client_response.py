@@ -67,6 +67,30 @@ class ClientResponse:
         *writer*, *continue100*, *timer*, *traces* and *stream_writer* are accepted
         for that and unused here.
         """
+        self._setup(method, url, request_info, traces, loop, session, history)
+
+    @classmethod
+    def _for_request(
+        cls, method: str, url: URL, request_info: RequestInfo, traces: Any, loop: Any, session: Any
+    ) -> "ClientResponse":
+        """``cls(method, url, request_info=..., ...)`` as the session makes it, without
+        keyword binding (only for the stock class: a subclass gets aiohttp's
+        constructor arguments).
+        """
+        self = cls.__new__(cls)
+        self._setup(method, url, request_info, traces, loop, session, ())
+        return self
+
+    def _setup(
+        self,
+        method: str,
+        url: URL,
+        request_info: RequestInfo,
+        traces: Any,
+        loop: Optional[asyncio.AbstractEventLoop],
+        session: Any,
+        history: tuple["ClientResponse", ...],
+    ) -> None:
         self.method = method
         self._url = url.with_fragment(None) if url.raw_fragment else url
         self._real_url = url

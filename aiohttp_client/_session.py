@@ -282,15 +282,7 @@ class ClientSession(SessionAttributes, _RedirectHops):
             async with self._deadlines.scope(deadline):
                 while True:
                     hop = await self._hop_kwargs(kwargs, url) if self._trust_env else self._hop_args(kwargs, url)
-                    req = self._request_class(
-                        method,
-                        url,
-                        loop=self._loop,
-                        version=self._version,
-                        session=self,
-                        response_class=self._response_class,
-                        **hop,
-                    )
+                    req = self._new_request(method, url, hop)
                     if tracker is not None:
                         req._upload_tracker = tracker
                     if mws:
@@ -313,6 +305,42 @@ class ClientSession(SessionAttributes, _RedirectHops):
         finally:
             if req is not None and isinstance(req.body, Payload):
                 await req._close_body()
+
+    def _new_request(self, method: str, url: URL, hop: Any) -> ClientRequest:
+        """One hop's request, of the session's ``request_class`` (built with
+        aiohttp's keyword arguments, which subclasses expect).
+        """
+        if self._request_class is ClientRequest:
+            return ClientRequest._for_session(method, url, hop, self)
+        return self._request_class(
+            method,
+            url,
+            loop=self._loop,
+            version=self._version,
+            session=self,
+            response_class=self._response_class,
+            **hop,
+        )
+
+    def _new_response(self, req: ClientRequest) -> ClientResponse:
+        """The response object for *req*, of the session's ``response_class`` (built
+        with aiohttp 3.14.5's arguments, which subclasses expect).
+        """
+        traces = req._traces or None
+        if self._response_class is ClientResponse:
+            return ClientResponse._for_request(req.method, req.original_url, req.request_info, traces, self._loop, self)
+        return self._response_class(
+            req.method,
+            req.original_url,
+            writer=req._write_task,
+            continue100=None,
+            timer=None,
+            request_info=req.request_info,
+            traces=traces,
+            loop=self._loop,
+            session=self,
+            stream_writer=None,
+        )
 
     def _json_payload(self, value: Any) -> Payload:
         if self._json_serialize_bytes is not None:
@@ -465,18 +493,7 @@ class ClientSession(SessionAttributes, _RedirectHops):
         try:
             await req.send(conn)
             _when_written(req, protocol.request_sent)
-            resp = self._response_class(  # aiohttp 3.14.5's arguments: subclasses expect them
-                req.method,
-                req.original_url,
-                writer=req._write_task,
-                continue100=None,
-                timer=None,
-                request_info=req.request_info,
-                traces=req._traces or None,
-                loop=self._loop,
-                session=self,
-                stream_writer=None,
-            )
+            resp = self._new_response(req)
             resp._history = history
             resp._request = req
             return await resp.start(conn, waiter)
