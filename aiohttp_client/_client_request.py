@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, Optional, Union
 
-from multidict import CIMultiDict, CIMultiDictProxy, MultiDict
+from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, getversion
 from yarl import URL
 
 from . import hdrs
@@ -58,6 +58,7 @@ class _Target:
         "path_qs",
         "userinfo",
         "default_fields",
+        "heads",
     )
 
     def __init__(self, url: URL) -> None:
@@ -76,6 +77,8 @@ class _Target:
         self.default_fields = CIMultiDict(
             [(hdrs.HOST, self.host_header), *_DEFAULT_FIELDS.items(), (hdrs.USER_AGENT, USER_AGENT)]
         )
+        #: method -> the serialized HTTP/1.1 head of a request with just those fields
+        self.heads: dict[str, bytes] = {}
 
 
 _TARGETS: "dict[int, _Target]" = {}
@@ -159,6 +162,7 @@ class ClientRequest:
     _body_length: Optional[int] = None  # a Content-Length the caller gave
     _output_size = 0  # body bytes handed to the transport (before any coding)
     _attempt = 0
+    _pristine: "Optional[tuple[int, _Target]]" = None  # the fields as copied from the template
 
     def __init__(
         self,
@@ -301,6 +305,7 @@ class ClientRequest:
         target = _target(self.url)
         if not headers and not self.skip_auto_headers and self.DEFAULT_HEADERS is _DEFAULT_FIELDS:
             self.headers: CIMultiDict[str] = target.default_fields.copy()  # the common case
+            self._pristine = (getversion(self.headers), target)
         else:
             self.headers = self._given_fields(target.host_header, headers)
         fields = self.headers
@@ -453,7 +458,9 @@ class ClientRequest:
         :raises ValueError: a forbidden character in the head (nothing was written).
         """
         chunked, raw = self._framing_headers()
-        head = serialize_head(self.method, self.request_target, self.version, self.headers.items())
+        head = self._template_head() or serialize_head(
+            self.method, self.request_target, self.version, self.headers.items()
+        )
         transport = conn.transport
         if transport is None or transport.is_closing():
             raise ConnectionResetError("Connection closed before the request was sent")
@@ -490,6 +497,25 @@ class ClientRequest:
         writer = BodyWriter(conn, chunked, self.compress, self._count, traced)
         length = body.size if self._body_length is None else self._body_length
         self._write_task = asyncio.ensure_future(write_body(body, writer, conn, length, self._body_done))
+
+    def _template_head(self) -> Optional[bytes]:
+        """The head serialized before for a request with the same method, URL and
+        fields, when this one's fields are still those copied from the template
+        (multidict's version says whether they changed since) and nothing else
+        goes into the head; else ``None``.
+        """
+        pristine = self._pristine
+        if pristine is None or self.proxy is not None or self.version is not HttpVersion11:
+            return None
+        version, target = pristine
+        if getversion(self.headers) != version or _target(self.url) is not target:  # type: ignore[arg-type]
+            return None
+        head = target.heads.get(self.method)
+        if head is None:
+            head = serialize_head(self.method, target.path_qs, HttpVersion11, self.headers.items())
+            if len(target.heads) < 16:
+                target.heads[self.method] = head
+        return head
 
     def _count(self, n: int) -> None:
         """*n* body bytes (before coding) went to the transport."""

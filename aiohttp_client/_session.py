@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Iterable, Sequence
 from types import TracebackType
 from typing import Any, Callable, Optional, Union
 
-import attr
 from multidict import CIMultiDict, istr
 from yarl import URL
 
@@ -23,6 +22,7 @@ from ._client_response import ClientResponse
 from ._consts import sentinel
 from ._context_managers import _RequestContextManager, _SessionRequestContextManager
 from ._models import HttpVersion, HttpVersion11
+from ._protocol import ResponseProtocol
 from ._request_params import (
     checked_base_url,
     checked_request_args,
@@ -61,19 +61,27 @@ _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 _NO_LIMITS = (None, None, None, None)
 _URL_CACHE_SIZE = 256
 _STOCK_CONNECT = BaseConnector.connect
+_READER_DEFAULTS: dict[str, Any] = ResponseProtocol.expect_response.__kwdefaults__ or {}
 
 
-@attr.s(auto_attribs=True, frozen=True, slots=True)
 class _Options:
-    """Per-request settings after merging the session's defaults."""
+    """Per-request settings after merging the session's defaults; *reader_kwargs*
+    holds those of them that differ from ``expect_response``'s defaults (fewer
+    keyword arguments to bind per request).
+    """
 
-    timeout: ClientTimeout
-    read_until_eof: bool
-    auto_decompress: bool
-    read_bufsize: int
-    max_line_size: int
-    max_field_size: int
-    max_headers: int
+    __slots__ = ("timeout", "reader_kwargs")
+
+    def __init__(
+        self, timeout: ClientTimeout, read_until_eof: bool, auto_decompress: bool, read_bufsize: int, *limits: int
+    ) -> None:
+        self.timeout = timeout
+        given: dict[str, Any] = dict(zip(("max_line_size", "max_field_size", "max_headers"), limits))
+        given.update(read_until_eof=read_until_eof, auto_decompress=auto_decompress, read_bufsize=read_bufsize)
+        given["read_timeout"] = timeout.sock_read
+        self.reader_kwargs: dict[str, Any] = {
+            k: v for k, v in given.items() if k not in _READER_DEFAULTS or v != _READER_DEFAULTS[k]
+        }
 
 
 class ClientSession(SessionAttributes, _RedirectHops):
@@ -479,16 +487,7 @@ class ClientSession(SessionAttributes, _RedirectHops):
         protocol = conn.protocol
         if protocol is None:  # pragma: no cover - a fresh connection always has one
             raise ClientOSError("Connection closed")
-        waiter = protocol.expect_response(
-            req.method,
-            read_until_eof=opts.read_until_eof,
-            auto_decompress=opts.auto_decompress,
-            read_bufsize=opts.read_bufsize,
-            read_timeout=opts.timeout.sock_read,
-            max_line_size=opts.max_line_size,
-            max_field_size=opts.max_field_size,
-            max_headers=opts.max_headers,
-        )
+        waiter = protocol.expect_response(req.method, **opts.reader_kwargs)
         resp: Optional[ClientResponse] = None
         try:
             await req.send(conn)
