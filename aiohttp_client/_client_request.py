@@ -457,13 +457,7 @@ class ClientRequest:
 
         :raises ValueError: a forbidden character in the head (nothing was written).
         """
-        chunked, raw = self._framing_headers()
-        head = self._template_head() or serialize_head(
-            self.method, self.request_target, self.version, self.headers.items()
-        )
-        transport = conn.transport
-        if transport is None or transport.is_closing():
-            raise ConnectionResetError("Connection closed before the request was sent")
+        chunked, raw, head, transport = self._head(conn)
         in_memory = self.body._in_memory() if self._traces and isinstance(self.body, Payload) else None
         for trace in self._traces:  # the head (and a body in memory) go to the transport now
             await trace.send_request_headers(self.method, self.url, self.headers)
@@ -497,6 +491,33 @@ class ClientRequest:
         writer = BodyWriter(conn, chunked, self.compress, self._count, traced)
         length = body.size if self._body_length is None else self._body_length
         self._write_task = asyncio.ensure_future(write_body(body, writer, conn, length, self._body_done))
+
+    def _head(self, conn: "Connection") -> tuple[bool, Optional[bytes], bytes, asyncio.Transport]:
+        """The framing (``(chunked, whole body or None)``), the serialized head and the
+        transport to write them to.
+
+        :raises ValueError: a forbidden character in the head.
+        :raises ConnectionResetError: the connection is closed.
+        """
+        chunked, raw = self._framing_headers()
+        head = self._template_head() or serialize_head(
+            self.method, self.request_target, self.version, self.headers.items()
+        )
+        transport = conn.transport
+        if transport is None or transport.is_closing():
+            raise ConnectionResetError("Connection closed before the request was sent")
+        return chunked, raw, head, transport
+
+    def _send_nowait(self, conn: "Connection") -> bool:
+        """:meth:`send` without a coroutine when it would await nothing (no body,
+        nothing traced): ``True`` once the head is written, ``False`` (nothing
+        done) otherwise.
+        """
+        if self._traces or isinstance(self.body, Payload):
+            return False
+        _chunked, _raw, head, transport = self._head(conn)
+        transport.write(head)
+        return True
 
     def _template_head(self) -> Optional[bytes]:
         """The head serialized before for a request with the same method, URL and

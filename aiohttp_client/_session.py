@@ -61,6 +61,7 @@ _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 _NO_LIMITS = (None, None, None, None)
 _URL_CACHE_SIZE = 256
 _STOCK_CONNECT = BaseConnector.connect
+_STOCK_SEND = ClientRequest.send
 _READER_DEFAULTS: dict[str, Any] = ResponseProtocol.expect_response.__kwdefaults__ or {}
 
 
@@ -287,7 +288,7 @@ class ClientSession(SessionAttributes, _RedirectHops):
         history: list[ClientResponse] = []
         req: Optional[ClientRequest] = None
         try:
-            async with self._deadlines.scope(deadline):
+            with self._deadlines.scope(deadline):
                 while True:
                     hop = await self._hop_kwargs(kwargs, url) if self._trust_env else self._hop_args(kwargs, url)
                     req = self._new_request(method, url, hop)
@@ -490,7 +491,8 @@ class ClientSession(SessionAttributes, _RedirectHops):
         waiter = protocol.expect_response(req.method, **opts.reader_kwargs)
         resp: Optional[ClientResponse] = None
         try:
-            await req.send(conn)
+            if type(req).send is not _STOCK_SEND or not req._send_nowait(conn):
+                await req.send(conn)
             _when_written(req, protocol.request_sent)
             resp = self._new_response(req)
             resp._history = history

@@ -18,7 +18,7 @@ import asyncio
 import enum
 import math
 import sys
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, nullcontext
 from types import TracebackType
 from typing import Any, Final, Optional
 
@@ -134,6 +134,10 @@ class _DeadlineTimeout:
         return self._state in (_State.EXPIRING, _State.EXPIRED)
 
     async def __aenter__(self) -> "_DeadlineTimeout":
+        return self.__enter__()
+
+    def __enter__(self) -> "_DeadlineTimeout":
+        """Enter from a task (no await needed: the timer is a loop handle)."""
         if self._state is not _State.CREATED:
             raise RuntimeError("Timeout has already been entered")
         task = asyncio.current_task()
@@ -158,6 +162,14 @@ class _DeadlineTimeout:
         self._state = _State.EXPIRING
 
     async def __aexit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc_val: Optional[BaseException],
+        exc_tb: Optional[TracebackType],
+    ) -> None:
+        return self.__exit__(exc_type, exc_val, exc_tb)
+
+    def __exit__(
         self,
         exc_type: Optional[type[BaseException]],
         exc_val: Optional[BaseException],
@@ -224,6 +236,9 @@ def timeout_after(
     return timeout_at(deadline_after(asyncio.get_running_loop(), delay, ceil_threshold))
 
 
+_NO_SCOPE: AbstractContextManager[object] = nullcontext()
+
+
 class Deadlines:
     """The total-timeout timers of one session: one loop ``TimerHandle`` per distinct
     deadline, shared by every request due then, instead of a timer armed and
@@ -232,10 +247,12 @@ class Deadlines:
     a handle left with no request fires as a no-op (an unshared deadline's handle is
     cancelled as soon as its request is done).
 
-    :meth:`scope` bounds a block as :func:`timeout_at` does: on expiry the task is
-    cancelled and the cancellation leaves the block as :exc:`asyncio.TimeoutError`;
-    an outside cancellation stays :exc:`asyncio.CancelledError` (counted with
-    ``Task.uncancel``, so Python 3.11+; before that :func:`timeout_at` is used).
+    :meth:`scope` bounds a block as :func:`timeout_at` does, but as a plain
+    (synchronous) context manager, as entering and leaving it awaits nothing: on
+    expiry the task is cancelled and the cancellation leaves the block as
+    :exc:`asyncio.TimeoutError`; an outside cancellation stays
+    :exc:`asyncio.CancelledError` (counted with ``Task.uncancel`` on Python 3.11+;
+    before that as :class:`_DeadlineTimeout` counts them).
     """
 
     __slots__ = ("_loop", "_slots")
@@ -244,10 +261,12 @@ class Deadlines:
         self._loop = loop
         self._slots: dict[float, _Slot] = {}
 
-    def scope(self, when: Optional[float]) -> AbstractAsyncContextManager[object]:
-        """An async context manager bounding its block by loop time *when*."""
-        if when is None or sys.version_info < (3, 11):
-            return timeout_at(when)
+    def scope(self, when: Optional[float]) -> AbstractContextManager[object]:
+        """A context manager bounding its block by loop time *when* (``None``: none)."""
+        if when is None:
+            return _NO_SCOPE
+        if sys.version_info < (3, 11):  # pragma: no cover - exercised on 3.9/3.10 only
+            return _DeadlineTimeout(when)
         return _Scope(self, when)
 
     def _join(self, scope: "_Scope", when: float) -> "_Slot":
@@ -298,7 +317,7 @@ class _Scope:
         self._when = when
         self._expired = False
 
-    async def __aenter__(self) -> "_Scope":
+    def __enter__(self) -> "_Scope":
         task: Any = asyncio.current_task()
         if task is None:
             raise RuntimeError("Timeout should be used inside a task")
@@ -311,7 +330,7 @@ class _Scope:
         self._expired = True
         self._task.cancel()
 
-    async def __aexit__(
+    def __exit__(
         self,
         exc_type: Optional[type[BaseException]],
         exc_val: Optional[BaseException],
