@@ -162,25 +162,25 @@ class ClientSession(SessionAttributes, _RedirectHops):
         return _RequestContextManager(self._request(method, url, **kwargs))
 
     def get(self, url: Union[str, URL], *, allow_redirects: bool = True, **kwargs: Any) -> "_RequestContextManager":
-        return self.request(hdrs.METH_GET, url, allow_redirects=allow_redirects, **kwargs)
+        return _RequestContextManager(self._request(hdrs.METH_GET, url, allow_redirects=allow_redirects, **kwargs))
 
     def options(self, url: Union[str, URL], *, allow_redirects: bool = True, **kwargs: Any) -> "_RequestContextManager":
-        return self.request(hdrs.METH_OPTIONS, url, allow_redirects=allow_redirects, **kwargs)
+        return _RequestContextManager(self._request(hdrs.METH_OPTIONS, url, allow_redirects=allow_redirects, **kwargs))
 
     def head(self, url: Union[str, URL], *, allow_redirects: bool = False, **kwargs: Any) -> "_RequestContextManager":
-        return self.request(hdrs.METH_HEAD, url, allow_redirects=allow_redirects, **kwargs)
+        return _RequestContextManager(self._request(hdrs.METH_HEAD, url, allow_redirects=allow_redirects, **kwargs))
 
     def post(self, url: Union[str, URL], *, data: Any = None, **kwargs: Any) -> "_RequestContextManager":
-        return self.request(hdrs.METH_POST, url, data=data, **kwargs)
+        return _RequestContextManager(self._request(hdrs.METH_POST, url, data=data, **kwargs))
 
     def put(self, url: Union[str, URL], *, data: Any = None, **kwargs: Any) -> "_RequestContextManager":
-        return self.request(hdrs.METH_PUT, url, data=data, **kwargs)
+        return _RequestContextManager(self._request(hdrs.METH_PUT, url, data=data, **kwargs))
 
     def patch(self, url: Union[str, URL], *, data: Any = None, **kwargs: Any) -> "_RequestContextManager":
-        return self.request(hdrs.METH_PATCH, url, data=data, **kwargs)
+        return _RequestContextManager(self._request(hdrs.METH_PATCH, url, data=data, **kwargs))
 
     def delete(self, url: Union[str, URL], **kwargs: Any) -> "_RequestContextManager":
-        return self.request(hdrs.METH_DELETE, url, **kwargs)
+        return _RequestContextManager(self._request(hdrs.METH_DELETE, url, **kwargs))
 
     def ws_connect(self, url: Union[str, URL], **kwargs: Any) -> WSRequestContextManager:
         """Open a WebSocket (reference: ``ws_connect``; parameters in :mod:`._ws_connect`)."""
