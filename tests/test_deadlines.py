@@ -11,7 +11,8 @@ from _servers import Reply, run
 from aiohttp_client._timeouts import Deadlines
 from test_client_raw import OK
 
-pytestmark = pytest.mark.skipif(not hasattr(asyncio.Task, "uncancel"), reason="Deadlines scopes need Python 3.11+")
+#: Python 3.11+ (``Task.uncancel``): shared handles; before, one ``_DeadlineTimeout`` each.
+SHARED = hasattr(asyncio.Task, "uncancel")
 
 
 def test_two_blocks_share_one_handle_and_the_one_still_inside_times_out() -> None:
@@ -34,8 +35,9 @@ def test_two_blocks_share_one_handle_and_the_one_still_inside_times_out() -> Non
 
         late_task = asyncio.ensure_future(late())
         assert await early() == "left in time"
-        fires = [h for h in loop._scheduled if getattr(h, "_callback", None) == deadlines._fire]  # type: ignore[attr-defined]
-        assert len(fires) == 1 and list(deadlines._slots) == [when]  # one handle for both blocks
+        if SHARED:
+            fires = [h for h in loop._scheduled if getattr(h, "_callback", None) == deadlines._fire]  # type: ignore[attr-defined]
+            assert len(fires) == 1 and list(deadlines._slots) == [when]  # one handle for both blocks
         with pytest.raises(asyncio.TimeoutError):
             await late_task
         assert early_done.is_set() and loop.time() >= when
@@ -66,10 +68,10 @@ def test_an_unshared_deadline_handle_is_cancelled_when_its_block_ends() -> None:
     async def main() -> None:
         loop = asyncio.get_running_loop()
         deadlines = Deadlines(loop)
-        with deadlines.scope(loop.time() + 5.5):
-            handle = next(iter(deadlines._slots.values())).handle
+        with deadlines.scope(loop.time() + 5.5) as scope:
+            handle = next(iter(deadlines._slots.values())).handle if SHARED else scope._handle  # type: ignore[attr-defined]
             await asyncio.sleep(0)
-        assert handle.cancelled() and not deadlines._slots
+        assert handle is not None and handle.cancelled() and not deadlines._slots
 
     run(main())
 
@@ -81,9 +83,9 @@ def test_a_whole_second_deadline_outlives_its_block_and_fires_as_a_no_op() -> No
         when = float(math.ceil(loop.time() + 0.05))
         with deadlines.scope(when):
             await asyncio.sleep(0)
-        assert when in deadlines._slots  # kept for the next request due then
+        assert (when in deadlines._slots) is SHARED  # kept for the next request due then
         await asyncio.sleep(max(0.0, when - loop.time()) + 0.05)
-        assert not deadlines._slots  # fired, nothing cancelled
+        assert not deadlines._slots  # fired: nothing was cancelled, nothing is left
 
     run(main())
 
@@ -98,7 +100,7 @@ def test_session_total_timeout_and_close_leave_no_handle(raw_server) -> None:
         async with session.get(srv.url(), timeout=aiohttp.ClientTimeout(total=60)) as resp:
             assert await resp.read() == b"ok"
         handles = [slot.handle for slot in session._deadlines._slots.values()]
-        assert handles  # the 60-second deadline's handle is pending (a whole second: shared)
+        assert len(handles) == SHARED  # the 60-second deadline's handle is pending (a whole second: shared)
         await session.close()
         assert not session._deadlines._slots and all(h.cancelled() for h in handles)
 
