@@ -29,6 +29,8 @@ from .payload import Payload
 
 __all__ = ("_RedirectHops",)
 
+_NO_PROXY: dict[str, Any] = {"proxy": None, "proxy_auth": None, "proxy_headers": None}
+
 
 class _RedirectHops:
     """Per-hop decisions of a ``ClientSession`` (it provides the attributes below)."""
@@ -78,6 +80,8 @@ class _RedirectHops:
 
     def _proxy_kwargs(self, proxy: Any, proxy_auth: Optional[BasicAuth], proxy_headers: Any) -> dict[str, Any]:
         """The request's proxy settings, the session's as defaults (validated)."""
+        if proxy is None and self._default_proxy is None and proxy_auth is None and proxy_headers is None:
+            return _NO_PROXY  # no proxy: nothing to check (read only, never mutated)
         if proxy is None:
             proxy = self._default_proxy
             proxy_auth = proxy_auth if proxy_auth is not None else self._default_proxy_auth
