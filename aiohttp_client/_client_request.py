@@ -12,14 +12,14 @@ import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, Optional, Union
 
-from multidict import CIMultiDict, CIMultiDictProxy, MultiDict
+from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, getversion
 from yarl import URL
 
 from . import hdrs
 from ._body_writer import BodyWriter, compress_whole, write_body
 from ._connection import Connection
 from ._consts import __version__
-from ._models import ConnectionKey, HttpVersion, HttpVersion11, RequestInfo
+from ._models import ConnectionKey, HttpVersion, HttpVersion10, HttpVersion11, RequestInfo
 from ._sansio._basic_auth import BasicAuth
 from ._sansio._compression import supported_encodings
 from ._sansio._http_writer import serialize_head, validate_method
@@ -37,6 +37,62 @@ USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} aiohttp_client
 _HTTP_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 _SSL_SCHEMES = frozenset({"https", "wss"})
 _SMALL_BODY = 16384  # bodies up to this size go out in the same write as the head
+_TARGETS_SIZE = 256
+_DEFAULT_FIELDS = {hdrs.ACCEPT: "*/*", hdrs.ACCEPT_ENCODING: supported_encodings()}
+
+
+class _Target:
+    """What a request needs from its URL, read once per ``URL`` object (yarl's
+    properties each cost a Python call): kept by ``id`` with the URL itself, so an
+    entry is only ever found for the very object it was made from.
+    """
+
+    __slots__ = (
+        "url",
+        "scheme_ok",
+        "host",
+        "host_ok",
+        "port",
+        "is_ssl",
+        "host_header",
+        "path_qs",
+        "userinfo",
+        "default_fields",
+        "heads",
+    )
+
+    def __init__(self, url: URL) -> None:
+        self.url = url
+        scheme = url.scheme
+        host = url.raw_host
+        self.scheme_ok = scheme in _HTTP_SCHEMES
+        self.host = host or ""
+        self.host_ok = bool(host) and not is_noncanonical_ipv4(self.host)
+        self.port = url.port
+        self.is_ssl = scheme in _SSL_SCHEMES
+        self.host_header = ClientRequest._host_header(url)
+        self.path_qs = url.raw_path_qs or "/"
+        self.userinfo = url.raw_user is not None or url.raw_password is not None
+        #: the fields of a request that adds none (copied: a copy is cheaper than a build)
+        self.default_fields = CIMultiDict(
+            [(hdrs.HOST, self.host_header), *_DEFAULT_FIELDS.items(), (hdrs.USER_AGENT, USER_AGENT)]
+        )
+        #: method -> the serialized HTTP/1.1 head of a request with just those fields
+        self.heads: dict[str, bytes] = {}
+
+
+_TARGETS: "dict[int, _Target]" = {}
+
+
+def _target(url: URL) -> _Target:
+    """The :class:`_Target` of *url* (bounded cache)."""
+    found = _TARGETS.get(id(url))
+    if found is not None and found.url is url:
+        return found
+    if len(_TARGETS) >= _TARGETS_SIZE:
+        _TARGETS.clear()
+    found = _TARGETS[id(url)] = _Target(url)
+    return found
 
 
 def _as_payload(data: Any) -> Payload:
@@ -61,6 +117,8 @@ def _http_version(version: Any) -> HttpVersion:
 
     :raises ValueError: anything else (so nothing odd reaches the request-line).
     """
+    if version is HttpVersion11 or version is HttpVersion10:
+        return version
     if isinstance(version, str):
         parts = version.split(".")
         if len(parts) == 2 and all(p.isascii() and p.isdigit() for p in parts):
@@ -98,7 +156,7 @@ class ClientRequest:
         and in *auth*; ``chunked`` together with Content-Length or Transfer-Encoding.
     """
 
-    DEFAULT_HEADERS = {hdrs.ACCEPT: "*/*", hdrs.ACCEPT_ENCODING: supported_encodings()}
+    DEFAULT_HEADERS = _DEFAULT_FIELDS
 
     body: Union[Payload, bytes] = b""
     _upload_tracker: Optional[UploadTracker] = None  # set by the session (upload_tracker=)
@@ -106,6 +164,7 @@ class ClientRequest:
     _output_size = 0  # body bytes handed to the transport (before any coding)
     _attempt = 0
     _continue: "Optional[asyncio.Future[None]]" = None  # resolved by 100 Continue (expect100)
+    _pristine: "Optional[tuple[int, _Target]]" = None  # the fields as copied from the template
 
     def __init__(
         self,
@@ -134,13 +193,90 @@ class ClientRequest:
         trust_env: bool = False,
         server_hostname: Optional[str] = None,
     ) -> None:
+        self._setup(
+            method, url, params, headers, skip_auto_headers, data, cookies, auth, version, compress, chunked, expect100
+        )
+        self._setup_route(proxy, proxy_auth, session, response_class, ssl, proxy_headers, traces, server_hostname)
+        self._setup_fields(headers, auth, cookies, data)
+
+    @classmethod
+    def _for_session(cls, method: str, url: URL, hop: Any, session: Any) -> "ClientRequest":
+        """``cls(method, url, version=..., session=..., **hop)`` as the session makes
+        it, without binding twenty keyword arguments (only for the stock class; a
+        subclass is always built through its own ``__init__``).
+        """
+        self = cls.__new__(cls)
+        headers, auth, cookies, data = hop["headers"], hop["auth"], hop["cookies"], hop["data"]
+        self._setup(
+            method,
+            url,
+            hop["params"],
+            headers,
+            hop["skip_auto_headers"],
+            data,
+            cookies,
+            auth,
+            session._version,
+            hop["compress"],
+            hop["chunked"],
+            hop["expect100"],
+        )
+        self._setup_route(
+            hop["proxy"],
+            hop["proxy_auth"],
+            session,
+            session._response_class,
+            hop["ssl"],
+            hop["proxy_headers"],
+            hop.get("traces"),
+            hop["server_hostname"],
+        )
+        self._setup_fields(headers, auth, cookies, data)
+        return self
+
+    def _setup(
+        self,
+        method: str,
+        url: URL,
+        params: Any,
+        headers: Any,
+        skip_auto_headers: Optional[Iterable[str]],
+        data: Any,
+        cookies: Any,
+        auth: Optional[BasicAuth],
+        version: HttpVersion,
+        compress: Union[str, bool, None],
+        chunked: Optional[bool],
+        expect100: bool,
+    ) -> None:
         self.method = validate_method(method.upper())
         if params:
             url = url.extend_query(params)
         self.original_url = url
-        self.url = url.with_fragment(None)
+        self.url = url.with_fragment(None) if url.raw_fragment else url
         self._check_url(self.url)
-        self.version = _http_version(version)
+        self.version = version if version is HttpVersion11 else _http_version(version)
+        if chunked is not None and not isinstance(chunked, bool):
+            warnings.warn("Chunk size is deprecated #1615", DeprecationWarning, stacklevel=4)
+        self.chunked = chunked
+        self.compress: Optional[str] = ("deflate" if compress is True else compress) or None
+        self._expect100 = expect100
+        self._write_task: Optional[asyncio.Task[None]] = None
+        self.skip_auto_headers = (
+            CIMultiDict((h, None) for h in skip_auto_headers) if skip_auto_headers else CIMultiDict()
+        )
+
+    def _setup_route(
+        self,
+        proxy: Optional[URL],
+        proxy_auth: Optional[BasicAuth],
+        session: Any,
+        response_class: Optional[type[Any]],
+        ssl: Any,
+        proxy_headers: Any,
+        traces: Any,
+        server_hostname: Optional[str],
+    ) -> None:
         self.session = session
         self.response_class = response_class
         self.proxy = proxy
@@ -148,18 +284,12 @@ class ClientRequest:
         self.proxy_headers: Optional[CIMultiDict[str]] = CIMultiDict(proxy_headers) if proxy_headers else None
         self.ssl = ssl
         self.server_hostname = server_hostname
-        if chunked is not None and not isinstance(chunked, bool):
-            warnings.warn("Chunk size is deprecated #1615", DeprecationWarning, stacklevel=3)
-        self.chunked = chunked
-        self.compress: Optional[str] = ("deflate" if compress is True else compress) or None
-        self._expect100 = expect100
         self._traces = traces or []
-        self._write_task: Optional[asyncio.Task[None]] = None
-        self.skip_auto_headers = CIMultiDict((h, None) for h in (skip_auto_headers or ()))
-        self.headers: CIMultiDict[str] = CIMultiDict()
+
+    def _setup_fields(self, headers: Any, auth: Optional[BasicAuth], cookies: Any, data: Any) -> None:
         self._build_headers(headers, auth, cookies)
-        if proxy is not None and not self.is_ssl():  # the proxy reads this request itself
-            self.headers.update(proxy_fields(proxy_auth, self.proxy_headers))
+        if self.proxy is not None and not self.is_ssl():  # the proxy reads this request itself
+            self.headers.update(proxy_fields(self.proxy_auth, self.proxy_headers))
         if data is not None:
             self._set_body(_as_payload(data))
 
@@ -167,28 +297,60 @@ class ClientRequest:
 
     @staticmethod
     def _check_url(url: URL) -> None:
-        if url.scheme not in _HTTP_SCHEMES:
+        target = _target(url)
+        if not target.scheme_ok:
             raise NonHttpUrlClientError(url)
-        if not url.raw_host or is_noncanonical_ipv4(url.raw_host):
+        if not target.host_ok:
             raise InvalidUrlClientError(url)
 
     def _build_headers(self, headers: Any, auth: Optional[BasicAuth], cookies: Any) -> None:
-        url = self.url
-        self.headers[hdrs.HOST] = self._host_header(url)
+        target = _target(self.url)
+        if not headers and not self.skip_auto_headers and self.DEFAULT_HEADERS is _DEFAULT_FIELDS:
+            self.headers: CIMultiDict[str] = target.default_fields.copy()  # the common case
+            self._pristine = (getversion(self.headers), target)
+        else:
+            self.headers = self._given_fields(target.host_header, headers)
+        fields = self.headers
+        if target.userinfo:
+            auth = self._url_auth(auth)
+        if auth is not None:
+            if not isinstance(auth, BasicAuth):
+                raise TypeError("BasicAuth() tuple is required instead")
+            fields[hdrs.AUTHORIZATION] = auth.encode()
+        if cookies:
+            pairs = cookies.items() if isinstance(cookies, Mapping) else cookies
+            value = "; ".join(f"{getattr(v, 'key', k)}={getattr(v, 'coded_value', v)}" for k, v in pairs)
+            given = fields.get(hdrs.COOKIE)  # one Cookie field (RFC 6265 §5.4)
+            fields[hdrs.COOKIE] = f"{given}; {value}" if given else value
+        if self._expect100:
+            fields[hdrs.EXPECT] = "100-continue"
+
+    def _given_fields(self, host_header: str, headers: Any) -> "CIMultiDict[str]":
+        """Host, the caller's *headers*, then the default fields not given or skipped."""
+        fields: CIMultiDict[str] = CIMultiDict()
+        fields[hdrs.HOST] = host_header
         if headers:
             items = (
                 headers.items() if isinstance(headers, (Mapping, MultiDict, CIMultiDict, CIMultiDictProxy)) else headers
             )
             for name, value in items:
                 if name.lower() == "host":
-                    self.headers[hdrs.HOST] = value
+                    fields[hdrs.HOST] = value
                 else:
-                    self.headers.add(name, value)
+                    fields.add(name, value)
         for name, value in self.DEFAULT_HEADERS.items():
-            if name not in self.skip_auto_headers and name not in self.headers:
-                self.headers[name] = value
-        if hdrs.USER_AGENT not in self.skip_auto_headers and hdrs.USER_AGENT not in self.headers:
-            self.headers[hdrs.USER_AGENT] = USER_AGENT
+            if name not in self.skip_auto_headers and name not in fields:
+                fields[name] = value
+        if hdrs.USER_AGENT not in self.skip_auto_headers and hdrs.USER_AGENT not in fields:
+            fields[hdrs.USER_AGENT] = USER_AGENT
+        return fields
+
+    def _url_auth(self, auth: Optional[BasicAuth]) -> Optional[BasicAuth]:
+        """The credentials in the URL (taken out of it), unless *auth* is given too.
+
+        :raises ValueError: both.
+        """
+        url = self.url
         url_auth = BasicAuth.from_url(url)
         if url_auth is not None:
             if auth is not None:
@@ -197,17 +359,7 @@ class ClientRequest:
         if url.raw_user or url.raw_password:
             self.url = url.with_user(None)
             self.original_url = self.original_url.with_user(None)
-        if auth is not None:
-            if not isinstance(auth, BasicAuth):
-                raise TypeError("BasicAuth() tuple is required instead")
-            self.headers[hdrs.AUTHORIZATION] = auth.encode()
-        if cookies:
-            pairs = cookies.items() if isinstance(cookies, Mapping) else cookies
-            value = "; ".join(f"{getattr(v, 'key', k)}={getattr(v, 'coded_value', v)}" for k, v in pairs)
-            given = self.headers.get(hdrs.COOKIE)  # one Cookie field (RFC 6265 §5.4)
-            self.headers[hdrs.COOKIE] = f"{given}; {value}" if given else value
-        if self._expect100:
-            self.headers[hdrs.EXPECT] = "100-continue"
+        return auth
 
     @staticmethod
     def _host_header(url: URL) -> str:
@@ -266,43 +418,38 @@ class ClientRequest:
     # -- properties -------------------------------------------------------------------
 
     def is_ssl(self) -> bool:
-        return self.url.scheme in _SSL_SCHEMES
+        return _target(self.url).is_ssl
 
     @property
     def host(self) -> str:
-        return self.url.raw_host or ""
+        return _target(self.url).host
 
     @property
     def port(self) -> Optional[int]:
-        return self.url.port
+        return _target(self.url).port
 
     @property
     def connection_key(self) -> ConnectionKey:
         headers = self.proxy_headers
         headers_hash = hash(tuple(headers.items())) if headers else None
-        return ConnectionKey(
-            self.host,
-            self.port,
-            self.is_ssl(),
-            self.ssl,
-            self.proxy,
-            self.proxy_auth,
-            headers_hash,
-            self.server_hostname,
-        )
+        target = _target(self.url)
+        fields = (target.host, target.port, target.is_ssl, self.ssl, self.proxy, self.proxy_auth, headers_hash)
+        return tuple.__new__(ConnectionKey, (*fields, self.server_hostname))  # as ConnectionKey(...), faster
 
     @property
     def request_info(self) -> RequestInfo:
-        return RequestInfo(self.url, self.method, CIMultiDictProxy(self.headers), self.original_url)
+        info = (self.url, self.method, CIMultiDictProxy(self.headers), self.original_url)
+        return tuple.__new__(RequestInfo, info)  # as RequestInfo(...), without its Python __new__
 
     @property
     def request_target(self) -> str:
         """The request-target: origin-form (RFC 9112 §3.2.1), or absolute-form
         (§3.2.2) for a plain-HTTP request through a proxy.
         """
-        if self.proxy is not None and not self.is_ssl():
+        target = _target(self.url)
+        if self.proxy is not None and not target.is_ssl:
             return str(self.url)
-        return self.url.raw_path_qs or "/"
+        return target.path_qs
 
     # -- sending ---------------------------------------------------------------------
 
@@ -314,11 +461,7 @@ class ClientRequest:
 
         :raises ValueError: a forbidden character in the head (nothing was written).
         """
-        chunked, raw = self._framing_headers()
-        head = serialize_head(self.method, self.request_target, self.version, self.headers.items())
-        transport = conn.transport
-        if transport is None or transport.is_closing():
-            raise ConnectionResetError("Connection closed before the request was sent")
+        chunked, raw, head, transport = self._head(conn)
         body = self.body
         protocol = conn.protocol
         self._continue = None
@@ -372,6 +515,52 @@ class ClientRequest:
         self._count(size)
         if self._upload_tracker is not None:
             self._upload_tracker._attempt_finished(self._attempt)
+
+    def _head(self, conn: "Connection") -> tuple[bool, Optional[bytes], bytes, asyncio.Transport]:
+        """The framing (``(chunked, whole body or None)``), the serialized head and the
+        transport to write them to.
+
+        :raises ValueError: a forbidden character in the head.
+        :raises ConnectionResetError: the connection is closed.
+        """
+        chunked, raw = self._framing_headers()
+        head = self._template_head() or serialize_head(
+            self.method, self.request_target, self.version, self.headers.items()
+        )
+        transport = conn.transport
+        if transport is None or transport.is_closing():
+            raise ConnectionResetError("Connection closed before the request was sent")
+        return chunked, raw, head, transport
+
+    def _send_nowait(self, conn: "Connection") -> bool:
+        """:meth:`send` without a coroutine when it would await nothing (no body,
+        nothing traced): ``True`` once the head is written, ``False`` (nothing
+        done) otherwise.
+        """
+        if self._traces or isinstance(self.body, Payload):
+            return False
+        _chunked, _raw, head, transport = self._head(conn)
+        transport.write(head)
+        return True
+
+    def _template_head(self) -> Optional[bytes]:
+        """The head serialized before for a request with the same method, URL and
+        fields, when this one's fields are still those copied from the template
+        (multidict's version says whether they changed since) and nothing else
+        goes into the head; else ``None``.
+        """
+        pristine = self._pristine
+        if pristine is None or self.proxy is not None or self.version is not HttpVersion11:
+            return None
+        version, target = pristine
+        if getversion(self.headers) != version or _target(self.url) is not target:  # type: ignore[arg-type]
+            return None
+        head = target.heads.get(self.method)
+        if head is None:
+            head = serialize_head(self.method, target.path_qs, HttpVersion11, self.headers.items())
+            if len(target.heads) < 16:
+                target.heads[self.method] = head
+        return head
 
     def _count(self, n: int) -> None:
         """*n* body bytes (before coding) went to the transport."""

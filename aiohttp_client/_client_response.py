@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ("ClientResponse",)
 
+_NO_HEADERS: "CIMultiDictProxy[str]" = CIMultiDictProxy(CIMultiDict())  # read-only, shared until a head
+
 
 class ClientResponse:
     """A response: head attributes at once, the body through :attr:`content` or
@@ -65,14 +67,38 @@ class ClientResponse:
         *writer*, *continue100*, *timer*, *traces* and *stream_writer* are accepted
         for that and unused here.
         """
+        self._setup(method, url, request_info, traces, loop, session, history)
+
+    @classmethod
+    def _for_request(
+        cls, method: str, url: URL, request_info: RequestInfo, traces: Any, loop: Any, session: Any
+    ) -> "ClientResponse":
+        """``cls(method, url, request_info=..., ...)`` as the session makes it, without
+        keyword binding (only for the stock class: a subclass gets aiohttp's
+        constructor arguments).
+        """
+        self = cls.__new__(cls)
+        self._setup(method, url, request_info, traces, loop, session, ())
+        return self
+
+    def _setup(
+        self,
+        method: str,
+        url: URL,
+        request_info: RequestInfo,
+        traces: Any,
+        loop: Optional[asyncio.AbstractEventLoop],
+        session: Any,
+        history: tuple["ClientResponse", ...],
+    ) -> None:
         self.method = method
-        self._url = url.with_fragment(None)
+        self._url = url.with_fragment(None) if url.raw_fragment else url
         self._real_url = url
         self._request_info = request_info
         self._loop = loop if loop is not None else asyncio.get_event_loop()
         self._session = session
         self._history = history
-        self._headers: CIMultiDictProxy[str] = CIMultiDictProxy(CIMultiDict())
+        self._headers: CIMultiDictProxy[str] = _NO_HEADERS
         self._raw_headers: tuple[tuple[bytes, bytes], ...] = ()
         self._cookies: Optional[SimpleCookie] = None
         self._deadline: Optional[asyncio.TimerHandle] = None
@@ -329,18 +355,14 @@ class ClientResponse:
         closed otherwise.  Returns a completed awaitable for aiohttp compatibility.
         """
         self._released = True
-        self._fail_content()
+        content = self.content  # after release, reading it raises (as aiohttp 3.14)
+        if content is not EMPTY_PAYLOAD and content.exception() is None:
+            content.set_exception(ClientConnectionError("Connection closed"))
         if self._connection is not None:
             protocol = self._connection.protocol
             reusable = protocol is not None and not protocol.should_close
             self._cleanup(close=not reusable)
-        return _noop()
-
-    def _fail_content(self) -> None:
-        """After release, reading ``content`` raises (as aiohttp 3.14)."""
-        content = self.content
-        if content is not EMPTY_PAYLOAD and content.exception() is None:
-            content.set_exception(ClientConnectionError("Connection closed"))
+        return _NOOP
 
     @property
     def output_size(self) -> int:
@@ -403,5 +425,10 @@ def _resolve(fut: "asyncio.Future[None]") -> None:
 class _noop:
     """An already-finished awaitable (``release()`` returns one)."""
 
+    __slots__ = ()
+
     def __await__(self) -> Any:
         return iter(())
+
+
+_NOOP = _noop()

@@ -22,6 +22,8 @@ class _Closable(Protocol):
 __all__ = ("_AwaitableContext", "_RequestContextManager", "_SessionRequestContextManager")
 
 _T = TypeVar("_T")
+_STOCK_AENTER = ClientResponse.__aenter__
+_STOCK_WAIT_FOR_CLOSE = ClientResponse.wait_for_close
 
 
 class _AwaitableContext(Generic[_T]):
@@ -56,8 +58,11 @@ class _RequestContextManager(_AwaitableContext[ClientResponse]):
     __slots__ = ()
 
     async def __aenter__(self) -> ClientResponse:
-        self._resp = await self._coro
-        return await self._resp.__aenter__()
+        resp = self._resp = await self._coro
+        if type(resp).__aenter__ is _STOCK_AENTER:  # what it does, without a coroutine
+            resp._in_context = True
+            return resp
+        return await resp.__aenter__()
 
     async def __aexit__(
         self,
@@ -65,9 +70,11 @@ class _RequestContextManager(_AwaitableContext[ClientResponse]):
         exc: Optional[BaseException],
         tb: Optional[TracebackType],
     ) -> None:
-        if self._resp is not None:
-            self._resp.release()
-            await self._resp.wait_for_close()
+        resp = self._resp
+        if resp is not None:
+            resp.release()
+            if type(resp).wait_for_close is not _STOCK_WAIT_FOR_CLOSE:  # the stock one releases again
+                await resp.wait_for_close()
 
 
 class _SessionRequestContextManager:

@@ -4,21 +4,38 @@ timeouts (``timeout``, deprecated ``read_timeout``/``conn_timeout``) and the
 deprecated ``auth``/``proxy_auth`` (reference: ``ClientSession``).
 """
 
+import asyncio
 import warnings
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import attr
+from yarl import URL
 
 from ._consts import sentinel
 from ._timeouts import DEFAULT_TIMEOUT, ClientTimeout
 from ._tls import SSL_ALLOWED_TYPES, Fingerprint
+from .abc import AbstractCookieJar
+from .connector import BaseConnector, TCPConnector
+from .cookiejar import CookieJar
 
-__all__ = ("merge_ssl", "session_timeout", "request_timeout", "warn_auth_params")
+__all__ = (
+    "checked_base_url",
+    "checked_request_args",
+    "frozen_trace_configs",
+    "merge_ssl",
+    "request_timeout",
+    "session_connector",
+    "session_cookie_jar",
+    "session_timeout",
+    "warn_auth_params",
+)
 
 _EXCLUSIVE = "verify_ssl, ssl_context, fingerprint and ssl parameters are mutually exclusive"
 
 
-def merge_ssl(ssl: Any, verify_ssl: Optional[bool], ssl_context: Any, fingerprint: Optional[bytes]) -> Any:
+def merge_ssl(
+    ssl: Any, verify_ssl: Optional[bool], ssl_context: Any, fingerprint: Optional[bytes], stacklevel: int = 4
+) -> Any:
     """The ``ssl=`` value after the deprecated aliases (each warns with
     :exc:`DeprecationWarning`, as in aiohttp 3.14).
 
@@ -28,19 +45,21 @@ def merge_ssl(ssl: Any, verify_ssl: Optional[bool], ssl_context: Any, fingerprin
     if ssl is None:
         ssl = True
     if verify_ssl is not None:
-        warnings.warn("verify_ssl is deprecated, use ssl=False instead", DeprecationWarning, stacklevel=4)
+        warnings.warn("verify_ssl is deprecated, use ssl=False instead", DeprecationWarning, stacklevel=stacklevel)
         if not verify_ssl:
             if ssl is not True:
                 raise ValueError(_EXCLUSIVE)
             ssl = False
     if ssl_context is not None:
-        warnings.warn("ssl_context is deprecated, use ssl=context instead", DeprecationWarning, stacklevel=4)
+        warnings.warn("ssl_context is deprecated, use ssl=context instead", DeprecationWarning, stacklevel=stacklevel)
         if ssl is not True:
             raise ValueError(_EXCLUSIVE)
         ssl = ssl_context
     if fingerprint is not None:
         warnings.warn(
-            "fingerprint is deprecated, use ssl=Fingerprint(fingerprint) instead", DeprecationWarning, stacklevel=4
+            "fingerprint is deprecated, use ssl=Fingerprint(fingerprint) instead",
+            DeprecationWarning,
+            stacklevel=stacklevel,
         )
         if ssl is not True:
             raise ValueError(_EXCLUSIVE)
@@ -104,3 +123,70 @@ def warn_auth_params(auth: Any, proxy_auth: Any, stacklevel: int) -> None:
             DeprecationWarning,
             stacklevel=stacklevel,
         )
+
+
+def checked_request_args(
+    ssl: Any,
+    verify_ssl: Optional[bool],
+    ssl_context: Any,
+    fingerprint: Optional[bytes],
+    auth: Any,
+    proxy_auth: Any,
+    data: Any,
+    json: Any,
+) -> Any:
+    """A request's ``ssl=`` after its deprecated aliases (:func:`merge_ssl`), with
+    the deprecation warnings of ``auth``/``proxy_auth`` attributed to the caller of
+    ``ClientSession.request`` (called from ``ClientSession._request`` only).
+
+    :raises ValueError: conflicting TLS arguments, or both *data* and *json*.
+    :raises TypeError: *ssl* of a type ``ssl=`` does not accept.
+    """
+    if ssl is not True or verify_ssl is not None or ssl_context is not None or fingerprint is not None:
+        ssl = merge_ssl(ssl, verify_ssl, ssl_context, fingerprint, stacklevel=5)
+    if auth is not None or proxy_auth is not None:
+        warn_auth_params(auth, proxy_auth, stacklevel=5)
+    if data is not None and json is not None:
+        raise ValueError("data and json parameters can not be used at the same time")
+    return ssl
+
+
+def checked_base_url(base_url: Union[str, URL, None]) -> Optional[URL]:
+    """A session's ``base_url``.  :raises ValueError: its path lacks the trailing ``/``."""
+    if base_url is None:
+        return None
+    url = URL(base_url)
+    if not url.path.endswith("/"):
+        raise ValueError("base_url must have a trailing '/'")
+    return url
+
+
+def session_connector(
+    connector: Optional[BaseConnector], loop: asyncio.AbstractEventLoop, ssl_shutdown_timeout: Any
+) -> BaseConnector:
+    """The session's connector: *connector*, or a new ``TCPConnector`` on *loop*.
+
+    :raises RuntimeError: *connector* runs on another event loop.
+    """
+    if connector is not None:
+        if connector._loop is not loop:
+            raise RuntimeError("Session and connector has to use same event loop")
+        return connector
+    extra = {} if ssl_shutdown_timeout is sentinel else {"ssl_shutdown_timeout": ssl_shutdown_timeout}
+    return TCPConnector(loop=loop, **extra)
+
+
+def session_cookie_jar(cookie_jar: Optional[AbstractCookieJar], cookies: Any, loop: Any) -> AbstractCookieJar:
+    """The session's jar (a new :class:`CookieJar` unless given) holding *cookies*."""
+    jar = cookie_jar if cookie_jar is not None else CookieJar(loop=loop)
+    if cookies:
+        jar.update_cookies(cookies)
+    return jar
+
+
+def frozen_trace_configs(trace_configs: Optional[list[Any]]) -> list[Any]:
+    """The session's trace configs, each frozen (no signal handler added later)."""
+    configs = list(trace_configs or ())
+    for config in configs:
+        config.freeze()
+    return configs

@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Iterable, Sequence
 from types import TracebackType
 from typing import Any, Callable, Optional, Union
 
-import attr
 from multidict import CIMultiDict, istr
 from yarl import URL
 
@@ -23,15 +22,22 @@ from ._client_response import ClientResponse
 from ._consts import sentinel
 from ._context_managers import _RequestContextManager, _SessionRequestContextManager
 from ._models import HttpVersion, HttpVersion11
-from ._request_params import merge_ssl, request_timeout, session_timeout, warn_auth_params
-from ._sansio._basic_auth import BasicAuth
-from ._sansio._redirects import (
-    REDIRECT_STATUSES,
-    redirect_method,
+from ._protocol import ResponseProtocol
+from ._request_params import (
+    checked_base_url,
+    checked_request_args,
+    frozen_trace_configs,
+    request_timeout,
+    session_connector,
+    session_cookie_jar,
+    session_timeout,
+    warn_auth_params,
 )
+from ._sansio._basic_auth import BasicAuth
+from ._sansio._redirects import REDIRECT_STATUSES
 from ._session_attributes import SessionAttributes
 from ._session_hops import _RedirectHops
-from ._timeouts import ClientTimeout, deadline_after, timeout_after, timeout_at
+from ._timeouts import ClientTimeout, Deadlines, deadline_after, timeout_after
 from ._upload_tracker import UploadTracker
 from ._ws_connect import WSRequestContextManager, ws_connect
 from .abc import AbstractCookieJar
@@ -41,12 +47,10 @@ from .client_exceptions import (
     ConnectionTimeoutError,
     InvalidUrlClientError,
     ServerDisconnectedError,
-    TooManyRedirects,
 )
 from .client_middlewares import build_client_middlewares
 from .client_ws import ClientWebSocketResponse
 from .connector import BaseConnector, Connection, TCPConnector
-from .cookiejar import CookieJar
 from .payload import JsonBytesPayload, JsonPayload, Payload
 from .tracing import TraceConfig, make_traces, trace_request_exception, trace_request_start
 
@@ -54,19 +58,31 @@ __all__ = ("ClientSession", "request")
 
 Handler = Callable[[ClientRequest], Awaitable[ClientResponse]]
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+_NO_LIMITS = (None, None, None, None)
+_URL_CACHE_SIZE = 256
+_STOCK_CONNECT = BaseConnector.connect
+_STOCK_SEND = ClientRequest.send
+_READER_DEFAULTS: dict[str, Any] = ResponseProtocol.expect_response.__kwdefaults__ or {}
 
 
-@attr.s(auto_attribs=True, frozen=True, slots=True)
 class _Options:
-    """Per-request settings after merging the session's defaults."""
+    """Per-request settings after merging the session's defaults; *reader_kwargs*
+    holds those of them that differ from ``expect_response``'s defaults (fewer
+    keyword arguments to bind per request).
+    """
 
-    timeout: ClientTimeout
-    read_until_eof: bool
-    auto_decompress: bool
-    read_bufsize: int
-    max_line_size: int
-    max_field_size: int
-    max_headers: int
+    __slots__ = ("timeout", "reader_kwargs")
+
+    def __init__(
+        self, timeout: ClientTimeout, read_until_eof: bool, auto_decompress: bool, read_bufsize: int, *limits: int
+    ) -> None:
+        self.timeout = timeout
+        given: dict[str, Any] = dict(zip(("max_line_size", "max_field_size", "max_headers"), limits))
+        given.update(read_until_eof=read_until_eof, auto_decompress=auto_decompress, read_bufsize=read_bufsize)
+        given["read_timeout"] = timeout.sock_read
+        self.reader_kwargs: dict[str, Any] = {
+            k: v for k, v in given.items() if k not in _READER_DEFAULTS or v != _READER_DEFAULTS[k]
+        }
 
 
 class ClientSession(SessionAttributes, _RedirectHops):
@@ -114,46 +130,30 @@ class ClientSession(SessionAttributes, _RedirectHops):
         fallback_charset_resolver: Callable[[ClientResponse, bytes], str] = lambda r, b: "utf-8",
         ssl_shutdown_timeout: Any = sentinel,
     ) -> None:
-        self._base_url = URL(base_url) if base_url is not None else None
-        if self._base_url is not None and not self._base_url.path.endswith("/"):
-            raise ValueError("base_url must have a trailing '/'")
+        self._base_url = checked_base_url(base_url)
         self._timeout = session_timeout(timeout, read_timeout, conn_timeout)
         warn_auth_params(auth, proxy_auth, stacklevel=3)
         self._loop = loop or asyncio.get_running_loop()
-        if connector is not None and connector._loop is not self._loop:
-            raise RuntimeError("Session and connector has to use same event loop")
-        # Every refusal above comes before anything is opened (``__del__`` copes).
-        if connector is None:
-            extra = {} if ssl_shutdown_timeout is sentinel else {"ssl_shutdown_timeout": ssl_shutdown_timeout}
-            connector = TCPConnector(loop=self._loop, **extra)
-        self._connector: Optional[BaseConnector] = connector
+        self._connector: Optional[BaseConnector] = session_connector(connector, self._loop, ssl_shutdown_timeout)
         self._connector_owner = connector_owner
-        self._cookie_jar: AbstractCookieJar = cookie_jar if cookie_jar is not None else CookieJar(loop=self._loop)
-        if cookies:
-            self._cookie_jar.update_cookies(cookies)
+        self._cookie_jar: AbstractCookieJar = session_cookie_jar(cookie_jar, cookies, self._loop)
         self._default_headers: CIMultiDict[str] = CIMultiDict(headers or {})
         self._skip_auto_headers = frozenset(istr(h) for h in (skip_auto_headers or ()))
-        self._default_auth = auth
+        self._default_auth, self._default_proxy_auth = auth, proxy_auth
         self._default_proxy = URL(proxy) if proxy is not None else None
-        self._default_proxy_auth = proxy_auth
-        self._json_serialize = json_serialize
-        self._json_serialize_bytes = json_serialize_bytes
-        self._request_class = request_class
-        self._response_class = response_class
-        self._ws_response_class = ws_response_class
-        self._version = version
-        self._raise_for_status = raise_for_status
-        self._auto_decompress = auto_decompress
-        self._trust_env = trust_env
-        self._requote_redirect_url = requote_redirect_url
+        self._json_serialize, self._json_serialize_bytes = json_serialize, json_serialize_bytes
+        self._request_class, self._response_class = request_class, response_class
+        self._ws_response_class, self._version = ws_response_class, version
+        self._raise_for_status, self._auto_decompress = raise_for_status, auto_decompress
+        self._trust_env, self._requote_redirect_url = trust_env, requote_redirect_url
         self._middlewares = tuple(middlewares)
-        self._trace_configs: list[TraceConfig] = list(trace_configs or ())
-        for trace_config in self._trace_configs:
-            trace_config.freeze()
+        self._trace_configs: list[TraceConfig] = frozen_trace_configs(trace_configs)
         self._limits = (read_bufsize, max_line_size, max_field_size, max_headers)
         self._resolve_charset = fallback_charset_resolver
         self._default_options = _Options(self._timeout, True, auto_decompress, *self._limits)
-        self._retry_connection = True  # aiohttp's private switch for the retry above
+        self._retry_connection = True  # aiohttp's private switch for the retry in _send_once
+        self._deadlines = Deadlines(self._loop)  # the total timeouts' shared timer handles
+        self._urls: dict[str, URL] = {}  # str -> URL, bounded (the URLs a session asks for again)
 
     # -- the public verbs ------------------------------------------------------------
 
@@ -162,25 +162,25 @@ class ClientSession(SessionAttributes, _RedirectHops):
         return _RequestContextManager(self._request(method, url, **kwargs))
 
     def get(self, url: Union[str, URL], *, allow_redirects: bool = True, **kwargs: Any) -> "_RequestContextManager":
-        return self.request(hdrs.METH_GET, url, allow_redirects=allow_redirects, **kwargs)
+        return _RequestContextManager(self._request(hdrs.METH_GET, url, allow_redirects=allow_redirects, **kwargs))
 
     def options(self, url: Union[str, URL], *, allow_redirects: bool = True, **kwargs: Any) -> "_RequestContextManager":
-        return self.request(hdrs.METH_OPTIONS, url, allow_redirects=allow_redirects, **kwargs)
+        return _RequestContextManager(self._request(hdrs.METH_OPTIONS, url, allow_redirects=allow_redirects, **kwargs))
 
     def head(self, url: Union[str, URL], *, allow_redirects: bool = False, **kwargs: Any) -> "_RequestContextManager":
-        return self.request(hdrs.METH_HEAD, url, allow_redirects=allow_redirects, **kwargs)
+        return _RequestContextManager(self._request(hdrs.METH_HEAD, url, allow_redirects=allow_redirects, **kwargs))
 
     def post(self, url: Union[str, URL], *, data: Any = None, **kwargs: Any) -> "_RequestContextManager":
-        return self.request(hdrs.METH_POST, url, data=data, **kwargs)
+        return _RequestContextManager(self._request(hdrs.METH_POST, url, data=data, **kwargs))
 
     def put(self, url: Union[str, URL], *, data: Any = None, **kwargs: Any) -> "_RequestContextManager":
-        return self.request(hdrs.METH_PUT, url, data=data, **kwargs)
+        return _RequestContextManager(self._request(hdrs.METH_PUT, url, data=data, **kwargs))
 
     def patch(self, url: Union[str, URL], *, data: Any = None, **kwargs: Any) -> "_RequestContextManager":
-        return self.request(hdrs.METH_PATCH, url, data=data, **kwargs)
+        return _RequestContextManager(self._request(hdrs.METH_PATCH, url, data=data, **kwargs))
 
     def delete(self, url: Union[str, URL], **kwargs: Any) -> "_RequestContextManager":
-        return self.request(hdrs.METH_DELETE, url, **kwargs)
+        return _RequestContextManager(self._request(hdrs.METH_DELETE, url, **kwargs))
 
     def ws_connect(self, url: Union[str, URL], **kwargs: Any) -> WSRequestContextManager:
         """Open a WebSocket (reference: ``ws_connect``; parameters in :mod:`._ws_connect`)."""
@@ -230,39 +230,21 @@ class ClientSession(SessionAttributes, _RedirectHops):
         try:
             if self.closed:
                 raise RuntimeError("Session is closed")
-            ssl = merge_ssl(ssl, verify_ssl, ssl_context, fingerprint)
-            warn_auth_params(auth, proxy_auth, stacklevel=4)
-            if data is not None and json is not None:
-                raise ValueError("data and json parameters can not be used at the same time")
+            ssl = checked_request_args(ssl, verify_ssl, ssl_context, fingerprint, auth, proxy_auth, data, json)
             if json is not None:
                 data = self._json_payload(json)
             url = self._build_url(str_or_url)
             opts = self._options(
                 timeout, read_until_eof, auto_decompress, read_bufsize, max_line_size, max_field_size, max_headers
             )
-            merged = self._merged_headers(headers)
-            if (auth or self._auth_for(url) or url.raw_user) and hdrs.AUTHORIZATION in merged:
-                raise ValueError("Cannot combine AUTHORIZATION header with AUTH argument or credentials encoded in URL")
-            request_kwargs = dict(
-                params=params,
-                data=data,
-                headers=merged,
-                skip_auto_headers=self._merged_skip(skip_auto_headers),
-                auth=auth,
-                cookies=cookies,
-                compress=compress,
-                chunked=chunked,
-                expect100=expect100,
-                ssl=ssl,
-                server_hostname=server_hostname,
-                **self._proxy_kwargs(proxy, proxy_auth, proxy_headers),
-            )
-            mws = self._middlewares if middlewares is None else tuple(middlewares)
-            rest = (opts, allow_redirects, max_redirects, mws, upload_tracker, raise_for_status)
+            kw = self._request_kwargs(url, params, data, headers, skip_auto_headers, auth, cookies, compress, chunked)
+            kw.update(self._proxy_kwargs(proxy, proxy_auth, proxy_headers), expect100=expect100, ssl=ssl)
+            kw["server_hostname"] = server_hostname
+            rest = (opts, allow_redirects, max_redirects, middlewares, upload_tracker, raise_for_status)
             if self._trace_configs:  # nothing is done for tracing when no config is set
                 traces = make_traces(self, self._trace_configs, trace_request_ctx)
-                return await self._send_traced(traces, params, method, url, request_kwargs, *rest)
-            return await self._send(method, url, request_kwargs, *rest)
+                return await self._send_traced(traces, params, method, url, kw, *rest)
+            return await self._send(method, url, kw, *rest)
         finally:
             if upload_tracker is not None:
                 upload_tracker._request_done()
@@ -289,31 +271,85 @@ class ClientSession(SessionAttributes, _RedirectHops):
         self,
         method: str,
         url: URL,
-        request_kwargs: Any,
+        kwargs: Any,
         opts: _Options,
         allow_redirects: bool,
         max_redirects: int,
-        mws: tuple[Any, ...],
+        middlewares: Optional[Sequence[Any]],
         tracker: Optional[UploadTracker],
         raise_for_status: Any,
     ) -> ClientResponse:
-        """The redirect loop under the total timeout; the last request's body is
-        closed when it is over.
+        """Send, following redirects (the ``_redirects`` policy), under the total
+        timeout; the last request's body is closed when it is over.
         """
+        mws = self._middlewares if middlewares is None else tuple(middlewares)
         total = opts.timeout.total
         deadline = deadline_after(self._loop, total, opts.timeout.ceil_threshold) if total else None
-        last: list[ClientRequest] = []
+        history: list[ClientResponse] = []
+        req: Optional[ClientRequest] = None
         try:
-            async with timeout_at(deadline):
-                resp = await self._send_with_redirects(
-                    method, url, request_kwargs, opts, allow_redirects, max_redirects, mws, last, tracker
-                )
+            with self._deadlines.scope(deadline):
+                while True:
+                    hop = await self._hop_kwargs(kwargs, url) if self._trust_env else self._hop_args(kwargs, url)
+                    req = self._new_request(method, url, hop)
+                    if tracker is not None:
+                        req._upload_tracker = tracker
+                    if mws:
+                        resp = await self._with_middlewares(mws, opts, tuple(history))(req)
+                    else:
+                        resp = await self._send_once(req, opts, tuple(history))
+                    self._store_cookies(resp)
+                    if not allow_redirects or resp.status not in REDIRECT_STATUSES:
+                        break
+                    location = self._redirect_location(resp, history, max_redirects)
+                    if location is None:
+                        break
+                    method, url, kwargs = await self._next_hop(req, resp, location, kwargs, url)
+            resp._history = tuple(history)
             resp._set_deadline(deadline)
-            await self._check_status(resp, raise_for_status)
+            check = self._raise_for_status if raise_for_status is None else raise_for_status
+            if check:
+                await self._check_status(resp, check)
             return resp
         finally:
-            if last:
-                await last[0]._close_body()
+            if req is not None and isinstance(req.body, Payload):
+                await req._close_body()
+
+    def _new_request(self, method: str, url: URL, hop: Any) -> ClientRequest:
+        """One hop's request, of the session's ``request_class`` (built with
+        aiohttp's keyword arguments, which subclasses expect).
+        """
+        if self._request_class is ClientRequest:
+            return ClientRequest._for_session(method, url, hop, self)
+        return self._request_class(
+            method,
+            url,
+            loop=self._loop,
+            version=self._version,
+            session=self,
+            response_class=self._response_class,
+            **hop,
+        )
+
+    def _new_response(self, req: ClientRequest) -> ClientResponse:
+        """The response object for *req*, of the session's ``response_class`` (built
+        with aiohttp 3.14.5's arguments, which subclasses expect).
+        """
+        traces = req._traces or None
+        if self._response_class is ClientResponse:
+            return ClientResponse._for_request(req.method, req.original_url, req.request_info, traces, self._loop, self)
+        return self._response_class(
+            req.method,
+            req.original_url,
+            writer=req._write_task,
+            continue100=req._continue,
+            timer=None,
+            request_info=req.request_info,
+            traces=traces,
+            loop=self._loop,
+            session=self,
+            stream_writer=None,
+        )
 
     def _json_payload(self, value: Any) -> Payload:
         if self._json_serialize_bytes is not None:
@@ -321,18 +357,29 @@ class ClientSession(SessionAttributes, _RedirectHops):
         return JsonPayload(value, dumps=self._json_serialize)
 
     def _build_url(self, str_or_url: Union[str, URL]) -> URL:
+        """The request URL: parsed once per distinct string (a bounded cache), then
+        joined to ``base_url`` when relative.
+        """
+        if type(str_or_url) is str:
+            url = self._urls.get(str_or_url)
+            if url is not None:
+                return url
         try:
             url = URL(str_or_url)
         except (ValueError, TypeError) as exc:
             raise InvalidUrlClientError(str_or_url) from exc
         if self._base_url is not None and not url.is_absolute():
             url = self._base_url.join(url)
+        if type(str_or_url) is str:
+            if len(self._urls) >= _URL_CACHE_SIZE:
+                self._urls.clear()
+            self._urls[str_or_url] = url
         return url
 
     def _options(
         self, timeout: Any, read_until_eof: bool, auto_decompress: Optional[bool], *limits: Optional[int]
     ) -> _Options:
-        if timeout is sentinel and read_until_eof and auto_decompress is None and limits == (None, None, None, None):
+        if timeout is sentinel and read_until_eof and auto_decompress is None and limits == _NO_LIMITS:
             return self._default_options
         merged = [given if given is not None else default for given, default in zip(limits, self._limits)]
         return _Options(
@@ -342,10 +389,15 @@ class ClientSession(SessionAttributes, _RedirectHops):
             *merged,
         )
 
-    def _merged_headers(self, headers: Any) -> "CIMultiDict[str]":
-        if not headers:
-            return self._default_headers  # ClientRequest copies, never mutates it
-        return self._prepare_headers(headers)
+    def _merged_headers(self, headers: Any, auth: Optional[BasicAuth], url: URL) -> "CIMultiDict[str]":
+        """The request's fields over the session's (:meth:`_prepare_headers`).
+
+        :raises ValueError: an Authorization field together with credentials.
+        """
+        merged = self._prepare_headers(headers) if headers else self._default_headers  # never mutated
+        if hdrs.AUTHORIZATION in merged and (auth or self._auth_for(url) or url.raw_user):
+            raise ValueError("Cannot combine AUTHORIZATION header with AUTH argument or credentials encoded in URL")
+        return merged
 
     def _prepare_headers(self, headers: Any) -> "CIMultiDict[str]":
         """The session's default headers overridden by *headers* (a mapping, a
@@ -366,69 +418,11 @@ class ClientSession(SessionAttributes, _RedirectHops):
                     added.add(key)
         return result
 
-    def _merged_skip(self, skip_auto_headers: Optional[Iterable[str]]) -> "frozenset[istr]":
-        if not skip_auto_headers:
-            return self._skip_auto_headers
-        return self._skip_auto_headers.union(istr(h) for h in skip_auto_headers)
-
-    async def _check_status(self, resp: ClientResponse, raise_for_status: Any) -> None:
-        check = self._raise_for_status if raise_for_status is None else raise_for_status
+    async def _check_status(self, resp: ClientResponse, check: Any) -> None:
         if check is True:
             resp.raise_for_status()
-        elif check:
+        else:
             await check(resp)
-
-    # -- layer 2: redirects -------------------------------------------------------------
-
-    async def _send_with_redirects(
-        self,
-        method: str,
-        url: URL,
-        kwargs: Any,
-        opts: _Options,
-        allow_redirects: bool,
-        max_redirects: int,
-        middlewares: tuple[Any, ...],
-        last: "list[ClientRequest]",
-        tracker: Optional[UploadTracker] = None,
-    ) -> ClientResponse:
-        """Send, following redirects; *last* holds the latest request (for cleanup)."""
-        history: list[ClientResponse] = []
-        while True:
-            req = self._request_class(
-                method,
-                url,
-                loop=self._loop,
-                version=self._version,
-                session=self,
-                response_class=self._response_class,
-                **await self._hop_kwargs(kwargs, url),
-            )
-            last[:] = [req]
-            req._upload_tracker = tracker
-            resp = await self._with_middlewares(middlewares, opts, tuple(history))(req)
-            self._store_cookies(resp)
-            if not allow_redirects or resp.status not in REDIRECT_STATUSES:
-                resp._history = tuple(history)
-                return resp
-            # Counted as aiohttp 3.14 does: every 3xx with a redirect status joins the
-            # history; the max_redirects-th one raises (0 means no limit).
-            history.append(resp)
-            if max_redirects and len(history) >= max_redirects:
-                resp.close()
-                raise TooManyRedirects(history[0].request_info, tuple(history))
-            location = resp.headers.get(hdrs.LOCATION) or resp.headers.get(hdrs.URI)
-            if location is None:
-                resp._history = tuple(history)
-                return resp
-            for trace in req._traces:
-                await trace.send_request_redirect(req.method, req.url, req.headers, resp)
-            resp.release()
-            await req.close()  # a body writer still running ends before the body is reused
-            new_method = redirect_method(req.method, resp.status)
-            new_url = self._redirect_url(resp, location)
-            kwargs = self._redirect_kwargs(kwargs, req, resp, url, new_url, new_method)
-            method, url = new_method, new_url
 
     def _with_middlewares(
         self, middlewares: tuple[Any, ...], opts: _Options, history: tuple[ClientResponse, ...]
@@ -436,9 +430,9 @@ class ClientSession(SessionAttributes, _RedirectHops):
         async def send(req: ClientRequest) -> ClientResponse:
             return await self._send_once(req, opts, history)
 
-        return build_client_middlewares(send, middlewares) if middlewares else send
+        return build_client_middlewares(send, middlewares)
 
-    # -- layer 3: one request on one connection ------------------------------------------------
+    # -- one request on one connection ------------------------------------------------
 
     async def _send_once(
         self, req: ClientRequest, opts: _Options, history: tuple[ClientResponse, ...]
@@ -451,7 +445,7 @@ class ClientSession(SessionAttributes, _RedirectHops):
         3.14 does while ``_retry_connection`` is true; its body is rewound first.
         """
         req._begin_attempt()
-        conn = await self._connect(req, opts)
+        conn = self._reuse_idle(req, opts) or await self._connect(req, opts)
         protocol = conn.protocol
         try:
             return await self._exchange(req, conn, opts, history)
@@ -465,6 +459,15 @@ class ClientSession(SessionAttributes, _RedirectHops):
         req._begin_attempt()
         conn = await self._connect(req, opts)
         return await self._exchange(req, conn, opts, history)
+
+    def _reuse_idle(self, req: ClientRequest, opts: _Options) -> Optional[Connection]:
+        """An idle pooled connection for *req* taken without a coroutine, when the
+        connector is a stock one and nothing (tracing, a connect timeout) watches.
+        """
+        connector = self._connector
+        if connector is None or req._traces or type(connector).connect is not _STOCK_CONNECT:
+            return None
+        return connector._reuse_idle(req)
 
     async def _connect(self, req: ClientRequest, opts: _Options) -> Connection:
         if self._connector is None:
@@ -485,32 +488,13 @@ class ClientSession(SessionAttributes, _RedirectHops):
         protocol = conn.protocol
         if protocol is None:  # pragma: no cover - a fresh connection always has one
             raise ClientOSError("Connection closed")
-        waiter = protocol.expect_response(
-            req.method,
-            read_until_eof=opts.read_until_eof,
-            auto_decompress=opts.auto_decompress,
-            read_bufsize=opts.read_bufsize,
-            read_timeout=opts.timeout.sock_read,
-            max_line_size=opts.max_line_size,
-            max_field_size=opts.max_field_size,
-            max_headers=opts.max_headers,
-        )
+        waiter = protocol.expect_response(req.method, **opts.reader_kwargs)
         resp: Optional[ClientResponse] = None
         try:
-            await req.send(conn)
+            if type(req).send is not _STOCK_SEND or not req._send_nowait(conn):
+                await req.send(conn)
             _when_written(req, protocol.request_sent)
-            resp = self._response_class(  # aiohttp 3.14.5's arguments: subclasses expect them
-                req.method,
-                req.original_url,
-                writer=req._write_task,
-                continue100=req._continue,
-                timer=None,
-                request_info=req.request_info,
-                traces=req._traces or None,
-                loop=self._loop,
-                session=self,
-                stream_writer=None,
-            )
+            resp = self._new_response(req)
             resp._history = history
             resp._request = req
             return await resp.start(conn, waiter)
@@ -528,6 +512,7 @@ class ClientSession(SessionAttributes, _RedirectHops):
 
     async def close(self) -> None:
         """Close the session and, if it owns it, the connector."""
+        self._deadlines.close()
         if self._connector is not None:
             if self._connector_owner:
                 await self._connector.close()

@@ -18,9 +18,9 @@ import asyncio
 import enum
 import math
 import sys
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, nullcontext
 from types import TracebackType
-from typing import Final, Optional
+from typing import Any, Final, Optional
 
 import attr
 
@@ -32,6 +32,7 @@ __all__ = (
     "timeout_after",
     "timeout_at",
     "deadline_after",
+    "Deadlines",
 )
 
 
@@ -133,6 +134,10 @@ class _DeadlineTimeout:
         return self._state in (_State.EXPIRING, _State.EXPIRED)
 
     async def __aenter__(self) -> "_DeadlineTimeout":
+        return self.__enter__()
+
+    def __enter__(self) -> "_DeadlineTimeout":
+        """Enter from a task (no await needed: the timer is a loop handle)."""
         if self._state is not _State.CREATED:
             raise RuntimeError("Timeout has already been entered")
         task = asyncio.current_task()
@@ -157,6 +162,14 @@ class _DeadlineTimeout:
         self._state = _State.EXPIRING
 
     async def __aexit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc_val: Optional[BaseException],
+        exc_tb: Optional[TracebackType],
+    ) -> None:
+        return self.__exit__(exc_type, exc_val, exc_tb)
+
+    def __exit__(
         self,
         exc_type: Optional[type[BaseException]],
         exc_val: Optional[BaseException],
@@ -221,3 +234,112 @@ def timeout_after(
     if delay is None:
         return timeout_at(None)
     return timeout_at(deadline_after(asyncio.get_running_loop(), delay, ceil_threshold))
+
+
+_NO_SCOPE: AbstractContextManager[object] = nullcontext()
+
+
+class Deadlines:
+    """The total-timeout timers of one session: one loop ``TimerHandle`` per distinct
+    deadline, shared by every request due then, instead of a timer armed and
+    cancelled per request.  With the default ``ceil_threshold`` a deadline is a whole
+    second of loop time, so the requests started within one second share one handle;
+    a handle left with no request fires as a no-op (an unshared deadline's handle is
+    cancelled as soon as its request is done).
+
+    :meth:`scope` bounds a block as :func:`timeout_at` does, but as a plain
+    (synchronous) context manager, as entering and leaving it awaits nothing: on
+    expiry the task is cancelled and the cancellation leaves the block as
+    :exc:`asyncio.TimeoutError`; an outside cancellation stays
+    :exc:`asyncio.CancelledError` (counted with ``Task.uncancel`` on Python 3.11+;
+    before that as :class:`_DeadlineTimeout` counts them).
+    """
+
+    __slots__ = ("_loop", "_slots")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._slots: dict[float, _Slot] = {}
+
+    def scope(self, when: Optional[float]) -> AbstractContextManager[object]:
+        """A context manager bounding its block by loop time *when* (``None``: none)."""
+        if when is None:
+            return _NO_SCOPE
+        if sys.version_info < (3, 11):  # pragma: no cover - exercised on 3.9/3.10 only
+            return _DeadlineTimeout(when)
+        return _Scope(self, when)
+
+    def _join(self, scope: "_Scope", when: float) -> "_Slot":
+        slot = self._slots.get(when)
+        if slot is None:
+            slot = self._slots[when] = _Slot(self, when)
+        slot.scopes[scope] = None
+        return slot
+
+    def _fire(self, slot: "_Slot") -> None:
+        if self._slots.get(slot.when) is slot:
+            del self._slots[slot.when]
+        for scope in list(slot.scopes):
+            scope._expire()
+        slot.scopes.clear()
+
+    def _leave(self, scope: "_Scope", slot: "_Slot") -> None:
+        scopes = slot.scopes
+        scopes.pop(scope, None)
+        if not scopes and slot.when != int(slot.when):  # not a shared (whole-second) deadline
+            slot.handle.cancel()
+            if self._slots.get(slot.when) is slot:
+                del self._slots[slot.when]
+
+    def close(self) -> None:
+        """Cancel every pending handle (the session is closed)."""
+        for slot in self._slots.values():
+            slot.handle.cancel()
+        self._slots.clear()
+
+
+class _Slot:
+    __slots__ = ("when", "scopes", "handle")
+
+    def __init__(self, owner: Deadlines, when: float) -> None:
+        self.when = when
+        self.scopes: dict[_Scope, None] = {}
+        self.handle = owner._loop.call_at(when, owner._fire, self)
+
+
+class _Scope:
+    """One block under a :class:`Deadlines` deadline (Python 3.11+)."""
+
+    __slots__ = ("_owner", "_when", "_task", "_cancelling", "_slot", "_expired")
+
+    def __init__(self, owner: Deadlines, when: float) -> None:
+        self._owner = owner
+        self._when = when
+        self._expired = False
+
+    def __enter__(self) -> "_Scope":
+        task: Any = asyncio.current_task()
+        if task is None:
+            raise RuntimeError("Timeout should be used inside a task")
+        self._task = task
+        self._cancelling = task.cancelling()
+        self._slot = self._owner._join(self, self._when)
+        return self
+
+    def _expire(self) -> None:
+        self._expired = True
+        self._task.cancel()
+
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc_val: Optional[BaseException],
+        exc_tb: Optional[TracebackType],
+    ) -> None:
+        if not self._expired:
+            self._owner._leave(self, self._slot)
+            return None
+        if self._task.uncancel() <= self._cancelling and exc_type is not None:
+            if issubclass(exc_type, asyncio.CancelledError):
+                raise asyncio.TimeoutError from exc_val
+        return None

@@ -11,7 +11,6 @@ response was read to the end, keep-alive, no error); otherwise it is closed.
 import asyncio
 import socket
 import ssl
-import sys
 import warnings
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Optional
@@ -20,6 +19,7 @@ import aiohappyeyeballs
 from yarl import URL
 
 from ._connection import Connection
+from ._connector_params import cleanup_closed, connector_ssl, keepalive_seconds, ssl_shutdown_grace
 from ._consts import sentinel
 from ._models import ConnectionKey
 from ._protocol import ResponseProtocol
@@ -55,9 +55,6 @@ __all__ = (
     "SocketFactoryType",
 )
 
-#: CPython fixed the leak of TLS transports whose shutdown never completes in these
-#: releases (python/cpython#118960); ``enable_cleanup_closed`` is a no-op there.
-_TLS_LEAK_FIXED = sys.version_info >= (3, 13, 1) or (3, 12, 7) <= sys.version_info < (3, 13)
 _CLEANUP_CLOSED_DELAY = 2.0
 
 AddrInfoType = aiohappyeyeballs.AddrInfoType
@@ -94,14 +91,9 @@ class BaseConnector:
         loop: Optional[asyncio.AbstractEventLoop] = None,
         timeout_ceil_threshold: float = 5,
     ) -> None:
-        if force_close:
-            if keepalive_timeout is not None and keepalive_timeout is not sentinel:
-                raise ValueError("keepalive_timeout cannot be set if force_close is True")
-        elif keepalive_timeout is sentinel:
-            keepalive_timeout = 15.0
+        self._keepalive_timeout = keepalive_seconds(keepalive_timeout, force_close)
         self._loop = loop or asyncio.get_running_loop()
         self._force_close = force_close
-        self._keepalive_timeout = 0.0 if keepalive_timeout in (None, sentinel) else float(keepalive_timeout)
         self._pool: Pool[ResponseProtocol, asyncio.Future[None]] = Pool(
             limit, limit_per_host, self._keepalive_timeout, self._loop.time
         )
@@ -109,15 +101,7 @@ class BaseConnector:
         self._closed = False
         self._cleanup_handle: Optional[asyncio.TimerHandle] = None
         self._timeout_ceil_threshold = timeout_ceil_threshold
-        if enable_cleanup_closed and _TLS_LEAK_FIXED:
-            warnings.warn(
-                "enable_cleanup_closed ignored because the asyncio TLS connection leak "
-                f"is fixed in Python {sys.version_info[:3]}",
-                DeprecationWarning,
-                stacklevel=2,
-            )
-            enable_cleanup_closed = False
-        self._enable_cleanup_closed = enable_cleanup_closed
+        self._enable_cleanup_closed = cleanup_closed(enable_cleanup_closed, stacklevel=2)
         self._ssl_shutdown_timeout = 0.0
 
     def __del__(self, _warnings: Any = warnings) -> None:
@@ -198,6 +182,17 @@ class BaseConnector:
             pool.release(key)
             raise ClientConnectionError("Connector is closed.")
         return self._lend(key, protocol)
+
+    def _reuse_idle(self, req: "ClientRequest") -> Optional[Connection]:
+        """:meth:`connect`'s idle-pool step without a coroutine (nothing traced)."""
+        if self._closed:
+            return None
+        key = req.connection_key
+        protocol = self._take_idle(key)
+        if protocol is None:
+            return None
+        self._pool.acquire(key)
+        return self._lend(key, protocol, reused=True)
 
     def _lend(self, key: ConnectionKey, protocol: ResponseProtocol, reused: bool = False) -> Connection:
         self._in_use.add(protocol)
@@ -340,13 +335,7 @@ class TCPConnector(BaseConnector):
             loop=loop,
             timeout_ceil_threshold=timeout_ceil_threshold,
         )
-        if not verify_ssl:
-            ssl = False
-        if fingerprint is not None:
-            ssl = Fingerprint(fingerprint)
-        if ssl_context is not None:
-            ssl = ssl_context
-        self._ssl = ssl
+        self._ssl = connector_ssl(ssl, verify_ssl, fingerprint, ssl_context)
         self._resolver = resolver or DefaultResolver()
         self._use_dns_cache = use_dns_cache
         self._dns_cache = DNSCache(ttl_dns_cache, self._loop.time, dns_cache_max_size)
@@ -355,21 +344,7 @@ class TCPConnector(BaseConnector):
         self._happy_eyeballs_delay = happy_eyeballs_delay
         self._interleave = interleave
         self._socket_factory = socket_factory
-        if ssl_shutdown_timeout is not sentinel:
-            warnings.warn(
-                "The ssl_shutdown_timeout parameter is deprecated and will be removed in aiohttp 4.0",
-                DeprecationWarning,
-                stacklevel=2,
-            )
-            if ssl_shutdown_timeout and sys.version_info < (3, 11):
-                warnings.warn(
-                    f"ssl_shutdown_timeout={ssl_shutdown_timeout} is ignored on Python < 3.11; "
-                    "only ssl_shutdown_timeout=0 is supported.",
-                    RuntimeWarning,
-                    stacklevel=2,
-                )
-            elif ssl_shutdown_timeout:
-                self._ssl_shutdown_timeout = float(ssl_shutdown_timeout)
+        self._ssl_shutdown_timeout = ssl_shutdown_grace(ssl_shutdown_timeout, stacklevel=2)
 
     @property
     def family(self) -> int:

@@ -46,6 +46,7 @@ LAYER2 = {
     "_multipart_reader",
     "_upload_tracker",
     "_request_params",
+    "_connector_params",
     "_session_attributes",
     "_client_request",
     "_client_response",
