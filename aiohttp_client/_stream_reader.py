@@ -281,11 +281,13 @@ class StreamReader:
         self._buffer.append(data)
         self._size += n
         self.total_bytes += n
-
-        _wake(self, "_waiter")
-
-        if self._size > self._high_water:
-            self._pause()
+        waiter = self._waiter  # _wake() inlined: this runs once per body piece
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+        if self._size > self._high_water and not self._paused:
+            self._pause()  # once per crossing of the high-water mark
 
     def begin_http_chunk_receiving(self) -> None:
         """Start recording HTTP chunk boundaries (chunked transfer coding).
@@ -313,7 +315,7 @@ class StreamReader:
             return
         self._last_chunk_end = pos
         splits.append(pos)
-        if len(splits) > self._high_water_chunks:
+        if len(splits) > self._high_water_chunks and not self._paused:
             self._pause()
 
         # readchunk() waits for the end of a chunk as well as for data.

@@ -5,10 +5,11 @@ chunked decoding, and the body delivered to each response's ``StreamReader``.  E
 item is 50 copies of one corpus response back to back (a kept-alive connection), fed
 whole or in 7-byte pieces.
 
-- ours: the real per-connection reader (``_sansio._http_reader.ResponseReader``) with the
-  head-parser and chunked-decoder twins of one kind, its events delivered to our
-  ``StreamReader`` as ``_protocol.ResponseProtocol`` delivers them (one stream per
-  response, restarted on the leftover bytes after each message);
+- ours: the per-connection reader twin (``_sansio._http_reader_<kind>.ResponseReader``)
+  with the head-parser and chunked-decoder twins of the same kind, its events delivered
+  to our ``StreamReader`` as ``_protocol.ResponseProtocol`` delivers them (one stream
+  per response, whose ``feed_data`` takes the body; restarted on the leftover bytes
+  after each message);
 - aiohttp 3.14.5: ``HttpResponseParser`` (compiled) and ``HttpResponseParserPy``, which
   feed their own ``StreamReader`` payloads.
 
@@ -24,7 +25,7 @@ import pytest
 import _support
 from _support import CORPUS, MODES
 from aiohttp_client._sansio._framing import CHUNKED
-from aiohttp_client._sansio._http_reader import DONE, ResponseReader
+from aiohttp_client._sansio._http_reader import DONE
 from aiohttp_client.streams import StreamReader
 
 ITEMS = ("10-field", "30-field-set-cookie", "10-chunk")
@@ -49,34 +50,29 @@ class _Sink:
         self.streams: list[StreamReader] = []
         self.stream: Any = None
         self.complete = False
-        self.chunked = self.chunk_open = False
         self._flow = _NoFlow()
 
-    def on_head(self, head: Any, framing: Any) -> None:
-        self.chunked = framing.kind == CHUNKED
-        self.chunk_open = False
-        self.stream = StreamReader(self._flow, LIMIT)
-        self.streams.append(self.stream)
+    def on_head(self, head: Any, framing: Any) -> Any:
+        self.stream = stream = StreamReader(self._flow, LIMIT)
+        if framing.kind == CHUNKED:
+            stream.begin_http_chunk_receiving()
+        self.streams.append(stream)
+        return stream.feed_data
 
     def on_body(self, data: bytes) -> None:
-        if self.chunked and not self.chunk_open:
-            self.chunk_open = True
-            self.stream.begin_http_chunk_receiving()
         self.stream.feed_data(data)
 
     def on_chunk_end(self) -> None:
-        if self.chunk_open:
-            self.chunk_open = False
-            self.stream.end_http_chunk_receiving()
+        self.stream.end_http_chunk_receiving()
 
     def on_message_complete(self, trailers: Any) -> None:
         self.stream.feed_eof()
         self.complete = True
 
 
-def ours_stream(head_parser_cls: Any, decoder_cls: Any, chunks: Sequence[bytes]) -> list[StreamReader]:
+def ours_stream(reader_cls: Any, head_parser_cls: Any, decoder_cls: Any, chunks: Sequence[bytes]) -> list[StreamReader]:
     sink = _Sink()
-    reader = ResponseReader(sink, head_parser_cls=head_parser_cls, chunked_decoder_cls=decoder_cls)
+    reader = reader_cls(sink, head_parser_cls=head_parser_cls, chunked_decoder_cls=decoder_cls)
     reader.start("GET")
     for data in chunks:
         reader.feed(data)
@@ -114,9 +110,10 @@ def _label(benchmark: Any, item: str, mode: str, impl: str) -> None:
 def test_ours(benchmark: Any, our_twin: Any, item: str, mode: str, kind: str, expected: bytes) -> None:
     head_parser_cls = our_twin(kind, "http_parser")
     decoder_cls = our_twin(kind, "chunked")
+    reader_cls = our_twin(kind, "http_reader")
     chunks = _support.pieces(CORPUS[item] * COPIES, mode)
     _label(benchmark, item, mode, f"ours-{kind}")
-    streams = benchmark(ours_stream, head_parser_cls, decoder_cls, chunks)
+    streams = benchmark(ours_stream, reader_cls, head_parser_cls, decoder_cls, chunks)
     assert len(streams) == COPIES
     assert all(s.read_nowait(-1) == expected for s in streams)
 

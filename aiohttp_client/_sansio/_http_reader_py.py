@@ -1,0 +1,245 @@
+"""Per-connection response reader (Python twin): head parser + framing + body
+decoders -> events.  The compiled twin is ``_cparser/_http_reader_c.pyx``; select
+through ``_http_reader``.
+
+Sans-IO.  The I/O layer feeds it bytes (``feed``), end of input (``feed_eof``) and
+"the consumer caught up" (``resume``); the reader calls back into a *sink* (the
+connection's protocol) with events:
+
+- ``on_head(head, framing)`` — a final response head (1xx heads other than 101 are
+  skipped, RFC 9110 §15.2); it may return a callable that takes the body's bytes
+  instead of ``on_body`` (bound once per head, e.g. the stream's ``feed_data``);
+- ``on_body(data)`` — decoded body bytes (never empty);
+- ``on_coded_body(n)`` — *n* body bytes arrived still content-coded (only when a
+  coding is decoded; for ``total_raw_bytes``);
+- ``on_chunk_end()`` — the end of one chunk of a chunked body (for ``iter_chunks``);
+- ``on_message_complete(trailers)`` — the body ended; *trailers* is the trailer
+  section as ``(bytes, bytes)`` pairs (empty unless chunked).
+
+Flow control without copies: after handing out body bytes the reader looks at the
+sink's ``reading_paused`` flag; if the sink paused, the reader keeps a reference to
+the input and an offset into it (never a copy of the unread tail) and continues from
+there on ``resume()``.  Content decoding pulls bounded slices from the decoder, so a
+decompression bomb stops at the sink's high-water mark as well.
+
+Errors are raised as :mod:`http_exceptions` classes; after an error the connection
+must be closed (the reader does not recover).
+"""
+
+from typing import Any, Optional
+
+from .._models import ResponseHead
+from ..http_exceptions import BadHttpMessage, ContentLengthError, TransferEncodingError
+from ._body_coding import begin_body
+from ._chunked import ChunkedDecoder
+from ._framing import CHUNKED, LENGTH, NO_BODY, UNTIL_CLOSE, Framing
+from ._http_parser import HeadParser
+
+__all__ = ("ResponseReader", "IDLE", "HEAD", "BODY", "DONE")
+
+IDLE = 0  # no request outstanding
+HEAD = 1  # waiting for (more of) the response head
+BODY = 2  # inside the body
+DONE = 3  # the response ended; ``leftover`` holds any bytes that followed it
+
+_EMPTY: tuple[tuple[bytes, bytes], ...] = ()
+
+
+class ResponseReader:
+    """Reads consecutive responses from one connection.
+
+    :param sink: receives the events (see the module docstring) and exposes
+        ``reading_paused`` (``bool``).
+    :param max_line_size: limit of the status-line and of chunk-size lines, bytes.
+    :param max_field_size: limit of one field line (head or trailer), bytes.
+    :param max_headers: most field lines in a head or trailer section.
+    :param head_parser_cls: head-parser twin (default: the selected one).
+    :param chunked_decoder_cls: chunked-decoder twin (default: the selected one).
+    """
+
+    def __init__(
+        self,
+        sink: Any,
+        *,
+        max_line_size: int = 8190,
+        max_field_size: int = 8190,
+        max_headers: int = 128,
+        head_parser_cls: type[Any] = HeadParser,
+        chunked_decoder_cls: type[Any] = ChunkedDecoder,
+    ) -> None:
+        self._sink = sink
+        self._limits = (max_line_size, max_field_size, max_headers)
+        self._parser = head_parser_cls(max_line_size, max_field_size, max_headers)
+        self._chunked_cls = chunked_decoder_cls
+        self.state = IDLE
+        self.leftover = b""
+        self.framing: Optional[Framing] = None
+        self.head: Optional[ResponseHead] = None
+        self._method = "GET"
+        self._read_until_eof = True
+        self._auto_decompress = True
+        self._kind = NO_BODY  # framing.kind of the current body
+        self._remaining = 0
+        self._chunked: Any = None
+        self._out: Any = sink  # the sink, or a DecodingSink in front of it
+        self._feed: Any = sink.on_body  # where body bytes go: _out.on_body or the sink's pick
+        self._pieces: list[bytes] = []
+        self._stash: Optional[bytes] = None
+        self._stash_pos = 0
+        self._eof_pending = False
+
+    # -- control ---------------------------------------------------------------
+
+    def start(self, method: str, *, read_until_eof: bool = True, auto_decompress: bool = True) -> None:
+        """Expect the response to a *method* request."""
+        self.state = HEAD
+        self.head = None
+        self.framing = None
+        self.leftover = b""
+        self._method = method
+        self._read_until_eof = read_until_eof
+        self._auto_decompress = auto_decompress
+        self._out = self._sink
+        self._feed = self._sink.on_body
+        self._chunked = None
+
+    @property
+    def has_partial_head(self) -> bool:
+        """``True`` when some bytes of a response head were received (for EOF errors)."""
+        return self.state == HEAD and self._parser.pending > 0
+
+    # -- input -----------------------------------------------------------------
+
+    def feed(self, data: bytes) -> None:
+        """Process *data* (``bytes``) received from the connection.
+
+        :raises BadHttpMessage: (and subclasses) malformed response.
+        """
+        if self._stash is not None:  # paused: queue behind what is waiting
+            self._stash = bytes(memoryview(self._stash)[self._stash_pos :]) + data
+            self._stash_pos = 0
+            return
+        self._process(data, 0)
+
+    def resume(self) -> None:
+        """Continue after the sink stopped being paused."""
+        if self._out is not self._sink and not self._out.resume():
+            return
+        data, pos = self._stash, self._stash_pos
+        self._stash = None
+        if data is not None:
+            self._process(data, pos)
+        if self._eof_pending and self._stash is None and not self._sink.reading_paused:
+            self._eof_pending = False
+            self.feed_eof()
+
+    def feed_eof(self) -> None:
+        """The server closed the connection.
+
+        Ends a read-until-close body.  Raises if a body was cut short; an incomplete
+        head is the caller's to report (see :attr:`has_partial_head`).
+
+        :raises ContentLengthError: fewer bytes than Content-Length arrived.
+        :raises TransferEncodingError: the chunked body did not reach its last-chunk.
+        """
+        if self._stash is not None:
+            self._eof_pending = True
+            return
+        if self.state != BODY:
+            return
+        kind = self._kind
+        if kind == UNTIL_CLOSE:
+            self._complete(_EMPTY)
+        elif kind == LENGTH:
+            raise ContentLengthError(
+                f"Not enough data to satisfy content length header: {self._remaining} bytes missing"
+            )
+        elif kind == CHUNKED:
+            raise TransferEncodingError("Not enough data to satisfy transfer length header (no last-chunk)")
+
+    # -- internals -------------------------------------------------------------
+
+    def _process(self, data: bytes, pos: int) -> None:
+        end = len(data)
+        while pos < end:
+            state = self.state
+            if state == BODY:
+                pos = self._body(data, pos)
+                if self._stash is not None:
+                    return
+            elif state == HEAD:
+                head, pos = self._parser.feed(data, pos)
+                if head is None:
+                    return
+                self._on_head(head)
+            elif state == DONE:
+                self.leftover += data[pos:] if pos else data
+                return
+            else:
+                raise BadHttpMessage("data received with no request outstanding")
+
+    def _on_head(self, head: ResponseHead) -> None:
+        if 100 <= head.status < 200 and head.status != 101:
+            return  # an interim response: the final one follows (RFC 9110 §15.2)
+        framing, out = begin_body(self._sink, self._method, head, self._read_until_eof, self._auto_decompress)
+        self.head = head
+        self.framing = framing
+        self._out = out
+        self.state = BODY
+        feed = self._sink.on_head(head, framing)
+        self._feed = out.on_body if (out is not self._sink or feed is None) else feed
+        self._kind = kind = framing.kind
+        if kind == NO_BODY or (kind == LENGTH and framing.length == 0):
+            self._complete(_EMPTY)
+        elif kind == LENGTH:
+            self._remaining = framing.length
+        elif kind == CHUNKED:
+            self._chunked = self._chunked_cls(*self._limits)
+
+    def _body(self, data: bytes, pos: int) -> int:
+        kind = self._kind
+        end = len(data)
+        if kind == CHUNKED:
+            return self._chunked_body(data, pos)
+        take = end - pos
+        if kind == LENGTH and take > self._remaining:
+            take = self._remaining
+        piece = data if (pos == 0 and take == end) else data[pos : pos + take]
+        pos += take
+        self._feed(piece)
+        if kind == LENGTH:
+            self._remaining -= take
+            if self._remaining == 0:
+                self._complete(_EMPTY)
+                return pos
+        if pos < end and self._sink.reading_paused:
+            self._stash, self._stash_pos = data, pos
+        return pos
+
+    def _chunked_body(self, data: bytes, pos: int) -> int:
+        decoder = self._chunked
+        pieces = self._pieces
+        out = self._out
+        feed = self._feed
+        end = len(data)
+        while True:
+            pos = decoder.feed(data, pos, pieces)
+            for piece in pieces:
+                if piece:
+                    feed(piece)
+                else:
+                    out.on_chunk_end()
+            pieces.clear()
+            if decoder.done:
+                self._complete(decoder.trailers)
+                return pos
+            if pos >= end:
+                return pos
+            if self._sink.reading_paused:
+                self._stash, self._stash_pos = data, pos
+                return pos
+
+    def _complete(self, trailers: tuple[tuple[bytes, bytes], ...]) -> None:
+        self.state = DONE
+        self._chunked = None
+        self._out.on_message_complete(trailers)
