@@ -58,7 +58,7 @@ class ResponseProtocol(asyncio.Protocol):
         self.transport: Optional[asyncio.Transport] = None
         self.reading_paused = False
         self.closed: asyncio.Future[None] = loop.create_future()
-        self._reader: Any = None  # a ResponseReader twin
+        self._reader: Optional[ResponseReader] = None  # either twin (the type checker sees the Python one)
         self._reader_limits: tuple[int, int, int] = (0, 0, 0)
         self._head_waiter: Optional[asyncio.Future[HeadResult]] = None
         self._stream: Optional[StreamReader] = None

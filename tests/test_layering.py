@@ -31,6 +31,7 @@ LAYER0 = {"_ext", "_consts", "http_exceptions", "hdrs", "typedefs", "_models"}
 LAYER2 = {
     "_stream_base",
     "_stream_reader",
+    "_stream_buffer",
     "_data_queue",
     "streams",
     "_protocol",

@@ -8,6 +8,7 @@ test.  The invariant is also checked on the Python twin alone, so it holds in th
 pure-Python lane and on PyPy.
 """
 
+import gzip
 from collections.abc import Sequence
 from typing import Any, Callable
 
@@ -16,8 +17,6 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from _feeding import drive_chunked, drive_head, head_record  # noqa: E402
-import gzip  # noqa: E402
-
 from aiohttp_client._sansio import _chunked_py, _http_parser_py, _http_reader_py  # noqa: E402
 from aiohttp_client.http_exceptions import HttpProcessingError  # noqa: E402
 from vectors import CORPUS, split_response  # noqa: E402
