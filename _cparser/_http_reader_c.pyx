@@ -76,7 +76,6 @@ cdef class ResponseReader:
     """
 
     cdef public int state
-    cdef public object leftover
     cdef public object framing
     cdef public object head
     cdef object _sink
@@ -103,7 +102,6 @@ cdef class ResponseReader:
         self._parser = head_parser_cls(max_line_size, max_field_size, max_headers)
         self._chunked_cls = chunked_decoder_cls
         self.state = _IDLE
-        self.leftover = b""
         self.framing = None
         self.head = None
         self._method = "GET"
@@ -122,17 +120,37 @@ cdef class ResponseReader:
     # -- control ---------------------------------------------------------------
 
     def start(self, method, *, read_until_eof=True, auto_decompress=True):
-        """Expect the response to a *method* request."""
+        """Expect the response to a *method* request.
+
+        Bytes that followed the previous response (:attr:`leftover`) are kept as the
+        start of this one, without a copy; :meth:`resume` (or the next :meth:`feed`)
+        processes them.
+        """
         self.state = _HEAD
         self.head = None
         self.framing = None
-        self.leftover = b""
         self._method = method
         self._read_until_eof = read_until_eof
         self._auto_decompress = auto_decompress
         self._out = self._sink
         self._feed = self._sink.on_body
         self._chunked = None
+
+    @property
+    def leftover(self):
+        """The bytes that followed the response, once it ended (``DONE``); else ``b""``.
+
+        Assigning ``b""`` drops them (e.g. after a 101 they belong to the new protocol).
+        """
+        if self.state == _DONE and self._stash is not None:
+            return self._stash[self._stash_pos:]
+        return b""
+
+    @leftover.setter
+    def leftover(self, value):
+        if self.state == _DONE:
+            self._stash = bytes(value) if value else None
+            self._stash_pos = 0
 
     @property
     def has_partial_head(self):
@@ -146,10 +164,13 @@ cdef class ResponseReader:
 
         :raises BadHttpMessage: (and subclasses) malformed response.
         """
-        if self._stash is not None:  # paused: queue behind what is waiting
+        if self._stash is not None:  # queue behind what is waiting
             self._stash = self._stash[self._stash_pos:] + bytes(data)
             self._stash_pos = 0
-            return
+            if self.state != _HEAD:  # the sink is paused, or the response ended
+                return
+            data = self._stash  # kept across start(): parse it now
+            self._stash = None
         if not PyBytes_CheckExact(data):
             data = bytes(data)
         self._process(<bytes>data, 0)
@@ -162,7 +183,7 @@ cdef class ResponseReader:
         self._stash = None
         if data is not None:
             self._process(<bytes>data, self._stash_pos)
-        if self._eof_pending and self._stash is None and not self._sink.reading_paused:
+        if self._eof_pending and not (self.state == _BODY and (self._stash is not None or self._sink.reading_paused)):
             self._eof_pending = False
             self.feed_eof()
 
@@ -175,7 +196,11 @@ cdef class ResponseReader:
         :raises ContentLengthError: fewer bytes than Content-Length arrived.
         :raises TransferEncodingError: the chunked body did not reach its last-chunk.
         """
-        if self._stash is not None:
+        if self._stash is not None and self.state == _HEAD:  # kept across start()
+            data = self._stash
+            self._stash = None
+            self._process(<bytes>data, self._stash_pos)
+        if self._stash is not None and self.state == _BODY:  # the sink is paused
             self._eof_pending = True
             return
         if self.state != _BODY:
@@ -205,7 +230,8 @@ cdef class ResponseReader:
                     return 0
                 self._on_head(head)
             elif self.state == _DONE:
-                self.leftover += data[pos:] if pos else data
+                self._stash = data  # the leftover, not copied
+                self._stash_pos = pos
                 return 0
             else:
                 raise _BadHttpMessage("data received with no request outstanding")

@@ -147,10 +147,10 @@ class StreamReader(_StreamBuffer):
     def feed_eof(self) -> None:
         """Mark the end of the body: wake readers, resume the protocol, run callbacks."""
         self._eof = True
-
-        _wake(self, "_waiter")
-
-        _wake(self, "_eof_waiter")
+        if self._waiter is not None:  # once per body: the checks spare two calls
+            _wake(self, "_waiter")
+        if self._eof_waiter is not None:
+            _wake(self, "_eof_waiter")
 
         if self._paused:
             # The body is complete; nothing more is fed into this stream.
@@ -158,9 +158,10 @@ class StreamReader(_StreamBuffer):
             self._protocol.resume_reading()
 
         callbacks = self._eof_callbacks
-        self._eof_callbacks = []
-        for cb in callbacks:
-            _run_eof_callback(cb)
+        if callbacks:
+            self._eof_callbacks = []
+            for cb in callbacks:
+                _run_eof_callback(cb)
 
     def is_eof(self) -> bool:
         """Return ``True`` once :meth:`feed_eof` was called (data may still be buffered)."""

@@ -77,11 +77,8 @@ def ours_stream(reader_cls: Any, head_parser_cls: Any, decoder_cls: Any, chunks:
     for data in chunks:
         reader.feed(data)
         while reader.state == DONE:
-            leftover = reader.leftover
-            reader.start("GET")
-            if not leftover:
-                break
-            reader.feed(leftover)
+            reader.start("GET")  # keeps the bytes that followed the response
+            reader.resume()  # and continues with them
     return sink.streams
 
 

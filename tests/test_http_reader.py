@@ -151,6 +151,36 @@ def test_leftover_after_response_is_kept(make_reader: Any) -> None:
     reader = make_reader(sink)
     reader.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokGARBAGE")
     assert reader.leftover == b"GARBAGE"
+    reader.feed(b"MORE")
+    assert reader.leftover == b"GARBAGEMORE" and reader.state == DONE
+    reader.leftover = b""  # dropped, as after a 101
+    assert reader.leftover == b""
+
+
+TWO = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 201 Created\r\nContent-Length: 3\r\n\r\nabc"
+
+
+@pytest.mark.parametrize("how", ["resume", "feed", "feed_eof"])
+def test_leftover_is_the_start_of_the_next_response(make_reader: Any, how: str) -> None:
+    sink = Sink()
+    reader = make_reader(sink)
+    reader.feed(TWO[:-1])
+    assert reader.state == DONE and reader.leftover.startswith(b"HTTP/1.1 201")
+    reader.start("GET")  # keeps the bytes that followed the first response
+    assert reader.state == HEAD and reader.leftover == b""
+    if how == "resume":
+        reader.resume()
+        assert sink.events[-1] == ("body", b"ab")
+        reader.feed(TWO[-1:])
+    elif how == "feed":
+        reader.feed(TWO[-1:])
+    else:
+        with pytest.raises(ContentLengthError, match="1 bytes missing"):
+            reader.feed_eof()  # parses what was kept, then reports the cut-short body
+        assert sink.events[-1] == ("body", b"ab")
+        return
+    assert [e for e in sink.events if e[0] == "head"] == [("head", (200, 1)), ("head", (201, 1))]
+    assert sink.body == b"okabc" and reader.state == DONE and reader.leftover == b""
 
 
 @pytest.mark.parametrize(

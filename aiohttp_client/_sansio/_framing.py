@@ -93,7 +93,13 @@ def response_framing(method: str, head: ResponseHead, read_until_eof: bool = Tru
     """
     status = head.status
     headers = head.headers
-    keep_alive = _keep_alive(head)
+    connection = headers.getall("Connection", None)
+    if connection is None:  # the common cases inline; the rules are _keep_alive's
+        keep_alive = head.version >= HttpVersion11
+    elif len(connection) == 1 and connection[0] == "keep-alive":
+        keep_alive = True
+    else:
+        keep_alive = _keep_alive(head)
     if method == "HEAD" or status < 200 or status == 204 or status == 304:
         return _FIXED[NO_BODY, keep_alive]
     if method == "CONNECT" and status < 300:
@@ -112,6 +118,9 @@ def response_framing(method: str, head: ResponseHead, read_until_eof: bool = Tru
             return _FIXED[CHUNKED, keep_alive]
         return _FIXED[UNTIL_CLOSE, False]
     if cl is not None:
+        value = cl[0]
+        if len(cl) == 1 and value.isdigit() and value.isascii() and len(value) <= _MAX_CONTENT_LENGTH_DIGITS:
+            return _new(Framing, (LENGTH, int(value), keep_alive))  # _content_length's fast path, inline
         return _new(Framing, (LENGTH, _content_length(cl), keep_alive))
     if read_until_eof:
         return _FIXED[UNTIL_CLOSE, False]

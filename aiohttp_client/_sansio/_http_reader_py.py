@@ -72,7 +72,6 @@ class ResponseReader:
         self._parser = head_parser_cls(max_line_size, max_field_size, max_headers)
         self._chunked_cls = chunked_decoder_cls
         self.state = IDLE
-        self.leftover = b""
         self.framing: Optional[Framing] = None
         self.head: Optional[ResponseHead] = None
         self._method = "GET"
@@ -84,6 +83,8 @@ class ResponseReader:
         self._out: Any = sink  # the sink, or a DecodingSink in front of it
         self._feed: Any = sink.on_body  # where body bytes go: _out.on_body or the sink's pick
         self._pieces: list[bytes] = []
+        # Input not processed yet, from _stash_pos on: kept while the sink is paused
+        # (BODY), after the response ended (DONE: the leftover), or across start().
         self._stash: Optional[bytes] = None
         self._stash_pos = 0
         self._eof_pending = False
@@ -91,17 +92,37 @@ class ResponseReader:
     # -- control ---------------------------------------------------------------
 
     def start(self, method: str, *, read_until_eof: bool = True, auto_decompress: bool = True) -> None:
-        """Expect the response to a *method* request."""
+        """Expect the response to a *method* request.
+
+        Bytes that followed the previous response (:attr:`leftover`) are kept as the
+        start of this one, without a copy; :meth:`resume` (or the next :meth:`feed`)
+        processes them.
+        """
         self.state = HEAD
         self.head = None
         self.framing = None
-        self.leftover = b""
         self._method = method
         self._read_until_eof = read_until_eof
         self._auto_decompress = auto_decompress
         self._out = self._sink
         self._feed = self._sink.on_body
         self._chunked = None
+
+    @property
+    def leftover(self) -> bytes:
+        """The bytes that followed the response, once it ended (``DONE``); else ``b""``.
+
+        Assigning ``b""`` drops them (e.g. after a 101 they belong to the new protocol).
+        """
+        if self.state == DONE and self._stash is not None:
+            return bytes(memoryview(self._stash)[self._stash_pos :])
+        return b""
+
+    @leftover.setter
+    def leftover(self, value: bytes) -> None:
+        if self.state == DONE:
+            self._stash = bytes(value) if value else None
+            self._stash_pos = 0
 
     @property
     def has_partial_head(self) -> bool:
@@ -115,10 +136,12 @@ class ResponseReader:
 
         :raises BadHttpMessage: (and subclasses) malformed response.
         """
-        if self._stash is not None:  # paused: queue behind what is waiting
+        if self._stash is not None:  # queue behind what is waiting
             self._stash = bytes(memoryview(self._stash)[self._stash_pos :]) + data
             self._stash_pos = 0
-            return
+            if self.state != HEAD:  # the sink is paused, or the response ended
+                return
+            data, self._stash = self._stash, None  # kept across start(): parse it now
         self._process(data, 0)
 
     def resume(self) -> None:
@@ -129,7 +152,7 @@ class ResponseReader:
         self._stash = None
         if data is not None:
             self._process(data, pos)
-        if self._eof_pending and self._stash is None and not self._sink.reading_paused:
+        if self._eof_pending and not (self.state == BODY and (self._stash is not None or self._sink.reading_paused)):
             self._eof_pending = False
             self.feed_eof()
 
@@ -142,7 +165,10 @@ class ResponseReader:
         :raises ContentLengthError: fewer bytes than Content-Length arrived.
         :raises TransferEncodingError: the chunked body did not reach its last-chunk.
         """
-        if self._stash is not None:
+        if self._stash is not None and self.state == HEAD:  # kept across start()
+            data, self._stash = self._stash, None
+            self._process(data, self._stash_pos)
+        if self._stash is not None and self.state == BODY:  # the sink is paused
             self._eof_pending = True
             return
         if self.state != BODY:
@@ -173,7 +199,7 @@ class ResponseReader:
                     return
                 self._on_head(head)
             elif state == DONE:
-                self.leftover += data[pos:] if pos else data
+                self._stash, self._stash_pos = data, pos  # the leftover, not copied
                 return
             else:
                 raise BadHttpMessage("data received with no request outstanding")
