@@ -15,8 +15,10 @@ says how the twin is made fast.
 - The head parser and the chunked decoder are whatever classes it is given (by default
   the selected twins), called through their Python methods, as twins talk to each
   other only through Python imports.
-- Body bytes go to the callable the sink returned from ``on_head`` (bound once per
-  head; e.g. the stream's ``feed_data``), else to ``on_body``.  A body piece that is
+- Body bytes go to the target the sink returned from ``on_head`` (its ``feed_data``,
+  and ``feed_http_chunks`` for a chunked decoder's output, one call per decoder
+  call; bound once per head: the response's stream), else to ``on_body`` and
+  ``on_chunk_end``.  A body piece that is
   all of the input is the input object itself; any other is one ``bytes`` of the span.
   While the sink is paused, the input is kept with an offset (no copy of the tail).
 """
@@ -90,6 +92,7 @@ cdef class ResponseReader:
     cdef object _chunked
     cdef object _out
     cdef object _feed
+    cdef object _feed_chunks
     cdef list _pieces
     cdef object _stash
     cdef Py_ssize_t _stash_pos
@@ -112,6 +115,7 @@ cdef class ResponseReader:
         self._chunked = None
         self._out = sink
         self._feed = sink.on_body
+        self._feed_chunks = None
         self._pieces = []
         self._stash = None
         self._stash_pos = 0
@@ -134,6 +138,7 @@ cdef class ResponseReader:
         self._auto_decompress = auto_decompress
         self._out = self._sink
         self._feed = self._sink.on_body
+        self._feed_chunks = None
         self._chunked = None
 
     @property
@@ -239,7 +244,7 @@ cdef class ResponseReader:
 
     cdef int _on_head(self, object head) except -1:
         cdef int status = head.status
-        cdef object framing, out, feed
+        cdef object framing, out, target
         if 100 <= status < 200 and status != 101:
             return 0  # an interim response: the final one follows (RFC 9110 §15.2)
         framing, out = _begin_body(self._sink, self._method, head, self._read_until_eof, self._auto_decompress)
@@ -247,8 +252,13 @@ cdef class ResponseReader:
         self.framing = framing
         self._out = out
         self.state = _BODY
-        feed = self._sink.on_head(head, framing)
-        self._feed = out.on_body if (out is not self._sink or feed is None) else feed
+        target = self._sink.on_head(head, framing)
+        if target is None or out is not self._sink:
+            self._feed = out.on_body
+            self._feed_chunks = None
+        else:
+            self._feed = target.feed_data
+            self._feed_chunks = target.feed_http_chunks
         self._kind = framing.kind
         if self._kind == _NO_BODY or (self._kind == _LENGTH and framing.length == 0):
             self._complete(_EMPTY)
@@ -285,17 +295,21 @@ cdef class ResponseReader:
     cdef Py_ssize_t _chunked_body(self, bytes data, Py_ssize_t pos, Py_ssize_t end) except -1:
         cdef object decoder = self._chunked
         cdef list pieces = self._pieces
-        cdef object feed = self._feed
+        cdef object feed_chunks = self._feed_chunks
+        cdef object out = self._out
         cdef object piece
         cdef Py_ssize_t i
         while True:
             pos = decoder.feed(data, pos, pieces)
-            for i in range(PyList_GET_SIZE(pieces)):
-                piece = <object>PyList_GET_ITEM(pieces, i)
-                if piece:
-                    feed(piece)
-                else:
-                    self._out.on_chunk_end()
+            if feed_chunks is not None:
+                feed_chunks(pieces)
+            else:
+                for i in range(PyList_GET_SIZE(pieces)):
+                    piece = <object>PyList_GET_ITEM(pieces, i)
+                    if piece:
+                        out.on_body(piece)
+                    else:
+                        out.on_chunk_end()
             del pieces[:]
             if decoder.done:
                 self._complete(decoder.trailers)

@@ -324,8 +324,8 @@ class ResponseProtocol(asyncio.Protocol):
 
     # -- reader events (the sink) -------------------------------------------------------
 
-    def on_head(self, head: ResponseHead, framing: Framing) -> Callable[[bytes], None]:
-        """A final head: make the response's stream; its ``feed_data`` takes the body."""
+    def on_head(self, head: ResponseHead, framing: Framing) -> StreamReader:
+        """A final head: make the response's stream, the target of its body."""
         self._upgraded = head.status == 101  # never pooled again (RFC 9110 §15.2.2)
         self._keep_alive = framing.keep_alive
         stream = StreamReader(self, self._read_bufsize, loop=self._loop)
@@ -335,7 +335,7 @@ class ResponseProtocol(asyncio.Protocol):
         waiter = self._head_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result((head, framing, stream))
-        return stream.feed_data
+        return stream
 
     def on_body(self, data: bytes) -> None:
         """Decoded body bytes (from a decoding sink in front of this one)."""

@@ -212,6 +212,37 @@ class StreamReader(_StreamBuffer):
         if self._size > self._high_water and not self._paused:
             self._pause()  # once per crossing of the high-water mark
 
+    def feed_http_chunks(self, pieces: "list[bytes]") -> None:
+        """Feed what a chunked decoder produced, in one call: each non-empty item is
+        data (as :meth:`feed_data`), each ``b""`` ends an HTTP chunk (as
+        :meth:`end_http_chunk_receiving`).  Flow control is checked once, at the end.
+
+        :raises RuntimeError: after :meth:`feed_eof`, or without a prior
+            :meth:`begin_http_chunk_receiving`.
+        """
+        splits = self._http_chunk_splits
+        if self._eof or splits is None:
+            raise RuntimeError("feed_http_chunks() after feed_eof() or before begin_http_chunk_receiving()")
+        buffer = self._buffer
+        start = total = self.total_bytes
+        last = self._last_chunk_end
+        ended = False
+        for piece in pieces:
+            if piece:
+                buffer.append(piece)
+                total += len(piece)
+            elif total != last:
+                last = total
+                splits.append(total)
+                ended = True
+        self._last_chunk_end = last
+        self._size += total - start
+        self.total_bytes = total
+        if (ended or total != start) and self._waiter is not None:
+            _wake(self, "_waiter")
+        if not self._paused and (self._size > self._high_water or len(splits) > self._high_water_chunks):
+            self._pause()  # once per crossing
+
     def begin_http_chunk_receiving(self) -> None:
         """Start recording HTTP chunk boundaries (chunked transfer coding).
 
@@ -242,7 +273,8 @@ class StreamReader(_StreamBuffer):
             self._pause()
 
         # readchunk() waits for the end of a chunk as well as for data.
-        _wake(self, "_waiter")
+        if self._waiter is not None:
+            _wake(self, "_waiter")
 
     async def _wait(self, func_name: str) -> None:
         # One reader at a time: with two, which one gets the next data is undefined.

@@ -8,7 +8,7 @@ whole or in 7-byte pieces.
 - ours: the per-connection reader twin (``_sansio._http_reader_<kind>.ResponseReader``)
   with the head-parser and chunked-decoder twins of the same kind, its events delivered
   to our ``StreamReader`` as ``_protocol.ResponseProtocol`` delivers them (one stream
-  per response, whose ``feed_data`` takes the body; restarted on the leftover bytes
+  per response, which the reader feeds directly; restarted on the leftover bytes
   after each message);
 - aiohttp 3.14.5: ``HttpResponseParser`` (compiled) and ``HttpResponseParserPy``, which
   feed their own ``StreamReader`` payloads.
@@ -57,7 +57,7 @@ class _Sink:
         if framing.kind == CHUNKED:
             stream.begin_http_chunk_receiving()
         self.streams.append(stream)
-        return stream.feed_data
+        return stream
 
     def on_body(self, data: bytes) -> None:
         self.stream.feed_data(data)

@@ -34,6 +34,9 @@ class _Sink:
     def on_body(self, data: bytes) -> None:
         pass
 
+    def on_chunk_end(self) -> None:
+        pass
+
 
 # Arguments for a "default instance" of classes that have required parameters.
 REQUIRED_ARGS: dict[str, tuple[Any, ...]] = {"ResponseReader": (_Sink(),)}

@@ -94,16 +94,29 @@ READER_WIRES = [
 
 
 class _RecordingSink:
-    """Records every reader event; pauses above *high* unconsumed body bytes."""
+    """Records every reader event; pauses above *high* unconsumed body bytes.  With
+    *target*, ``on_head`` returns the sink itself as the body's target (what the
+    protocol does with the response's stream)."""
 
-    def __init__(self, high: int) -> None:
+    def __init__(self, high: int, target: bool = False) -> None:
+        self.target = target
         self.events: list[Any] = []
         self.high = high
         self.buffered = 0
         self.reading_paused = False
 
-    def on_head(self, head: Any, framing: Any) -> None:
+    def on_head(self, head: Any, framing: Any) -> Any:
         self.events.append(("head", head_record(head), tuple(framing)))
+        return self if self.target else None
+
+    def feed_data(self, data: bytes) -> None:
+        self.on_body(data)
+
+    def feed_http_chunks(self, pieces: "list[bytes]") -> None:
+        self.events.append(("chunks", tuple(pieces)))
+        self.buffered += sum(map(len, pieces))
+        if self.high and self.buffered > self.high:
+            self.reading_paused = True
 
     def on_body(self, data: bytes) -> None:
         self.events.append(("body", bytes(data)))
@@ -122,14 +135,21 @@ class _RecordingSink:
 
 
 def drive_reader(
-    reader_cls: Any, parser_cls: Any, decoder_cls: Any, method: str, high: int, pieces: Any, lazy: bool = False
+    reader_cls: Any,
+    parser_cls: Any,
+    decoder_cls: Any,
+    method: str,
+    high: int,
+    pieces: Any,
+    lazy: bool = False,
+    target: bool = False,
 ) -> Any:
     """Feed *pieces* (restarting on the leftover after each response, consuming and
     resuming whenever the sink paused), then EOF; return the events and the outcome.
 
     With *lazy*, a restart leaves the leftover to the next ``feed`` (or ``feed_eof``)
     instead of calling ``resume``."""
-    sink = _RecordingSink(high)
+    sink = _RecordingSink(high, target)
     reader = reader_cls(sink, head_parser_cls=parser_cls, chunked_decoder_cls=decoder_cls)
     reader.start(method)
 
@@ -169,14 +189,15 @@ def drive_reader(
     method=st.sampled_from(["GET", "HEAD"]),
     high=st.sampled_from([0, 1, 64]),
     lazy=st.booleans(),
+    target=st.booleans(),
 )
-def test_reader_twins_agree(pieces: tuple[bytes, ...], method: str, high: int, lazy: bool) -> None:
+def test_reader_twins_agree(pieces: tuple[bytes, ...], method: str, high: int, lazy: bool, target: bool) -> None:
     from aiohttp_client._sansio import _http_reader_c
 
     parser_c, decoder_c = _compiled()
-    c = drive_reader(_http_reader_c.ResponseReader, parser_c, decoder_c, method, high, pieces, lazy)
+    c = drive_reader(_http_reader_c.ResponseReader, parser_c, decoder_c, method, high, pieces, lazy, target)
     py_classes = (_http_reader_py.ResponseReader, _http_parser_py.HeadParser, _chunked_py.ChunkedDecoder)
-    py = drive_reader(*py_classes, method, high, pieces, lazy)
+    py = drive_reader(*py_classes, method, high, pieces, lazy, target)
     assert c == py
 
 

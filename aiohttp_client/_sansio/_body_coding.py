@@ -15,6 +15,8 @@ from ._framing import NO_BODY, Framing, response_framing
 
 __all__ = ("begin_body", "body_decoder", "DecodingSink")
 
+_CHUNKED_ONLY = ["chunked"]  # Transfer-Encoding: chunked alone means nothing to decode
+
 
 def begin_body(
     sink: Any, method: str, head: ResponseHead, read_until_eof: bool, auto_decompress: bool
@@ -28,7 +30,8 @@ def begin_body(
     framing = response_framing(method, head, read_until_eof)
     if framing.kind != NO_BODY:
         headers = head.headers
-        if "Content-Encoding" in headers or "Transfer-Encoding" in headers:
+        te = headers.getall("Transfer-Encoding", None)
+        if "Content-Encoding" in headers or (te is not None and te != _CHUNKED_ONLY):
             decoder = body_decoder(head, auto_decompress)
             if decoder is not None:
                 return framing, DecodingSink(sink, decoder)

@@ -7,8 +7,11 @@ Sans-IO.  The I/O layer feeds it bytes (``feed``), end of input (``feed_eof``) a
 connection's protocol) with events:
 
 - ``on_head(head, framing)`` — a final response head (1xx heads other than 101 are
-  skipped, RFC 9110 §15.2); it may return a callable that takes the body's bytes
-  instead of ``on_body`` (bound once per head, e.g. the stream's ``feed_data``);
+  skipped, RFC 9110 §15.2); it may return the body's *target* (the response's
+  stream), an object whose ``feed_data(data)`` then takes the body's bytes and
+  ``feed_http_chunks(pieces)`` a chunked decoder's output (data, and ``b""`` for
+  each chunk end) in place of ``on_body`` and ``on_chunk_end``, bound once per
+  head; not when a coding is decoded;
 - ``on_body(data)`` — decoded body bytes (never empty);
 - ``on_coded_body(n)`` — *n* body bytes arrived still content-coded (only when a
   coding is decoded; for ``total_raw_bytes``);
@@ -81,7 +84,8 @@ class ResponseReader:
         self._remaining = 0
         self._chunked: Any = None
         self._out: Any = sink  # the sink, or a DecodingSink in front of it
-        self._feed: Any = sink.on_body  # where body bytes go: _out.on_body or the sink's pick
+        self._feed: Any = sink.on_body  # where body bytes go: _out.on_body or the target's
+        self._feed_chunks: Any = None  # the target's feed_http_chunks, if any
         self._pieces: list[bytes] = []
         # Input not processed yet, from _stash_pos on: kept while the sink is paused
         # (BODY), after the response ended (DONE: the leftover), or across start().
@@ -106,6 +110,7 @@ class ResponseReader:
         self._auto_decompress = auto_decompress
         self._out = self._sink
         self._feed = self._sink.on_body
+        self._feed_chunks = None
         self._chunked = None
 
     @property
@@ -212,8 +217,11 @@ class ResponseReader:
         self.framing = framing
         self._out = out
         self.state = BODY
-        feed = self._sink.on_head(head, framing)
-        self._feed = out.on_body if (out is not self._sink or feed is None) else feed
+        target = self._sink.on_head(head, framing)
+        if target is None or out is not self._sink:
+            self._feed, self._feed_chunks = out.on_body, None
+        else:
+            self._feed, self._feed_chunks = target.feed_data, target.feed_http_chunks
         self._kind = kind = framing.kind
         if kind == NO_BODY or (kind == LENGTH and framing.length == 0):
             self._complete(_EMPTY)
@@ -245,16 +253,19 @@ class ResponseReader:
     def _chunked_body(self, data: bytes, pos: int) -> int:
         decoder = self._chunked
         pieces = self._pieces
-        out = self._out
-        feed = self._feed
+        feed_chunks = self._feed_chunks
         end = len(data)
         while True:
             pos = decoder.feed(data, pos, pieces)
-            for piece in pieces:
-                if piece:
-                    feed(piece)
-                else:
-                    out.on_chunk_end()
+            if feed_chunks is not None:
+                feed_chunks(pieces)
+            else:
+                out = self._out
+                for piece in pieces:
+                    if piece:
+                        out.on_body(piece)
+                    else:
+                        out.on_chunk_end()
             pieces.clear()
             if decoder.done:
                 self._complete(decoder.trailers)
