@@ -253,12 +253,15 @@ cdef class ResponseReader:
         self._out = out
         self.state = _BODY
         target = self._sink.on_head(head, framing)
-        if target is None or out is not self._sink:
+        if out is not self._sink:  # a DecodingSink
             self._feed = out.on_body
-            self._feed_chunks = None
-        else:
+            self._feed_chunks = out.feed_http_chunks
+        elif target is not None:
             self._feed = target.feed_data
             self._feed_chunks = target.feed_http_chunks
+        else:
+            self._feed = out.on_body
+            self._feed_chunks = None
         self._kind = framing.kind
         if self._kind == _NO_BODY or (self._kind == _LENGTH and framing.length == 0):
             self._complete(_EMPTY)

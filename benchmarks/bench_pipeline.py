@@ -62,6 +62,9 @@ class _Sink:
     def on_body(self, data: bytes) -> None:
         self.stream.feed_data(data)
 
+    def on_coded_body(self, n: int) -> None:
+        self.stream.total_compressed_bytes = (self.stream.total_compressed_bytes or 0) + n
+
     def on_chunk_end(self) -> None:
         self.stream.end_http_chunk_receiving()
 
@@ -128,3 +131,92 @@ def test_aiohttp(
     payloads = benchmark(aiohttp_stream, rival, parser_cls, chunks)
     assert len(payloads) == COPIES
     assert all(_support.payload_bytes(p) == expected for p in payloads)
+
+
+# -- a gzip-coded chunked body through the reader into the stream ------------------------
+
+GZIP_TEXT = 8 * 1024 * 1024  # decoded bytes (the nginx scenario has 32 MiB; per MB it is the same)
+GZIP_CHUNK = 8192  # chunk-data size, as nginx's gzip filter emits it
+FEED = 65536  # bytes per feed() call, as the transport hands them over
+BACKENDS = ("zlib", "zlib_ng.zlib_ng", "isal.isal_zlib")
+
+
+def _gzip_wire() -> tuple[bytes, bytes]:
+    import zlib
+
+    line = b"%08d: some compressible text for the gzip scenario, nginx codes it on the fly\n"
+    text = b"".join(line % i for i in range(GZIP_TEXT // len(line) + 1))[:GZIP_TEXT]
+    obj = zlib.compressobj(1, zlib.DEFLATED, 31)
+    coded = obj.compress(text) + obj.flush()
+    body = b"".join(
+        b"%x\r\n%s\r\n" % (len(coded[i : i + GZIP_CHUNK]), coded[i : i + GZIP_CHUNK])
+        for i in range(0, len(coded), GZIP_CHUNK)
+    )
+    head = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
+    return coded, head + body + b"0\r\n\r\n"
+
+
+@pytest.fixture(scope="module")
+def gzip_wire() -> tuple[bytes, list[bytes]]:
+    coded, wire = _gzip_wire()
+    return coded, [wire[i : i + FEED] for i in range(0, len(wire), FEED)]
+
+
+@pytest.fixture(params=BACKENDS)
+def zlib_backend(request: Any) -> Any:
+    """Each zlib backend that is installed, set with ``set_zlib_backend`` (and reset)."""
+    import importlib
+    import zlib
+
+    from aiohttp_client._sansio import _compression
+
+    try:
+        lib = importlib.import_module(request.param)
+    except ImportError:
+        pytest.skip(f"{request.param} is not installed")
+    _compression.set_zlib_backend(lib)
+    yield lib
+    _compression.set_zlib_backend(zlib)
+
+
+def ours_decode(reader_cls: Any, head_parser_cls: Any, decoder_cls: Any, chunks: Sequence[bytes]) -> int:
+    """Feed *chunks* to the reader; after each feed a consumer takes what the stream
+    holds (as ``iter_any`` would), so decoded bytes are dropped as they come, as in
+    the ceiling.  Returns the decoded byte count."""
+    sink = _Sink()
+    reader = reader_cls(sink, head_parser_cls=head_parser_cls, chunked_decoder_cls=decoder_cls)
+    reader.start("GET")
+    n = 0
+    for data in chunks:
+        reader.feed(data)
+        n += len(sink.stream.read_nowait(-1))
+    assert sink.complete
+    return n
+
+
+@pytest.mark.parametrize("kind", ["py", "c"])
+def test_gzip_ours(benchmark: Any, our_twin: Any, zlib_backend: Any, gzip_wire: Any, kind: str) -> None:
+    reader_cls = our_twin(kind, "http_reader")
+    classes = (reader_cls, our_twin(kind, "http_parser"), our_twin(kind, "chunked"))
+    benchmark.group = f"gzip {GZIP_TEXT >> 20} MiB chunked, decoded, {zlib_backend.__name__}"
+    benchmark.extra_info.update(suite="gzip", item=zlib_backend.__name__, mode="64 KiB feeds", impl=f"ours-{kind}")
+    assert benchmark(ours_decode, *classes, gzip_wire[1]) == GZIP_TEXT
+
+
+def test_gzip_backend_alone(benchmark: Any, zlib_backend: Any, gzip_wire: Any) -> None:
+    """The ceiling: the backend's decompressobj on the same coded bytes, 64 KiB in, 64 KiB
+    output slices (as ``_client_worker.zlib_ceiling`` does for the nginx scenario)."""
+    coded = memoryview(gzip_wire[0])
+
+    def alone() -> int:
+        d = zlib_backend.decompressobj(31)
+        n = 0
+        for i in range(0, len(coded), FEED):
+            n += len(d.decompress(coded[i : i + FEED], 65536))
+            while d.unconsumed_tail:
+                n += len(d.decompress(d.unconsumed_tail, 65536))
+        return n + len(d.flush())
+
+    benchmark.group = f"gzip {GZIP_TEXT >> 20} MiB chunked, decoded, {zlib_backend.__name__}"
+    benchmark.extra_info.update(suite="gzip", item=zlib_backend.__name__, mode="64 KiB feeds", impl="alone")
+    assert benchmark(alone) == GZIP_TEXT

@@ -80,6 +80,13 @@ class DecodingSink:
     def on_chunk_end(self) -> None:
         pass  # chunk boundaries of the coded stream mean nothing after decoding
 
+    def feed_http_chunks(self, pieces: "list[bytes]") -> None:
+        """A chunked decoder's output (data, ``b""`` at chunk ends), decoded as one
+        piece: one inflate pass per feed rather than per chunk."""
+        data = [piece for piece in pieces if piece]
+        if data:
+            self.on_body(data[0] if len(data) == 1 else b"".join(data))
+
     def on_message_complete(self, trailers: tuple[tuple[bytes, bytes], ...]) -> None:
         self._complete = trailers
         if not self._sink.reading_paused:

@@ -11,7 +11,7 @@ connection's protocol) with events:
   stream), an object whose ``feed_data(data)`` then takes the body's bytes and
   ``feed_http_chunks(pieces)`` a chunked decoder's output (data, and ``b""`` for
   each chunk end) in place of ``on_body`` and ``on_chunk_end``, bound once per
-  head; not when a coding is decoded;
+  head; when a coding is decoded, the decoding sink takes the body instead;
 - ``on_body(data)`` — decoded body bytes (never empty);
 - ``on_coded_body(n)`` — *n* body bytes arrived still content-coded (only when a
   coding is decoded; for ``total_raw_bytes``);
@@ -218,10 +218,12 @@ class ResponseReader:
         self._out = out
         self.state = BODY
         target = self._sink.on_head(head, framing)
-        if target is None or out is not self._sink:
-            self._feed, self._feed_chunks = out.on_body, None
-        else:
+        if out is not self._sink:  # a DecodingSink
+            self._feed, self._feed_chunks = out.on_body, out.feed_http_chunks
+        elif target is not None:
             self._feed, self._feed_chunks = target.feed_data, target.feed_http_chunks
+        else:
+            self._feed, self._feed_chunks = out.on_body, None
         self._kind = kind = framing.kind
         if kind == NO_BODY or (kind == LENGTH and framing.length == 0):
             self._complete(_EMPTY)
