@@ -82,7 +82,8 @@ class DecodingSink:
 
     def feed_http_chunks(self, pieces: "list[bytes]") -> None:
         """A chunked decoder's output (data, ``b""`` at chunk ends), decoded as one
-        piece: one inflate pass per feed rather than per chunk."""
+        piece: one inflate pass per feed rather than per chunk.
+        """
         data = [piece for piece in pieces if piece]
         if data:
             self.on_body(data[0] if len(data) == 1 else b"".join(data))
