@@ -81,12 +81,19 @@ class DecodingSink:
         pass  # chunk boundaries of the coded stream mean nothing after decoding
 
     def feed_http_chunks(self, pieces: "list[bytes]") -> None:
-        """A chunked decoder's output (data, ``b""`` at chunk ends), decoded as one
-        piece: one inflate pass per feed rather than per chunk.
+        """A chunked decoder's output (data, ``b""`` at chunk ends): every piece is
+        queued in the decoder, then drained once (one pass per reader feed, not per chunk).
         """
-        data = [piece for piece in pieces if piece]
-        if data:
-            self.on_body(data[0] if len(data) == 1 else b"".join(data))
+        decoder = self._decoder
+        n = 0
+        for piece in pieces:
+            if piece:
+                decoder.feed(piece)
+                n += len(piece)
+        if n:
+            self._sink.on_coded_body(n)
+            if not self._sink.reading_paused:
+                self._drain()
 
     def on_message_complete(self, trailers: tuple[tuple[bytes, bytes], ...]) -> None:
         self._complete = trailers
