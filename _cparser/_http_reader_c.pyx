@@ -26,6 +26,7 @@ says how the twin is made fast.
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
+from cpython.tuple cimport PyTuple_GET_ITEM
 
 from aiohttp_client._sansio import _framing
 from aiohttp_client._sansio._body_coding import begin_body
@@ -83,6 +84,8 @@ cdef class ResponseReader:
     cdef object _sink
     cdef tuple _limits
     cdef object _parser
+    cdef object _parse  # _parser.feed, bound once
+    cdef object _on_body  # _sink.on_body, bound once
     cdef object _chunked_cls
     cdef object _method
     cdef bint _read_until_eof
@@ -103,6 +106,8 @@ cdef class ResponseReader:
         self._sink = sink
         self._limits = (max_line_size, max_field_size, max_headers)
         self._parser = head_parser_cls(max_line_size, max_field_size, max_headers)
+        self._parse = self._parser.feed
+        self._on_body = sink.on_body
         self._chunked_cls = chunked_decoder_cls
         self.state = _IDLE
         self.framing = None
@@ -137,7 +142,7 @@ cdef class ResponseReader:
         self._read_until_eof = read_until_eof
         self._auto_decompress = auto_decompress
         self._out = self._sink
-        self._feed = self._sink.on_body
+        self._feed = self._on_body
         self._feed_chunks = None
         self._chunked = None
 
@@ -224,13 +229,16 @@ cdef class ResponseReader:
     cdef int _process(self, bytes data, Py_ssize_t pos) except -1:
         cdef Py_ssize_t end = PyBytes_GET_SIZE(data)
         cdef object head
+        cdef tuple result
         while pos < end:
             if self.state == _BODY:
                 pos = self._body(data, pos, end)
                 if self._stash is not None:
                     return 0
             elif self.state == _HEAD:
-                head, pos = self._parser.feed(data, pos)
+                result = self._parse(data, pos)
+                head = <object>PyTuple_GET_ITEM(result, 0)  # (head or None, offset): the parser contract
+                pos = <object>PyTuple_GET_ITEM(result, 1)
                 if head is None:
                     return 0
                 self._on_head(head)
@@ -296,6 +304,7 @@ cdef class ResponseReader:
         return pos
 
     cdef Py_ssize_t _chunked_body(self, bytes data, Py_ssize_t pos, Py_ssize_t end) except -1:
+        cdef object decode = self._chunked.feed
         cdef object decoder = self._chunked
         cdef list pieces = self._pieces
         cdef object feed_chunks = self._feed_chunks
@@ -303,7 +312,7 @@ cdef class ResponseReader:
         cdef object piece
         cdef Py_ssize_t i
         while True:
-            pos = decoder.feed(data, pos, pieces)
+            pos = decode(data, pos, pieces)
             if feed_chunks is not None:
                 feed_chunks(pieces)
             else:
