@@ -314,7 +314,10 @@ cdef class ResponseReader:
         while True:
             pos = decode(data, pos, pieces)
             if feed_chunks is not None:
-                feed_chunks(pieces)
+                if PyList_GET_SIZE(pieces) == 1 and <object>PyList_GET_ITEM(pieces, 0):
+                    self._feed(<object>PyList_GET_ITEM(pieces, 0))  # one piece of data: the leaner call
+                elif PyList_GET_SIZE(pieces):
+                    feed_chunks(pieces)
             else:
                 for i in range(PyList_GET_SIZE(pieces)):
                     piece = <object>PyList_GET_ITEM(pieces, i)

@@ -260,7 +260,10 @@ class ResponseReader:
         while True:
             pos = decoder.feed(data, pos, pieces)
             if feed_chunks is not None:
-                feed_chunks(pieces)
+                if len(pieces) == 1 and pieces[0]:  # one piece of data: the leaner call
+                    self._feed(pieces[0])
+                elif pieces:
+                    feed_chunks(pieces)
             else:
                 out = self._out
                 for piece in pieces:
