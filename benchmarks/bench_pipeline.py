@@ -181,15 +181,18 @@ def zlib_backend(request: Any) -> Any:
 
 def ours_decode(reader_cls: Any, head_parser_cls: Any, decoder_cls: Any, chunks: Sequence[bytes]) -> int:
     """Feed *chunks* to the reader; after each feed a consumer takes what the stream
-    holds (as ``iter_any`` would), so decoded bytes are dropped as they come, as in
-    the ceiling.  Returns the decoded byte count."""
+    holds in blocks of at most 64 KiB (as ``iter_chunked(65536)`` would), so decoded
+    bytes are dropped as they come, as in the ceiling.  Returns the decoded byte count."""
     sink = _Sink()
     reader = reader_cls(sink, head_parser_cls=head_parser_cls, chunked_decoder_cls=decoder_cls)
     reader.start("GET")
     n = 0
     for data in chunks:
         reader.feed(data)
-        n += len(sink.stream.read_nowait(-1))
+        block = sink.stream.read_nowait(65536)
+        while block:
+            n += len(block)
+            block = sink.stream.read_nowait(65536)
     assert sink.complete
     return n
 
