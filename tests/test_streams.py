@@ -665,6 +665,23 @@ def test_pause_above_high_water_resume_below_low_water() -> None:
     run(main())
 
 
+def test_one_pause_per_crossing_of_the_high_water_mark() -> None:
+    """Pieces fed while the stream is already above its high-water mark pause nothing
+    more: one pause, then one resume once below the low-water mark."""
+
+    async def main() -> None:
+        s, proto = make(limit=4)
+        for piece in (b"abcdefghi", b"j", b"k", b"l"):
+            s.feed_data(piece)
+        assert proto.calls == ["pause"]
+        assert s.read_nowait(-1) == b"abcdefghijkl"  # (read(n) would raise the marks)
+        assert proto.calls == ["pause", "resume"]
+        s.feed_data(b"0123456789")  # a second crossing: a second cycle
+        assert proto.calls == ["pause", "resume", "pause"]
+
+    run(main())
+
+
 def test_read_n_raises_limits() -> None:
     async def main() -> None:
         s, proto = make(limit=4)
