@@ -41,6 +41,7 @@ class ResponseProtocol(asyncio.Protocol):
     :param loop: the event loop.
     :param head_parser_cls: head-parser twin; default: the selected one.
     :param chunked_decoder_cls: chunked-decoder twin; default: the selected one.
+    :param reader_cls: response-reader twin; default: the selected one.
     """
 
     def __init__(
@@ -49,13 +50,15 @@ class ResponseProtocol(asyncio.Protocol):
         *,
         head_parser_cls: type[Any] = HeadParser,
         chunked_decoder_cls: type[Any] = ChunkedDecoder,
+        reader_cls: type[Any] = ResponseReader,
     ) -> None:
         self._loop = loop
         self._parser_classes = (head_parser_cls, chunked_decoder_cls)
+        self._reader_cls = reader_cls
         self.transport: Optional[asyncio.Transport] = None
         self.reading_paused = False
         self.closed: asyncio.Future[None] = loop.create_future()
-        self._reader: Optional[ResponseReader] = None
+        self._reader: Optional[ResponseReader] = None  # either twin (the type checker sees the Python one)
         self._reader_limits: tuple[int, int, int] = (0, 0, 0)
         self._head_waiter: Optional[asyncio.Future[HeadResult]] = None
         self._stream: Optional[StreamReader] = None
@@ -68,8 +71,6 @@ class ResponseProtocol(asyncio.Protocol):
         self._last_read = 0.0
         self._upgraded = False
         self._upgrade_sink: Any = None
-        self._chunked = False
-        self._chunk_open = False
         self._drain_waiter: Optional[asyncio.Future[None]] = None
         self._resume_handle: Optional[asyncio.Handle] = None
         self._writing_paused = False
@@ -149,7 +150,7 @@ class ResponseProtocol(asyncio.Protocol):
         limits = (max_line_size, max_field_size, max_headers)
         if self._reader is None or self._reader_limits != limits:
             head_cls, chunked_cls = self._parser_classes
-            self._reader = ResponseReader(
+            self._reader = self._reader_cls(
                 self,
                 max_line_size=max_line_size,
                 max_field_size=max_field_size,
@@ -334,17 +335,19 @@ class ResponseProtocol(asyncio.Protocol):
 
     # -- reader events (the sink) -------------------------------------------------------
 
-    def on_head(self, head: ResponseHead, framing: Framing) -> None:
+    def on_head(self, head: ResponseHead, framing: Framing) -> StreamReader:
+        """A final head: make the response's stream, the target of its body."""
         self._upgraded = head.status == 101  # never pooled again (RFC 9110 §15.2.2)
         self._keep_alive = framing.keep_alive
-        self._chunked = framing.kind == CHUNKED
-        self._chunk_open = False
         self._continue = None  # a final answer instead of 100 Continue: no body goes out
         stream = StreamReader(self, self._read_bufsize, loop=self._loop)
+        if framing.kind == CHUNKED:
+            stream.begin_http_chunk_receiving()
         self._stream = stream
         waiter = self._head_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result((head, framing, stream))
+        return stream
 
     def on_interim(self, head: ResponseHead) -> None:
         """A 1xx head: ``100 Continue`` releases a body waiting for it."""
@@ -356,11 +359,8 @@ class ResponseProtocol(asyncio.Protocol):
                 fut.set_result(None)
 
     def on_body(self, data: bytes) -> None:
-        stream: StreamReader = self._stream  # type: ignore[assignment]
-        if self._chunked and not self._chunk_open:
-            self._chunk_open = True
-            stream.begin_http_chunk_receiving()
-        stream.feed_data(data)
+        """Decoded body bytes (from a decoding sink in front of this one)."""
+        self._stream.feed_data(data)  # type: ignore[union-attr]
 
     def on_coded_body(self, n: int) -> None:
         """*n* more body bytes arrived before content decoding (``total_raw_bytes``)."""
@@ -368,9 +368,7 @@ class ResponseProtocol(asyncio.Protocol):
         stream.total_compressed_bytes = (stream.total_compressed_bytes or 0) + n
 
     def on_chunk_end(self) -> None:
-        if self._chunk_open:
-            self._chunk_open = False
-            self._stream.end_http_chunk_receiving()  # type: ignore[union-attr]
+        self._stream.end_http_chunk_receiving()  # type: ignore[union-attr]
 
     def on_message_complete(self, trailers: tuple[tuple[bytes, bytes], ...]) -> None:
         self._message_done = True

@@ -25,37 +25,34 @@ consumer asking for big blocks is never throttled below its block size.
 Errors: once :meth:`~StreamReader.set_exception` was called, every read raises that
 exception at once, even when data is still buffered (aiohttp 3.14 does the same).
 
-Buffering: fed ``bytes`` objects are kept in a :class:`collections.deque` without
-copying, with a running byte count and an offset into the head buffer.  A read that can
-be answered by one whole buffered object returns that object itself; only the part of
-a buffer that a read returns is ever sliced.
+Buffering (:mod:`._stream_buffer`, the base class): fed ``bytes`` objects are kept
+without copying; a read that one whole buffered object answers returns that object
+itself; only the part of a buffer that a read returns is ever sliced.
 """
 
 import asyncio
 import collections
 import sys
 import warnings
-from typing import Callable, Optional, Union
+from typing import Callable, Optional
 
 from ._stream_base import (
     _NO_CAUSE,
     AsyncStreamIterator,
     ChunkTupleAsyncStreamIterator,
-    _FlowControl,
     _run_eof_callback,
     _wait_on,
     _wake,
 )
+from ._stream_buffer import _Piece, _StreamBuffer
 from .http_exceptions import LineTooLong
 
 _DEFAULT_LIMIT = 2**18  # bytes (aiohttp 3.14.5's read_bufsize); another low-water mark shows in the repr
 
 __all__ = ("StreamReader",)
 
-_Piece = Union[bytes, memoryview]
 
-
-class StreamReader:
+class StreamReader(_StreamBuffer):
     """Buffered body stream fed by the connection protocol (reference:
     ``ClientResponse.content``, "Streaming API").
 
@@ -73,59 +70,7 @@ class StreamReader:
         decoding, when the producer records it (``int`` or ``None``).
     """
 
-    __slots__ = (
-        "_protocol",
-        "_loop",
-        "_low_water",
-        "_high_water",
-        "_low_water_chunks",
-        "_high_water_chunks",
-        "_buffer",
-        "_buffer_offset",
-        "_size",
-        "_cursor",
-        "_http_chunk_splits",
-        "_last_chunk_end",
-        "_eof",
-        "_paused",
-        "_waiter",
-        "_eof_waiter",
-        "_exception",
-        "_eof_callbacks",
-        "total_bytes",
-        "total_compressed_bytes",
-    )
-
-    def __init__(
-        self,
-        protocol: _FlowControl,
-        limit: int,
-        *,
-        loop: Optional[asyncio.AbstractEventLoop] = None,
-    ) -> None:
-        self._protocol = protocol
-        self._loop = loop
-        self._low_water = limit
-        self._high_water = limit * 2
-        # At least 4: one pending chunk end always sits at the read position.
-        self._high_water_chunks = max(4, limit // 16)
-        self._low_water_chunks = self._high_water_chunks // 2
-        self._buffer: collections.deque[bytes] = collections.deque()
-        self._buffer_offset = 0  # bytes of self._buffer[0] already consumed
-        self._size = 0  # unread bytes in self._buffer
-        self._cursor = 0  # bytes consumed since the start of the body
-        # Body offsets (in total_bytes terms) at which an HTTP chunk ended, or None
-        # when the body is not chunked.
-        self._http_chunk_splits: Optional[collections.deque[int]] = None
-        self._last_chunk_end = 0
-        self._eof = False
-        self._paused = False  # this reader called protocol.pause_reading()
-        self._waiter: Optional[asyncio.Future[None]] = None
-        self._eof_waiter: Optional[asyncio.Future[None]] = None
-        self._exception: Optional[BaseException] = None
-        self._eof_callbacks: list[Callable[[], None]] = []
-        self.total_bytes = 0
-        self.total_compressed_bytes: Optional[int] = None
+    __slots__ = ()
 
     def __repr__(self) -> str:
         info = [self.__class__.__name__]
@@ -168,29 +113,6 @@ class StreamReader:
         """Iterate over ``(data, end_of_http_chunk)`` tuples (see :meth:`readchunk`)."""
         return ChunkTupleAsyncStreamIterator(self)
 
-    # ---------------------------------------------------------------- flow control
-
-    def get_read_buffer_limits(self) -> tuple[int, int]:
-        """Return the ``(low, high)`` water marks in bytes."""
-        return (self._low_water, self._high_water)
-
-    def set_read_chunk_size(self, n: int) -> None:
-        """Raise the water marks to ``(n, 2 * n)`` if *n* bytes exceeds the low mark."""
-        if n > self._low_water:
-            self._low_water = n
-            self._high_water = n * 2
-
-    def _pause(self) -> None:
-        self._paused = True
-        self._protocol.pause_reading()
-
-    def _maybe_resume(self) -> None:
-        # Called only when self._paused is set.
-        splits = self._http_chunk_splits
-        if self._size < self._low_water and (splits is None or len(splits) < self._low_water_chunks):
-            self._paused = False
-            self._protocol.resume_reading()
-
     # -------------------------------------------------------------- producer side
 
     def exception(self) -> Optional[BaseException]:
@@ -225,10 +147,10 @@ class StreamReader:
     def feed_eof(self) -> None:
         """Mark the end of the body: wake readers, resume the protocol, run callbacks."""
         self._eof = True
-
-        _wake(self, "_waiter")
-
-        _wake(self, "_eof_waiter")
+        if self._waiter is not None:  # once per body: the checks spare two calls
+            _wake(self, "_waiter")
+        if self._eof_waiter is not None:
+            _wake(self, "_eof_waiter")
 
         if self._paused:
             # The body is complete; nothing more is fed into this stream.
@@ -236,9 +158,10 @@ class StreamReader:
             self._protocol.resume_reading()
 
         callbacks = self._eof_callbacks
-        self._eof_callbacks = []
-        for cb in callbacks:
-            _run_eof_callback(cb)
+        if callbacks:
+            self._eof_callbacks = []
+            for cb in callbacks:
+                _run_eof_callback(cb)
 
     def is_eof(self) -> bool:
         """Return ``True`` once :meth:`feed_eof` was called (data may still be buffered)."""
@@ -281,11 +204,44 @@ class StreamReader:
         self._buffer.append(data)
         self._size += n
         self.total_bytes += n
+        waiter = self._waiter  # _wake() inlined: this runs once per body piece
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+        if self._size > self._high_water and not self._paused:
+            self._pause()  # once per crossing of the high-water mark
 
-        _wake(self, "_waiter")
+    def feed_http_chunks(self, pieces: "list[bytes]") -> None:
+        """Feed what a chunked decoder produced, in one call: each non-empty item is
+        data (as :meth:`feed_data`), each ``b""`` ends an HTTP chunk (as
+        :meth:`end_http_chunk_receiving`).  Flow control is checked once, at the end.
 
-        if self._size > self._high_water:
-            self._pause()
+        :raises RuntimeError: after :meth:`feed_eof`, or without a prior
+            :meth:`begin_http_chunk_receiving`.
+        """
+        splits = self._http_chunk_splits
+        if self._eof or splits is None:
+            raise RuntimeError("feed_http_chunks() after feed_eof() or before begin_http_chunk_receiving()")
+        buffer = self._buffer
+        start = total = self.total_bytes
+        last = self._last_chunk_end
+        ended = False
+        for piece in pieces:
+            if piece:
+                buffer.append(piece)
+                total += len(piece)
+            elif total != last:
+                last = total
+                splits.append(total)
+                ended = True
+        self._last_chunk_end = last
+        self._size += total - start
+        self.total_bytes = total
+        if (ended or total != start) and self._waiter is not None:
+            _wake(self, "_waiter")
+        if not self._paused and (self._size > self._high_water or len(splits) > self._high_water_chunks):
+            self._pause()  # once per crossing
 
     def begin_http_chunk_receiving(self) -> None:
         """Start recording HTTP chunk boundaries (chunked transfer coding).
@@ -313,97 +269,12 @@ class StreamReader:
             return
         self._last_chunk_end = pos
         splits.append(pos)
-        if len(splits) > self._high_water_chunks:
+        if len(splits) > self._high_water_chunks and not self._paused:
             self._pause()
 
         # readchunk() waits for the end of a chunk as well as for data.
-        _wake(self, "_waiter")
-
-    # ------------------------------------------------------------- buffer access
-
-    def _consumed(self, n: int) -> None:
-        """Bookkeeping after *n* bytes left the buffer."""
-        self._size -= n
-        self._cursor += n
-        if self._http_chunk_splits or self._paused:
-            self._after_consumed()
-
-    def _after_consumed(self) -> None:
-        splits = self._http_chunk_splits
-        if splits:
-            # Boundaries behind the read position can never be reported.
-            cursor = self._cursor
-            while splits and splits[0] < cursor:
-                splits.popleft()
-        if self._paused:
-            self._maybe_resume()
-
-    def _take_head(self, n: int) -> bytes:
-        """Remove up to *n* bytes (all if ``n < 0``) from the head buffer only."""
-        buf = self._buffer
-        head = buf[0]
-        off = self._buffer_offset
-        if 0 <= n < len(head) - off:
-            data = head[off : off + n]
-            self._buffer_offset = off + n
-        else:
-            buf.popleft()
-            if off:
-                data = head[off:]
-                self._buffer_offset = 0
-            else:
-                data = head
-        self._consumed(len(data))
-        return data
-
-    def _take_all(self) -> bytes:
-        """Remove and return everything buffered (the buffer must not be empty)."""
-        buf = self._buffer
-        off = self._buffer_offset
-        if len(buf) == 1:
-            head = buf.popleft()
-            data = head[off:] if off else head
-        else:
-            pieces: list[_Piece] = list(buf)
-            if off:
-                pieces[0] = memoryview(pieces[0])[off:]
-            buf.clear()
-            data = b"".join(pieces)
-        self._buffer_offset = 0
-        self._consumed(len(data))
-        return data
-
-    def _take(self, n: int) -> bytes:
-        """Remove and return up to *n* > 0 bytes from the buffer (not empty)."""
-        buf = self._buffer
-        head = buf[0]
-        off = self._buffer_offset
-        avail = len(head) - off
-        if avail >= n or len(buf) == 1:
-            return self._take_head(n)
-        # The head buffer is too short: join it with the following buffers.
-        pieces: list[_Piece] = [memoryview(head)[off:] if off else head]
-        buf.popleft()
-        off = 0
-        need = n - avail
-        while buf:
-            nxt = buf[0]
-            size = len(nxt)
-            if size <= need:
-                pieces.append(nxt)
-                buf.popleft()
-                need -= size
-                if not need:
-                    break
-            else:
-                pieces.append(memoryview(nxt)[:need])
-                off = need
-                need = 0
-                break
-        self._buffer_offset = off
-        data = b"".join(pieces)
-        self._consumed(len(data))
-        return data
+        if self._waiter is not None:
+            _wake(self, "_waiter")
 
     async def _wait(self, func_name: str) -> None:
         # One reader at a time: with two, which one gets the next data is undefined.
@@ -491,32 +362,6 @@ class StreamReader:
             if self._eof:
                 return b"".join(parts)
             await self._wait("readuntil")
-
-    def _take_through(self, separator: bytes, limit: int) -> Optional[bytes]:
-        """Fast path of :meth:`readuntil`: take up to and including *separator* when it
-        lies in the head buffer within *limit* bytes, else ``None``.
-        """
-        buf = self._buffer
-        if not buf:
-            return None
-        head = buf[0]
-        off = self._buffer_offset
-        i = head.find(separator, off)
-        if i == -1:
-            return None
-        end = i + len(separator)
-        n = end - off
-        if n > limit:
-            return None
-        if end == len(head):
-            buf.popleft()
-            self._buffer_offset = 0
-            data = head[off:] if off else head
-        else:
-            data = head[off:end]
-            self._buffer_offset = end
-        self._consumed(n)
-        return data
 
     async def read(self, n: int = -1) -> bytes:
         """Read up to *n* bytes; with ``n < 0`` (default) read until EOF.

@@ -23,10 +23,13 @@ and, for ``bench_nginx.py`` (paths on BASE_URL, served by nginx):
                    (at most 64 kept-alive connections, the default limit of 100 not hit)
 
 Each answer carries the wall time (``time.perf_counter``) and the CPU time of this
-process (``time.process_time``) spent on the scenario.
+process (``time.process_time``) spent on the scenario; ``fetch`` also counts the
+times the client paused the socket transport (flow control: one pause/resume cycle
+per crossing of the stream's high-water mark is the goal).
 """
 
 import asyncio
+import asyncio.selector_events
 import json
 import os
 import sys
@@ -63,7 +66,24 @@ async def small(client: Any, base: str, count: int) -> dict[str, Any]:
     return {"wall": wall, "cpu": cpu, "requests": count}
 
 
+_PAUSES = [0]
+
+
+def _count_pauses() -> None:
+    """Count effective ``pause_reading()`` calls on asyncio's socket transports."""
+    cls = asyncio.selector_events._SelectorTransport
+    original = cls.pause_reading
+
+    def pause_reading(self: Any) -> None:
+        if self.is_reading():
+            _PAUSES[0] += 1
+        original(self)
+
+    cls.pause_reading = pause_reading  # type: ignore[method-assign]
+
+
 async def fetch(client: Any, base: str, arg: str) -> dict[str, Any]:
+    _PAUSES[0] = 0
     async with client.ClientSession() as session:
         wall0, cpu0 = time.perf_counter(), time.process_time()
         async with session.get(base + arg) as resp:
@@ -72,7 +92,7 @@ async def fetch(client: Any, base: str, arg: str) -> dict[str, Any]:
             async for chunk in resp.content.iter_chunked(65536):
                 nbytes += len(chunk)
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    return {"wall": wall, "cpu": cpu, "bytes": nbytes}
+    return {"wall": wall, "cpu": cpu, "bytes": nbytes, "pauses": _PAUSES[0]}
 
 
 async def seq(client: Any, base: str, arg: str) -> dict[str, Any]:
@@ -222,6 +242,7 @@ def main() -> None:
     lib, base = sys.argv[1], sys.argv[2]
     info = hello(lib)
     client = info.pop("client", None)
+    _count_pauses()
     print(json.dumps(info), flush=True)
     if not info["ok"]:
         return

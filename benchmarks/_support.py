@@ -65,11 +65,13 @@ def pieces(data: bytes, mode: str) -> list[bytes]:
 
 
 def our_twin(kind: str, hot_path: str) -> Any:
-    """``HeadParser`` (hot_path ``"http_parser"``) or ``ChunkedDecoder`` (``"chunked"``)
-    of one kind, imported directly from ``aiohttp_client._<hot_path>_<kind>`` (not through
-    the selector); raises ImportError when that compiled twin is not built."""
+    """``HeadParser`` (hot_path ``"http_parser"``), ``ChunkedDecoder`` (``"chunked"``) or
+    ``ResponseReader`` (``"http_reader"``) of one kind, imported directly from
+    ``aiohttp_client._sansio._<hot_path>_<kind>`` (not through the selector); raises
+    ImportError when that compiled twin is not built."""
     module = importlib.import_module(f"aiohttp_client._sansio._{hot_path}_{kind}")
-    return getattr(module, "HeadParser" if hot_path == "http_parser" else "ChunkedDecoder")
+    names = {"http_parser": "HeadParser", "chunked": "ChunkedDecoder", "http_reader": "ResponseReader"}
+    return getattr(module, names[hot_path])
 
 
 def decode_chunked(decoder_cls: Any, chunks: Sequence[bytes], body: list[bytes], first_pos: int = 0) -> None:

@@ -15,7 +15,8 @@ Scenarios (CPU = user + system time of the client process for the timed part):
 
 - ``seq``: 2,000 sequential small GETs on one keep-alive connection: CPU us per request;
 - ``conc``: 4,000 small GETs, 64 in flight through the pool (``limit=64``): CPU us per request;
-- ``download``: a 100 MB file, ``iter_chunked(65536)``: CPU us per MB;
+- ``download``: a 100 MB file, ``iter_chunked(65536)``: CPU us per MB, and how often the
+  client paused the socket transport (per MB);
 - ``gzip``: 32 MiB of text, gzip-coded by nginx in chunked transfer coding, decoded:
   decoded MB per second of client CPU (nginx compressing on the fly is slower than the
   client decodes, so wall-clock MB/s would measure nginx), against ``zlib`` alone on the
@@ -213,7 +214,13 @@ def test_download(benchmark: Any, workers: dict[str, Worker], nginx: str) -> Non
     runs = _interleaved(workers, "fetch", "/large.bin")
     runs["curl"] = [_curl(nginx + "/large.bin") for _ in range(ROUNDS)]
     values = {i: statistics.median(r["cpu"] / (r["bytes"] / 1e6) * 1e6 for r in rs) for i, rs in runs.items()}
-    _record(benchmark, "100 MB download", "CPU us/MB", values, note="curl: the command-line tool, to /dev/null")
+    pauses = {
+        i: statistics.median(r["pauses"] / (r["bytes"] / 1e6) for r in rs) for i, rs in runs.items() if i != "curl"
+    }
+    note = "curl: the command-line tool, to /dev/null; transport pauses per MB (median): " + ", ".join(
+        f"{i} {p:.2f}" for i, p in pauses.items()
+    )
+    _record(benchmark, "100 MB download", "CPU us/MB", values, note=note)
     _once(benchmark)
 
 

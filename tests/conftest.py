@@ -101,3 +101,9 @@ def head_parser_cls(twin: Twin) -> Any:
 def chunked_decoder_cls(twin: Twin) -> Any:
     """``ChunkedDecoder`` of the twin under test."""
     return twin.module("_chunked").ChunkedDecoder
+
+
+@pytest.fixture(scope="session")
+def response_reader_cls(twin: Twin) -> Any:
+    """``ResponseReader`` (the per-connection reader) of the twin under test."""
+    return twin.module("_http_reader").ResponseReader

@@ -53,7 +53,8 @@ from aiohttp_client import _ext
 exported = {{}}
 for selector in {selectors!r}:
     module = importlib.import_module(selector)
-    exported[selector] = sorted({{getattr(module, name).__module__ for name in module.__all__}})
+    objs = [getattr(module, name) for name in module.__all__]
+    exported[selector] = sorted({{o.__module__ for o in objs if hasattr(o, "__module__")}})  # not constants
 print(json.dumps({{"loaded": _ext.LOADED, "no_extensions": _ext.NO_EXTENSIONS, "exported": exported}}))
 """
 

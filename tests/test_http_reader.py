@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from aiohttp_client._sansio._http_reader import BODY, DONE, HEAD, ResponseReader
+from aiohttp_client._sansio._http_reader import BODY, DONE, HEAD
 from aiohttp_client.http_exceptions import (
     BadStatusLine,
     ContentEncodingError,
@@ -59,16 +59,16 @@ class Sink:
 
 
 @pytest.fixture
-def make_reader(head_parser_cls: Any, chunked_decoder_cls: Any) -> Any:
-    def make(sink: Sink, method: str = "GET", **kw: Any) -> ResponseReader:
-        reader = ResponseReader(sink, head_parser_cls=head_parser_cls, chunked_decoder_cls=chunked_decoder_cls)
+def make_reader(head_parser_cls: Any, chunked_decoder_cls: Any, response_reader_cls: Any) -> Any:
+    def make(sink: Sink, method: str = "GET", **kw: Any) -> Any:
+        reader = response_reader_cls(sink, head_parser_cls=head_parser_cls, chunked_decoder_cls=chunked_decoder_cls)
         reader.start(method, **kw)
         return reader
 
     return make
 
 
-def feed_all(reader: ResponseReader, data: bytes, step: int = 0) -> None:
+def feed_all(reader: Any, data: bytes, step: int = 0) -> None:
     if not step:
         reader.feed(data)
         return
@@ -88,11 +88,11 @@ def test_content_length_body(make_reader: Any, step: int) -> None:
 
 def test_content_length_body_whole_input_is_not_copied(make_reader: Any) -> None:
     sink = Sink()
+    captured: list[bytes] = []
+    sink.on_body = captured.append  # type: ignore[method-assign]
     reader = make_reader(sink)
     reader.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 65536\r\n\r\n")
     block = bytes(range(256)) * 256
-    captured: list[bytes] = []
-    sink.on_body = captured.append  # type: ignore[method-assign]
     reader.feed(block)
     assert captured[0] is block  # handed on as-is: no slice, no join
 
@@ -151,6 +151,36 @@ def test_leftover_after_response_is_kept(make_reader: Any) -> None:
     reader = make_reader(sink)
     reader.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokGARBAGE")
     assert reader.leftover == b"GARBAGE"
+    reader.feed(b"MORE")
+    assert reader.leftover == b"GARBAGEMORE" and reader.state == DONE
+    reader.leftover = b""  # dropped, as after a 101
+    assert reader.leftover == b""
+
+
+TWO = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 201 Created\r\nContent-Length: 3\r\n\r\nabc"
+
+
+@pytest.mark.parametrize("how", ["resume", "feed", "feed_eof"])
+def test_leftover_is_the_start_of_the_next_response(make_reader: Any, how: str) -> None:
+    sink = Sink()
+    reader = make_reader(sink)
+    reader.feed(TWO[:-1])
+    assert reader.state == DONE and reader.leftover.startswith(b"HTTP/1.1 201")
+    reader.start("GET")  # keeps the bytes that followed the first response
+    assert reader.state == HEAD and reader.leftover == b""
+    if how == "resume":
+        reader.resume()
+        assert sink.events[-1] == ("body", b"ab")
+        reader.feed(TWO[-1:])
+    elif how == "feed":
+        reader.feed(TWO[-1:])
+    else:
+        with pytest.raises(ContentLengthError, match="1 bytes missing"):
+            reader.feed_eof()  # parses what was kept, then reports the cut-short body
+        assert sink.events[-1] == ("body", b"ab")
+        return
+    assert [e for e in sink.events if e[0] == "head"] == [("head", (200, 1)), ("head", (201, 1))]
+    assert sink.body == b"okabc" and reader.state == DONE and reader.leftover == b""
 
 
 @pytest.mark.parametrize(
@@ -291,9 +321,11 @@ def test_keep_alive_decisions(make_reader: Any) -> None:
         assert reader.framing is not None and reader.framing.keep_alive is keep_alive, wire
 
 
-def test_data_with_no_request_outstanding_is_an_error(head_parser_cls: Any, chunked_decoder_cls: Any) -> None:
+def test_data_with_no_request_outstanding_is_an_error(
+    head_parser_cls: Any, chunked_decoder_cls: Any, response_reader_cls: Any
+) -> None:
     from aiohttp_client.http_exceptions import BadHttpMessage
 
-    reader = ResponseReader(Sink(), head_parser_cls=head_parser_cls, chunked_decoder_cls=chunked_decoder_cls)
+    reader = response_reader_cls(Sink(), head_parser_cls=head_parser_cls, chunked_decoder_cls=chunked_decoder_cls)
     with pytest.raises(BadHttpMessage):
         reader.feed(b"HTTP/1.1 200 OK\r\n\r\n")

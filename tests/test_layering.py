@@ -31,6 +31,7 @@ LAYER0 = {"_ext", "_consts", "http_exceptions", "hdrs", "typedefs", "_models"}
 LAYER2 = {
     "_stream_base",
     "_stream_reader",
+    "_stream_buffer",
     "_data_queue",
     "streams",
     "_protocol",
@@ -286,6 +287,10 @@ def test_scanner_sees_imports() -> None:
     found = {name: {t for t, _ in imports} for name, (_, imports) in SOURCES.items()}
     assert {"_sansio._http_parser_py", "_sansio._http_parser_c"} <= found["_sansio._http_parser"]
     assert "_models" in found["_sansio._http_parser_c"]
+    # The reader twins take the per-head decision from one Python module (DESIGN.md).
+    assert {"_sansio._body_coding", "_sansio._http_parser", "_sansio._chunked"} <= found["_sansio._http_reader_c"]
+    assert "_sansio._body_coding" in found["_sansio._http_reader_py"]
+    assert "_sansio._framing" in found["_sansio._body_coding"]
     assert "http_exceptions" in found["_sansio._chunked_c"]
     assert "_sansio._fields" in found["_sansio._chunked_py"]
     assert "http_exceptions" in found["_sansio._fields"]

@@ -39,9 +39,11 @@ class FakeTransport(asyncio.Transport):
         pass
 
 
-async def connect(head_parser_cls: Any, chunked_decoder_cls: Any, **kw: Any) -> Any:
+async def connect(head_parser_cls: Any, chunked_decoder_cls: Any, reader_cls: Any, **kw: Any) -> Any:
     loop = asyncio.get_running_loop()
-    proto = ResponseProtocol(loop, head_parser_cls=head_parser_cls, chunked_decoder_cls=chunked_decoder_cls)
+    proto = ResponseProtocol(
+        loop, head_parser_cls=head_parser_cls, chunked_decoder_cls=chunked_decoder_cls, reader_cls=reader_cls
+    )
     transport = FakeTransport(proto)
     proto.connection_made(transport)
     waiter = proto.expect_response("GET", **kw)
@@ -49,9 +51,9 @@ async def connect(head_parser_cls: Any, chunked_decoder_cls: Any, **kw: Any) -> 
     return proto, transport, waiter
 
 
-def test_head_and_body(head_parser_cls: Any, chunked_decoder_cls: Any) -> None:
+def test_head_and_body(head_parser_cls: Any, chunked_decoder_cls: Any, response_reader_cls: Any) -> None:
     async def main() -> None:
-        proto, transport, waiter = await connect(head_parser_cls, chunked_decoder_cls)
+        proto, transport, waiter = await connect(head_parser_cls, chunked_decoder_cls, response_reader_cls)
         completed: list[bool] = []
         for piece in (b"HTTP/1.1 200 OK\r\nContent-", b"Length: 5\r\n\r\nhe", b"llo"):
             proto.data_received(piece)
@@ -63,9 +65,11 @@ def test_head_and_body(head_parser_cls: Any, chunked_decoder_cls: Any) -> None:
     run(main())
 
 
-def test_eof_before_head_is_server_disconnected(head_parser_cls: Any, chunked_decoder_cls: Any) -> None:
+def test_eof_before_head_is_server_disconnected(
+    head_parser_cls: Any, chunked_decoder_cls: Any, response_reader_cls: Any
+) -> None:
     async def main() -> None:
-        proto, transport, waiter = await connect(head_parser_cls, chunked_decoder_cls)
+        proto, transport, waiter = await connect(head_parser_cls, chunked_decoder_cls, response_reader_cls)
         proto.data_received(b"HTTP/1.1 200 OK\r\nContent-Le")
         proto.connection_lost(None)
         with pytest.raises(ServerDisconnectedError):
@@ -74,9 +78,11 @@ def test_eof_before_head_is_server_disconnected(head_parser_cls: Any, chunked_de
     run(main())
 
 
-def test_bad_head_is_passed_to_the_response_and_closes(head_parser_cls: Any, chunked_decoder_cls: Any) -> None:
+def test_bad_head_is_passed_to_the_response_and_closes(
+    head_parser_cls: Any, chunked_decoder_cls: Any, response_reader_cls: Any
+) -> None:
     async def main() -> None:
-        proto, transport, waiter = await connect(head_parser_cls, chunked_decoder_cls)
+        proto, transport, waiter = await connect(head_parser_cls, chunked_decoder_cls, response_reader_cls)
         proto.data_received(b"HTTP/1.1 2x0 OK\r\n\r\n")
         with pytest.raises(BadStatusLine):
             await waiter
@@ -85,9 +91,11 @@ def test_bad_head_is_passed_to_the_response_and_closes(head_parser_cls: Any, chu
     run(main())
 
 
-def test_truncated_body_keeps_delivered_bytes(head_parser_cls: Any, chunked_decoder_cls: Any) -> None:
+def test_truncated_body_keeps_delivered_bytes(
+    head_parser_cls: Any, chunked_decoder_cls: Any, response_reader_cls: Any
+) -> None:
     async def main() -> None:
-        proto, transport, waiter = await connect(head_parser_cls, chunked_decoder_cls)
+        proto, transport, waiter = await connect(head_parser_cls, chunked_decoder_cls, response_reader_cls)
         proto.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
         head, framing, stream = await waiter
         assert await stream.readany() == b"0123456789"
@@ -99,9 +107,13 @@ def test_truncated_body_keeps_delivered_bytes(head_parser_cls: Any, chunked_deco
     run(main())
 
 
-def test_flow_control_pauses_transport(head_parser_cls: Any, chunked_decoder_cls: Any) -> None:
+def test_flow_control_pauses_transport(
+    head_parser_cls: Any, chunked_decoder_cls: Any, response_reader_cls: Any
+) -> None:
     async def main() -> None:
-        proto, transport, waiter = await connect(head_parser_cls, chunked_decoder_cls, read_bufsize=1024)
+        proto, transport, waiter = await connect(
+            head_parser_cls, chunked_decoder_cls, response_reader_cls, read_bufsize=1024
+        )
         proto.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 10000\r\n\r\n")
         head, framing, stream = await waiter
         proto.data_received(b"x" * 5000)
@@ -116,12 +128,16 @@ def test_flow_control_pauses_transport(head_parser_cls: Any, chunked_decoder_cls
     run(main())
 
 
-def test_paused_chunked_tail_delivered_in_order(head_parser_cls: Any, chunked_decoder_cls: Any) -> None:
+def test_paused_chunked_tail_delivered_in_order(
+    head_parser_cls: Any, chunked_decoder_cls: Any, response_reader_cls: Any
+) -> None:
     """Thousands of 1-byte chunks in one read: the reader stops at the piece cap when
     the stream paused and continues from its offset when the stream drains."""
 
     async def main() -> None:
-        proto, transport, waiter = await connect(head_parser_cls, chunked_decoder_cls, read_bufsize=16)
+        proto, transport, waiter = await connect(
+            head_parser_cls, chunked_decoder_cls, response_reader_cls, read_bufsize=16
+        )
         body = b"".join(b"1\r\n%c\r\n" % (97 + i % 26) for i in range(20000)) + b"0\r\n\r\n"
         proto.data_received(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body)
         head, framing, stream = await waiter
@@ -132,9 +148,11 @@ def test_paused_chunked_tail_delivered_in_order(head_parser_cls: Any, chunked_de
     run(main())
 
 
-def test_sock_read_timeout(head_parser_cls: Any, chunked_decoder_cls: Any) -> None:
+def test_sock_read_timeout(head_parser_cls: Any, chunked_decoder_cls: Any, response_reader_cls: Any) -> None:
     async def main() -> None:
-        proto, transport, waiter = await connect(head_parser_cls, chunked_decoder_cls, read_timeout=0.05)
+        proto, transport, waiter = await connect(
+            head_parser_cls, chunked_decoder_cls, response_reader_cls, read_timeout=0.05
+        )
         proto.data_received(b"HTTP/1.1 200 OK\r\n")
         with pytest.raises(SocketTimeoutError):
             await waiter
@@ -143,10 +161,17 @@ def test_sock_read_timeout(head_parser_cls: Any, chunked_decoder_cls: Any) -> No
     run(main())
 
 
-def test_sock_read_counts_from_request_sent(head_parser_cls: Any, chunked_decoder_cls: Any) -> None:
+def test_sock_read_counts_from_request_sent(
+    head_parser_cls: Any, chunked_decoder_cls: Any, response_reader_cls: Any
+) -> None:
     async def main() -> None:
         loop = asyncio.get_running_loop()
-        proto = ResponseProtocol(loop, head_parser_cls=head_parser_cls, chunked_decoder_cls=chunked_decoder_cls)
+        proto = ResponseProtocol(
+            loop,
+            head_parser_cls=head_parser_cls,
+            chunked_decoder_cls=chunked_decoder_cls,
+            reader_cls=response_reader_cls,
+        )
         proto.connection_made(FakeTransport(proto))
         waiter = proto.expect_response("GET", read_timeout=0.05)
         await asyncio.sleep(0.15)  # a slow upload: no timer yet
@@ -158,9 +183,13 @@ def test_sock_read_counts_from_request_sent(head_parser_cls: Any, chunked_decode
     run(main())
 
 
-def test_sock_read_timeout_resets_on_data(head_parser_cls: Any, chunked_decoder_cls: Any) -> None:
+def test_sock_read_timeout_resets_on_data(
+    head_parser_cls: Any, chunked_decoder_cls: Any, response_reader_cls: Any
+) -> None:
     async def main() -> None:
-        proto, transport, waiter = await connect(head_parser_cls, chunked_decoder_cls, read_timeout=0.2)
+        proto, transport, waiter = await connect(
+            head_parser_cls, chunked_decoder_cls, response_reader_cls, read_timeout=0.2
+        )
         proto.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n")
         head, framing, stream = await waiter
         for piece in (b"a", b"b", b"c"):  # each gap is under the timeout, the sum is not

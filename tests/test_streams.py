@@ -482,6 +482,48 @@ def test_readchunk_reports_http_chunk_ends() -> None:
     run(main())
 
 
+def test_feed_http_chunks_equals_the_calls_one_by_one() -> None:
+    """One ``feed_http_chunks`` call (what the reader hands over per decoder call) gives
+    what the same pieces fed one call each give: data, boundaries, counts, pauses."""
+    pieces = [b"ab", b"cd", b"", b"", b"efg", b"", b"h"]
+
+    async def main() -> None:
+        batch, batch_proto = make(limit=2)
+        single, single_proto = make(limit=2)
+        for s in (batch, single):
+            s.begin_http_chunk_receiving()
+        batch.feed_http_chunks(pieces)
+        for piece in pieces:
+            if piece:
+                single.feed_data(piece)
+            else:
+                single.end_http_chunk_receiving()
+        assert batch.total_bytes == single.total_bytes == 8
+        assert batch_proto.calls == single_proto.calls == ["pause"]  # once per crossing
+        for s in (batch, single):
+            s.feed_eof()
+        results = []
+        for s in (batch, single):
+            got = [await s.readchunk() for _ in range(4)]
+            results.append(got)
+        assert results[0] == results[1] == [(b"abcd", True), (b"efg", True), (b"h", False), (b"", False)]
+
+    run(main())
+
+
+def test_feed_http_chunks_needs_begin_and_no_eof() -> None:
+    async def main() -> None:
+        s, _ = make()
+        with pytest.raises(RuntimeError):
+            s.feed_http_chunks([b"a"])
+        s.begin_http_chunk_receiving()
+        s.feed_eof()
+        with pytest.raises(RuntimeError):
+            s.feed_http_chunks([b"a"])
+
+    run(main())
+
+
 def test_readchunk_empty_chunk_end_at_read_position() -> None:
     async def main() -> None:
         s, _ = make()
@@ -620,6 +662,23 @@ def test_pause_above_high_water_resume_below_low_water() -> None:
         assert proto.calls == ["pause", "resume"]
         assert await s.read(1) == b"g"
         assert proto.calls == ["pause", "resume"]  # resumed only when paused
+
+    run(main())
+
+
+def test_one_pause_per_crossing_of_the_high_water_mark() -> None:
+    """Pieces fed while the stream is already above its high-water mark pause nothing
+    more: one pause, then one resume once below the low-water mark."""
+
+    async def main() -> None:
+        s, proto = make(limit=4)
+        for piece in (b"abcdefghi", b"j", b"k", b"l"):
+            s.feed_data(piece)
+        assert proto.calls == ["pause"]
+        assert s.read_nowait(-1) == b"abcdefghijkl"  # (read(n) would raise the marks)
+        assert proto.calls == ["pause", "resume"]
+        s.feed_data(b"0123456789")  # a second crossing: a second cycle
+        assert proto.calls == ["pause", "resume", "pause"]
 
     run(main())
 

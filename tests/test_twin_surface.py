@@ -13,6 +13,7 @@ docstring, which ``embedsignature`` writes.
 import importlib
 import inspect
 import pathlib
+import sys
 from typing import Any
 
 import pytest
@@ -25,15 +26,36 @@ PAIRS = sorted(p.stem[: -len("_c")] for p in (ROOT / "_cparser").glob("*_c.pyx")
 Params = list[tuple[str, Any, Any]]
 
 
+class _Sink:
+    """The least a response reader's sink needs at construction."""
+
+    reading_paused = False
+
+    def on_body(self, data: bytes) -> None:
+        pass
+
+    def on_chunk_end(self) -> None:
+        pass
+
+
+# Arguments for a "default instance" of classes that have required parameters.
+REQUIRED_ARGS: dict[str, tuple[Any, ...]] = {"ResponseReader": (_Sink(),)}
+
+
 def params(sig: inspect.Signature) -> Params:
     return [(p.name, p.kind, p.default) for p in sig.parameters.values()]
 
 
 def _embedded_signature(obj: Any) -> inspect.Signature:
-    first = (obj.__doc__ or "").splitlines()[0] if obj.__doc__ else ""
+    first = ""
+    for line in (obj.__doc__ or "").splitlines():  # a written-out signature may wrap
+        first += line.strip() if first else line
+        if first.count("(") == first.count(")"):
+            break
     name = obj.__name__
     assert first.startswith(name + "("), f"no embedded signature in {obj!r}: {first!r}"
-    namespace: dict = {}
+    # Defaults may name the module's globals (e.g. a twin class): evaluate them there.
+    namespace: dict = dict(vars(sys.modules[obj.__module__]))
     exec(f"def {name}{first[len(name) :]}: pass", namespace)  # noqa: S102 - our own docstring
     return inspect.signature(namespace[name])
 
@@ -56,11 +78,15 @@ def test_same_surface(name: str) -> None:
     assert list(c.__all__) == list(py.__all__)
     for export in py.__all__:
         py_obj, c_obj = getattr(py, export), getattr(c, export)
+        if not callable(py_obj):  # a constant: same value, same type
+            assert (c_obj, type(c_obj)) == (py_obj, type(py_obj)), export
+            continue
         assert signature(c_obj) == signature(py_obj), export
         if not inspect.isclass(py_obj):
             continue
         assert inspect.isclass(c_obj)
-        py_inst, c_inst = py_obj(), c_obj()  # the instances' dir() includes the class's
+        args = REQUIRED_ARGS.get(export, ())
+        py_inst, c_inst = py_obj(*args), c_obj(*args)  # the instances' dir() includes the class's
         assert public(dir(c_inst)) == public(dir(py_inst)), export
         for attr in public(dir(py_inst)):
             py_attr = inspect.getattr_static(py_obj, attr, None)

@@ -8,6 +8,7 @@ test.  The invariant is also checked on the Python twin alone, so it holds in th
 pure-Python lane and on PyPy.
 """
 
+import gzip
 from collections.abc import Sequence
 from typing import Any, Callable
 
@@ -16,7 +17,8 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from _feeding import drive_chunked, drive_head, head_record  # noqa: E402
-from aiohttp_client._sansio import _chunked_py, _http_parser_py  # noqa: E402
+from aiohttp_client._sansio import _chunked_py, _http_parser_py, _http_reader_py  # noqa: E402
+from aiohttp_client.http_exceptions import HttpProcessingError  # noqa: E402
 from vectors import CORPUS, split_response  # noqa: E402
 from vectors import chunked as chunked_vectors  # noqa: E402
 from vectors import http_response as head_vectors  # noqa: E402
@@ -72,6 +74,140 @@ def _compiled() -> tuple[Any, Any]:
     from aiohttp_client._sansio import _chunked_c, _http_parser_c
 
     return _http_parser_c.HeadParser, _chunked_c.ChunkedDecoder
+
+
+# --- the per-connection reader: whole responses, back to back, with pauses ---
+
+_GZ = gzip.compress(b"gzip body " * 40)
+READER_WIRES = [
+    CORPUS["10-field"] + CORPUS["10-chunk"],
+    CORPUS["30-field-set-cookie"],
+    b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloHTTP/1.1 204 No\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\nX-T: 1\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(_GZ) + _GZ,
+    b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n" % len(_GZ)
+    + _GZ
+    + b"\r\n0\r\n\r\n",
+    b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\nuntil close",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\nabc",
+]
+
+
+class _RecordingSink:
+    """Records every reader event; pauses above *high* unconsumed body bytes.  With
+    *target*, ``on_head`` returns the sink itself as the body's target (what the
+    protocol does with the response's stream)."""
+
+    def __init__(self, high: int, target: bool = False) -> None:
+        self.target = target
+        self.events: list[Any] = []
+        self.high = high
+        self.buffered = 0
+        self.reading_paused = False
+
+    def on_head(self, head: Any, framing: Any) -> Any:
+        self.events.append(("head", head_record(head), tuple(framing)))
+        return self if self.target else None
+
+    def feed_data(self, data: bytes) -> None:
+        self.on_body(data)
+
+    def feed_http_chunks(self, pieces: "list[bytes]") -> None:
+        self.events.append(("chunks", tuple(pieces)))
+        self.buffered += sum(map(len, pieces))
+        if self.high and self.buffered > self.high:
+            self.reading_paused = True
+
+    def on_body(self, data: bytes) -> None:
+        self.events.append(("body", bytes(data)))
+        self.buffered += len(data)
+        if self.high and self.buffered > self.high:
+            self.reading_paused = True
+
+    def on_coded_body(self, n: int) -> None:
+        self.events.append(("coded", n))
+
+    def on_chunk_end(self) -> None:
+        self.events.append(("chunk_end",))
+
+    def on_message_complete(self, trailers: Any) -> None:
+        self.events.append(("complete", trailers))
+
+
+def drive_reader(
+    reader_cls: Any,
+    parser_cls: Any,
+    decoder_cls: Any,
+    method: str,
+    high: int,
+    pieces: Any,
+    lazy: bool = False,
+    target: bool = False,
+) -> Any:
+    """Feed *pieces* (restarting on the leftover after each response, consuming and
+    resuming whenever the sink paused), then EOF; return the events and the outcome.
+
+    With *lazy*, a restart leaves the leftover to the next ``feed`` (or ``feed_eof``)
+    instead of calling ``resume``."""
+    sink = _RecordingSink(high, target)
+    reader = reader_cls(sink, head_parser_cls=parser_cls, chunked_decoder_cls=decoder_cls)
+    reader.start(method)
+
+    def settle() -> None:
+        for _ in range(10_000):  # each round consumes or ends a response
+            if sink.reading_paused:
+                sink.buffered = 0
+                sink.reading_paused = False
+                reader.resume()
+            elif reader.state == _http_reader_py.DONE and reader.leftover:
+                reader.start(method)  # keeps the bytes that followed the response
+                if lazy:
+                    return
+                reader.resume()
+            else:
+                return
+        raise AssertionError("the reader made no progress")
+
+    try:
+        for piece in pieces:
+            if reader.state == _http_reader_py.DONE:
+                reader.start(method)
+            reader.feed(piece)
+            settle()
+        reader.feed_eof()
+        settle()
+        outcome: Any = ("ok", reader.state, reader.leftover, reader.has_partial_head)
+    except HttpProcessingError as exc:
+        outcome = ("error", type(exc), str(exc))
+    return sink.events, outcome
+
+
+@pytest.mark.c_extension
+@SETTINGS
+@given(
+    pieces=mutated(READER_WIRES),
+    method=st.sampled_from(["GET", "HEAD"]),
+    high=st.sampled_from([0, 1, 64]),
+    lazy=st.booleans(),
+    target=st.booleans(),
+)
+def test_reader_twins_agree(pieces: tuple[bytes, ...], method: str, high: int, lazy: bool, target: bool) -> None:
+    from aiohttp_client._sansio import _http_reader_c
+
+    parser_c, decoder_c = _compiled()
+    c = drive_reader(_http_reader_c.ResponseReader, parser_c, decoder_c, method, high, pieces, lazy, target)
+    py_classes = (_http_reader_py.ResponseReader, _http_parser_py.HeadParser, _chunked_py.ChunkedDecoder)
+    py = drive_reader(*py_classes, method, high, pieces, lazy, target)
+    assert c == py
+
+
+@SETTINGS
+@given(pieces=mutated(READER_WIRES), high=st.sampled_from([0, 64]))
+def test_reader_only_protocol_errors_escape(
+    response_reader_cls: Any, head_parser_cls: Any, chunked_decoder_cls: Any, pieces: tuple[bytes, ...], high: int
+) -> None:
+    _events, outcome = drive_reader(response_reader_cls, head_parser_cls, chunked_decoder_cls, "GET", high, pieces)
+    assert outcome[0] in ("ok", "error")
 
 
 @pytest.mark.c_extension

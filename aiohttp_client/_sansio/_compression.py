@@ -18,6 +18,7 @@ not offered in Accept-Encoding and passed through undecoded.  Up to ``MAX_CODING
 codings may be chained (``Content-Encoding: gzip, br``).
 """
 
+import collections
 import importlib
 import zlib
 from typing import Any, Optional
@@ -35,7 +36,8 @@ __all__ = (
     "supported_encodings",
 )
 
-SLICE = 65536  # largest piece one next_piece() call returns, in bytes
+SLICE = 65536  # largest piece one next_piece() call returns, in bytes (a 64 KiB read takes it whole)
+IN_SLICE = 16384  # coded bytes handed to zlib per call (bounds the tail zlib copies)
 
 _zlib: Any = zlib
 
@@ -95,33 +97,54 @@ class ContentDecoder:
 
 
 class _ZlibDecoder(ContentDecoder):
+    """gzip and deflate.  Fed pieces are queued as they are (no joining), and handed
+    to zlib ``IN_SLICE`` bytes at a time (a view, no copy), so the unconsumed tail zlib
+    copies after each bounded output slice is never more than ``IN_SLICE`` bytes.
+    """
+
     def __init__(self, wbits: int, encoding: str) -> None:
         self._wbits = wbits
         self._encoding = encoding
         self._obj = _zlib.decompressobj(wbits)
-        self._input = b""
+        self._inputs: collections.deque[bytes] = collections.deque()
+        self._pos = 0  # bytes of _inputs[0] already handed to zlib
+        self._tail = b""  # what zlib did not consume of the last slice
         self._started = False
 
     def feed(self, data: bytes) -> None:
-        self._input = self._input + data if self._input else data
+        if data:
+            self._inputs.append(data)
 
     def next_piece(self) -> bytes:
-        data = self._input
-        if not data or self._obj.eof:
-            self._input = b""
-            return b""
-        try:
-            out: bytes = self._obj.decompress(data, SLICE)
-        except _zlib.error as exc:
-            if self._started or self._wbits != _zlib.MAX_WBITS:
-                raise ContentEncodingError(f"Can not decode content-encoding: {self._encoding}: {exc}") from exc
-            # Not a zlib stream: servers that send raw deflate as "deflate" exist.
-            self._wbits = -_zlib.MAX_WBITS
-            self._obj = _zlib.decompressobj(self._wbits)
-            return self.next_piece()
-        self._started = True
-        self._input = self._obj.unconsumed_tail
-        return out
+        obj = self._obj
+        inputs = self._inputs
+        while not obj.eof:
+            data: Any = self._tail
+            if not data:
+                if inputs and self._pos >= len(inputs[0]):
+                    inputs.popleft()
+                    self._pos = 0
+                if not inputs:
+                    return b""
+                data = memoryview(inputs[0])[self._pos : self._pos + IN_SLICE]
+                self._pos += len(data)
+            try:
+                out: bytes = obj.decompress(data, SLICE)
+            except _zlib.error as exc:
+                if self._started or self._wbits != _zlib.MAX_WBITS:
+                    raise ContentEncodingError(f"Can not decode content-encoding: {self._encoding}: {exc}") from exc
+                # Not a zlib stream: servers that send raw deflate as "deflate" exist.
+                self._wbits = -_zlib.MAX_WBITS
+                self._obj = obj = _zlib.decompressobj(self._wbits)
+                self._pos, self._tail = 0, b""  # from the first byte again (nothing was popped)
+                continue
+            self._started = True
+            self._tail = obj.unconsumed_tail
+            if out:
+                return out
+        inputs.clear()  # after the end of the stream: ignored
+        self._pos, self._tail = 0, b""
+        return b""
 
     def flush(self) -> bytes:
         if not self._started:

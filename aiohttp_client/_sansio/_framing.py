@@ -48,6 +48,10 @@ class Framing(NamedTuple):
 
 
 def _content_length(values: "list[str]") -> int:
+    if len(values) == 1:  # the common case: one plain value
+        value = values[0]
+        if value.isdigit() and value.isascii() and len(value) <= _MAX_CONTENT_LENGTH_DIGITS:
+            return int(value)
     length = -1
     for value in values:
         for item in value.split(","):
@@ -62,10 +66,24 @@ def _content_length(values: "list[str]") -> int:
 
 
 def _keep_alive(head: ResponseHead) -> bool:
-    tokens = {t.strip(" \t").lower() for v in head.headers.getall("Connection", ()) for t in v.split(",")}
+    values = head.headers.getall("Connection", None)
+    if values is None:
+        return head.version >= HttpVersion11
+    if len(values) == 1:  # the common case: one token, no list
+        token = values[0].strip(" \t").lower()
+        if token == "keep-alive":
+            return True  # HTTP/1.1 without close, or HTTP/1.0 with keep-alive
+        if token == "close":
+            return False
+    tokens = {t.strip(" \t").lower() for v in values for t in v.split(",")}
     if head.version >= HttpVersion11:
         return "close" not in tokens
     return "keep-alive" in tokens and "close" not in tokens
+
+
+_new = tuple.__new__  # Framing(...) without the generated __new__'s Python frame
+# The framings that carry no length, built once: (kind, keep_alive) -> Framing.
+_FIXED = {(kind, ka): Framing(kind, 0, ka) for kind in (NO_BODY, CHUNKED, UNTIL_CLOSE) for ka in (False, True)}
 
 
 def response_framing(method: str, head: ResponseHead, read_until_eof: bool = True) -> Framing:
@@ -75,11 +93,17 @@ def response_framing(method: str, head: ResponseHead, read_until_eof: bool = Tru
     """
     status = head.status
     headers = head.headers
-    keep_alive = _keep_alive(head)
+    connection = headers.getall("Connection", None)
+    if connection is None:  # the common cases inline; the rules are _keep_alive's
+        keep_alive = head.version >= HttpVersion11
+    elif len(connection) == 1 and connection[0] == "keep-alive":
+        keep_alive = True
+    else:
+        keep_alive = _keep_alive(head)
     if method == "HEAD" or status < 200 or status == 204 or status == 304:
-        return Framing(NO_BODY, 0, keep_alive)
+        return _FIXED[NO_BODY, keep_alive]
     if method == "CONNECT" and status < 300:
-        return Framing(NO_BODY, 0, keep_alive)
+        return _FIXED[NO_BODY, keep_alive]
     te = headers.getall("Transfer-Encoding", None)
     cl = headers.getall("Content-Length", None)
     if te is not None:
@@ -87,14 +111,17 @@ def response_framing(method: str, head: ResponseHead, read_until_eof: bool = Tru
             raise InvalidHeader("Transfer-Encoding and Content-Length together")
         codings = [c.strip(" \t").lower() for v in te for c in v.split(",")]
         if head.version < HttpVersion11:
-            return Framing(UNTIL_CLOSE, 0, False)
+            return _FIXED[UNTIL_CLOSE, False]
         if codings.count("chunked") > 1:
             raise InvalidHeader("Transfer-Encoding: chunked applied more than once")
         if codings[-1] == "chunked":
-            return Framing(CHUNKED, 0, keep_alive)
-        return Framing(UNTIL_CLOSE, 0, False)
+            return _FIXED[CHUNKED, keep_alive]
+        return _FIXED[UNTIL_CLOSE, False]
     if cl is not None:
-        return Framing(LENGTH, _content_length(cl), keep_alive)
+        value = cl[0]
+        if len(cl) == 1 and value.isdigit() and value.isascii() and len(value) <= _MAX_CONTENT_LENGTH_DIGITS:
+            return _new(Framing, (LENGTH, int(value), keep_alive))  # _content_length's fast path, inline
+        return _new(Framing, (LENGTH, _content_length(cl), keep_alive))
     if read_until_eof:
-        return Framing(UNTIL_CLOSE, 0, False)
-    return Framing(NO_BODY, 0, keep_alive)
+        return _FIXED[UNTIL_CLOSE, False]
+    return _FIXED[NO_BODY, keep_alive]

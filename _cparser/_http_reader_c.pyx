@@ -1,0 +1,347 @@
+# cython: language_level=3
+"""Compiled twin of the per-connection response reader.
+
+The specification is the Python twin, ``aiohttp_client/_sansio/_http_reader_py.py``:
+this module has the same public names and signatures, calls its sink with the same
+events in the same order and raises the same exceptions on every input, however it is
+split.  The events, flow control and EOF rules are documented there; this header only
+says how the twin is made fast.
+
+- The framing *decision* is not here: once per final head the reader calls
+  ``_body_coding.begin_body`` (Python, shared with the Python twin), which applies
+  ``_framing.response_framing`` and puts a decoding sink in front when a coding
+  applies.  This module keeps the framing kind and the Content-Length count in C
+  integers and moves bytes.
+- The head parser and the chunked decoder are whatever classes it is given (by default
+  the selected twins), called through their Python methods, as twins talk to each
+  other only through Python imports.
+- Body bytes go to the target the sink returned from ``on_head`` (its ``feed_data``,
+  and ``feed_http_chunks`` for a chunked decoder's output, one call per decoder
+  call; bound once per head: the response's stream), else to ``on_body`` and
+  ``on_chunk_end``.  A body piece that is
+  all of the input is the input object itself; any other is one ``bytes`` of the span.
+  While the sink is paused, the input is kept with an offset (no copy of the tail).
+"""
+
+cimport cython
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
+from cpython.tuple cimport PyTuple_GET_ITEM
+
+from aiohttp_client._sansio import _framing
+from aiohttp_client._sansio._body_coding import begin_body
+from aiohttp_client._sansio._chunked import ChunkedDecoder
+from aiohttp_client._sansio._http_parser import HeadParser
+from aiohttp_client.http_exceptions import BadHttpMessage, ContentLengthError, TransferEncodingError
+
+__all__ = ("ResponseReader", "IDLE", "HEAD", "BODY", "DONE")
+
+IDLE = 0  # no request outstanding
+HEAD = 1  # waiting for (more of) the response head
+BODY = 2  # inside the body
+DONE = 3  # the response ended; ``leftover`` holds any bytes that followed it
+
+cdef enum:
+    _IDLE = 0
+    _HEAD = 1
+    _BODY = 2
+    _DONE = 3
+    # _framing's kinds, checked at import below
+    _NO_BODY = 0
+    _LENGTH = 1
+    _CHUNKED = 2
+    _UNTIL_CLOSE = 3
+
+if (_framing.NO_BODY, _framing.LENGTH, _framing.CHUNKED, _framing.UNTIL_CLOSE) != (0, 1, 2, 3):
+    raise ImportError("aiohttp_client._sansio._framing changed its framing kinds")
+
+cdef object _begin_body = begin_body
+cdef object _BadHttpMessage = BadHttpMessage
+cdef object _ContentLengthError = ContentLengthError
+cdef object _TransferEncodingError = TransferEncodingError
+cdef tuple _EMPTY = ()
+
+
+@cython.embedsignature(False)  # Cython 3.3 misplaces the "*" of this __init__; written out:
+cdef class ResponseReader:
+    """ResponseReader(sink, *, max_line_size=8190, max_field_size=8190, max_headers=128,
+    head_parser_cls=HeadParser, chunked_decoder_cls=ChunkedDecoder)
+
+    Reads consecutive responses from one connection (compiled twin of
+    ``_http_reader_py.ResponseReader``).
+
+    :param sink: receives the events and exposes ``reading_paused`` (``bool``).
+    :param max_line_size: limit of the status-line and of chunk-size lines, bytes.
+    :param max_field_size: limit of one field line (head or trailer), bytes.
+    :param max_headers: most field lines in a head or trailer section.
+    :param head_parser_cls: head-parser twin (default: the selected one).
+    :param chunked_decoder_cls: chunked-decoder twin (default: the selected one).
+    """
+
+    cdef public int state
+    cdef public object framing
+    cdef public object head
+    cdef object _sink
+    cdef tuple _limits
+    cdef object _parser
+    cdef object _parse  # _parser.feed, bound once
+    cdef object _on_body  # _sink.on_body, bound once
+    cdef object _on_interim  # _sink.on_interim or None
+    cdef object _chunked_cls
+    cdef object _method
+    cdef bint _read_until_eof
+    cdef bint _auto_decompress
+    cdef int _kind
+    cdef long long _remaining
+    cdef object _chunked
+    cdef object _out
+    cdef object _feed
+    cdef object _feed_chunks
+    cdef list _pieces
+    cdef object _stash
+    cdef Py_ssize_t _stash_pos
+    cdef bint _eof_pending
+
+    def __init__(self, sink, *, max_line_size=8190, max_field_size=8190, max_headers=128,
+                 head_parser_cls=HeadParser, chunked_decoder_cls=ChunkedDecoder):
+        self._sink = sink
+        self._limits = (max_line_size, max_field_size, max_headers)
+        self._parser = head_parser_cls(max_line_size, max_field_size, max_headers)
+        self._parse = self._parser.feed
+        self._on_body = sink.on_body
+        self._on_interim = getattr(sink, "on_interim", None)
+        self._chunked_cls = chunked_decoder_cls
+        self.state = _IDLE
+        self.framing = None
+        self.head = None
+        self._method = "GET"
+        self._read_until_eof = True
+        self._auto_decompress = True
+        self._kind = _NO_BODY
+        self._remaining = 0
+        self._chunked = None
+        self._out = sink
+        self._feed = sink.on_body
+        self._feed_chunks = None
+        self._pieces = []
+        self._stash = None
+        self._stash_pos = 0
+        self._eof_pending = False
+
+    # -- control ---------------------------------------------------------------
+
+    def start(self, method, *, read_until_eof=True, auto_decompress=True):
+        """Expect the response to a *method* request.
+
+        Bytes that followed the previous response (:attr:`leftover`) are kept as the
+        start of this one, without a copy; :meth:`resume` (or the next :meth:`feed`)
+        processes them.
+        """
+        self.state = _HEAD
+        self.head = None
+        self.framing = None
+        self._method = method
+        self._read_until_eof = read_until_eof
+        self._auto_decompress = auto_decompress
+        self._out = self._sink
+        self._feed = self._on_body
+        self._feed_chunks = None
+        self._chunked = None
+
+    @property
+    def leftover(self):
+        """The bytes that followed the response, once it ended (``DONE``); else ``b""``.
+
+        Assigning ``b""`` drops them (e.g. after a 101 they belong to the new protocol).
+        """
+        if self.state == _DONE and self._stash is not None:
+            return self._stash[self._stash_pos:]
+        return b""
+
+    @leftover.setter
+    def leftover(self, value):
+        if self.state == _DONE:
+            self._stash = bytes(value) if value else None
+            self._stash_pos = 0
+
+    @property
+    def has_partial_head(self):
+        """``True`` when some bytes of a response head were received (for EOF errors)."""
+        return self.state == _HEAD and self._parser.pending > 0
+
+    # -- input -----------------------------------------------------------------
+
+    def feed(self, data):
+        """Process *data* (``bytes``) received from the connection.
+
+        :raises BadHttpMessage: (and subclasses) malformed response.
+        """
+        if self._stash is not None:  # queue behind what is waiting
+            self._stash = self._stash[self._stash_pos:] + bytes(data)
+            self._stash_pos = 0
+            if self.state != _HEAD:  # the sink is paused, or the response ended
+                return
+            data = self._stash  # kept across start(): parse it now
+            self._stash = None
+        if not PyBytes_CheckExact(data):
+            data = bytes(data)
+        self._process(<bytes>data, 0)
+
+    def resume(self):
+        """Continue after the sink stopped being paused."""
+        if self._out is not self._sink and not self._out.resume():
+            return
+        data = self._stash
+        self._stash = None
+        if data is not None:
+            self._process(<bytes>data, self._stash_pos)
+        if self._eof_pending and not (self.state == _BODY and (self._stash is not None or self._sink.reading_paused)):
+            self._eof_pending = False
+            self.feed_eof()
+
+    def feed_eof(self):
+        """The server closed the connection.
+
+        Ends a read-until-close body.  Raises if a body was cut short; an incomplete
+        head is the caller's to report (see :attr:`has_partial_head`).
+
+        :raises ContentLengthError: fewer bytes than Content-Length arrived.
+        :raises TransferEncodingError: the chunked body did not reach its last-chunk.
+        """
+        if self._stash is not None and self.state == _HEAD:  # kept across start()
+            data = self._stash
+            self._stash = None
+            self._process(<bytes>data, self._stash_pos)
+        if self._stash is not None and self.state == _BODY:  # the sink is paused
+            self._eof_pending = True
+            return
+        if self.state != _BODY:
+            return
+        if self._kind == _UNTIL_CLOSE:
+            self._complete(_EMPTY)
+        elif self._kind == _LENGTH:
+            raise _ContentLengthError(
+                f"Not enough data to satisfy content length header: {self._remaining} bytes missing"
+            )
+        elif self._kind == _CHUNKED:
+            raise _TransferEncodingError("Not enough data to satisfy transfer length header (no last-chunk)")
+
+    # -- internals -------------------------------------------------------------
+
+    cdef int _process(self, bytes data, Py_ssize_t pos) except -1:
+        cdef Py_ssize_t end = PyBytes_GET_SIZE(data)
+        cdef object head
+        cdef tuple result
+        while pos < end:
+            if self.state == _BODY:
+                pos = self._body(data, pos, end)
+                if self._stash is not None:
+                    return 0
+            elif self.state == _HEAD:
+                result = self._parse(data, pos)
+                head = <object>PyTuple_GET_ITEM(result, 0)  # (head or None, offset): the parser contract
+                pos = <object>PyTuple_GET_ITEM(result, 1)
+                if head is None:
+                    return 0
+                self._on_head(head)
+            elif self.state == _DONE:
+                self._stash = data  # the leftover, not copied
+                self._stash_pos = pos
+                return 0
+            else:
+                raise _BadHttpMessage("data received with no request outstanding")
+        return 0
+
+    cdef int _on_head(self, object head) except -1:
+        cdef int status = head.status
+        cdef object framing, out, target
+        if 100 <= status < 200 and status != 101:
+            if self._on_interim is not None:  # the final response follows (RFC 9110 §15.2)
+                self._on_interim(head)
+            return 0
+        framing, out = _begin_body(self._sink, self._method, head, self._read_until_eof, self._auto_decompress)
+        self.head = head
+        self.framing = framing
+        self._out = out
+        self.state = _BODY
+        target = self._sink.on_head(head, framing)
+        if out is not self._sink:  # a DecodingSink
+            self._feed = out.on_body
+            self._feed_chunks = out.feed_http_chunks
+        elif target is not None:
+            self._feed = target.feed_data
+            self._feed_chunks = target.feed_http_chunks
+        else:
+            self._feed = out.on_body
+            self._feed_chunks = None
+        self._kind = framing.kind
+        if self._kind == _NO_BODY or (self._kind == _LENGTH and framing.length == 0):
+            self._complete(_EMPTY)
+        elif self._kind == _LENGTH:
+            self._remaining = framing.length
+        elif self._kind == _CHUNKED:
+            self._chunked = self._chunked_cls(*self._limits)
+        return 0
+
+    cdef Py_ssize_t _body(self, bytes data, Py_ssize_t pos, Py_ssize_t end) except -1:
+        cdef Py_ssize_t take
+        cdef object piece
+        if self._kind == _CHUNKED:
+            return self._chunked_body(data, pos, end)
+        take = end - pos
+        if self._kind == _LENGTH and take > self._remaining:
+            take = <Py_ssize_t>self._remaining
+        if pos == 0 and take == end:
+            piece = data
+        else:
+            piece = PyBytes_FromStringAndSize(PyBytes_AS_STRING(data) + pos, take)
+        pos += take
+        self._feed(piece)
+        if self._kind == _LENGTH:
+            self._remaining -= take
+            if self._remaining == 0:
+                self._complete(_EMPTY)
+                return pos
+        if pos < end and self._sink.reading_paused:
+            self._stash = data
+            self._stash_pos = pos
+        return pos
+
+    cdef Py_ssize_t _chunked_body(self, bytes data, Py_ssize_t pos, Py_ssize_t end) except -1:
+        cdef object decode = self._chunked.feed
+        cdef object decoder = self._chunked
+        cdef list pieces = self._pieces
+        cdef object feed_chunks = self._feed_chunks
+        cdef object out = self._out
+        cdef object piece
+        cdef Py_ssize_t i
+        while True:
+            pos = decode(data, pos, pieces)
+            if feed_chunks is not None:
+                if PyList_GET_SIZE(pieces) == 1 and <object>PyList_GET_ITEM(pieces, 0):
+                    self._feed(<object>PyList_GET_ITEM(pieces, 0))  # one piece of data: the leaner call
+                elif PyList_GET_SIZE(pieces):
+                    feed_chunks(pieces)
+            else:
+                for i in range(PyList_GET_SIZE(pieces)):
+                    piece = <object>PyList_GET_ITEM(pieces, i)
+                    if piece:
+                        out.on_body(piece)
+                    else:
+                        out.on_chunk_end()
+            del pieces[:]
+            if decoder.done:
+                self._complete(decoder.trailers)
+                return pos
+            if pos >= end:
+                return pos
+            if self._sink.reading_paused:
+                self._stash = data
+                self._stash_pos = pos
+                return pos
+
+    cdef int _complete(self, tuple trailers) except -1:
+        self.state = _DONE
+        self._chunked = None
+        self._out.on_message_complete(trailers)
+        return 0
