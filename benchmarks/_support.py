@@ -18,8 +18,10 @@ import asyncio
 import importlib
 import os
 import socket
+import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -205,6 +207,24 @@ def pin(pid: int, cpu: int) -> bool:
     except OSError:
         return False
     return True
+
+
+@contextmanager
+def demo_server() -> Iterator[tuple[str, bool]]:
+    """``tools/demo_server.py`` in a subprocess, pinned to CPU 0 where there is one:
+    yields ``(base URL, whether the pin worked)``; the server is stopped on exit.
+    """
+    cmd = [sys.executable, str(ROOT / "tools" / "demo_server.py"), "--port", "0"]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
+        try:
+            pinned = pin(proc.pid, 0)
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            assert line.strip().isdigit(), f"demo server did not start: {line!r}"
+            yield f"http://127.0.0.1:{int(line)}", pinned
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
 
 
 def free_port() -> int:

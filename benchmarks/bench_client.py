@@ -36,17 +36,9 @@ _PINNED = {"server": False}  # whether the server could be pinned to CPU 0
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    cmd = [sys.executable, str(_support.ROOT / "tools" / "demo_server.py"), "--port", "0"]
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
-        try:
-            _PINNED["server"] = _support.pin(proc.pid, 0)
-            assert proc.stdout is not None
-            line = proc.stdout.readline()
-            assert line.strip().isdigit(), f"demo server did not start: {line!r}"
-            yield f"http://127.0.0.1:{int(line)}"
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    with _support.demo_server() as (url, pinned):
+        _PINNED["server"] = pinned
+        yield url
 
 
 class Worker:

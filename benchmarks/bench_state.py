@@ -12,8 +12,6 @@
 
 import asyncio
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -68,17 +66,8 @@ def server() -> Iterator[str]:
     run the benchmarks under ``taskset -c 1`` (``tools/bench`` does) to keep the client
     off the server's CPU.
     """
-    cmd = [sys.executable, str(_support.ROOT / "tools" / "demo_server.py"), "--port", "0"]
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
-        try:
-            _support.pin(proc.pid, 0)
-            assert proc.stdout is not None
-            line = proc.stdout.readline()
-            assert line.strip().isdigit(), f"demo server did not start: {line!r}"
-            yield f"http://127.0.0.1:{int(line)}/json"
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    with _support.demo_server() as (url, _pinned):
+        yield f"{url}/json"
 
 
 def _trace_config(lib: Any) -> Any:

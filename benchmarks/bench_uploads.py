@@ -16,8 +16,6 @@ per request.
 
 import os
 import statistics
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,18 +31,10 @@ UPLOADS = 100  # 1 MiB uploads per round
 
 @pytest.fixture(scope="module")
 def demo_server() -> Iterator[str]:
-    cmd = [sys.executable, str(_support.ROOT / "tools" / "demo_server.py"), "--port", "0"]
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
-        try:
-            if not _support.pin(proc.pid, 0):
-                pytest.fail("could not pin the server to CPU 0 (fewer than 2 CPUs?)")
-            assert proc.stdout is not None
-            line = proc.stdout.readline()
-            assert line.strip().isdigit(), f"demo server did not start: {line!r}"
-            yield f"http://127.0.0.1:{int(line)}"
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    with _support.demo_server() as (url, pinned):
+        if not pinned:
+            pytest.fail("could not pin the server to CPU 0 (fewer than 2 CPUs?)")
+        yield url
 
 
 @pytest.fixture(scope="module")

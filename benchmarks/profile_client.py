@@ -108,16 +108,8 @@ def _nginx(megabytes: int) -> Iterator[tuple[str, str]]:
 
 @contextmanager
 def _demo_server(megabytes: int) -> Iterator[tuple[str, str]]:
-    cmd = [sys.executable, str(ROOT / "tools" / "demo_server.py"), "--port", "0"]
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as server:
-        try:
-            _support.pin(server.pid, 0)
-            assert server.stdout is not None
-            base = f"http://127.0.0.1:{int(server.stdout.readline())}"
-            yield f"{base}/json", f"{base}/large?size={megabytes * 1_000_000}"
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    with _support.demo_server() as (base, _pinned):
+        yield f"{base}/json", f"{base}/large?size={megabytes * 1_000_000}"
 
 
 def _run(coro: Any, use_uvloop: bool) -> None:
