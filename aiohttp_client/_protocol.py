@@ -115,6 +115,18 @@ class ResponseProtocol(asyncio.Protocol):
         shutdown is attempted and the transport aborted when it takes longer.
         """
         self._stop_read_timer()
+        stream = self._stream
+        if (
+            self._exception is None
+            and stream is not None
+            and self._reader is not None
+            and self._reader.state == BODY
+            and not stream.is_eof()
+        ):
+            # Closed by its owner (the session or connector closing, the response
+            # released) with the body unfinished: a waiting read raises, as in aiohttp.
+            self._exception = exc = RuntimeError("Connection closed.")
+            stream.set_exception(exc)
         transport = self.transport
         if transport is not None:
             if transport.get_extra_info("ssl_object") is None:

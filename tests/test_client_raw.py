@@ -886,3 +886,23 @@ def test_trust_env_uses_the_environment_proxy_unless_no_proxy_matches(raw_server
 
     run(main())
     assert srv.accepted == 1
+
+
+def test_body_read_after_its_session_closed_raises_runtime_error(raw_server) -> None:
+    """The session (and so its connector) closed while the body is unfinished: the
+    connection is closed by its owner, not lost, and a read that would wait raises
+    ``RuntimeError("Connection closed.")``, as aiohttp 3.14.5 does; the bytes that had
+    arrived were not handed out as a complete body.
+    """
+    srv = raw_server(Reply.of(response(b"200 OK", b"Content-Length: 1000", body=b"x" * 10), hang=True))
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            resp = await session.get(srv.url("/"))
+            assert resp.status == 200
+        with pytest.raises(RuntimeError, match="Connection closed"):
+            await resp.read()
+        with pytest.raises(RuntimeError, match="Connection closed"):
+            await resp.content.read(100)
+
+    run(main())
