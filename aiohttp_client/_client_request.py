@@ -7,7 +7,6 @@ Validation happens while building the request, before any byte is written: URL
 """
 
 import asyncio
-import sys
 import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, Optional, Union
@@ -18,10 +17,10 @@ from yarl import URL
 from . import hdrs
 from ._body_writer import BodyWriter, compress_whole, write_body
 from ._connection import Connection
-from ._consts import __version__
 from ._models import ConnectionKey, HttpVersion, HttpVersion10, HttpVersion11, RequestInfo
+from ._request_target import DEFAULT_FIELDS, USER_AGENT, Target
+from ._request_target import target as url_target
 from ._sansio._basic_auth import BasicAuth
-from ._sansio._compression import supported_encodings
 from ._sansio._http_writer import serialize_head, validate_method
 from ._sansio._proxy import proxy_fields
 from ._upload_tracker import UploadTracker
@@ -29,70 +28,10 @@ from .client_exceptions import InvalidUrlClientError, NonHttpUrlClientError
 from .formdata import FormData
 from .payload import LookupError as PayloadLookupError
 from .payload import Payload, get_payload
-from .resolver import is_noncanonical_ipv4
 
 __all__ = ("ClientRequest",)
 
-USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} aiohttp_client/{__version__}"
-_HTTP_SCHEMES = frozenset({"http", "https", "ws", "wss"})
-_SSL_SCHEMES = frozenset({"https", "wss"})
 _SMALL_BODY = 16384  # bodies up to this size go out in the same write as the head
-_TARGETS_SIZE = 256
-_DEFAULT_FIELDS = {hdrs.ACCEPT: "*/*", hdrs.ACCEPT_ENCODING: supported_encodings()}
-
-
-class _Target:
-    """What a request needs from its URL, read once per ``URL`` object (yarl's
-    properties each cost a Python call): kept by ``id`` with the URL itself, so an
-    entry is only ever found for the very object it was made from.
-    """
-
-    __slots__ = (
-        "url",
-        "scheme_ok",
-        "host",
-        "host_ok",
-        "port",
-        "is_ssl",
-        "host_header",
-        "path_qs",
-        "userinfo",
-        "default_fields",
-        "heads",
-    )
-
-    def __init__(self, url: URL) -> None:
-        self.url = url
-        scheme = url.scheme
-        host = url.raw_host
-        self.scheme_ok = scheme in _HTTP_SCHEMES
-        self.host = host or ""
-        self.host_ok = bool(host) and not is_noncanonical_ipv4(self.host)
-        self.port = url.port
-        self.is_ssl = scheme in _SSL_SCHEMES
-        self.host_header = ClientRequest._host_header(url)
-        self.path_qs = url.raw_path_qs or "/"
-        self.userinfo = url.raw_user is not None or url.raw_password is not None
-        #: the fields of a request that adds none (copied: a copy is cheaper than a build)
-        self.default_fields = CIMultiDict(
-            [(hdrs.HOST, self.host_header), *_DEFAULT_FIELDS.items(), (hdrs.USER_AGENT, USER_AGENT)]
-        )
-        #: method -> the serialized HTTP/1.1 head of a request with just those fields
-        self.heads: dict[str, bytes] = {}
-
-
-_TARGETS: "dict[int, _Target]" = {}
-
-
-def _target(url: URL) -> _Target:
-    """The :class:`_Target` of *url* (bounded cache)."""
-    found = _TARGETS.get(id(url))
-    if found is not None and found.url is url:
-        return found
-    if len(_TARGETS) >= _TARGETS_SIZE:
-        _TARGETS.clear()
-    found = _TARGETS[id(url)] = _Target(url)
-    return found
 
 
 def _as_payload(data: Any) -> Payload:
@@ -156,7 +95,7 @@ class ClientRequest:
         and in *auth*; ``chunked`` together with Content-Length or Transfer-Encoding.
     """
 
-    DEFAULT_HEADERS = _DEFAULT_FIELDS
+    DEFAULT_HEADERS = DEFAULT_FIELDS
 
     body: Union[Payload, bytes] = b""
     _upload_tracker: Optional[UploadTracker] = None  # set by the session (upload_tracker=)
@@ -164,7 +103,7 @@ class ClientRequest:
     _output_size = 0  # body bytes handed to the transport (before any coding)
     _attempt = 0
     _continue: "Optional[asyncio.Future[None]]" = None  # resolved by 100 Continue (expect100)
-    _pristine: "Optional[tuple[int, _Target]]" = None  # the fields as copied from the template
+    _pristine: "Optional[tuple[int, Target]]" = None  # the fields as copied from the template
 
     def __init__(
         self,
@@ -297,15 +236,15 @@ class ClientRequest:
 
     @staticmethod
     def _check_url(url: URL) -> None:
-        target = _target(url)
+        target = url_target(url)
         if not target.scheme_ok:
             raise NonHttpUrlClientError(url)
         if not target.host_ok:
             raise InvalidUrlClientError(url)
 
     def _build_headers(self, headers: Any, auth: Optional[BasicAuth], cookies: Any) -> None:
-        target = _target(self.url)
-        if not headers and not self.skip_auto_headers and self.DEFAULT_HEADERS is _DEFAULT_FIELDS:
+        target = url_target(self.url)
+        if not headers and not self.skip_auto_headers and self.DEFAULT_HEADERS is DEFAULT_FIELDS:
             self.headers: CIMultiDict[str] = target.default_fields.copy()  # the common case
             self._pristine = (getversion(self.headers), target)
         else:
@@ -361,15 +300,6 @@ class ClientRequest:
             self.original_url = self.original_url.with_user(None)
         return auth
 
-    @staticmethod
-    def _host_header(url: URL) -> str:
-        host = url.raw_host or ""
-        if ":" in host:
-            host = f"[{host}]"
-        if url.explicit_port is not None and not url.is_default_port():
-            host = f"{host}:{url.port}"
-        return host
-
     def _set_body(self, payload: Payload) -> None:
         self.body = payload
         if hdrs.CONTENT_TYPE not in self.headers and hdrs.CONTENT_TYPE not in self.skip_auto_headers:
@@ -418,21 +348,21 @@ class ClientRequest:
     # -- properties -------------------------------------------------------------------
 
     def is_ssl(self) -> bool:
-        return _target(self.url).is_ssl
+        return url_target(self.url).is_ssl
 
     @property
     def host(self) -> str:
-        return _target(self.url).host
+        return url_target(self.url).host
 
     @property
     def port(self) -> Optional[int]:
-        return _target(self.url).port
+        return url_target(self.url).port
 
     @property
     def connection_key(self) -> ConnectionKey:
         headers = self.proxy_headers
         headers_hash = hash(tuple(headers.items())) if headers else None
-        target = _target(self.url)
+        target = url_target(self.url)
         fields = (target.host, target.port, target.is_ssl, self.ssl, self.proxy, self.proxy_auth, headers_hash)
         return tuple.__new__(ConnectionKey, (*fields, self.server_hostname))  # as ConnectionKey(...), faster
 
@@ -446,7 +376,7 @@ class ClientRequest:
         """The request-target: origin-form (RFC 9112 §3.2.1), or absolute-form
         (§3.2.2) for a plain-HTTP request through a proxy.
         """
-        target = _target(self.url)
+        target = url_target(self.url)
         if self.proxy is not None and not target.is_ssl:
             return str(self.url)
         return target.path_qs
@@ -480,7 +410,7 @@ class ClientRequest:
             tracker._attempt_writing(self._attempt)
         size = 0 if raw is None else len(raw) if self.compress is None else body.size or 0
         if raw is not None and self._continue is None:
-            self._write_in_memory(conn, head, chunked, raw, size)
+            self._write_in_memory(conn, transport, head, chunked, raw, size)
             return
         transport.write(head)
         traced = self if self._traces else None  # streamed chunks: reported by the writer
@@ -497,12 +427,12 @@ class ClientRequest:
         """``Expect: 100-continue`` is in the head (``expect100=True`` or given)."""
         return self.headers.get(hdrs.EXPECT, "").lower() == "100-continue"
 
-    def _write_in_memory(self, conn: "Connection", head: bytes, chunked: bool, raw: bytes, size: int) -> None:
-        """Head and a body in memory (already compressed if asked) in one write,
-        counted as *size*, the body's size before coding.
+    def _write_in_memory(
+        self, conn: "Connection", transport: asyncio.Transport, head: bytes, chunked: bool, raw: bytes, size: int
+    ) -> None:
+        """Head and a body in memory (already compressed if asked) in one write to
+        *transport* (*conn*'s), counted as *size*, the body's size before coding.
         """
-        transport = conn.transport
-        assert transport is not None
         if chunked:
             transport.write(head)
             writer = BodyWriter(conn, chunked, None)
@@ -553,7 +483,7 @@ class ClientRequest:
         if pristine is None or self.proxy is not None or self.version is not HttpVersion11:
             return None
         version, target = pristine
-        if getversion(self.headers) != version or _target(self.url) is not target:  # type: ignore[arg-type]
+        if getversion(self.headers) != version or url_target(self.url) is not target:  # type: ignore[arg-type]
             return None
         head = target.heads.get(self.method)
         if head is None:

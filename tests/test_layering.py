@@ -48,6 +48,7 @@ LAYER2 = {
     "_upload_tracker",
     "_request_params",
     "_connector_params",
+    "_request_target",
     "_session_attributes",
     "_client_request",
     "_client_response",
