@@ -174,18 +174,26 @@ async def ws_connect(
         proxy_headers=proxy_headers,
     )
     try:
-        negotiated = check_response(resp.status, resp.headers, key, protocols, compress)
+        negotiated = _negotiated(resp, key, protocols, compress)
         return _upgrade(
             session, resp, negotiated, ws_timeout, autoclose, autoping, heartbeat, max_msg_size, decode_text
         )
-    except HandshakeFailure as exc:
-        resp.close()
-        raise WSServerHandshakeError(
-            resp.request_info, resp.history, message=exc.message, status=resp.status, headers=resp.headers
-        ) from None
     except BaseException:
         resp.close()
         raise
+
+
+def _negotiated(resp: ClientResponse, key: str, protocols: tuple[str, ...], compress: int) -> Any:
+    """What the server's answer negotiated (RFC 6455 §4.1, RFC 7692).
+
+    :raises WSServerHandshakeError: the answer is not a valid handshake.
+    """
+    try:
+        return check_response(resp.status, resp.headers, key, protocols, compress)
+    except HandshakeFailure as exc:
+        raise WSServerHandshakeError(
+            resp.request_info, resp.history, message=exc.message, status=resp.status, headers=resp.headers
+        ) from None
 
 
 def _upgrade(

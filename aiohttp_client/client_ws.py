@@ -338,21 +338,26 @@ class ClientWebSocketResponse:
                 self._close_code = WSCloseCode.ABNORMAL_CLOSURE
                 await self.close()
                 return WSMessage(WSMsgType.ERROR, exc, None)
-            if msg.type not in _CONTROL:
+            if msg.type not in _CONTROL or await self._handle_control(msg):
                 return msg
-            if msg.type is WSMsgType.CLOSE:
-                self._set_closing()
-                self._close_code = msg.data
-                if not self._closed and self._autoclose:
-                    await self.close()
-            elif msg.type is WSMsgType.CLOSING:
-                self._set_closing()
-            elif msg.type is WSMsgType.PING and self._autoping:
-                await self.pong(msg.data)
-                continue
-            elif msg.type is WSMsgType.PONG and self._autoping:
-                continue
-            return msg
+
+    async def _handle_control(self, msg: WSMessage) -> bool:
+        """Act on a CLOSE, CLOSING, PING or PONG as *autoclose*/*autoping* say;
+        whether ``receive()`` returns it (``False``: answered here, read on).
+        """
+        if msg.type is WSMsgType.CLOSE:
+            self._set_closing()
+            self._close_code = msg.data
+            if not self._closed and self._autoclose:
+                await self.close()
+        elif msg.type is WSMsgType.CLOSING:
+            self._set_closing()
+        elif msg.type is WSMsgType.PING and self._autoping:
+            await self.pong(msg.data)
+            return False
+        elif msg.type is WSMsgType.PONG and self._autoping:
+            return False
+        return True
 
     def _wake_closer(self) -> None:
         """``receive()`` stopped waiting: let the ``close()`` that waits for it go on."""
