@@ -17,6 +17,7 @@ Fairness rules, applied to every parser benchmark:
 import asyncio
 import importlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -225,6 +226,21 @@ def demo_server() -> Iterator[tuple[str, bool]]:
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+def callgrind_instructions(code: str, *args: str) -> int:
+    """Instructions valgrind's callgrind counts for ``python -c code args...`` (hash
+    seed fixed, so that runs repeat).
+
+    :raises RuntimeError: callgrind printed no total.
+    """
+    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", code, *args]
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
+    found = re.search(r"Collected : (\d+)", out.stderr)
+    if found is None:
+        raise RuntimeError(out.stderr[-2000:])
+    return int(found.group(1))
 
 
 def free_port() -> int:

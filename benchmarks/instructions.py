@@ -8,11 +8,10 @@ removed.  Run: ``.venv/bin/python benchmarks/instructions.py [N]`` (``tools/benc
 --instructions`` does it).  Needs valgrind and aiohttp; covers the head-only suite.
 """
 
-import os
-import re
-import subprocess
 import sys
 from pathlib import Path
+
+import _support
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -47,28 +46,7 @@ for _ in range(n):
 
 def _instructions(who: str, item: str, mode: str, n: int) -> int:
     code = _WORKER.format(bench=str(HERE), tests=str(ROOT / "tests"))
-    out = subprocess.run(
-        [
-            "valgrind",
-            "--tool=callgrind",
-            "--callgrind-out-file=/dev/null",
-            sys.executable,
-            "-c",
-            code,
-            who,
-            item,
-            mode,
-            str(n),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=dict(os.environ, PYTHONHASHSEED="0"),
-    )
-    m = re.search(r"Collected : (\d+)", out.stderr)
-    if m is None:
-        raise RuntimeError(out.stderr[-2000:])
-    return int(m.group(1))
+    return _support.callgrind_instructions(code, who, item, mode, str(n))
 
 
 def per_parse(who: str, item: str, mode: str, n: int) -> int:

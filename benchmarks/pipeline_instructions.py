@@ -16,11 +16,10 @@ Run: ``.venv/bin/python benchmarks/pipeline_instructions.py [N] [filter]`` (N de
 to 5; *filter* keeps the cases whose name contains it).  Needs valgrind and aiohttp.
 """
 
-import os
-import re
-import subprocess
 import sys
 from pathlib import Path
+
+import _support
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -68,18 +67,7 @@ CASES = [(item, mode) for item in ("10-field", "30-field-set-cookie", "10-chunk"
 
 def _instructions(who: str, kind: str, item: str, mode: str, n: int) -> int:
     code = _WORKER.format(root=str(ROOT), bench=str(HERE), tests=str(ROOT / "tests"))
-    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", code]
-    out = subprocess.run(
-        [*cmd, who, kind, item, mode, str(n)],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=dict(os.environ, PYTHONHASHSEED="0"),
-    )
-    m = re.search(r"Collected : (\d+)", out.stderr)
-    if m is None:
-        raise RuntimeError(out.stderr[-2000:])
-    return int(m.group(1))
+    return _support.callgrind_instructions(code, who, kind, item, mode, str(n))
 
 
 def per_call(who: str, kind: str, item: str, mode: str, n: int) -> int:
