@@ -26,7 +26,10 @@ def ext_modules() -> list:
     from setuptools import Extension
 
     sources = sorted((HERE / "_cparser").glob("*.pyx"))
-    extensions = [Extension(f"aiohttp_client._sansio.{pyx.stem}", [str(pyx.relative_to(HERE))]) for pyx in sources]
+    extensions = [
+        Extension(f"aiohttp_client._sansio.{pyx.stem}", [str(pyx.relative_to(HERE))], include_dirs=["_cparser"])
+        for pyx in sources
+    ]
     built = cythonize(
         extensions,
         build_dir="build/cython",

@@ -111,7 +111,9 @@ def test_mask_known_answers(mask_fn: Any, case: Any) -> None:
     assert bytes(buf) == expected
 
 
-@pytest.mark.parametrize("length", range(18))
+# 0-17 covers every word tail; 255-321 and 1000 cross the compiled twin's 64-byte
+# wide (AVX2) blocks, at unaligned offsets, with guard bytes on both sides.
+@pytest.mark.parametrize("length", [*range(18), 255, 256, 257, 319, 320, 321, 1000])
 @pytest.mark.parametrize("offset", [0, 1, 3, 5])
 def test_mask_lengths_and_offsets(mask_fn: Any, length: int, offset: int) -> None:
     rng = random.Random(length * 31 + offset)
