@@ -110,7 +110,9 @@ def _wake(owner: Any, attr: str, exc: Optional[BaseException] = None) -> None:
 async def _wait_on(owner: Any, attr: str, message: str) -> None:
     """Create a future in ``owner.<attr>`` (one waiter at a time), await it, clear it.
 
-    ``owner._loop`` is filled in with the running loop on first use.
+    ``owner._loop`` is filled in with the running loop on first use.  The slot is
+    cleared only while it still holds this call's future: once woken, another task
+    may have started waiting before this one resumes, and its waiter must stay.
 
     :raises RuntimeError: with *message* if another coroutine is already waiting.
     """
@@ -124,7 +126,8 @@ async def _wait_on(owner: Any, attr: str, message: str) -> None:
     try:
         await waiter
     finally:
-        setattr(owner, attr, None)
+        if getattr(owner, attr) is waiter:
+            setattr(owner, attr, None)
 
 
 def _run_eof_callback(callback: Callable[[], None]) -> None:

@@ -295,6 +295,34 @@ def test_second_concurrent_reader_is_refused() -> None:
     run(main())
 
 
+def test_woken_reader_does_not_clear_the_next_readers_waiter() -> None:
+    # `first` is woken (its waiter resolved and cleared) and its data taken before it
+    # runs; `second` starts waiting in between.  When `first` resumes, its clean-up
+    # must leave `second`'s waiter in place (else the next feed never wakes `second`),
+    # and `first`, finding another reader waiting, is refused as any second reader is.
+    async def main() -> None:
+        s, _ = make()
+        go = asyncio.get_running_loop().create_future()
+
+        async def later() -> bytes:
+            await go
+            return await s.readany()
+
+        first = asyncio.ensure_future(s.readany())
+        second = asyncio.ensure_future(later())
+        await spin()
+        go.set_result(None)  # `second` is scheduled before `first` is woken below
+        s.feed_data(b"a")
+        assert s.read_nowait() == b"a"
+        await spin()
+        with pytest.raises(RuntimeError):
+            await first
+        s.feed_data(b"b")
+        assert await asyncio.wait_for(second, 2) == b"b"
+
+    run(main())
+
+
 def test_cancelled_read_leaves_stream_usable() -> None:
     async def main() -> None:
         s, _ = make()
