@@ -19,8 +19,9 @@ from typing import Any
 
 import pytest
 
-# The real peers (raw asyncio server, aiohttp.web, nginx) are fixtures of tests/_servers.py.
-pytest_plugins = ("_servers", "_blocking")
+# The real peers (raw asyncio server, aiohttp.web, nginx) are fixtures of tests/_servers.py,
+# tests/_web_server.py and tests/_nginx_server.py.
+pytest_plugins = ("_servers", "_web_server", "_nginx_server", "_blocking")
 
 CPYTHON = sys.implementation.name == "cpython"
 

@@ -1,7 +1,7 @@
 """End to end against an aiohttp.web peer: methods, helpers, streaming, pooling.
 
 Everything goes through the client's aiohttp-compatible public API; aiohttp itself is
-only the server here (see ``_servers.WebServer`` for the routes).
+only the server here (see ``_web_server.WebServer`` for the routes).
 """
 
 from __future__ import annotations

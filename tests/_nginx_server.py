@@ -1,0 +1,204 @@
+"""``nginx_server``: Debian's ``/usr/sbin/nginx`` as an independent HTTP/1.1 peer, with a
+generated configuration in a temporary directory: a large generated file, a
+gzip-compressible text file, a redirect chain to it, and a WebDAV upload directory
+behind 308/307 redirects.  Registered as a fixture by ``conftest.py``."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import (
+    Any,
+)
+
+import pytest
+
+from _servers import _START_TIMEOUT, HOST
+
+# --------------------------------------------------------------------------------------
+# nginx_server: Debian's nginx as an independent HTTP/1.1 peer
+# --------------------------------------------------------------------------------------
+
+NGINX = "/usr/sbin/nginx"
+
+_NGINX_CONF = """\
+daemon off;
+master_process off;
+worker_processes 1;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+
+events {{
+    worker_connections 64;
+}}
+
+http {{
+    types {{
+        text/plain txt;
+        application/octet-stream bin;
+    }}
+    default_type application/octet-stream;
+    log_format conns '$connection $connection_requests $request_method $uri $status';
+    access_log {dir}/access.log conns;
+    client_body_temp_path {dir}/client_body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    sendfile on;
+    keepalive_timeout 30s;
+    keepalive_requests 1000;
+
+    gzip on;
+    gzip_types text/plain;
+    gzip_min_length 256;
+    gzip_comp_level 6;
+
+    server {{
+        listen {host}:{port};
+        server_name localhost;
+        root {dir}/www;
+        client_max_body_size 16m;
+
+        # A redirect chain ending on the gzip text, and one for a body (PUT) that is
+        # re-sent on 308 and 307 to a WebDAV upload (stored, then read back).
+        location = /r301 {{ return 301 /r302; }}
+        location = /r302 {{ return 302 /r307; }}
+        location = /r307 {{ return 307 /text.txt; }}
+        location = /put-moved {{ return 308 /put-again; }}
+        location = /put-again {{ return 307 /uploads/body.bin; }}
+        location /uploads/ {{
+            dav_methods PUT;
+            create_full_put_path on;
+        }}
+    }}
+}}
+"""
+
+
+@dataclass
+class NginxServer:
+    """Created by the ``nginx_server`` fixture."""
+
+    port: int
+    directory: Path
+    large_name: str
+    large_size: int
+    large_sha256: str
+    text_name: str
+    text: bytes
+
+    def url(self, path: str = "/") -> str:
+        return f"http://{HOST}:{self.port}{path}"
+
+    def access_log(self) -> list[dict[str, Any]]:
+        """The access log as records: connection (serial number), requests (the
+        request's index on its connection, from 1), method, uri, status."""
+        records = []
+        path = self.directory / "access.log"
+        if path.exists():
+            for line in path.read_text().splitlines():
+                conn, nth, method, uri, status = line.split()
+                records.append(
+                    {
+                        "connection": int(conn),
+                        "requests": int(nth),
+                        "method": method,
+                        "uri": uri,
+                        "status": int(status),
+                    }
+                )
+        return records
+
+    def error_log(self) -> str:
+        path = self.directory / "error.log"
+        return path.read_text() if path.exists() else ""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_accepting(port: int, proc: subprocess.Popen[bytes], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection((HOST, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.02)
+    return False
+
+
+@pytest.fixture
+def nginx_server(tmp_path: Path) -> Iterator[NginxServer]:
+    """Start nginx on 127.0.0.1:<free port> serving ``/large.bin`` (20 MiB of random
+    bytes) and ``/text.txt`` (compressible text, gzip on); ``/r301`` redirects to it by
+    301, 302, 307; a PUT to ``/put-moved`` is redirected by 308 and 307 to
+    ``/uploads/body.bin`` (WebDAV: stored, then readable).  Fails -- does not skip --
+    when nginx is missing: ``tools/test`` installs it."""
+    if not os.access(NGINX, os.X_OK):
+        pytest.fail(
+            f"{NGINX} not found: install Debian's nginx-light "
+            "(`apt-get install -y nginx-light`; tools/test does this when it can)"
+        )
+    www = tmp_path / "www"
+    www.mkdir()
+    large = os.urandom(20 * 1024 * 1024)
+    (www / "large.bin").write_bytes(large)
+    text = b"".join(b"line %05d: nginx gzip test text, repeated\n" % i for i in range(4000))
+    (www / "text.txt").write_bytes(text)
+    for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (tmp_path / sub).mkdir()
+
+    proc: subprocess.Popen[bytes] | None = None
+    port = 0
+    for _attempt in range(3):  # the free port can be taken between probe and bind
+        port = _free_port()
+        conf = tmp_path / "nginx.conf"
+        conf.write_text(_NGINX_CONF.format(dir=tmp_path, host=HOST, port=port))
+        proc = subprocess.Popen(
+            [NGINX, "-p", str(tmp_path), "-c", str(conf), "-e", str(tmp_path / "error.log")],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        if _wait_accepting(port, proc, _START_TIMEOUT):
+            break
+        _stop_process(proc)
+        proc = None
+    if proc is None:
+        log = (tmp_path / "error.log").read_text() if (tmp_path / "error.log").exists() else ""
+        pytest.fail(f"nginx did not start accepting on 127.0.0.1; error.log:\n{log}")
+    try:
+        yield NginxServer(
+            port=port,
+            directory=tmp_path,
+            large_name="/large.bin",
+            large_size=len(large),
+            large_sha256=hashlib.sha256(large).hexdigest(),
+            text_name="/text.txt",
+            text=text,
+        )
+    finally:
+        _stop_process(proc)
+
+
+def _stop_process(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(_START_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(_START_TIMEOUT)
