@@ -12,9 +12,9 @@ from blockbuster import BlockingError
 
 import aiohttp_client as aiohttp
 from _blocking import blocking_errors
+from _raw_helpers import OK, parse_request
 from _servers import Reply, run
 from aiohttp_client.payload import Payload
-from test_client_raw import OK, parse_request
 
 
 class _SleepingPayload(Payload):

@@ -10,8 +10,8 @@ import pytest
 from yarl import URL
 
 import aiohttp_client as aiohttp
+from _raw_helpers import OK, field_values, parse_request, response
 from _servers import Reply, run
-from test_client_raw import OK, field_values, parse_request, response
 
 
 def dechunk(body: bytes) -> bytes:

@@ -8,9 +8,9 @@ import zlib
 import pytest
 
 import aiohttp_client as aiohttp
+from _raw_helpers import response
 from _servers import Reply, run
 from aiohttp_client._sansio import _compression
-from test_client_raw import response
 
 _HAS_BR = _compression._brotli is not None
 _HAS_ZSTD = _compression._zstd_mod is not None

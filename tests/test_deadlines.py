@@ -7,9 +7,9 @@ import math
 import pytest
 
 import aiohttp_client as aiohttp
+from _raw_helpers import OK
 from _servers import Reply, run
 from aiohttp_client._timeouts import Deadlines
-from test_client_raw import OK
 
 #: Python 3.11+ (``Task.uncancel``): shared handles; before, one ``_DeadlineTimeout`` each.
 SHARED = hasattr(asyncio.Task, "uncancel")

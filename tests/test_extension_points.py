@@ -11,8 +11,8 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 import aiohttp_client as aiohttp
+from _raw_helpers import OK
 from _servers import Reply, run
-from test_client_raw import OK
 
 
 class StrictResponse(aiohttp.ClientResponse):

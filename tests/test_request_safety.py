@@ -14,8 +14,8 @@ import pytest
 from multidict import CIMultiDict
 
 import aiohttp_client as aiohttp
+from _raw_helpers import OK, field_values, parse_request, response
 from _servers import Reply, run
-from test_client_raw import OK, field_values, parse_request, response
 
 # --------------------------------------------------------------------------------------
 # Redirect credentials: two origins on two ports; the second one's raw bytes checked
