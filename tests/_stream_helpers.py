@@ -1,9 +1,21 @@
-"""Shared helpers of the StreamReader tests: a protocol that records pause/resume."""
+"""Shared helpers of the StreamReader tests: a protocol that records pause/resume, and
+aiohttp's StreamReader module as the differential oracle (None where it is not installed)."""
 
 import asyncio
 from typing import TypeVar
 
+import pytest
+
 from aiohttp_client.streams import StreamReader
+
+try:
+    import aiohttp.streams as aio_streams
+except ImportError:  # pragma: no cover - e.g. on PyPy
+    aio_streams = None  # type: ignore[assignment]
+
+# The oracle is aiohttp 3.14 (the API we copy); conftest deselects these tests where it
+# cannot be installed (PyPy 3.9 gets aiohttp 3.13), so they run in the CPython lanes.
+needs_aiohttp = pytest.mark.aiohttp_oracle
 
 T = TypeVar("T")
 

@@ -10,21 +10,11 @@ from typing import Any, Callable, Optional
 import pytest
 
 from _servers import run
-from _stream_helpers import FakeProtocol, spin
+from _stream_helpers import FakeProtocol, aio_streams, needs_aiohttp, spin
 from aiohttp_client.streams import (
     EmptyStreamReader,
     StreamReader,
 )
-
-try:
-    import aiohttp.streams as aio_streams
-except ImportError:  # pragma: no cover - e.g. on PyPy
-    aio_streams = None  # type: ignore[assignment]
-
-# The oracle is aiohttp 3.14 (the API we copy); conftest deselects these tests where it
-# cannot be installed (PyPy 3.9 gets aiohttp 3.13), so they run in the CPython lanes.
-needs_aiohttp = pytest.mark.aiohttp_oracle
-
 
 # --------------------------------------------------------- differential vs aiohttp
 
