@@ -277,16 +277,18 @@ cdef class ResponseReader:
         self._out = out
         self.state = _BODY
         target = self._sink.on_head(head, framing)
+        self._kind = framing.kind
+        self._feed_chunks = None  # bound below for a chunked body only
         if out is not self._sink:  # a DecodingSink
             self._feed = out.on_body
-            self._feed_chunks = out.feed_http_chunks
+            if self._kind == _CHUNKED:
+                self._feed_chunks = out.feed_http_chunks
         elif target is not None:
             self._feed = target.feed_data
-            self._feed_chunks = target.feed_http_chunks
+            if self._kind == _CHUNKED:
+                self._feed_chunks = target.feed_http_chunks
         else:
-            self._feed = out.on_body
-            self._feed_chunks = None
-        self._kind = framing.kind
+            self._feed = self._on_body
         if self._kind == _NO_BODY or (self._kind == _LENGTH and framing.length == 0):
             self._complete(_EMPTY)
         elif self._kind == _LENGTH:
@@ -337,7 +339,7 @@ cdef class ResponseReader:
             if PyList_GET_SIZE(pieces):
                 self._deliver(pieces)
             if done:
-                self._complete(decoder.trailers)
+                self._complete(cdecoder.trailers if cdecoder is not None else decoder.trailers)
                 return pos
             if pos >= end:
                 return pos
