@@ -19,7 +19,7 @@ the strictness rules are documented there; this header only says how it is made 
   (at most 16 hex digits, at most 2**63 - 1); chunk-ext is matched by a single
   forward pass that gives the Python twin's regex answer.
 - The class and its C methods are declared in
-  ``_cparser/aiohttp_client/_sansio/_chunked_c.pxd``: the compiled reader cimports it and calls
+  ``_chunked_c.pxd``: the compiled reader cimports it and calls
   ``feed_into`` (the one state machine behind ``feed``) without a Python call.
 """
 
@@ -150,7 +150,7 @@ cdef class ChunkedDecoder:
     :raises InvalidHeader: a bad trailer field line or too many of them.
     """
 
-    # attributes and cdef methods: declared in aiohttp_client/_sansio/_chunked_c.pxd (in _cparser)
+    # attributes and cdef methods: declared in _chunked_c.pxd
 
     def __init__(self, max_line_size=8190, max_field_size=8190, max_headers=128, max_pieces=1024):
         self.max_line_size = max_line_size

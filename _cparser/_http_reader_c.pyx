@@ -15,7 +15,7 @@ says how the twin is made fast.
 - The head parser and the chunked decoder are whatever classes it is given (by default
   the selected twins), called through their Python methods; the one exception is the
   compiled chunked decoder (exactly ``_chunked_c.ChunkedDecoder``), whose C method
-  ``feed_into`` (declared in ``_cparser/aiohttp_client/_sansio/_chunked_c.pxd``) is called
+  ``feed_into`` (declared in ``_cparser/_chunked_c.pxd``) is called
   directly, without a Python call per fed piece.
 - Body bytes go to the target the sink returned from ``on_head`` (its ``feed_data``,
   and ``feed_http_chunks`` for a chunked decoder's output, one call per decoder

@@ -1,35 +1,8 @@
 # cython: language_level=3
-# The C-level interface of _cparser/_chunked_c.pyx, the compiled module
-# aiohttp_client._sansio._chunked_c.
-#
-# Cython looks a .pxd up by the module's full name, so this file sits at
-# <include dir>/aiohttp_client/_sansio/ (setup.py puts _cparser on the include path;
-# the directories are not Python packages, Cython reads them as namespace packages).
-# It finds it both when it compiles _chunked_c.pyx as that module and when
-# _http_reader_c.pyx cimports it.  The compiled reader calls ``feed_into`` directly,
-# without a Python method call per fed piece; the Python-visible ``feed`` calls it
-# too, so the state machine is written once.
+# aiohttp_client._sansio._chunked_c, as Cython looks it up by full module name (this
+# directory is on setup.py's include path as _cparser; the directories are not Python
+# packages, Cython reads them as namespace packages).  Found when _chunked_c.pyx is
+# compiled as that module and when _http_reader_c.pyx cimports it.  The declarations
+# are in _cparser/_chunked_c.pxd.
 
-from libc.stdint cimport uint64_t
-
-
-cdef class ChunkedDecoder:
-    cdef public Py_ssize_t max_line_size
-    cdef public Py_ssize_t max_field_size
-    cdef public Py_ssize_t max_headers
-    cdef public Py_ssize_t max_pieces
-    cdef public bint done
-    cdef public tuple trailers
-    cdef int _state
-    cdef uint64_t _remaining  # chunk-data bytes still to come
-    cdef unsigned char* _line  # a chunk-size or trailer line split across feeds, owned
-    cdef Py_ssize_t _line_len
-    cdef Py_ssize_t _line_cap
-    cdef list _trailers
-
-    cdef Py_ssize_t feed_into(self, object data, const unsigned char* p, Py_ssize_t end,
-                              Py_ssize_t pos, object out) except -1
-    cdef int _line_append(self, const unsigned char* p, Py_ssize_t n) except -1
-    cdef int _line_too_long(self, Py_ssize_t size) except -1
-    cdef int _on_size_line(self, const unsigned char* line, Py_ssize_t n) except -1
-    cdef int _on_trailer_line(self, const unsigned char* line, Py_ssize_t n) except -1
+include "../../_chunked_c.pxd"
