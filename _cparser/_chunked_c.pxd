@@ -27,6 +27,7 @@ cdef class ChunkedDecoder:
     cdef Py_ssize_t _line_cap
     cdef list _trailers
 
+    cdef int reset(self) except -1
     cdef Py_ssize_t feed_into(self, object data, const unsigned char* p, Py_ssize_t end,
                               Py_ssize_t pos, object out) except -1
     cdef int _line_append(self, const unsigned char* p, Py_ssize_t n) except -1

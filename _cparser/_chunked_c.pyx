@@ -157,12 +157,18 @@ cdef class ChunkedDecoder:
         self.max_field_size = max_field_size
         self.max_headers = max_headers
         self.max_pieces = max_pieces
+        self.reset()
+
+    cdef int reset(self) except -1:
+        # The state of a new decoder (limits kept): the compiled reader reuses one
+        # decoder for the chunked bodies of a connection instead of building one per head.
         self.done = False
         self.trailers = ()
         self._state = _SIZE
         self._remaining = 0
         self._line_len = 0
         self._trailers = []
+        return 0
 
     def __dealloc__(self):
         PyMem_Free(self._line)

@@ -104,6 +104,7 @@ cdef class ResponseReader:
     cdef long long _remaining
     cdef object _chunked
     cdef CChunkedDecoder _cchunked  # _chunked when it is the compiled twin, else None
+    cdef CChunkedDecoder _cspare  # the compiled decoder, reused (reset) for each chunked body
     cdef object _out
     cdef object _feed
     cdef object _feed_chunks
@@ -131,6 +132,7 @@ cdef class ResponseReader:
         self._remaining = 0
         self._chunked = None
         self._cchunked = None
+        self._cspare = None
         self._out = sink
         self._feed = sink.on_body
         self._feed_chunks = None
@@ -294,9 +296,15 @@ cdef class ResponseReader:
         elif self._kind == _LENGTH:
             self._remaining = framing.length
         elif self._kind == _CHUNKED:
-            self._chunked = self._chunked_cls(*self._limits)
-            if type(self._chunked) is CChunkedDecoder:  # not a subclass: its feed is the C one
-                self._cchunked = <CChunkedDecoder>self._chunked
+            if self._chunked_cls is CChunkedDecoder:  # not a subclass: its feed is the C one
+                if self._cspare is None:
+                    self._cspare = CChunkedDecoder(*self._limits)
+                else:
+                    self._cspare.reset()  # as new: the limits are the reader's
+                self._cchunked = self._cspare
+                self._chunked = self._cspare
+            else:
+                self._chunked = self._chunked_cls(*self._limits)
         return 0
 
     cdef Py_ssize_t _body(self, bytes data, Py_ssize_t pos, Py_ssize_t end) except -1:
