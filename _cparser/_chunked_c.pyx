@@ -18,6 +18,9 @@ the strictness rules are documented there; this header only says how it is made 
 - The chunk-size is read into a 64-bit integer under the Python twin's overflow guard
   (at most 16 hex digits, at most 2**63 - 1); chunk-ext is matched by a single
   forward pass that gives the Python twin's regex answer.
+- The class and its C methods are declared in
+  ``_chunked_c.pxd``: the compiled reader cimports it and calls
+  ``feed_into`` (the one state machine behind ``feed``) without a Python call.
 """
 
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
@@ -147,30 +150,25 @@ cdef class ChunkedDecoder:
     :raises InvalidHeader: a bad trailer field line or too many of them.
     """
 
-    cdef public Py_ssize_t max_line_size
-    cdef public Py_ssize_t max_field_size
-    cdef public Py_ssize_t max_headers
-    cdef public Py_ssize_t max_pieces
-    cdef public bint done
-    cdef public tuple trailers
-    cdef int _state
-    cdef uint64_t _remaining  # chunk-data bytes still to come
-    cdef unsigned char* _line  # a chunk-size or trailer line split across feeds, owned
-    cdef Py_ssize_t _line_len
-    cdef Py_ssize_t _line_cap
-    cdef list _trailers
+    # attributes and cdef methods: declared in _chunked_c.pxd
 
     def __init__(self, max_line_size=8190, max_field_size=8190, max_headers=128, max_pieces=1024):
         self.max_line_size = max_line_size
         self.max_field_size = max_field_size
         self.max_headers = max_headers
         self.max_pieces = max_pieces
+        self.reset()
+
+    cdef int reset(self) except -1:
+        # The state of a new decoder (limits kept): the compiled reader reuses one
+        # decoder for the chunked bodies of a connection instead of building one per head.
         self.done = False
         self.trailers = ()
         self._state = _SIZE
         self._remaining = 0
         self._line_len = 0
         self._trailers = []
+        return 0
 
     def __dealloc__(self):
         PyMem_Free(self._line)
@@ -182,16 +180,16 @@ cdef class ChunkedDecoder:
         if start < 0:
             raise ValueError("start must not be negative")
         if PyBytes_CheckExact(data):
-            return self._feed(data, <const unsigned char*>PyBytes_AS_STRING(data),
-                              PyBytes_GET_SIZE(data), start, out)
+            return self.feed_into(data, <const unsigned char*>PyBytes_AS_STRING(data),
+                                  PyBytes_GET_SIZE(data), start, out)
         PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
         try:
-            return self._feed(None, <const unsigned char*>view.buf, view.len, start, out)
+            return self.feed_into(None, <const unsigned char*>view.buf, view.len, start, out)
         finally:
             PyBuffer_Release(&view)
 
-    cdef Py_ssize_t _feed(self, object data, const unsigned char* p, Py_ssize_t end,
-                          Py_ssize_t pos, object out) except -1:
+    cdef Py_ssize_t feed_into(self, object data, const unsigned char* p, Py_ssize_t end,
+                              Py_ssize_t pos, object out) except -1:
         # *data* is the input when it is exactly ``bytes`` (a piece that is all of it
         # is then the object itself), else None.
         cdef Py_ssize_t budget = self.max_pieces

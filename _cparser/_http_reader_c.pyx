@@ -13,8 +13,10 @@ says how the twin is made fast.
   applies.  This module keeps the framing kind and the Content-Length count in C
   integers and moves bytes.
 - The head parser and the chunked decoder are whatever classes it is given (by default
-  the selected twins), called through their Python methods, as twins talk to each
-  other only through Python imports.
+  the selected twins), called through their Python methods; the one exception is the
+  compiled chunked decoder (exactly ``_chunked_c.ChunkedDecoder``), whose C method
+  ``feed_into`` (declared in ``_cparser/_chunked_c.pxd``) is called
+  directly, without a Python call per fed piece.
 - Body bytes go to the target the sink returned from ``on_head`` (its ``feed_data``,
   and ``feed_http_chunks`` for a chunked decoder's output, one call per decoder
   call; bound once per head: the response's stream), else to ``on_body`` and
@@ -26,7 +28,10 @@ says how the twin is made fast.
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
+from cpython.object cimport PyObject
 from cpython.tuple cimport PyTuple_GET_ITEM
+
+from aiohttp_client._sansio._chunked_c cimport ChunkedDecoder as CChunkedDecoder
 
 from aiohttp_client._sansio import _framing
 from aiohttp_client._sansio._body_coding import begin_body
@@ -54,6 +59,10 @@ cdef enum:
 
 if (_framing.NO_BODY, _framing.LENGTH, _framing.CHUNKED, _framing.UNTIL_CLOSE) != (0, 1, 2, 3):
     raise ImportError("aiohttp_client._sansio._framing changed its framing kinds")
+
+cdef extern from "Python.h":
+    # cpython.list declares the last argument ``object``; NULL deletes the slice
+    int PyList_SetSlice(list lst, Py_ssize_t low, Py_ssize_t high, PyObject* itemlist) except -1
 
 cdef object _begin_body = begin_body
 cdef object _BadHttpMessage = BadHttpMessage
@@ -94,6 +103,8 @@ cdef class ResponseReader:
     cdef int _kind
     cdef long long _remaining
     cdef object _chunked
+    cdef CChunkedDecoder _cchunked  # _chunked when it is the compiled twin, else None
+    cdef CChunkedDecoder _cspare  # the compiled decoder, reused (reset) for each chunked body
     cdef object _out
     cdef object _feed
     cdef object _feed_chunks
@@ -120,6 +131,8 @@ cdef class ResponseReader:
         self._kind = _NO_BODY
         self._remaining = 0
         self._chunked = None
+        self._cchunked = None
+        self._cspare = None
         self._out = sink
         self._feed = sink.on_body
         self._feed_chunks = None
@@ -147,6 +160,7 @@ cdef class ResponseReader:
         self._feed = self._on_body
         self._feed_chunks = None
         self._chunked = None
+        self._cchunked = None
 
     @property
     def leftover(self):
@@ -265,22 +279,32 @@ cdef class ResponseReader:
         self._out = out
         self.state = _BODY
         target = self._sink.on_head(head, framing)
+        self._kind = framing.kind
+        self._feed_chunks = None  # bound below for a chunked body only
         if out is not self._sink:  # a DecodingSink
             self._feed = out.on_body
-            self._feed_chunks = out.feed_http_chunks
+            if self._kind == _CHUNKED:
+                self._feed_chunks = out.feed_http_chunks
         elif target is not None:
             self._feed = target.feed_data
-            self._feed_chunks = target.feed_http_chunks
+            if self._kind == _CHUNKED:
+                self._feed_chunks = target.feed_http_chunks
         else:
-            self._feed = out.on_body
-            self._feed_chunks = None
-        self._kind = framing.kind
+            self._feed = self._on_body
         if self._kind == _NO_BODY or (self._kind == _LENGTH and framing.length == 0):
             self._complete(_EMPTY)
         elif self._kind == _LENGTH:
             self._remaining = framing.length
         elif self._kind == _CHUNKED:
-            self._chunked = self._chunked_cls(*self._limits)
+            if self._chunked_cls is CChunkedDecoder:  # not a subclass: its feed is the C one
+                if self._cspare is None:
+                    self._cspare = CChunkedDecoder(*self._limits)
+                else:
+                    self._cspare.reset()  # as new: the limits are the reader's
+                self._cchunked = self._cspare
+                self._chunked = self._cspare
+            else:
+                self._chunked = self._chunked_cls(*self._limits)
         return 0
 
     cdef Py_ssize_t _body(self, bytes data, Py_ssize_t pos, Py_ssize_t end) except -1:
@@ -308,30 +332,22 @@ cdef class ResponseReader:
         return pos
 
     cdef Py_ssize_t _chunked_body(self, bytes data, Py_ssize_t pos, Py_ssize_t end) except -1:
-        cdef object decode = self._chunked.feed
+        cdef CChunkedDecoder cdecoder = self._cchunked
         cdef object decoder = self._chunked
+        cdef const unsigned char* p = <const unsigned char*>PyBytes_AS_STRING(data)
         cdef list pieces = self._pieces
-        cdef object feed_chunks = self._feed_chunks
-        cdef object out = self._out
-        cdef object piece
-        cdef Py_ssize_t i
+        cdef bint done
         while True:
-            pos = decode(data, pos, pieces)
-            if feed_chunks is not None:
-                if PyList_GET_SIZE(pieces) == 1 and <object>PyList_GET_ITEM(pieces, 0):
-                    self._feed(<object>PyList_GET_ITEM(pieces, 0))  # one piece of data: the leaner call
-                elif PyList_GET_SIZE(pieces):
-                    feed_chunks(pieces)
+            if cdecoder is not None:
+                pos = cdecoder.feed_into(data, p, end, pos, pieces)
+                done = cdecoder.done
             else:
-                for i in range(PyList_GET_SIZE(pieces)):
-                    piece = <object>PyList_GET_ITEM(pieces, i)
-                    if piece:
-                        out.on_body(piece)
-                    else:
-                        out.on_chunk_end()
-            del pieces[:]
-            if decoder.done:
-                self._complete(decoder.trailers)
+                pos = decoder.feed(data, pos, pieces)
+                done = decoder.done
+            if PyList_GET_SIZE(pieces):
+                self._deliver(pieces)
+            if done:
+                self._complete(cdecoder.trailers if cdecoder is not None else decoder.trailers)
                 return pos
             if pos >= end:
                 return pos
@@ -340,8 +356,28 @@ cdef class ResponseReader:
                 self._stash_pos = pos
                 return pos
 
+    cdef int _deliver(self, list pieces) except -1:
+        """Hand one decoder call's output (data, ``b""`` at chunk ends) on, then empty *pieces*."""
+        cdef Py_ssize_t i, n = PyList_GET_SIZE(pieces)
+        cdef object piece
+        if self._feed_chunks is not None:
+            if n == 1 and <object>PyList_GET_ITEM(pieces, 0):
+                self._feed(<object>PyList_GET_ITEM(pieces, 0))  # one piece of data: the leaner call
+            else:
+                self._feed_chunks(pieces)
+        else:
+            for i in range(n):
+                piece = <object>PyList_GET_ITEM(pieces, i)
+                if piece:
+                    self._out.on_body(piece)
+                else:
+                    self._out.on_chunk_end()
+        PyList_SetSlice(pieces, 0, n, NULL)
+        return 0
+
     cdef int _complete(self, tuple trailers) except -1:
         self.state = _DONE
         self._chunked = None
+        self._cchunked = None
         self._out.on_message_complete(trailers)
         return 0

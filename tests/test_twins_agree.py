@@ -201,6 +201,55 @@ def test_reader_twins_agree(pieces: tuple[bytes, ...], method: str, high: int, l
     assert c == py
 
 
+class _SubclassedDecoder:
+    """Built lazily: a Python subclass of the compiled decoder (the reader must call its
+    Python ``feed``, not the compiled class's C method)."""
+
+    cls: Any = None
+
+    @classmethod
+    def get(cls) -> Any:
+        if cls.cls is None:
+            _parser_c, decoder_c = _compiled()
+
+            class Counting(decoder_c):  # type: ignore[misc, valid-type]
+                calls = 0
+
+                def feed(self, data: bytes, start: int, out: list[bytes]) -> int:
+                    Counting.calls += 1
+                    return int(super().feed(data, start, out))
+
+            cls.cls = Counting
+        return cls.cls
+
+
+@pytest.mark.c_extension
+@SETTINGS
+@given(
+    pieces=mutated(READER_WIRES),
+    high=st.sampled_from([0, 1, 64]),
+    lazy=st.booleans(),
+    target=st.booleans(),
+    decoder=st.sampled_from(["py", "subclass"]),
+)
+def test_compiled_reader_any_decoder_agrees(
+    pieces: tuple[bytes, ...], high: int, lazy: bool, target: bool, decoder: str
+) -> None:
+    """The compiled reader calls the compiled decoder's C method directly; with any
+    other decoder class (the Python twin, a subclass) it calls ``feed`` and gives the
+    same events and outcome."""
+    from aiohttp_client._sansio import _http_reader_c
+
+    parser_c, decoder_c = _compiled()
+    other = _chunked_py.ChunkedDecoder if decoder == "py" else _SubclassedDecoder.get()
+    direct = drive_reader(_http_reader_c.ResponseReader, parser_c, decoder_c, "GET", high, pieces, lazy, target)
+    before = _SubclassedDecoder.get().calls
+    through_feed = drive_reader(_http_reader_c.ResponseReader, parser_c, other, "GET", high, pieces, lazy, target)
+    assert through_feed == direct
+    if decoder == "subclass" and any(e[0] == "head" and e[2][0] == 2 for e in direct[0]):
+        assert _SubclassedDecoder.get().calls > before  # a chunked body went through feed()
+
+
 @SETTINGS
 @given(pieces=mutated(READER_WIRES), high=st.sampled_from([0, 64]))
 def test_reader_only_protocol_errors_escape(

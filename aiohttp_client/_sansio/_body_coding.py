@@ -11,7 +11,7 @@ from typing import Any, Optional
 
 from .._models import HttpVersion11, ResponseHead
 from ._compression import ContentDecoder, chain, make_decoder, make_transfer_decoder
-from ._framing import NO_BODY, Framing, response_framing
+from ._framing import LENGTH, NO_BODY, Framing, response_framing
 
 __all__ = ("begin_body", "body_decoder", "DecodingSink")
 
@@ -28,9 +28,12 @@ def begin_body(
     :raises InvalidHeader: conflicting or malformed Transfer-Encoding/Content-Length.
     """
     framing = response_framing(method, head, read_until_eof)
-    if framing.kind != NO_BODY:
+    kind = framing.kind
+    if kind != NO_BODY:
         headers = head.headers
-        te = headers.getall("Transfer-Encoding", None)
+        # A Content-Length framing means no Transfer-Encoding (response_framing raises
+        # on both, and any Transfer-Encoding frames the body otherwise): no lookup.
+        te = None if kind == LENGTH else headers.getall("Transfer-Encoding", None)
         if "Content-Encoding" in headers or (te is not None and te != _CHUNKED_ONLY):
             decoder = body_decoder(head, auto_decompress)
             if decoder is not None:
