@@ -1,10 +1,12 @@
 """The asyncio side of an upgraded WebSocket connection (layer 2).
 
 :class:`WebSocketStream` receives the connection's bytes once the 101 head has been
-read (``ResponseProtocol.detach_for_upgrade`` routes them here), runs them through
-the frame-reader twin and queues whole messages; it pauses the transport while more
-than *limit* bytes of messages wait to be read.  :class:`WebSocketSender` writes
-the client's frames.
+read, runs them through the frame-reader twin and queues whole messages; it pauses
+the transport while more than *limit* bytes of messages wait to be read.
+``ResponseProtocol.detach_for_upgrade`` routes the bytes here; :meth:`WebSocketStream.
+receive_directly` then makes a :class:`_Receiver` the transport's protocol, so that
+reads land in one reused buffer (``recv_into``) instead of a fresh 256 KiB ``bytes``
+per read.  :class:`WebSocketSender` writes the client's frames.
 """
 
 import asyncio
@@ -21,6 +23,8 @@ from .http_exceptions import WebSocketError
 __all__ = ("WebSocketSender", "WebSocketStream")
 
 _LIMIT = 2**16
+_FIRST_BUFFER = 2**14  # a _Receiver's first buffer, in bytes
+_MAX_BUFFER = 2**18  # asyncio's read size for a plain protocol
 
 
 def _size(msg: WSMessage) -> int:
@@ -63,10 +67,25 @@ class WebSocketStream:
     def set_on_data(self, callback: Optional[Callable[[], None]]) -> None:
         self._on_data = callback
 
+    def receive_directly(self) -> None:
+        """Read the connection through a :class:`_Receiver` from now on (when the
+        transport can change its protocol; else bytes keep coming through
+        ``ResponseProtocol.data_received``).
+        """
+        transport = self._protocol.transport
+        if transport is None or transport.is_closing():
+            return
+        try:
+            transport.set_protocol(_Receiver(self, self._protocol))
+        except NotImplementedError:  # a transport without set_protocol()
+            pass
+
     # -- the sink of ResponseProtocol (after the upgrade) ------------------------------
 
-    def feed_data(self, data: bytes) -> None:
-        """Parse *data*; a protocol error is queued after the messages before it."""
+    def feed_data(self, data: Union[bytes, memoryview]) -> None:
+        """Parse *data* (not kept: a view of a reused buffer is fine); a protocol
+        error is queued after the messages before it.
+        """
         if self._failed:
             return
         if self._on_data is not None:
@@ -147,6 +166,49 @@ class WebSocketStream:
             if self._buffered <= self._limit // 4 and self._protocol.reading_paused:
                 self._protocol.resume_reading()
         return msg
+
+
+class _Receiver(asyncio.BufferedProtocol):
+    """The transport's protocol once the connection is a WebSocket.
+
+    Bytes are received into one buffer owned here and handed to the stream as a
+    view (the reader twins keep copies only), so a read allocates nothing: a plain
+    ``asyncio.Protocol`` gets a new ``bytes`` of the transport's 256 KiB read size
+    per read, whose memory the allocator hands back and takes again every time
+    (page faults on each small message).  The buffer starts at 16 KiB and grows
+    fourfold, up to 256 KiB, each time a read fills it.  The connection's life
+    (loss, end of input, write flow control) stays with its ``ResponseProtocol``.
+    """
+
+    __slots__ = ("_stream", "_protocol", "_buffer", "_view")
+
+    def __init__(self, stream: WebSocketStream, protocol: Any, size: int = _FIRST_BUFFER) -> None:
+        self._stream = stream
+        self._protocol = protocol
+        self._buffer = bytearray(size)
+        self._view = memoryview(self._buffer)
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        view = self._view
+        self._stream.feed_data(view[:nbytes])
+        if nbytes == len(view) and nbytes < _MAX_BUFFER:
+            self._buffer = bytearray(min(nbytes * 4, _MAX_BUFFER))
+            self._view = memoryview(self._buffer)
+
+    def eof_received(self) -> Optional[bool]:
+        return self._protocol.eof_received()  # type: ignore[no-any-return]
+
+    def connection_lost(self, exc: Optional[BaseException]) -> None:
+        self._protocol.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        self._protocol.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._protocol.resume_writing()
 
 
 class WebSocketSender:
