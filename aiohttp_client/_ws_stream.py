@@ -23,6 +23,7 @@ from .http_exceptions import WebSocketError
 __all__ = ("WebSocketSender", "WebSocketStream")
 
 _LIMIT = 2**16
+_CLOSE = WSMsgType.CLOSE
 _FIRST_BUFFER = 2**14  # a _Receiver's first buffer, in bytes
 _MAX_BUFFER = 2**18  # asyncio's read size for a plain protocol
 
@@ -222,21 +223,39 @@ class WebSocketSender:
         self._frames = frames
         self._closing = False
 
-    async def send_frame(
-        self, message: Union[bytes, bytearray, memoryview], opcode: int, compress: Optional[int] = None
-    ) -> None:
-        """Send one frame.
+    def write(self, message: Union[bytes, bytearray, memoryview], opcode: int, compress: Optional[int] = None) -> int:
+        """Write one frame to the transport now (no coroutine: the data-message fast
+        path of ``send_str``/``send_bytes``).
 
+        :returns: the bytes the transport still buffers; non-zero: the caller must
+            ``await drain()`` before returning to its own caller.
         :raises ClientConnectionResetError: the close frame was sent or the connection
             is closing.
         """
-        if self._closing and opcode != WSMsgType.CLOSE:
+        if self._closing and opcode != _CLOSE:
             raise ClientConnectionResetError("Cannot write to closing transport")
         transport = self._protocol.transport
         if transport is None or transport.is_closing():
             raise ClientConnectionResetError("Cannot write to closing transport")
         transport.write(self._frames.frame(message, opcode, compress))
-        if transport.get_write_buffer_size():
+        return transport.get_write_buffer_size()  # type: ignore[no-any-return]
+
+    async def drain(self) -> None:
+        """Wait while the transport's buffer is above its high-water mark.
+
+        :raises ClientConnectionResetError: the connection was lost.
+        """
+        await self._protocol.drain()
+
+    async def send_frame(
+        self, message: Union[bytes, bytearray, memoryview], opcode: int, compress: Optional[int] = None
+    ) -> None:
+        """Send one frame (:meth:`write`, then drain if the transport buffers bytes).
+
+        :raises ClientConnectionResetError: the close frame was sent or the connection
+            is closing.
+        """
+        if self.write(message, opcode, compress):
             await self._protocol.drain()
 
     async def close(self, code: int = 1000, message: Union[bytes, str] = b"") -> None:

@@ -196,11 +196,14 @@ def unmask_frame(wire: bytes) -> tuple[int, bytes, bytes]:
     return wire[0], key, ws_mask.oracle(key, payload)
 
 
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
 @pytest.mark.parametrize("size", [0, 5, 125, 126, 65535, 65536, 100000])
-def test_writer_frames(size: int) -> None:
+def test_writer_frames(size: int, kind: type) -> None:
     data = os.urandom(size)
-    first, _, payload = unmask_frame(_ws_writer.FrameWriter().frame(data, WSMsgType.BINARY))
+    message = kind(bytearray(data)) if kind is memoryview else kind(data)
+    first, _, payload = unmask_frame(_ws_writer.FrameWriter().frame(message, WSMsgType.BINARY))
     assert first == 0x82 and payload == data
+    assert bytes(message) == data  # the caller's message is never masked in place
 
 
 def test_writer_fresh_key_per_frame() -> None:

@@ -397,6 +397,57 @@ def test_heartbeat_without_pong_closes() -> None:
     run(main())
 
 
+async def _client_frame(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """One masked client frame with a short payload: ``(opcode, unmasked payload)``."""
+    b0, b1 = await reader.readexactly(2)
+    key = await reader.readexactly(4)
+    payload = await reader.readexactly(b1 & 0x7F)
+    return b0 & 0x0F, bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+
+
+def test_heartbeat_waits_while_data_arrives_then_pings() -> None:
+    heartbeat = 0.3
+    seen: list[tuple[float, int]] = []  # (loop time, opcode) of the client's frames
+    last_data: list[float] = []  # when the server sent its last data frame
+
+    async def talk(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        loop = asyncio.get_running_loop()
+
+        async def collect() -> None:
+            while True:
+                opcode, payload = await _client_frame(reader)
+                seen.append((loop.time(), opcode))
+                if opcode == 9:  # answer the PING, then prove the connection still works
+                    writer.write(b"\x8a" + bytes([len(payload)]) + payload + b"\x81\x05after")
+                elif opcode == 8:
+                    writer.write(b"\x88\x02\x03\xe8")
+                    return
+
+        task = asyncio.create_task(collect())
+        try:
+            for _ in range(10):  # data every 50 ms: each frame moves the PING further away
+                writer.write(b"\x81\x04tick")
+                await asyncio.sleep(0.05)
+            last_data.append(loop.time())
+            await asyncio.wait_for(task, 5)  # until the client's CLOSE
+        finally:
+            task.cancel()
+
+    async def main() -> None:
+        async with raw_ws_server(talk) as url, aiohttp.ClientSession() as session:
+            ws = await session.ws_connect(url, heartbeat=heartbeat)
+            for _ in range(10):
+                assert await ws.receive_str(timeout=5) == "tick"
+            assert await ws.receive_str(timeout=5) == "after"  # the PONG kept it open
+            assert not ws.closed
+            await ws.close()
+        pings = [t for t, opcode in seen if opcode == 9]
+        assert len(pings) == 1, seen
+        assert pings[0] - last_data[0] >= heartbeat - 0.06  # a whole interval after the last data
+
+    run(main(), timeout=10)
+
+
 def test_protocol_error_sends_its_close_code() -> None:
     async def main() -> None:
         seen: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
