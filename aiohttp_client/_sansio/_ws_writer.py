@@ -83,8 +83,14 @@ class FrameWriter:
             payload = bytearray(message)
             websocket_mask(key, payload)
             return _pack_short(first, 0x80 | n, key) + payload
+        # A long frame: the payload is copied once, behind its head, and the whole
+        # bytearray is masked (both mask twins' fast path) with the key turned so that
+        # the payload's first byte meets the key's first byte; then the head, masked
+        # along, is written back.
         head = _header(first, n, key)
-        wire = bytearray(head)  # a long frame: the payload is copied once, behind its head,
-        wire += message  # and masked there
-        websocket_mask(key, memoryview(wire)[len(head) :])
+        turn = -len(head) & 3
+        wire = bytearray(head)
+        wire += message
+        websocket_mask(key[turn:] + key[:turn] if turn else key, wire)
+        wire[: len(head)] = head
         return wire
