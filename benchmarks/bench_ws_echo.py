@@ -17,7 +17,7 @@ Cases, each over one WebSocket opened outside the timing:
 
 Reported per client: round trips per second (wall clock, so it includes the server's
 time and the loopback) and the client process's CPU time (``time.process_time``) per
-round trip.  ``BENCH_ROUNDS`` sets the rounds (7).
+round trip.  ``BENCH_ROUNDS`` sets the rounds (9).
 """
 
 import json
@@ -32,7 +32,7 @@ import pytest
 
 import _support
 
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "9"))
 SERVER = os.environ.get("BENCH_WS_SERVER", "aiohttp")
 IMPLS = ("ours-c", "ours-py", "aiohttp")
 CASES = {  # case -> (round trips, message bytes, message type)
