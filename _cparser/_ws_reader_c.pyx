@@ -5,19 +5,23 @@ The specification is the Python twin, ``aiohttp_client/_sansio/_ws_reader_py.py`
 same public names and signatures, the same messages and the same errors (class, close
 code, message) on every input however it is split.  The rules are documented there;
 this module only makes them fast: frame headers are read through a ``const unsigned
-char*`` into the bytes, payloads are copied once (``PyBytes_FromStringAndSize``), text
-is decoded with ``PyUnicode_DecodeUTF8``, and messages are built with
-``tuple.__new__``.  Inflating (``_ws_deflate.Inflater``) and the incremental UTF-8
-check of fragmented text are shared with the Python twin through Python imports.
+char*`` into the input (a ``bytes`` object directly, any other buffer through
+``PyObject_GetBuffer``, never copied whole and never kept: a reused receive buffer is
+safe), payloads are copied once (``PyBytes_FromStringAndSize``), text is decoded with
+``PyUnicode_DecodeUTF8``, and messages are built with ``tuple.__new__``.  Inflating
+(``_ws_deflate.Inflater``) and the incremental UTF-8 check of fragmented text are
+shared with the Python twin through Python imports.
 """
 
 import codecs
 
+from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.unicode cimport PyUnicode_DecodeUTF8, PyUnicode_GET_LENGTH
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_DECREF, Py_INCREF
 from libc.stdint cimport uint64_t
+from libc.string cimport memcpy
 
 
 cdef extern from "Python.h":
@@ -122,46 +126,59 @@ cdef class WebSocketReader:
         return self._closed
 
     def feed(self, data, list out):
-        """Parse *data* (``bytes``), appending each complete message to *out*; returns
-        the bytes of the TEXT and BINARY messages appended.
+        """Parse *data* (``bytes`` or any other contiguous byte buffer, which is not
+        kept), appending each complete message to *out*; returns the bytes of the TEXT
+        and BINARY messages appended.
 
         :raises WebSocketError: a protocol error; ``code`` is the close code to send.
         """
+        cdef Py_buffer view
         if self._error is not None:
             raise self._error
         if self._closed:
             return 0
-        if type(data) is not bytes:
-            data = bytes(data)
         self._produced = 0
         try:
-            self._feed(<bytes>data, out)
+            if type(data) is bytes:
+                self._feed(<const unsigned char*>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), data, out)
+            else:
+                PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+                try:
+                    self._feed(<const unsigned char*>view.buf, view.len, None, out)
+                finally:
+                    PyBuffer_Release(&view)
         except WebSocketError as exc:
             self._error = exc
             raise
         return self._produced
 
-    cdef int _feed(self, bytes data, list out) except -1:
-        cdef const unsigned char* p
-        cdef Py_ssize_t end, pos = 0, start
+    cdef int _feed(self, const unsigned char* p, Py_ssize_t end, object owner, list out) except -1:
+        """Parse *end* bytes at *p*; *owner* is the ``bytes`` object holding them, or
+        ``None`` when they live in a caller's buffer (then only copies are kept)."""
+        cdef Py_ssize_t pos = 0, start
         cdef uint64_t length, need
         cdef int b0, b1
         cdef Py_ssize_t i
-        if PyBytes_GET_SIZE(self._tail):
-            data = self._tail + data
+        cdef Py_ssize_t kept = PyBytes_GET_SIZE(self._tail)
+        if kept:  # an incomplete frame header: join it with the new bytes (one copy)
+            owner = PyBytes_FromStringAndSize(NULL, kept + end)
+            memcpy(PyBytes_AS_STRING(owner), PyBytes_AS_STRING(self._tail), kept)
+            memcpy(PyBytes_AS_STRING(owner) + kept, p, end)
             self._tail = b""
-        p = <const unsigned char*>PyBytes_AS_STRING(data)
-        end = PyBytes_GET_SIZE(data)
+            p = <const unsigned char*>PyBytes_AS_STRING(owner)
+            end = kept + end
         need = self._need
         if need:
             if need > <uint64_t>end:
-                self._frame_parts.append(data)
+                if owner is None:
+                    owner = PyBytes_FromStringAndSize(<const char*>p, end)
+                self._frame_parts.append(owner)
                 self._need = need - <uint64_t>end
                 return 0
-            if need < <uint64_t>end:
+            if need < <uint64_t>end or owner is None:
                 self._frame_parts.append(PyBytes_FromStringAndSize(<const char*>p, <Py_ssize_t>need))
             else:
-                self._frame_parts.append(data)
+                self._frame_parts.append(owner)
             self._need = 0
             payload = b"".join(self._frame_parts)
             self._frame_parts.clear()

@@ -225,6 +225,8 @@ def _upgrade(
         stream.feed_data(leftover)
     if protocol.transport is None:  # lost before the hand-off
         stream.connection_lost(None)
+    else:
+        stream.receive_directly()
     sender = WebSocketSender(protocol, FrameWriter(negotiated.compress, negotiated.notakeover))
     cls = session._ws_response_class or ClientWebSocketResponse
     return cls(

@@ -1,10 +1,12 @@
 """The asyncio side of an upgraded WebSocket connection (layer 2).
 
 :class:`WebSocketStream` receives the connection's bytes once the 101 head has been
-read (``ResponseProtocol.detach_for_upgrade`` routes them here), runs them through
-the frame-reader twin and queues whole messages; it pauses the transport while more
-than *limit* bytes of messages wait to be read.  :class:`WebSocketSender` writes
-the client's frames.
+read, runs them through the frame-reader twin and queues whole messages; it pauses
+the transport while more than *limit* bytes of messages wait to be read.
+``ResponseProtocol.detach_for_upgrade`` routes the bytes here; :meth:`WebSocketStream.
+receive_directly` then makes a :class:`_Receiver` the transport's protocol, so that
+reads land in one reused buffer (``recv_into``) instead of a fresh 256 KiB ``bytes``
+per read.  :class:`WebSocketSender` writes the client's frames.
 """
 
 import asyncio
@@ -21,6 +23,9 @@ from .http_exceptions import WebSocketError
 __all__ = ("WebSocketSender", "WebSocketStream")
 
 _LIMIT = 2**16
+_CLOSE = WSMsgType.CLOSE
+_FIRST_BUFFER = 2**14  # a _Receiver's first buffer, in bytes
+_MAX_BUFFER = 2**18  # asyncio's read size for a plain protocol
 
 
 def _size(msg: WSMessage) -> int:
@@ -63,10 +68,25 @@ class WebSocketStream:
     def set_on_data(self, callback: Optional[Callable[[], None]]) -> None:
         self._on_data = callback
 
+    def receive_directly(self) -> None:
+        """Read the connection through a :class:`_Receiver` from now on (when the
+        transport can change its protocol; else bytes keep coming through
+        ``ResponseProtocol.data_received``).
+        """
+        transport = self._protocol.transport
+        if transport is None or transport.is_closing():
+            return
+        try:
+            transport.set_protocol(_Receiver(self, self._protocol))
+        except NotImplementedError:  # a transport without set_protocol()
+            pass
+
     # -- the sink of ResponseProtocol (after the upgrade) ------------------------------
 
-    def feed_data(self, data: bytes) -> None:
-        """Parse *data*; a protocol error is queued after the messages before it."""
+    def feed_data(self, data: Union[bytes, memoryview]) -> None:
+        """Parse *data* (not kept: a view of a reused buffer is fine); a protocol
+        error is queued after the messages before it.
+        """
         if self._failed:
             return
         if self._on_data is not None:
@@ -149,6 +169,49 @@ class WebSocketStream:
         return msg
 
 
+class _Receiver(asyncio.BufferedProtocol):
+    """The transport's protocol once the connection is a WebSocket.
+
+    Bytes are received into one buffer owned here and handed to the stream as a
+    view (the reader twins keep copies only), so a read allocates nothing: a plain
+    ``asyncio.Protocol`` gets a new ``bytes`` of the transport's 256 KiB read size
+    per read, whose memory the allocator hands back and takes again every time
+    (page faults on each small message).  The buffer starts at 16 KiB and grows
+    fourfold, up to 256 KiB, each time a read fills it.  The connection's life
+    (loss, end of input, write flow control) stays with its ``ResponseProtocol``.
+    """
+
+    __slots__ = ("_stream", "_protocol", "_buffer", "_view")
+
+    def __init__(self, stream: WebSocketStream, protocol: Any, size: int = _FIRST_BUFFER) -> None:
+        self._stream = stream
+        self._protocol = protocol
+        self._buffer = bytearray(size)
+        self._view = memoryview(self._buffer)
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        view = self._view
+        self._stream.feed_data(view[:nbytes])
+        if nbytes == len(view) and nbytes < _MAX_BUFFER:
+            self._buffer = bytearray(min(nbytes * 4, _MAX_BUFFER))
+            self._view = memoryview(self._buffer)
+
+    def eof_received(self) -> Optional[bool]:
+        return self._protocol.eof_received()  # type: ignore[no-any-return]
+
+    def connection_lost(self, exc: Optional[BaseException]) -> None:
+        self._protocol.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        self._protocol.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._protocol.resume_writing()
+
+
 class WebSocketSender:
     """Write the client's frames to the transport, waiting for its buffer to drain.
 
@@ -160,21 +223,39 @@ class WebSocketSender:
         self._frames = frames
         self._closing = False
 
-    async def send_frame(
-        self, message: Union[bytes, bytearray, memoryview], opcode: int, compress: Optional[int] = None
-    ) -> None:
-        """Send one frame.
+    def write(self, message: Union[bytes, bytearray, memoryview], opcode: int, compress: Optional[int] = None) -> int:
+        """Write one frame to the transport now (no coroutine: the data-message fast
+        path of ``send_str``/``send_bytes``).
 
+        :returns: the bytes the transport still buffers; non-zero: the caller must
+            ``await drain()`` before returning to its own caller.
         :raises ClientConnectionResetError: the close frame was sent or the connection
             is closing.
         """
-        if self._closing and opcode != WSMsgType.CLOSE:
+        if self._closing and opcode != _CLOSE:
             raise ClientConnectionResetError("Cannot write to closing transport")
         transport = self._protocol.transport
         if transport is None or transport.is_closing():
             raise ClientConnectionResetError("Cannot write to closing transport")
         transport.write(self._frames.frame(message, opcode, compress))
-        if transport.get_write_buffer_size():
+        return transport.get_write_buffer_size()  # type: ignore[no-any-return]
+
+    async def drain(self) -> None:
+        """Wait while the transport's buffer is above its high-water mark.
+
+        :raises ClientConnectionResetError: the connection was lost.
+        """
+        await self._protocol.drain()
+
+    async def send_frame(
+        self, message: Union[bytes, bytearray, memoryview], opcode: int, compress: Optional[int] = None
+    ) -> None:
+        """Send one frame (:meth:`write`, then drain if the transport buffers bytes).
+
+        :raises ClientConnectionResetError: the close frame was sent or the connection
+            is closing.
+        """
+        if self.write(message, opcode, compress):
             await self._protocol.drain()
 
     async def close(self, code: int = 1000, message: Union[bytes, str] = b"") -> None:

@@ -25,6 +25,8 @@ from .http_exceptions import WebSocketError
 
 __all__ = ("ClientWebSocketResponse", "ClientWSTimeout")
 
+_TEXT = WSMsgType.TEXT
+_BINARY = WSMsgType.BINARY
 _CONTROL = frozenset({WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.PING, WSMsgType.PONG})
 _END = frozenset({WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED})
 
@@ -75,7 +77,6 @@ class ClientWebSocketResponse:
         self._heartbeat_cb: Optional[asyncio.TimerHandle] = None
         self._heartbeat_due = 0.0
         self._pong_cb: Optional[asyncio.TimerHandle] = None
-        self._reset_pending: Optional[asyncio.Handle] = None
         self._ping_task: Optional[asyncio.Task[None]] = None
         if heartbeat is not None:
             reader.set_on_data(self._on_data)
@@ -84,22 +85,27 @@ class ClientWebSocketResponse:
     # -- heartbeat (reference: ``heartbeat``) -------------------------------------------
 
     def _on_data(self) -> None:
-        """Any bytes from the server prove it alive; coalesced per loop iteration."""
-        if self._reset_pending is None and not self._closed and not self._closing:
-            self._reset_pending = self._loop.call_soon(self._reset_heartbeat)
+        """Any bytes from the server prove it alive: the PING is due a whole interval
+        from now and a PONG wait ends.  Only the due time moves: the armed timer
+        re-arms itself when it fires early (no timer handle per message).
+        """
+        if self._closed or self._closing:
+            return
+        if self._pong_cb is not None:
+            self._cancel_pong_wait()
+        self._heartbeat_due = self._loop.time() + self._heartbeat  # type: ignore[operator]
 
     def _reset_heartbeat(self) -> None:
-        self._reset_pending = None
         if self._heartbeat is None or self._closed or self._closing:
             return
         self._cancel_pong_wait()
         self._heartbeat_due = self._loop.time() + self._heartbeat
-        if self._heartbeat_cb is None:  # a timer that fires early re-arms itself
+        if self._heartbeat_cb is None:
             self._heartbeat_cb = self._loop.call_at(self._heartbeat_due, self._send_heartbeat)
 
     def _send_heartbeat(self) -> None:
         self._heartbeat_cb = None
-        if self._reset_pending is not None or self._heartbeat is None:
+        if self._heartbeat is None or self._closed or self._closing:
             return
         now = self._loop.time()
         if now < self._heartbeat_due:
@@ -138,10 +144,9 @@ class ClientWebSocketResponse:
 
     def _cancel_heartbeat(self) -> None:
         self._cancel_pong_wait()
-        for handle in (self._heartbeat_cb, self._reset_pending):
-            if handle is not None:
-                handle.cancel()
-        self._heartbeat_cb = self._reset_pending = None
+        if self._heartbeat_cb is not None:
+            self._heartbeat_cb.cancel()
+            self._heartbeat_cb = None
         if self._ping_task is not None:
             self._ping_task.cancel()
             self._ping_task = None
@@ -214,19 +219,23 @@ class ClientWebSocketResponse:
         """Send a TEXT message.
 
         :raises TypeError: *data* is not ``str``.
+        :raises ClientConnectionResetError: the connection is closing or closed.
         """
         if not isinstance(data, str):
             raise TypeError(f"data argument must be str ({type(data)!r})")
-        await self._writer.send_frame(data.encode("utf-8"), WSMsgType.TEXT, compress)
+        if self._writer.write(data.encode("utf-8"), _TEXT, compress):  # written; drain if buffered
+            await self._writer.drain()
 
     async def send_bytes(self, data: bytes, compress: Optional[int] = None) -> None:
         """Send a BINARY message.
 
         :raises TypeError: *data* is not ``bytes``, ``bytearray`` or ``memoryview``.
+        :raises ClientConnectionResetError: the connection is closing or closed.
         """
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"data argument must be byte-ish ({type(data)!r})")
-        await self._writer.send_frame(data, WSMsgType.BINARY, compress)
+        if self._writer.write(data, _BINARY, compress):
+            await self._writer.drain()
 
     async def send_json(
         self, data: Any, compress: Optional[int] = None, *, dumps: Callable[[Any], str] = json.dumps

@@ -1,12 +1,16 @@
-"""The WebSocket part of the ratio table (``bench_ws_mask``, ``bench_ws_reader``,
-``bench_ws_echo``): medians of the same run, ours against aiohttp, compiled with
-compiled and pure with pure; for the mask also against a same-size bytearray copy.
+"""The WebSocket part of the ratio table.
 
-Ratios here are speed-ups, aiohttp's median / ours (above 1.00: ours is faster)."""
+``bench_ws_mask`` and ``bench_ws_reader``: medians of the same run, ours against
+aiohttp, compiled with compiled and pure with pure; for the mask also against a
+same-size bytearray copy.  Ratios there are speed-ups, aiohttp's median / ours (above
+1.00: ours is faster).
+
+``bench_ws_echo`` (end to end, clients interleaved per round): the median round-trip
+rate and client CPU per round trip of each client, and ours / aiohttp of each."""
 
 from typing import Any, Callable, Optional
 
-_SUITES = ("ws_mask", "ws_reader", "ws_echo")
+_SUITES = ("ws_mask", "ws_reader")
 
 
 def _speedup(ours: Optional[float], theirs: Optional[float]) -> str:
@@ -16,6 +20,16 @@ def _speedup(ours: Optional[float], theirs: Optional[float]) -> str:
 
 
 def ws_lines(
+    results: dict[tuple[str, ...], Any],
+    fmt_time: Callable[[Optional[float]], str],
+    table: Callable[[list[list[str]]], list[str]],
+) -> list[str]:
+    micro = _micro_lines(results, fmt_time, table)
+    echo = _echo_lines(results, table)
+    return micro + ([""] if micro and echo else []) + echo
+
+
+def _micro_lines(
     results: dict[tuple[str, ...], Any],
     fmt_time: Callable[[Optional[float]], str],
     table: Callable[[list[list[str]]], list[str]],
@@ -47,7 +61,46 @@ def ws_lines(
         )
     lines = [
         "WebSocket: median per call; speed-up = aiohttp / ours (above 1.00x: ours is faster);",
-        "  ws_echo: aiohttp's client in the aiohttp-c column; c vs copy: bytearray copy / our mask.",
+        "  c vs copy: bytearray copy / our mask.",
         "",
     ]
     return lines + table(rows)
+
+
+def _ratio(ours: Optional[float], theirs: Optional[float]) -> str:
+    if ours is None or theirs is None or theirs == 0:
+        return "-"
+    return f"{ours / theirs:.2f}"
+
+
+def _echo_lines(results: dict[tuple[str, ...], Any], table: Callable[[list[list[str]]], list[str]]) -> list[str]:
+    impls = ("ours-c", "ours-py", "aiohttp")
+    rows = [["ws_echo", "metric", "", *impls, "c/aiohttp", "py/aiohttp"]]
+    server = rounds = None
+    for (suite, item, _mode, _impl), bench in results.items():
+        if suite != "ws_echo" or "rt_per_s" not in bench.extra_info:
+            continue
+        server, rounds = bench.extra_info.get("server"), bench.extra_info.get("rounds")
+        for key, label, hint in (
+            ("rt_per_s", "round trips/s", "higher is better"),
+            ("cpu_us_per_rt", "client CPU us/round trip", "lower is better"),
+        ):
+            v = bench.extra_info[key]
+            rows.append(
+                [
+                    item,
+                    label,
+                    f"({hint})",
+                    *(f"{v[k]:.4g}" if k in v else "-" for k in impls),
+                    _ratio(v.get("ours-c"), v.get("aiohttp")),
+                    _ratio(v.get("ours-py"), v.get("aiohttp")),
+                ]
+            )
+    if len(rows) == 1:
+        return []
+    head = [
+        f"WebSocket echo (bench_ws_echo.py): {server} echo server pinned to CPU 0, clients in their own",
+        f"processes on CPU 1, interleaved per round; medians of {rounds} rounds; ratio = ours / aiohttp.",
+        "",
+    ]
+    return head + table(rows)

@@ -1,85 +1,140 @@
-"""1,000 WebSocket echo round trips (a 32-byte text message each) on one connection to
-an aiohttp.web echo server: our client with each reader/mask twin vs aiohttp's client.
+"""WebSocket echo round trips, what a user experiences: our client (compiled twins
+``ours-c``, Python twins ``ours-py``) against aiohttp 3.14.5's client.
 
-Server and client share one event loop (the same for every client), so the figure
-includes the server's own work; only the ratio between clients is meaningful."""
+The echo server (``_ws_echo_server.py``: ``aiohttp.web`` by default,
+``BENCH_WS_SERVER=websockets`` for the ``websockets`` library's server) runs in its
+own process pinned to CPU 0; each client runs in its own process
+(``_ws_echo_client.py``) pinned to CPU 1, so twin selection is real (``ours-py`` runs
+with ``AIOHTTP_CLIENT_NO_EXTENSIONS=1``).  The clients run **interleaved**: each round
+runs every client once (the order rotating from round to round), after one warm-up
+round that is not counted; figures are medians over the rounds and each ratio
+compares two medians of the same run.
 
-import asyncio
-import importlib
+Cases, each over one WebSocket opened outside the timing:
+
+- ``32B-text``: 1,000 round trips of a 32-byte TEXT message (``send_str``, ``receive``);
+- ``64KiB-binary``: 200 round trips of a 64 KiB BINARY message (``send_bytes``, ``receive``).
+
+Reported per client: round trips per second (wall clock, so it includes the server's
+time and the loopback) and the client process's CPU time (``time.process_time``) per
+round trip.  ``BENCH_ROUNDS`` sets the rounds (9).
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-ROUND_TRIPS = 1000
-MESSAGE = "x" * 32
+import _support
 
-
-async def _echo(request: Any) -> Any:
-    from aiohttp import web
-
-    ws = web.WebSocketResponse()
-    await ws.prepare(request)
-    async for msg in ws:
-        await ws.send_str(msg.data)
-    return ws
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "9"))
+SERVER = os.environ.get("BENCH_WS_SERVER", "aiohttp")
+IMPLS = ("ours-c", "ours-py", "aiohttp")
+CASES = {  # case -> (round trips, message bytes, message type)
+    "32B-text": (1000, 32, "text"),
+    "64KiB-binary": (200, 65536, "binary"),
+}
+_HERE = _support.ROOT / "benchmarks"
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[tuple[asyncio.AbstractEventLoop, str]]:
-    from aiohttp import web
+def echo_server() -> Iterator[str]:
+    cmd = [sys.executable, str(_HERE / "_ws_echo_server.py"), SERVER]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            if not _support.pin(proc.pid, 0):
+                pytest.fail("could not pin the echo server to CPU 0 (fewer than 2 CPUs?)")
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            if not line.strip().isdigit():
+                pytest.fail(f"echo server did not start: {line!r}")
+            yield f"http://127.0.0.1:{int(line)}/"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
 
-    loop = asyncio.new_event_loop()
-    app = web.Application()
-    app.router.add_get("/", _echo)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    loop.run_until_complete(runner.setup())
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    loop.run_until_complete(site.start())
-    yield loop, f"http://127.0.0.1:{runner.addresses[0][1]}/"
-    loop.run_until_complete(runner.cleanup())
-    loop.close()
+
+class Worker:
+    """One client process (``_ws_echo_client.py``) pinned to CPU 1."""
+
+    def __init__(self, impl: str, url: str) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_support.ROOT), env.get("PYTHONPATH")]))
+        env.pop("AIOHTTP_CLIENT_NO_EXTENSIONS", None)
+        if impl == "ours-py":
+            env["AIOHTTP_CLIENT_NO_EXTENSIONS"] = "1"
+        lib = "aiohttp" if impl == "aiohttp" else "ours"
+        cmd = [sys.executable, str(_HERE / "_ws_echo_client.py"), lib, url]
+        self.impl = impl
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True)
+        self.pinned = _support.pin(self.proc.pid, 1)
+        assert self.proc.stdout is not None
+        self.info = json.loads(self.proc.stdout.readline() or '{"ok": false, "error": "worker died"}')
+
+    def echo(self, count: int, size: int, kind: str) -> dict[str, Any]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(f"echo {count} {size} {kind}\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"{self.impl} worker died (exit status {self.proc.wait(timeout=10)})")
+        return json.loads(line)  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        try:
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+        except BrokenPipeError:  # the worker died; its stderr says why
+            pass
+        try:
+            self.proc.wait(timeout=30)
+        finally:
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
 
 
-def _use_twin(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from aiohttp_client import _ws_connect
-    from aiohttp_client._sansio import _ws_writer
-
+@pytest.fixture(scope="module")
+def workers(echo_server: str) -> Iterator[dict[str, Worker]]:
+    started: dict[str, Worker] = {}
     try:
-        reader = importlib.import_module(f"aiohttp_client._sansio._ws_reader_{kind}")
-        mask = importlib.import_module(f"aiohttp_client._sansio._ws_mask_{kind}")
-    except ImportError as exc:
-        pytest.skip(f"compiled twin not built ({exc})")
-    monkeypatch.setattr(_ws_connect, "WebSocketReader", reader.WebSocketReader)
-    monkeypatch.setattr(_ws_writer, "websocket_mask", mask.websocket_mask)
-
-
-async def _round_trips(ws: Any) -> None:
-    for _ in range(ROUND_TRIPS):
-        await ws.send_str(MESSAGE)
-        msg = await ws.receive()
-        if msg.data != MESSAGE:
-            raise AssertionError(msg)
-
-
-@pytest.mark.parametrize("impl", ["ours-py", "ours-c", "aiohttp"])
-def test_echo(benchmark: Any, server: Any, impl: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    loop, url = server
-    if impl == "aiohttp":
-        client = importlib.import_module("aiohttp")
-    else:
-        _use_twin(impl.split("-")[1], monkeypatch)
-        client = importlib.import_module("aiohttp_client")
-
-    async def open_ws() -> tuple[Any, Any]:
-        session = client.ClientSession()
-        return session, await session.ws_connect(url)
-
-    session, ws = loop.run_until_complete(open_ws())
-    benchmark.group = "ws_echo 1,000 round trips"
-    benchmark.extra_info.update(suite="ws_echo", item="1000-round-trips", mode="32B-text", impl=impl)
-    try:
-        benchmark.pedantic(lambda: loop.run_until_complete(_round_trips(ws)), rounds=7, iterations=1)
+        for impl in IMPLS:
+            started[impl] = Worker(impl, echo_server)
+        bad = {impl: w.info for impl, w in started.items() if not w.info.get("ok") or not w.pinned}
+        if bad:
+            pytest.fail(f"client workers did not start or could not be pinned to CPU 1: {bad}")
+        for impl, tag in {"ours-c": "c", "ours-py": "py"}.items():
+            if set(started[impl].info["twins"].values()) != {tag}:
+                pytest.fail(f"{impl} loaded twins {started[impl].info['twins']}: build them first")
+        yield started
     finally:
-        loop.run_until_complete(ws.close())
-        loop.run_until_complete(session.close())
+        for w in started.values():
+            w.close()
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_echo(benchmark: Any, workers: dict[str, Worker], case: str) -> None:
+    count, size, kind = CASES[case]
+    order = list(workers.values())
+    for w in order:  # warm-up round, not counted
+        w.echo(count, size, kind)
+    runs: dict[str, list[dict[str, Any]]] = {impl: [] for impl in workers}
+    for n in range(ROUNDS):
+        for w in order[n % len(order) :] + order[: n % len(order)]:
+            runs[w.impl].append(w.echo(count, size, kind))
+    benchmark.group = f"ws_echo {case}"
+    benchmark.extra_info.update(
+        suite="ws_echo",
+        item=f"{count} x {case}",
+        mode="e2e",
+        impl="all",
+        server=SERVER,
+        rounds=ROUNDS,
+        rt_per_s={i: statistics.median(r["round_trips"] / r["wall"] for r in rs) for i, rs in runs.items()},
+        cpu_us_per_rt={i: statistics.median(r["cpu"] / r["round_trips"] * 1e6 for r in rs) for i, rs in runs.items()},
+    )
+    benchmark.pedantic(lambda: None, rounds=1, iterations=1)  # the figures come from the rounds

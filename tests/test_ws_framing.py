@@ -64,6 +64,44 @@ def test_reader_vector(reader_cls: Any, case: Any, strategy: str) -> None:
             assert got == ("msgs", expect.messages), plan
 
 
+class _ReusedBuffer:
+    """Pieces handed over as a view of one receive buffer (as ``WebSocketStream``
+    does), overwritten with garbage after each ``feed``: a reader that kept a
+    reference into it would deliver the garbage."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+        self.buf = bytearray(4096)
+
+    def feed(self, piece: bytes, out: list) -> int:
+        n = len(piece)
+        if n > len(self.buf):
+            self.buf = bytearray(n)
+        self.buf[:n] = piece
+        try:
+            return int(self.reader.feed(memoryview(self.buf)[:n], out))
+        finally:
+            self.buf[:] = b"\xa5" * len(self.buf)
+
+
+@pytest.mark.parametrize("strategy", ["whole", "bytewise", "random"])
+@pytest.mark.parametrize("case", ws_frames.CASES, ids=lambda c: c.id)
+def test_reader_reused_buffer(reader_cls: Any, case: Any, strategy: str) -> None:
+    for plan in plans(strategy, case.wire):
+        expected = drive_ws(reader_cls(**case.options), plan.pieces)
+        assert drive_ws(_ReusedBuffer(reader_cls(**case.options)), plan.pieces) == expected, plan
+
+
+def test_reader_reused_buffer_split_frames(reader_cls: Any) -> None:
+    # a split header (kept tail), a payload over several pieces, and both at once
+    payload = bytes(range(256)) * 300
+    wire = ws_frames.frame(2, payload) + ws_frames.frame(1, b"hi") + ws_frames.frame(2, payload[:200])
+    for cut in (1, 3, 7, 4000, 40000, len(wire) - 3):
+        pieces = [wire[i : i + cut] for i in range(0, len(wire), cut)]
+        got = drive_ws(_ReusedBuffer(reader_cls(max_msg_size=0)), pieces)
+        assert got == ("msgs", ((2, payload, ""), (1, "hi", ""), (2, payload[:200], ""))), cut
+
+
 def test_reader_error_is_sticky(reader_cls: Any) -> None:
     reader = reader_cls()
     with pytest.raises(WebSocketError) as first:
@@ -158,11 +196,14 @@ def unmask_frame(wire: bytes) -> tuple[int, bytes, bytes]:
     return wire[0], key, ws_mask.oracle(key, payload)
 
 
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
 @pytest.mark.parametrize("size", [0, 5, 125, 126, 65535, 65536, 100000])
-def test_writer_frames(size: int) -> None:
+def test_writer_frames(size: int, kind: type) -> None:
     data = os.urandom(size)
-    first, _, payload = unmask_frame(_ws_writer.FrameWriter().frame(data, WSMsgType.BINARY))
+    message = kind(bytearray(data)) if kind is memoryview else kind(data)
+    first, _, payload = unmask_frame(_ws_writer.FrameWriter().frame(message, WSMsgType.BINARY))
     assert first == 0x82 and payload == data
+    assert bytes(message) == data  # the caller's message is never masked in place
 
 
 def test_writer_fresh_key_per_frame() -> None:

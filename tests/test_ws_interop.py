@@ -289,6 +289,65 @@ def test_tls() -> None:
     run(main(), timeout=20)
 
 
+# Sizes around the receive buffer's steps (16 KiB, 64 KiB, 256 KiB), each message with
+# its own bytes, so that a reader keeping a view into the reused buffer shows.
+BUFFER_SIZES = [1, 16383, 16384, 16385, 5, 65535, 65536, 65537, 70000, 262143, 262144, 262145, 700000, 3]
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["tcp", "tls"])
+@pytest.mark.parametrize("kind", SERVERS)
+def test_messages_across_receive_buffer_sizes(kind: str, tls: bool) -> None:
+    server_ctx = client_ctx = None
+    if tls:
+        ca = trustme.CA()
+        server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert(HOST).configure_cert(server_ctx)
+        client_ctx = ssl.create_default_context()
+        ca.configure_trust(client_ctx)
+
+    async def main() -> None:
+        async with ws_server(kind, compress=False, ssl_ctx=server_ctx) as url, aiohttp.ClientSession() as session:
+            async with session.ws_connect(url, max_msg_size=0, ssl=client_ctx or True) as ws:
+                # reads go into the stream's own buffer (recv_into), not through data_received
+                transport = ws._conn.transport  # type: ignore[union-attr]
+                assert isinstance(transport.get_protocol(), asyncio.BufferedProtocol)
+                messages = [bytes([i % 251]) * n for i, n in enumerate(BUFFER_SIZES)]
+                for message in messages:  # all in flight at once, then read back
+                    await ws.send_bytes(message)
+                for message in messages:
+                    assert await ws.receive_bytes(timeout=10) == message
+                await ws.send_str("é" * 40000)
+                assert await ws.receive_str(timeout=10) == "é" * 40000
+
+    run(main(), timeout=40)
+
+
+def test_flow_control_pauses_and_resumes_reading() -> None:
+    frames = [b"\x82\x7e\x20\x00" + bytes([i]) * 8192 for i in range(64)]  # 64 x 8 KiB
+
+    async def flood(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        for frame in frames:
+            writer.write(frame)
+        await writer.drain()
+        await reader.read()
+
+    async def main() -> None:
+        async with raw_ws_server(flood) as url, aiohttp.ClientSession() as session:
+            ws = await session.ws_connect(url, timeout=aiohttp.ClientWSTimeout(ws_close=0.2))
+            protocol = ws._conn.protocol  # type: ignore[union-attr]
+            for _ in range(200):  # the client reads nothing: its stream fills up
+                if protocol.reading_paused:
+                    break
+                await asyncio.sleep(0.01)
+            assert protocol.reading_paused
+            for i in range(64):
+                assert await ws.receive_bytes(timeout=5) == bytes([i]) * 8192
+            assert not protocol.reading_paused
+            await ws.close()
+
+    run(main())
+
+
 # -- raw servers: exact bytes ---------------------------------------------------------------
 
 
@@ -336,6 +395,57 @@ def test_heartbeat_without_pong_closes() -> None:
             assert ws.closed and ws.close_code is aiohttp.WSCloseCode.ABNORMAL_CLOSURE
 
     run(main())
+
+
+async def _client_frame(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """One masked client frame with a short payload: ``(opcode, unmasked payload)``."""
+    b0, b1 = await reader.readexactly(2)
+    key = await reader.readexactly(4)
+    payload = await reader.readexactly(b1 & 0x7F)
+    return b0 & 0x0F, bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+
+
+def test_heartbeat_waits_while_data_arrives_then_pings() -> None:
+    heartbeat = 0.3
+    seen: list[tuple[float, int]] = []  # (loop time, opcode) of the client's frames
+    last_data: list[float] = []  # when the server sent its last data frame
+
+    async def talk(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        loop = asyncio.get_running_loop()
+
+        async def collect() -> None:
+            while True:
+                opcode, payload = await _client_frame(reader)
+                seen.append((loop.time(), opcode))
+                if opcode == 9:  # answer the PING, then prove the connection still works
+                    writer.write(b"\x8a" + bytes([len(payload)]) + payload + b"\x81\x05after")
+                elif opcode == 8:
+                    writer.write(b"\x88\x02\x03\xe8")
+                    return
+
+        task = asyncio.create_task(collect())
+        try:
+            for _ in range(10):  # data every 50 ms: each frame moves the PING further away
+                writer.write(b"\x81\x04tick")
+                await asyncio.sleep(0.05)
+            last_data.append(loop.time())
+            await asyncio.wait_for(task, 5)  # until the client's CLOSE
+        finally:
+            task.cancel()
+
+    async def main() -> None:
+        async with raw_ws_server(talk) as url, aiohttp.ClientSession() as session:
+            ws = await session.ws_connect(url, heartbeat=heartbeat)
+            for _ in range(10):
+                assert await ws.receive_str(timeout=5) == "tick"
+            assert await ws.receive_str(timeout=5) == "after"  # the PONG kept it open
+            assert not ws.closed
+            await ws.close()
+        pings = [t for t, opcode in seen if opcode == 9]
+        assert len(pings) == 1, seen
+        assert pings[0] - last_data[0] >= heartbeat - 0.06  # a whole interval after the last data
+
+    run(main(), timeout=10)
 
 
 def test_protocol_error_sends_its_close_code() -> None:

@@ -30,7 +30,7 @@ A CLOSE frame ends the stream: bytes after it are ignored (§5.5.1).  Messages a
 """
 
 import codecs
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from .._models import WSCloseCode, WSMessage, WSMsgType
 from ..http_exceptions import WebSocketError
@@ -102,8 +102,9 @@ class WebSocketReader:
         """``True`` once a CLOSE frame was read (later bytes are ignored)."""
         return self._closed
 
-    def feed(self, data: bytes, out: list) -> int:  # type: ignore[type-arg]
-        """Parse *data* (``bytes``), appending each complete message to *out*.
+    def feed(self, data: Union[bytes, bytearray, memoryview], out: list) -> int:  # type: ignore[type-arg]
+        """Parse *data* (``bytes`` or any other contiguous byte buffer, which is not
+        kept: a reused receive buffer is safe), appending each complete message to *out*.
 
         Returns the summed ``len(message.data)`` of the TEXT and BINARY messages
         appended, for flow control.  Messages completed before an error are
@@ -115,6 +116,8 @@ class WebSocketReader:
             raise self._error
         if self._closed:
             return 0
+        if type(data) is not bytes:
+            data = bytes(data)  # the parts kept between calls must not change under us
         self._produced = 0
         try:
             self._feed(data, out)

@@ -7,6 +7,7 @@ compressed and carry RSV1, control frames never are (RFC 7692 §6.1).
 """
 
 import os
+import struct
 from typing import Optional, Union
 
 from ._ws_deflate import Deflater
@@ -15,6 +16,7 @@ from ._ws_mask import websocket_mask
 __all__ = ("FrameWriter", "random_mask_key")
 
 _KEYS_PER_BATCH = 1024
+_pack_short = struct.Struct("!BB4s").pack  # first byte, mask bit | length < 126, key
 _keys = b""
 _key_pos = 0
 
@@ -52,8 +54,11 @@ class FrameWriter:
         self._compress = compress
         self._deflater = Deflater(compress, notakeover) if compress else None
 
-    def frame(self, message: Union[bytes, bytearray, memoryview], opcode: int, compress: Optional[int] = None) -> bytes:
-        """Return the wire bytes of one final frame carrying *message*.
+    def frame(
+        self, message: Union[bytes, bytearray, memoryview], opcode: int, compress: Optional[int] = None
+    ) -> Union[bytes, bytearray]:
+        """Return the wire bytes of one final frame carrying *message* (a new object,
+        never changed afterwards: the transport may keep it).
 
         :param opcode: a :class:`~aiohttp_client._models.WSMsgType` opcode (0x0-0xA).
         :param compress: window bits for this message only (a fresh compressor), or
@@ -73,9 +78,19 @@ class FrameWriter:
             random_mask_key()
         key = _keys[_key_pos : _key_pos + 4]  # random_mask_key(), inline on the hot path
         _key_pos += 4
-        payload = bytearray(message)
-        websocket_mask(key, payload)
-        n = len(payload)
-        if n < 126:
-            return bytes((first, 0x80 | n)) + key + payload
-        return _header(first, n, key) + payload
+        n = len(message)
+        if n < 126:  # a short frame: mask a copy, then one concatenation
+            payload = bytearray(message)
+            websocket_mask(key, payload)
+            return _pack_short(first, 0x80 | n, key) + payload
+        # A long frame: the payload is copied once, behind its head, and the whole
+        # bytearray is masked (both mask twins' fast path) with the key turned so that
+        # the payload's first byte meets the key's first byte; then the head, masked
+        # along, is written back.
+        head = _header(first, n, key)
+        turn = -len(head) & 3
+        wire = bytearray(head)
+        wire += message
+        websocket_mask(key[turn:] + key[:turn] if turn else key, wire)
+        wire[: len(head)] = head
+        return wire
