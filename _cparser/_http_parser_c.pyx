@@ -214,14 +214,7 @@ cdef class HeadParser:
     :raises InvalidHeader: malformed field line or more than *max_headers* fields.
     """
 
-    cdef public Py_ssize_t max_line_size
-    cdef public Py_ssize_t max_field_size
-    cdef public Py_ssize_t max_headers
-    cdef unsigned char* _buf  # partial head, owned
-    cdef Py_ssize_t _len
-    cdef Py_ssize_t _cap
-    cdef Py_ssize_t _lines  # complete lines in _buf
-    cdef Py_ssize_t _line_start  # offset in _buf of the incomplete line
+    # The attributes and the C methods are declared in _cparser/_http_parser_c.pxd.
 
     def __init__(self, max_line_size=8190, max_field_size=8190, max_headers=128):
         self.max_line_size = max_line_size
@@ -253,15 +246,24 @@ cdef class HeadParser:
         cdef Py_buffer view
         if start < 0:
             raise ValueError("start must not be negative")
+        cdef Py_ssize_t end
+        cdef object head
         if PyBytes_CheckExact(data):
-            return self._feed(<const unsigned char*>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), start)
-        PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
-        try:
-            return self._feed(<const unsigned char*>view.buf, view.len, start)
-        finally:
-            PyBuffer_Release(&view)
+            head = self.feed_into(<const unsigned char*>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), start, &end)
+        else:
+            PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+            try:
+                head = self.feed_into(<const unsigned char*>view.buf, view.len, start, &end)
+            finally:
+                PyBuffer_Release(&view)
+        if head is None:
+            return _need_more_result(end)
+        return head, end
 
-    cdef object _feed(self, const unsigned char* p, Py_ssize_t n, Py_ssize_t start):
+    cdef object feed_into(self, const unsigned char* p, Py_ssize_t n, Py_ssize_t start, Py_ssize_t* end):
+        """``feed`` on ``p[start:n]`` (*start* >= 0) at C level: the head or ``None``,
+        and the end offset in ``end[0]`` (``n`` for ``None``).  The compiled reader
+        calls this directly (declared in the .pxd)."""
         # One pass over the new bytes finds the end of the head (LF [CR] LF, the Python
         # twin's _END_OF_HEAD_RE) and, in the same loop, checks each completed line
         # against its limit.  Like the Python twin, a limit error counts only when the
@@ -283,12 +285,15 @@ cdef class HeadParser:
             # new bytes: buffer ending in LF (then LF or CR LF next), or in LF CR (LF next).
             if self._line_start == old:
                 if p[start] == 10:
-                    return self._parse_buffered(old - 1, lines), start + 1
+                    end[0] = start + 1
+                    return self._parse_buffered(old - 1, lines)
                 if p[start] == 13 and start + 1 < n and p[start + 1] == 10:
-                    return self._parse_buffered(old - 1, lines), start + 2
+                    end[0] = start + 2
+                    return self._parse_buffered(old - 1, lines)
             elif (self._line_start == old - 1 and self._line_start > 0
                     and self._buf[old - 1] == 13 and p[start] == 10):
-                return self._parse_buffered(old - 2, lines), start + 1
+                end[0] = start + 1
+                return self._parse_buffered(old - 2, lines)
 
         pos = start
         while pos < n:
@@ -317,10 +322,11 @@ cdef class HeadParser:
             pos = i + 1
 
         if block_end >= 0:
+            end[0] = head_end
             if old == 0:
-                return self._parse(p + start, block_end - start, count), head_end
+                return self._parse(p + start, block_end - start, count)
             self._append(p + start, block_end - start)
-            return self._parse_buffered(self._len, self._lines + count), head_end
+            return self._parse_buffered(self._len, self._lines + count)
 
         # Incomplete: keep every new byte (the limits bound what a later feed adds).
         self._append(p + start, n - start)
@@ -333,7 +339,8 @@ cdef class HeadParser:
                 bad_length = length
         if violation != _OK:
             self._raise_limit(violation, bad_length, lines)
-        return _need_more_result(n)
+        end[0] = n
+        return None
 
     cdef object _parse_buffered(self, Py_ssize_t block_len, Py_ssize_t nlines):
         """Parse the head held in the buffer.  As the Python twin, the parser is reset

@@ -13,10 +13,12 @@ says how the twin is made fast.
   applies.  This module keeps the framing kind and the Content-Length count in C
   integers and moves bytes.
 - The head parser and the chunked decoder are whatever classes it is given (by default
-  the selected twins), called through their Python methods; the one exception is the
-  compiled chunked decoder (exactly ``_chunked_c.ChunkedDecoder``), whose C method
-  ``feed_into`` (declared in ``_cparser/_chunked_c.pxd``) is called
-  directly, without a Python call per fed piece.
+  the selected twins), called through their Python methods; the exceptions are the
+  compiled twins themselves (exactly ``_http_parser_c.HeadParser`` and
+  ``_chunked_c.ChunkedDecoder``, not subclasses, which may override ``feed``), whose
+  C methods ``feed_into`` (declared in ``_cparser/_http_parser_c.pxd`` and
+  ``_cparser/_chunked_c.pxd``) are called directly, without a Python call (and, for
+  the parser, a result tuple) per fed piece.
 - Body bytes go to the target the sink returned from ``on_head`` (its ``feed_data``,
   and ``feed_http_chunks`` for a chunked decoder's output, one call per decoder
   call; bound once per head: the response's stream), else to ``on_body`` and
@@ -32,6 +34,7 @@ from cpython.object cimport PyObject
 from cpython.tuple cimport PyTuple_GET_ITEM
 
 from aiohttp_client._sansio._chunked_c cimport ChunkedDecoder as CChunkedDecoder
+from aiohttp_client._sansio._http_parser_c cimport HeadParser as CHeadParser
 
 from aiohttp_client._sansio import _framing
 from aiohttp_client._sansio._body_coding import begin_body
@@ -94,6 +97,7 @@ cdef class ResponseReader:
     cdef tuple _limits
     cdef object _parser
     cdef object _parse  # _parser.feed, bound once
+    cdef CHeadParser _cparser  # _parser when it is the compiled twin, else None
     cdef object _on_body  # _sink.on_body, bound once
     cdef object _on_interim  # _sink.on_interim or None
     cdef object _chunked_cls
@@ -119,6 +123,8 @@ cdef class ResponseReader:
         self._limits = (max_line_size, max_field_size, max_headers)
         self._parser = head_parser_cls(max_line_size, max_field_size, max_headers)
         self._parse = self._parser.feed
+        # Not a subclass (which may override feed): then its C method is called directly.
+        self._cparser = self._parser if head_parser_cls is CHeadParser else None
         self._on_body = sink.on_body
         self._on_interim = getattr(sink, "on_interim", None)
         self._chunked_cls = chunked_decoder_cls
@@ -252,9 +258,12 @@ cdef class ResponseReader:
                 if self._stash is not None:
                     return 0
             elif self.state == _HEAD:
-                result = self._parse(data, pos)
-                head = <object>PyTuple_GET_ITEM(result, 0)  # (head or None, offset): the parser contract
-                pos = <object>PyTuple_GET_ITEM(result, 1)
+                if self._cparser is not None:
+                    head = self._cparser.feed_into(<const unsigned char*>PyBytes_AS_STRING(data), end, pos, &pos)
+                else:
+                    result = self._parse(data, pos)
+                    head = <object>PyTuple_GET_ITEM(result, 0)  # (head or None, offset): the parser contract
+                    pos = <object>PyTuple_GET_ITEM(result, 1)
                 if head is None:
                     return 0
                 self._on_head(head)

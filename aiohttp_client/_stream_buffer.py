@@ -20,6 +20,8 @@ from ._stream_base import _FlowControl
 __all__ = ("_StreamBuffer",)
 
 _Piece = Union[bytes, memoryview]
+_deque = collections.deque  # one global lookup per new stream, not two
+_NO_CALLBACKS = ()  # _StreamBuffer._eof_callbacks before the first on_eof() callback
 
 
 class _StreamBuffer:
@@ -59,10 +61,15 @@ class _StreamBuffer:
         self._loop = loop
         self._low_water = limit
         self._high_water = limit * 2
-        # At least 4: one pending chunk end always sits at the read position.
-        self._high_water_chunks = max(4, limit // 16)
-        self._low_water_chunks = self._high_water_chunks // 2
-        self._buffer: collections.deque[bytes] = collections.deque()
+        # At least 4: one pending chunk end always sits at the read position.  (A
+        # comparison, not max(): this runs once per response, and max() costs more
+        # than the rest of the arithmetic here.)
+        chunks = limit // 16
+        if chunks < 4:
+            chunks = 4
+        self._high_water_chunks = chunks
+        self._low_water_chunks = chunks // 2
+        self._buffer: collections.deque[bytes] = _deque()
         self._buffer_offset = 0  # bytes of self._buffer[0] already consumed
         self._size = 0  # unread bytes in self._buffer
         self._cursor = 0  # bytes consumed since the start of the body
@@ -75,7 +82,9 @@ class _StreamBuffer:
         self._waiter: Optional[asyncio.Future[None]] = None
         self._eof_waiter: Optional[asyncio.Future[None]] = None
         self._exception: Optional[BaseException] = None
-        self._eof_callbacks: list[Callable[[], None]] = []
+        # on_eof() callbacks: a shared empty tuple until the first one (most streams
+        # never get one; no list per response).
+        self._eof_callbacks: Union[list[Callable[[], None]], tuple[()]] = _NO_CALLBACKS
         self.total_bytes = 0
         self.total_compressed_bytes: Optional[int] = None
 

@@ -31,7 +31,6 @@ itself; only the part of a buffer that a read returns is ever sliced.
 """
 
 import asyncio
-import collections
 import sys
 import warnings
 from typing import Callable, Optional
@@ -44,7 +43,7 @@ from ._stream_base import (
     _wait_on,
     _wake,
 )
-from ._stream_buffer import _Piece, _StreamBuffer
+from ._stream_buffer import _NO_CALLBACKS, _deque, _Piece, _StreamBuffer
 from .http_exceptions import LineTooLong
 
 _DEFAULT_LIMIT = 2**18  # bytes (aiohttp 3.14.5's read_bufsize); another low-water mark shows in the repr
@@ -128,7 +127,7 @@ class StreamReader(_StreamBuffer):
         if exc_cause is not _NO_CAUSE and exc_cause is not exc:
             exc.__cause__ = exc_cause
         self._exception = exc
-        self._eof_callbacks.clear()
+        self._eof_callbacks = _NO_CALLBACKS
 
         _wake(self, "_waiter", exc)
 
@@ -141,8 +140,10 @@ class StreamReader(_StreamBuffer):
         """
         if self._eof:
             _run_eof_callback(callback)
+        elif self._eof_callbacks:
+            self._eof_callbacks.append(callback)  # type: ignore[union-attr]  # a list once not empty
         else:
-            self._eof_callbacks.append(callback)
+            self._eof_callbacks = [callback]
 
     def feed_eof(self) -> None:
         """Mark the end of the body: wake readers, resume the protocol, run callbacks."""
@@ -159,7 +160,7 @@ class StreamReader(_StreamBuffer):
 
         callbacks = self._eof_callbacks
         if callbacks:
-            self._eof_callbacks = []
+            self._eof_callbacks = _NO_CALLBACKS
             for cb in callbacks:
                 _run_eof_callback(cb)
 
@@ -202,14 +203,14 @@ class StreamReader(_StreamBuffer):
         if not n:
             return
         self._buffer.append(data)
-        self._size += n
+        self._size = size = self._size + n
         self.total_bytes += n
         waiter = self._waiter  # _wake() inlined: this runs once per body piece
         if waiter is not None:
             self._waiter = None
             if not waiter.done():
                 waiter.set_result(None)
-        if self._size > self._high_water and not self._paused:
+        if size > self._high_water and not self._paused:
             self._pause()  # once per crossing of the high-water mark
 
     def feed_http_chunks(self, pieces: "list[bytes]") -> None:
@@ -251,7 +252,7 @@ class StreamReader(_StreamBuffer):
         if self._http_chunk_splits is None:
             if self.total_bytes:
                 raise RuntimeError("begin_http_chunk_receiving() called after data was fed")
-            self._http_chunk_splits = collections.deque()
+            self._http_chunk_splits = _deque()
 
     def end_http_chunk_receiving(self) -> None:
         """Record that an HTTP chunk ended at the current end of the fed data.

@@ -291,16 +291,16 @@ def test_only_selectors_import_twins() -> None:
     assert not bad, "\n".join(bad)
 
 
-def test_the_reader_reaches_the_decoder_only_by_cimport() -> None:
+def test_the_reader_reaches_the_decoder_and_parser_only_by_cimport() -> None:
     """The exception above is used, and only as a cimport: the compiled reader's Python
-    imports of the decoder still go through the selector."""
+    imports of the decoder and the head parser still go through their selectors."""
     path, imports = SOURCES["_sansio._http_reader_c"]
-    assert {t for t, _line in _c_level_cimports("_sansio._http_reader_c", path)} == {"_sansio._chunked_c"}
+    cimported = _c_level_cimports("_sansio._http_reader_c", path)
+    assert {t for t, _line in cimported} == {"_sansio._chunked_c", "_sansio._http_parser_c"}
     assert any(t == "_sansio._chunked" for t, _line in imports)
+    assert any(t == "_sansio._http_parser" for t, _line in imports)
     assert all(
-        t != "_sansio._chunked_c"
-        for t, line in imports
-        if (t, line) not in _c_level_cimports("_sansio._http_reader_c", path)
+        t not in ("_sansio._chunked_c", "_sansio._http_parser_c") for t, line in imports if (t, line) not in cimported
     )
 
 

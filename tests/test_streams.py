@@ -423,3 +423,20 @@ def test_exception_wakes_wait_eof_and_drops_callbacks() -> None:
         assert calls == []
 
     run(main())
+
+
+def test_callbacks_after_an_exception_run_once_at_eof() -> None:
+    async def main() -> None:
+        s, _ = make()
+        calls: list[str] = []
+        s.on_eof(lambda: calls.append("dropped"))
+        s.set_exception(RuntimeError("x"))
+        s.on_eof(lambda: calls.append("a"))
+        s.on_eof(lambda: calls.append("b"))
+        assert calls == []
+        s.feed_eof()
+        assert calls == ["a", "b"]
+        s.feed_eof()  # a second end runs nothing again
+        assert calls == ["a", "b"]
+
+    run(main())

@@ -250,6 +250,55 @@ def test_compiled_reader_any_decoder_agrees(
         assert _SubclassedDecoder.get().calls > before  # a chunked body went through feed()
 
 
+class _SubclassedParser:
+    """Built lazily: a Python subclass of the compiled head parser (the reader must call
+    its Python ``feed``, not the compiled class's C method)."""
+
+    cls: Any = None
+
+    @classmethod
+    def get(cls) -> Any:
+        if cls.cls is None:
+            parser_c, _decoder_c = _compiled()
+
+            class Counting(parser_c):  # type: ignore[misc, valid-type]
+                calls = 0
+
+                def feed(self, data: bytes, start: int = 0) -> Any:
+                    Counting.calls += 1
+                    return super().feed(data, start)
+
+            cls.cls = Counting
+        return cls.cls
+
+
+@pytest.mark.c_extension
+@SETTINGS
+@given(
+    pieces=mutated(READER_WIRES),
+    high=st.sampled_from([0, 1, 64]),
+    lazy=st.booleans(),
+    target=st.booleans(),
+    parser=st.sampled_from(["py", "subclass"]),
+)
+def test_compiled_reader_any_head_parser_agrees(
+    pieces: tuple[bytes, ...], high: int, lazy: bool, target: bool, parser: str
+) -> None:
+    """The compiled reader calls the compiled head parser's C method directly; with any
+    other parser class (the Python twin, a subclass) it calls ``feed`` and gives the
+    same events and outcome."""
+    from aiohttp_client._sansio import _http_reader_c
+
+    parser_c, decoder_c = _compiled()
+    other = _http_parser_py.HeadParser if parser == "py" else _SubclassedParser.get()
+    direct = drive_reader(_http_reader_c.ResponseReader, parser_c, decoder_c, "GET", high, pieces, lazy, target)
+    before = _SubclassedParser.get().calls
+    through_feed = drive_reader(_http_reader_c.ResponseReader, other, decoder_c, "GET", high, pieces, lazy, target)
+    assert through_feed == direct
+    if parser == "subclass" and any(pieces):
+        assert _SubclassedParser.get().calls > before  # the head bytes went through feed()
+
+
 @SETTINGS
 @given(pieces=mutated(READER_WIRES), high=st.sampled_from([0, 64]))
 def test_reader_only_protocol_errors_escape(

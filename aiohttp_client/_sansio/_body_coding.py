@@ -11,11 +11,9 @@ from typing import Any, Optional
 
 from .._models import HttpVersion11, ResponseHead
 from ._compression import ContentDecoder, chain, make_decoder, make_transfer_decoder
-from ._framing import LENGTH, NO_BODY, Framing, response_framing
+from ._framing import CONTENT_ENCODING, NO_BODY, Framing, response_framing
 
 __all__ = ("begin_body", "body_decoder", "DecodingSink")
-
-_CHUNKED_ONLY = ["chunked"]  # Transfer-Encoding: chunked alone means nothing to decode
 
 
 def begin_body(
@@ -27,34 +25,38 @@ def begin_body(
 
     :raises InvalidHeader: conflicting or malformed Transfer-Encoding/Content-Length.
     """
-    framing = response_framing(method, head, read_until_eof)
-    kind = framing.kind
-    if kind != NO_BODY:
-        headers = head.headers
-        # A Content-Length framing means no Transfer-Encoding (response_framing raises
-        # on both, and any Transfer-Encoding frames the body otherwise): no lookup.
-        te = None if kind == LENGTH else headers.getall("Transfer-Encoding", None)
-        if "Content-Encoding" in headers or (te is not None and te != _CHUNKED_ONLY):
-            decoder = body_decoder(head, auto_decompress)
+    framing, codings = response_framing(method, head, read_until_eof)
+    if framing.kind != NO_BODY:
+        # The Transfer-Encoding codings come split from response_framing: None when
+        # there is no such field (or the framing is by Content-Length, which rules
+        # one out), ["chunked"] alone means nothing to decode.
+        if CONTENT_ENCODING in head.headers or (codings is not None and codings != _CHUNKED_ONLY):
+            decoder = body_decoder(head, auto_decompress, codings)
             if decoder is not None:
                 return framing, DecodingSink(sink, decoder)
     return framing, sink
 
 
-def body_decoder(head: ResponseHead, auto_decompress: bool) -> Optional[ContentDecoder]:
+_CHUNKED_ONLY = ["chunked"]
+
+
+def body_decoder(
+    head: ResponseHead, auto_decompress: bool, codings: "Optional[list[str]]" = None
+) -> Optional[ContentDecoder]:
     """The transfer codings other than ``chunked`` (always decoded: they are not
     content, RFC 9112 §6.1, §7), then the content codings (if *auto_decompress*).
     In HTTP/1.0 Transfer-Encoding means faulty framing and is not decoded.
+
+    :param codings: the Transfer-Encoding codings as :func:`._framing.response_framing`
+        split them (not modified), or ``None`` for no Transfer-Encoding field.
     """
     transfer = None
-    if head.version >= HttpVersion11:
-        codings = [c.strip(" \t").lower() for v in head.headers.getall("Transfer-Encoding", ()) for c in v.split(",")]
-        if codings and codings[-1] == "chunked":
-            codings.pop()
-        transfer = make_transfer_decoder([c for c in codings if c])
+    if head.version >= HttpVersion11 and codings:
+        end = len(codings) - 1 if codings[-1] == "chunked" else len(codings)
+        transfer = make_transfer_decoder([c for c in codings[:end] if c])
     content = None
     if auto_decompress:
-        encoding = ", ".join(head.headers.getall("Content-Encoding", ()))
+        encoding = ", ".join(head.headers.getall(CONTENT_ENCODING, ()))
         content = make_decoder(encoding) if encoding else None
     return chain(transfer, content)
 

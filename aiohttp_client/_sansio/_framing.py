@@ -22,12 +22,25 @@ close``; HTTP/1.0 keeps it only with ``Connection: keep-alive``; a body read unt
 close never allows reuse.
 """
 
-from typing import NamedTuple
+from typing import NamedTuple, Optional
+
+from multidict import istr
 
 from .._models import HttpVersion11, ResponseHead
 from ..http_exceptions import InvalidHeader
 
-__all__ = ("NO_BODY", "LENGTH", "CHUNKED", "UNTIL_CLOSE", "Framing", "response_framing")
+__all__ = (
+    "NO_BODY",
+    "LENGTH",
+    "CHUNKED",
+    "UNTIL_CLOSE",
+    "CONNECTION",
+    "CONTENT_ENCODING",
+    "CONTENT_LENGTH",
+    "TRANSFER_ENCODING",
+    "Framing",
+    "response_framing",
+)
 
 NO_BODY = 0
 LENGTH = 1
@@ -35,6 +48,13 @@ CHUNKED = 2
 UNTIL_CLOSE = 3
 
 _MAX_CONTENT_LENGTH_DIGITS = 18  # below 2**63, so both twins and C code agree
+
+# Lookup keys as ``istr``: multidict folds a ``str`` key's case on every lookup, an
+# ``istr``'s once (a third of the cost of a missing field's lookup).
+CONNECTION = istr("Connection")
+CONTENT_ENCODING = istr("Content-Encoding")
+CONTENT_LENGTH = istr("Content-Length")
+TRANSFER_ENCODING = istr("Transfer-Encoding")
 
 
 class Framing(NamedTuple):
@@ -65,10 +85,8 @@ def _content_length(values: "list[str]") -> int:
     return length
 
 
-def _keep_alive(head: ResponseHead) -> bool:
-    values = head.headers.getall("Connection", None)
-    if values is None:
-        return head.version >= HttpVersion11
+def _keep_alive(head: ResponseHead, values: "list[str]") -> bool:
+    """Persistence from the ``Connection`` field *values* (RFC 9112 §9.3)."""
     if len(values) == 1:  # the common case: one token, no list
         token = values[0].strip(" \t").lower()
         if token == "keep-alive":
@@ -81,47 +99,57 @@ def _keep_alive(head: ResponseHead) -> bool:
     return "keep-alive" in tokens and "close" not in tokens
 
 
+_CHUNKED_ONLY = ["chunked"]  # the codings of ``Transfer-Encoding: chunked``; never mutated
 _new = tuple.__new__  # Framing(...) without the generated __new__'s Python frame
 # The framings that carry no length, built once: (kind, keep_alive) -> Framing.
 _FIXED = {(kind, ka): Framing(kind, 0, ka) for kind in (NO_BODY, CHUNKED, UNTIL_CLOSE) for ka in (False, True)}
 
 
-def response_framing(method: str, head: ResponseHead, read_until_eof: bool = True) -> Framing:
+def response_framing(
+    method: str, head: ResponseHead, read_until_eof: bool = True
+) -> "tuple[Framing, Optional[list[str]]]":
     """Decide the body framing of *head*, the response to a *method* request.
 
+    :returns: the :class:`Framing`, and the Transfer-Encoding codings (lower-case,
+        ``str``, in order, empty items kept) as split for the decision, or ``None``
+        when the decision did not look at Transfer-Encoding (no such field, or no
+        body): what :func:`._body_coding.begin_body` decodes, without a second lookup.
     :raises InvalidHeader: conflicting or malformed Transfer-Encoding/Content-Length.
     """
     status = head.status
     headers = head.headers
-    connection = headers.getall("Connection", None)
+    connection = headers.getall(CONNECTION, None)
     if connection is None:  # the common cases inline; the rules are _keep_alive's
         keep_alive = head.version >= HttpVersion11
     elif len(connection) == 1 and connection[0] == "keep-alive":
         keep_alive = True
     else:
-        keep_alive = _keep_alive(head)
+        keep_alive = _keep_alive(head, connection)
     if method == "HEAD" or status < 200 or status == 204 or status == 304:
-        return _FIXED[NO_BODY, keep_alive]
+        return _FIXED[NO_BODY, keep_alive], None
     if method == "CONNECT" and status < 300:
-        return _FIXED[NO_BODY, keep_alive]
-    te = headers.getall("Transfer-Encoding", None)
-    cl = headers.getall("Content-Length", None)
+        return _FIXED[NO_BODY, keep_alive], None
+    te = headers.getall(TRANSFER_ENCODING, None)
+    cl = headers.getall(CONTENT_LENGTH, None)
     if te is not None:
         if cl is not None:
             raise InvalidHeader("Transfer-Encoding and Content-Length together")
-        codings = [c.strip(" \t").lower() for v in te for c in v.split(",")]
+        if len(te) == 1 and te[0] == "chunked":  # the common case: nothing to split
+            codings = _CHUNKED_ONLY
+        else:
+            codings = [c.strip(" \t").lower() for v in te for c in v.split(",")]
         if head.version < HttpVersion11:
-            return _FIXED[UNTIL_CLOSE, False]
+            return _FIXED[UNTIL_CLOSE, False], codings
         if codings.count("chunked") > 1:
             raise InvalidHeader("Transfer-Encoding: chunked applied more than once")
         if codings[-1] == "chunked":
-            return _FIXED[CHUNKED, keep_alive]
-        return _FIXED[UNTIL_CLOSE, False]
+            return _FIXED[CHUNKED, keep_alive], codings
+        return _FIXED[UNTIL_CLOSE, False], codings
     if cl is not None:
         value = cl[0]
         if len(cl) == 1 and value.isdigit() and value.isascii() and len(value) <= _MAX_CONTENT_LENGTH_DIGITS:
-            return _new(Framing, (LENGTH, int(value), keep_alive))  # _content_length's fast path, inline
-        return _new(Framing, (LENGTH, _content_length(cl), keep_alive))
+            return _new(Framing, (LENGTH, int(value), keep_alive)), None  # _content_length's fast path, inline
+        return _new(Framing, (LENGTH, _content_length(cl), keep_alive)), None
     if read_until_eof:
-        return _FIXED[UNTIL_CLOSE, False]
-    return _FIXED[NO_BODY, keep_alive]
+        return _FIXED[UNTIL_CLOSE, False], None
+    return _FIXED[NO_BODY, keep_alive], None
