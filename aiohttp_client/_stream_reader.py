@@ -141,7 +141,7 @@ class StreamReader(_StreamBuffer):
         if self._eof:
             _run_eof_callback(callback)
         elif self._eof_callbacks:
-            self._eof_callbacks.append(callback)  # type: ignore[union-attr]  # a list once not empty
+            self._eof_callbacks.append(callback)  # a list once not empty (mypy narrows: () is falsy)
         else:
             self._eof_callbacks = [callback]
 
