@@ -16,6 +16,7 @@ Fairness rules, applied to every parser benchmark:
 
 import asyncio
 import importlib
+import json
 import os
 import re
 import socket
@@ -257,3 +258,58 @@ def accepting(port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+class ClientWorker:
+    """One benchmark client in its own process, speaking a line protocol: a command
+    line in, one JSON object line out.  Its first line says whether it started
+    (``{"ok": ...}``), in :attr:`info`.
+
+    *impl* selects the library and twins: ``ours-c``/``ours-py`` (our compiled or
+    Python twins, through ``AIOHTTP_CLIENT_NO_EXTENSIONS``), ``aiohttp``/``aiohttp-c``
+    or ``aiohttp-py`` (``AIOHTTP_NO_EXTENSIONS``).  *argv* is the worker's command
+    line after the interpreter; the library (``ours`` or ``aiohttp``) goes first.
+    """
+
+    def __init__(self, impl: str, script: Path, *args: str) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        env.pop("AIOHTTP_CLIENT_NO_EXTENSIONS", None)
+        env.pop("AIOHTTP_NO_EXTENSIONS", None)
+        if impl == "ours-py":
+            env["AIOHTTP_CLIENT_NO_EXTENSIONS"] = "1"
+        if impl == "aiohttp-py":
+            env["AIOHTTP_NO_EXTENSIONS"] = "1"
+        lib = "aiohttp" if impl.startswith("aiohttp") else "ours"
+        self.impl = impl
+        self.proc = subprocess.Popen(
+            [sys.executable, str(script), lib, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True
+        )
+        assert self.proc.stdout is not None
+        self.info = json.loads(self.proc.stdout.readline() or '{"ok": false, "error": "worker died"}')
+
+    def ask(self, line: str) -> dict[str, Any]:
+        """Send one command line; return the worker's JSON answer.
+
+        :raises RuntimeError: the worker died.
+        """
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline()
+        if not answer:
+            raise RuntimeError(f"{self.impl} worker died (exit status {self.proc.wait(timeout=10)})")
+        return json.loads(answer)  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Close its input (the worker exits) and wait for it, at most 30 s."""
+        try:
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+        except BrokenPipeError:  # the worker died; its stderr says why
+            pass
+        try:
+            self.proc.wait(timeout=30)
+        finally:
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()

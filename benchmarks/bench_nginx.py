@@ -28,7 +28,6 @@ import os
 import resource
 import statistics
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -38,7 +37,7 @@ import pytest
 import _support
 
 NGINX = "/usr/sbin/nginx"
-WORKER = str(_support.ROOT / "benchmarks" / "_client_worker.py")
+WORKER = _support.ROOT / "benchmarks" / "_client_worker.py"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 LARGE = 100_000_000
 TEXT = 32 * 1024 * 1024
@@ -109,44 +108,14 @@ def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.wait(timeout=10)
 
 
-class Worker:
+class Worker(_support.ClientWorker):
+    """One client process (``_client_worker.py``) on CPU 1 (``tools/bench`` pins pytest)."""
+
     def __init__(self, impl: str, base: str) -> None:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_support.ROOT), env.get("PYTHONPATH")]))
-        env.pop("AIOHTTP_CLIENT_NO_EXTENSIONS", None)
-        env.pop("AIOHTTP_NO_EXTENSIONS", None)
-        if impl == "ours-py":
-            env["AIOHTTP_CLIENT_NO_EXTENSIONS"] = "1"
-        if impl == "aiohttp-py":
-            env["AIOHTTP_NO_EXTENSIONS"] = "1"
-        lib = "aiohttp" if impl.startswith("aiohttp") else "ours"
-        self.impl = impl
-        self.proc = subprocess.Popen(
-            [sys.executable, WORKER, lib, base], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True
-        )
-        assert self.proc.stdout is not None
-        self.info = json.loads(self.proc.stdout.readline() or '{"ok": false, "error": "worker died"}')
+        super().__init__(impl, WORKER, base)
 
     def run(self, command: str, arg: str) -> dict[str, Any]:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(f"{command} {arg}\n")
-        self.proc.stdin.flush()
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"{self.impl} worker died (exit status {self.proc.wait(timeout=10)})")
-        return json.loads(line)  # type: ignore[no-any-return]
-
-    def close(self) -> None:
-        try:
-            if self.proc.stdin is not None:
-                self.proc.stdin.close()
-        except BrokenPipeError:  # the worker died; its stderr says why
-            pass
-        try:
-            self.proc.wait(timeout=30)
-        finally:
-            if self.proc.stdout is not None:
-                self.proc.stdout.close()
+        return self.ask(f"{command} {arg}")
 
 
 @pytest.fixture(scope="module")

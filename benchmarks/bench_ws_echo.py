@@ -20,7 +20,6 @@ time and the loopback) and the client process's CPU time (``time.process_time``)
 round trip.  ``BENCH_ROUNDS`` sets the rounds (9).
 """
 
-import json
 import os
 import statistics
 import subprocess
@@ -59,43 +58,15 @@ def echo_server() -> Iterator[str]:
             proc.wait(timeout=10)
 
 
-class Worker:
+class Worker(_support.ClientWorker):
     """One client process (``_ws_echo_client.py``) pinned to CPU 1."""
 
     def __init__(self, impl: str, url: str) -> None:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_support.ROOT), env.get("PYTHONPATH")]))
-        env.pop("AIOHTTP_CLIENT_NO_EXTENSIONS", None)
-        if impl == "ours-py":
-            env["AIOHTTP_CLIENT_NO_EXTENSIONS"] = "1"
-        lib = "aiohttp" if impl == "aiohttp" else "ours"
-        cmd = [sys.executable, str(_HERE / "_ws_echo_client.py"), lib, url]
-        self.impl = impl
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True)
+        super().__init__(impl, _HERE / "_ws_echo_client.py", url)
         self.pinned = _support.pin(self.proc.pid, 1)
-        assert self.proc.stdout is not None
-        self.info = json.loads(self.proc.stdout.readline() or '{"ok": false, "error": "worker died"}')
 
     def echo(self, count: int, size: int, kind: str) -> dict[str, Any]:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(f"echo {count} {size} {kind}\n")
-        self.proc.stdin.flush()
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"{self.impl} worker died (exit status {self.proc.wait(timeout=10)})")
-        return json.loads(line)  # type: ignore[no-any-return]
-
-    def close(self) -> None:
-        try:
-            if self.proc.stdin is not None:
-                self.proc.stdin.close()
-        except BrokenPipeError:  # the worker died; its stderr says why
-            pass
-        try:
-            self.proc.wait(timeout=30)
-        finally:
-            if self.proc.stdout is not None:
-                self.proc.stdout.close()
+        return self.ask(f"echo {count} {size} {kind}")
 
 
 @pytest.fixture(scope="module")
