@@ -25,7 +25,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -313,3 +313,36 @@ class ClientWorker:
         finally:
             if self.proc.stdout is not None:
                 self.proc.stdout.close()
+
+
+def fmt_ratio(ours: Optional[float], theirs: Optional[float]) -> str:
+    """``ours / theirs`` to two decimals, ``-`` when either is missing or zero."""
+    if ours is None or theirs is None or theirs == 0:
+        return "-"
+    return f"{ours / theirs:.2f}"
+
+
+def metric_rows(
+    item: str,
+    values: dict[str, dict[str, float]],
+    metrics: Sequence[tuple[str, str, str]],
+    impls: Sequence[str],
+    rivals: tuple[str, str],
+) -> list[list[str]]:
+    """Ratio-table rows of one benchmark item: per ``(key, label, hint)`` in *metrics*,
+    the item, label, ``(hint)``, each of *impls*' value in ``values[key]``, then
+    ours-c / ``rivals[0]`` and ours-py / ``rivals[1]``."""
+    rows = []
+    for key, label, hint in metrics:
+        v = values[key]
+        rows.append(
+            [
+                item,
+                label,
+                f"({hint})",
+                *(f"{v[k]:.4g}" if k in v else "-" for k in impls),
+                fmt_ratio(v.get("ours-c"), v.get(rivals[0])),
+                fmt_ratio(v.get("ours-py"), v.get(rivals[1])),
+            ]
+        )
+    return rows

@@ -10,6 +10,8 @@ rate and client CPU per round trip of each client, and ours / aiohttp of each.""
 
 from typing import Any, Callable, Optional
 
+import _support
+
 _SUITES = ("ws_mask", "ws_reader")
 
 
@@ -67,10 +69,10 @@ def _micro_lines(
     return lines + table(rows)
 
 
-def _ratio(ours: Optional[float], theirs: Optional[float]) -> str:
-    if ours is None or theirs is None or theirs == 0:
-        return "-"
-    return f"{ours / theirs:.2f}"
+_ECHO_METRICS = (
+    ("rt_per_s", "round trips/s", "higher is better"),
+    ("cpu_us_per_rt", "client CPU us/round trip", "lower is better"),
+)
 
 
 def _echo_lines(results: dict[tuple[str, ...], Any], table: Callable[[list[list[str]]], list[str]]) -> list[str]:
@@ -81,21 +83,7 @@ def _echo_lines(results: dict[tuple[str, ...], Any], table: Callable[[list[list[
         if suite != "ws_echo" or "rt_per_s" not in bench.extra_info:
             continue
         server, rounds = bench.extra_info.get("server"), bench.extra_info.get("rounds")
-        for key, label, hint in (
-            ("rt_per_s", "round trips/s", "higher is better"),
-            ("cpu_us_per_rt", "client CPU us/round trip", "lower is better"),
-        ):
-            v = bench.extra_info[key]
-            rows.append(
-                [
-                    item,
-                    label,
-                    f"({hint})",
-                    *(f"{v[k]:.4g}" if k in v else "-" for k in impls),
-                    _ratio(v.get("ours-c"), v.get("aiohttp")),
-                    _ratio(v.get("ours-py"), v.get("aiohttp")),
-                ]
-            )
+        rows += _support.metric_rows(item, bench.extra_info, _ECHO_METRICS, impls, ("aiohttp", "aiohttp"))
     if len(rows) == 1:
         return []
     head = [

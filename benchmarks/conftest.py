@@ -56,12 +56,6 @@ def _fmt_time(seconds: Optional[float]) -> str:
     return f"{seconds / 1e-9:.3g} ns"
 
 
-def _fmt_ratio(ours: Optional[float], theirs: Optional[float]) -> str:
-    if ours is None or theirs is None or theirs == 0:
-        return "-"
-    return f"{ours / theirs:.2f}"
-
-
 def _table(rows: list[list[str]]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     out = []
@@ -90,7 +84,7 @@ def _parser_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
             kv[0][2] != "whole",
         ),
     ):
-        c_ratio = _fmt_ratio(m.get("ours-c"), m.get("aiohttp-c"))
+        c_ratio = _support.fmt_ratio(m.get("ours-c"), m.get("aiohttp-c"))
         if suite == "chunked" and c_ratio != "-":
             c_ratio += "*"
         rows.append(
@@ -100,7 +94,7 @@ def _parser_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
                 mode,
                 _fmt_time(m.get("ours-py")),
                 _fmt_time(m.get("aiohttp-py")),
-                _fmt_ratio(m.get("ours-py"), m.get("aiohttp-py")),
+                _support.fmt_ratio(m.get("ours-py"), m.get("aiohttp-py")),
                 _fmt_time(m.get("ours-c")),
                 _fmt_time(m.get("aiohttp-c")),
                 c_ratio,
@@ -153,8 +147,8 @@ def _e2e_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
                 label,
                 f"({hint})",
                 *(f"{v:.4g}" if v is not None else "-" for v in vals.values()),
-                _fmt_ratio(vals["ours-c"], vals["aiohttp"]),
-                _fmt_ratio(vals["ours-py"], vals["aiohttp"]),
+                _support.fmt_ratio(vals["ours-c"], vals["aiohttp"]),
+                _support.fmt_ratio(vals["ours-py"], vals["aiohttp"]),
             ]
         )
     any_info = next(iter(next(iter(info.values())).values()))
@@ -183,8 +177,8 @@ def _nginx_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
                 bench.extra_info["unit"],
                 *(f"{v[k]:.4g}" if k in v else "-" for k in ("ours-c", "ours-py", "aiohttp", "aiohttp-py")),
                 f"{ref[0]} {ref[1]:.4g}" if ref else "-",
-                _fmt_ratio(v.get("ours-c"), v.get("aiohttp")),
-                _fmt_ratio(v.get("ours-py"), v.get("aiohttp-py")),
+                _support.fmt_ratio(v.get("ours-c"), v.get("aiohttp")),
+                _support.fmt_ratio(v.get("ours-py"), v.get("aiohttp-py")),
             ]
         )
         if bench.extra_info.get("note"):
@@ -198,27 +192,18 @@ def _nginx_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
     return head + _table(rows) + notes
 
 
+_UPLOAD_METRICS = (
+    ("req_per_s", "requests/s", "higher is better"),
+    ("cpu_us_per_req", "CPU us/request", "lower is better"),
+)
+
+
 def _uploads_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
     impls = ("ours-c", "ours-py", "aiohttp", "aiohttp-py")
     rows = [["scenario", "metric", "", *impls, "c/aiohttp", "py/aiohttp-py"]]
     for (suite, item, _mode, _impl), bench in results.items():
-        if suite != "uploads":
-            continue
-        for key, label, hint in (
-            ("req_per_s", "requests/s", "higher is better"),
-            ("cpu_us_per_req", "CPU us/request", "lower is better"),
-        ):
-            v = bench.extra_info[key]
-            rows.append(
-                [
-                    item,
-                    label,
-                    f"({hint})",
-                    *(f"{v[k]:.4g}" if k in v else "-" for k in impls),
-                    _fmt_ratio(v.get("ours-c"), v.get("aiohttp")),
-                    _fmt_ratio(v.get("ours-py"), v.get("aiohttp-py")),
-                ]
-            )
+        if suite == "uploads":
+            rows += _support.metric_rows(item, bench.extra_info, _UPLOAD_METRICS, impls, ("aiohttp", "aiohttp-py"))
     if len(rows) == 1:
         return []
     head = [
@@ -239,7 +224,7 @@ def _state_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
     rows = [["scenario", "", "", "ours", "aiohttp", "ratio"]]
     for item, m in sorted(medians.items()):
         ours, theirs = m.get("ours"), m.get("aiohttp")
-        rows.append([item, "", "", _fmt_time(ours), _fmt_time(theirs), _fmt_ratio(ours, theirs)])
+        rows.append([item, "", "", _fmt_time(ours), _fmt_time(theirs), _support.fmt_ratio(ours, theirs)])
     return ["Cookies, middlewares, tracing (bench_state.py, medians; ratio = ours / aiohttp):", ""] + _table(rows)
 
 
