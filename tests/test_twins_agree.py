@@ -201,26 +201,28 @@ def test_reader_twins_agree(pieces: tuple[bytes, ...], method: str, high: int, l
     assert c == py
 
 
-class _SubclassedDecoder:
-    """Built lazily: a Python subclass of the compiled decoder (the reader must call its
-    Python ``feed``, not the compiled class's C method)."""
+class _Counting:
+    """Built lazily, once per part: a Python subclass of the compiled head parser or
+    chunked decoder that counts its ``feed`` calls (the reader must call that Python
+    ``feed``, not the compiled class's C method)."""
 
-    cls: Any = None
+    classes: dict[str, Any] = {}
 
     @classmethod
-    def get(cls) -> Any:
-        if cls.cls is None:
-            _parser_c, decoder_c = _compiled()
+    def get(cls, part: str) -> Any:
+        if part not in cls.classes:
+            parser_c, decoder_c = _compiled()
+            base = parser_c if part == "parser" else decoder_c
 
-            class Counting(decoder_c):  # type: ignore[misc, valid-type]
+            class Counting(base):  # type: ignore[misc, valid-type]
                 calls = 0
 
-                def feed(self, data: bytes, start: int, out: list[bytes]) -> int:
+                def feed(self, *args: Any) -> Any:
                     Counting.calls += 1
-                    return int(super().feed(data, start, out))
+                    return super().feed(*args)
 
-            cls.cls = Counting
-        return cls.cls
+            cls.classes[part] = Counting
+        return cls.classes[part]
 
 
 @pytest.mark.c_extension
@@ -230,73 +232,30 @@ class _SubclassedDecoder:
     high=st.sampled_from([0, 1, 64]),
     lazy=st.booleans(),
     target=st.booleans(),
-    decoder=st.sampled_from(["py", "subclass"]),
+    part=st.sampled_from(["parser", "decoder"]),
+    other=st.sampled_from(["py", "subclass"]),
 )
-def test_compiled_reader_any_decoder_agrees(
-    pieces: tuple[bytes, ...], high: int, lazy: bool, target: bool, decoder: str
+def test_compiled_reader_agrees_with_any_parser_or_decoder_class(
+    pieces: tuple[bytes, ...], high: int, lazy: bool, target: bool, part: str, other: str
 ) -> None:
-    """The compiled reader calls the compiled decoder's C method directly; with any
-    other decoder class (the Python twin, a subclass) it calls ``feed`` and gives the
-    same events and outcome."""
+    """The compiled reader calls the compiled head parser's and chunked decoder's C
+    methods directly; with any other class for either (the Python twin, a subclass) it
+    calls that class's ``feed`` and gives the same events and outcome."""
     from aiohttp_client._sansio import _http_reader_c
 
     parser_c, decoder_c = _compiled()
-    other = _chunked_py.ChunkedDecoder if decoder == "py" else _SubclassedDecoder.get()
+    twin = _http_parser_py.HeadParser if part == "parser" else _chunked_py.ChunkedDecoder
+    swapped = twin if other == "py" else _Counting.get(part)
+    classes = (swapped, decoder_c) if part == "parser" else (parser_c, swapped)
     direct = drive_reader(_http_reader_c.ResponseReader, parser_c, decoder_c, "GET", high, pieces, lazy, target)
-    before = _SubclassedDecoder.get().calls
-    through_feed = drive_reader(_http_reader_c.ResponseReader, parser_c, other, "GET", high, pieces, lazy, target)
+    before = _Counting.get(part).calls
+    through_feed = drive_reader(_http_reader_c.ResponseReader, *classes, "GET", high, pieces, lazy, target)
     assert through_feed == direct
-    if decoder == "subclass" and any(e[0] == "head" and e[2][0] == 2 for e in direct[0]):
-        assert _SubclassedDecoder.get().calls > before  # a chunked body went through feed()
-
-
-class _SubclassedParser:
-    """Built lazily: a Python subclass of the compiled head parser (the reader must call
-    its Python ``feed``, not the compiled class's C method)."""
-
-    cls: Any = None
-
-    @classmethod
-    def get(cls) -> Any:
-        if cls.cls is None:
-            parser_c, _decoder_c = _compiled()
-
-            class Counting(parser_c):  # type: ignore[misc, valid-type]
-                calls = 0
-
-                def feed(self, data: bytes, start: int = 0) -> Any:
-                    Counting.calls += 1
-                    return super().feed(data, start)
-
-            cls.cls = Counting
-        return cls.cls
-
-
-@pytest.mark.c_extension
-@SETTINGS
-@given(
-    pieces=mutated(READER_WIRES),
-    high=st.sampled_from([0, 1, 64]),
-    lazy=st.booleans(),
-    target=st.booleans(),
-    parser=st.sampled_from(["py", "subclass"]),
-)
-def test_compiled_reader_any_head_parser_agrees(
-    pieces: tuple[bytes, ...], high: int, lazy: bool, target: bool, parser: str
-) -> None:
-    """The compiled reader calls the compiled head parser's C method directly; with any
-    other parser class (the Python twin, a subclass) it calls ``feed`` and gives the
-    same events and outcome."""
-    from aiohttp_client._sansio import _http_reader_c
-
-    parser_c, decoder_c = _compiled()
-    other = _http_parser_py.HeadParser if parser == "py" else _SubclassedParser.get()
-    direct = drive_reader(_http_reader_c.ResponseReader, parser_c, decoder_c, "GET", high, pieces, lazy, target)
-    before = _SubclassedParser.get().calls
-    through_feed = drive_reader(_http_reader_c.ResponseReader, other, decoder_c, "GET", high, pieces, lazy, target)
-    assert through_feed == direct
-    if parser == "subclass" and any(pieces):
-        assert _SubclassedParser.get().calls > before  # the head bytes went through feed()
+    if other == "subclass":
+        if part == "parser" and any(pieces):
+            assert _Counting.get(part).calls > before  # the head bytes went through feed()
+        if part == "decoder" and any(e[0] == "head" and e[2][0] == 2 for e in direct[0]):
+            assert _Counting.get(part).calls > before  # a chunked body went through feed()
 
 
 @SETTINGS
