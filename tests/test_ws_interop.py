@@ -271,12 +271,19 @@ def test_protocol_negotiation() -> None:
     run(main())
 
 
-def test_tls() -> None:
+def tls_contexts() -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A server context with a trustme certificate for 127.0.0.1, and a client context
+    that trusts its CA."""
     ca = trustme.CA()
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert(HOST).configure_cert(server_ctx)
     client_ctx = ssl.create_default_context()
     ca.configure_trust(client_ctx)
+    return server_ctx, client_ctx
+
+
+def test_tls() -> None:
+    server_ctx, client_ctx = tls_contexts()
 
     async def main() -> None:
         for kind in SERVERS:
@@ -297,13 +304,7 @@ BUFFER_SIZES = [1, 16383, 16384, 16385, 5, 65535, 65536, 65537, 70000, 262143, 2
 @pytest.mark.parametrize("tls", [False, True], ids=["tcp", "tls"])
 @pytest.mark.parametrize("kind", SERVERS)
 def test_messages_across_receive_buffer_sizes(kind: str, tls: bool) -> None:
-    server_ctx = client_ctx = None
-    if tls:
-        ca = trustme.CA()
-        server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ca.issue_cert(HOST).configure_cert(server_ctx)
-        client_ctx = ssl.create_default_context()
-        ca.configure_trust(client_ctx)
+    server_ctx, client_ctx = tls_contexts() if tls else (None, None)
 
     async def main() -> None:
         async with ws_server(kind, compress=False, ssl_ctx=server_ctx) as url, aiohttp.ClientSession() as session:
