@@ -22,6 +22,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -209,6 +210,58 @@ def pin(pid: int, cpu: int) -> bool:
     except OSError:
         return False
     return True
+
+
+NGINX = "/usr/sbin/nginx"
+_NGINX_CONF = """
+daemon off;
+master_process off;
+worker_processes 1;
+pid {dir}/nginx.pid;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/tmp;
+    proxy_temp_path {dir}/tmp;
+    fastcgi_temp_path {dir}/tmp;
+    uwsgi_temp_path {dir}/tmp;
+    scgi_temp_path {dir}/tmp;
+    keepalive_requests 1000000;
+    keepalive_timeout 60s;
+    sendfile on;
+    types {{ application/json json; text/plain txt; application/octet-stream bin; }}
+    server {{
+        listen 127.0.0.1:{port};
+        root {dir}/www;
+        location /gz/ {{ gzip on; gzip_types text/plain; gzip_comp_level 1; gzip_min_length 0; }}
+    }}
+}}
+"""
+
+
+@contextmanager
+def nginx(base: Path) -> Iterator[str]:
+    """Debian's nginx (one process, pinned to CPU 0) serving ``base/www`` on a free
+    port, with on-the-fly gzip under ``/gz/``; yields its base URL.
+
+    :raises RuntimeError: nginx did not start within 10 s (its error log is the message).
+    """
+    (base / "tmp").mkdir(exist_ok=True)
+    port = free_port()
+    (base / "nginx.conf").write_text(_NGINX_CONF.format(dir=base, port=port))
+    cmd = [NGINX, "-p", str(base), "-c", str(base / "nginx.conf"), "-e", str(base / "error.log")]
+    with subprocess.Popen(cmd, stdin=subprocess.DEVNULL) as proc:
+        try:
+            pin(proc.pid, 0)  # one process (master_process off), running as us
+            deadline = time.monotonic() + 10
+            while not accepting(port):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"nginx did not start: {(base / 'error.log').read_text()}")
+                time.sleep(0.05)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
 
 
 @contextmanager

@@ -36,38 +36,13 @@ import pytest
 
 import _support
 
-NGINX = "/usr/sbin/nginx"
+NGINX = _support.NGINX
 WORKER = _support.ROOT / "benchmarks" / "_client_worker.py"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 LARGE = 100_000_000
 TEXT = 32 * 1024 * 1024
 SEQ, CONC, WIDTH = 2000, 4000, 64
 PYTHON_IMPLS = ("ours-c", "ours-py", "aiohttp", "aiohttp-py")
-
-_CONF = """
-daemon off;
-master_process off;
-worker_processes 1;
-pid {dir}/nginx.pid;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {dir}/tmp;
-    proxy_temp_path {dir}/tmp;
-    fastcgi_temp_path {dir}/tmp;
-    uwsgi_temp_path {dir}/tmp;
-    scgi_temp_path {dir}/tmp;
-    keepalive_requests 1000000;
-    keepalive_timeout 60s;
-    sendfile on;
-    types {{ application/json json; text/plain txt; application/octet-stream bin; }}
-    server {{
-        listen 127.0.0.1:{port};
-        root {dir}/www;
-        location /gz/ {{ gzip on; gzip_types text/plain; gzip_comp_level 1; gzip_min_length 0; }}
-    }}
-}}
-"""
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +52,6 @@ def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = tmp_path_factory.mktemp("nginx")
     www = base / "www"
     (www / "gz").mkdir(parents=True)
-    (base / "tmp").mkdir()
     (www / "small.json").write_bytes(json.dumps({"hello": "world", "n": list(range(10))}).encode())
     with open(www / "large.bin", "wb") as f:
         block = bytes(range(256)) * 4096
@@ -91,21 +65,8 @@ def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             chunk = b"".join(line % i for i in range(n // 80, n // 80 + 1000))[: TEXT - n]
             f.write(chunk)
             n += len(chunk)
-    port = _support.free_port()
-    (base / "nginx.conf").write_text(_CONF.format(dir=base, port=port))
-    cmd = [NGINX, "-p", str(base), "-c", str(base / "nginx.conf"), "-e", str(base / "error.log")]
-    with subprocess.Popen(cmd, stdin=subprocess.DEVNULL) as proc:
-        try:
-            _support.pin(proc.pid, 0)  # one process (master_process off), running as us
-            deadline = time.monotonic() + 10
-            while not _support.accepting(port):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"nginx did not start: {(base / 'error.log').read_text()}")
-                time.sleep(0.05)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    with _support.nginx(base) as url:
+        yield url
 
 
 class Worker(_support.ClientWorker):

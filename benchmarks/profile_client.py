@@ -20,7 +20,6 @@ import cProfile
 import json
 import os
 import pstats
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,22 +37,7 @@ import aiohttp_client  # noqa: E402
 
 client: Any = aiohttp_client
 
-NGINX = "/usr/sbin/nginx"
 WIDTH = 64
-_CONF = """
-daemon off;
-master_process off;
-worker_processes 1;
-pid {dir}/nginx.pid;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {dir};
-    keepalive_requests 1000000;
-    types {{ application/json json; application/octet-stream bin; }}
-    server {{ listen 127.0.0.1:{port}; root {dir}; }}
-}}
-"""
 
 
 async def seq(url: str, count: int) -> None:
@@ -85,25 +69,13 @@ async def download(url: str, megabytes: int) -> None:
 @contextmanager
 def _nginx(megabytes: int) -> Iterator[tuple[str, str]]:
     with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp)
-        (base / "small.json").write_bytes(json.dumps({"hello": "world", "n": list(range(10))}).encode())
-        with open(base / "large.bin", "wb") as f:
+        www = Path(tmp) / "www"
+        www.mkdir()
+        (www / "small.json").write_bytes(json.dumps({"hello": "world", "n": list(range(10))}).encode())
+        with open(www / "large.bin", "wb") as f:
             f.truncate(megabytes * 1_000_000)
-        port = _support.free_port()
-        (base / "nginx.conf").write_text(_CONF.format(dir=base, port=port))
-        cmd = [NGINX, "-p", tmp, "-c", str(base / "nginx.conf"), "-e", str(base / "error.log")]
-        with subprocess.Popen(cmd, stdin=subprocess.DEVNULL) as proc:
-            try:
-                _support.pin(proc.pid, 0)
-                deadline = time.monotonic() + 10
-                while not _support.accepting(port):
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError((base / "error.log").read_text())
-                    time.sleep(0.05)
-                yield f"http://127.0.0.1:{port}/small.json", f"http://127.0.0.1:{port}/large.bin"
-            finally:
-                proc.terminate()
-                proc.wait(timeout=10)
+        with _support.nginx(Path(tmp)) as base:
+            yield f"{base}/small.json", f"{base}/large.bin"
 
 
 @contextmanager
@@ -135,7 +107,7 @@ def main() -> None:
     what = positional[0] if positional else "seq"
     default = {"seq": 3000, "conc": 4000, "download": 100}[what]
     amount = int(positional[1]) if len(positional) > 1 else default
-    peer = _nginx if os.access(NGINX, os.X_OK) else _demo_server
+    peer = _nginx if os.access(_support.NGINX, os.X_OK) else _demo_server
     _support.pin(os.getpid(), 1)
     with peer(amount if what == "download" else 1) as (small_url, large_url):
         coro = {"seq": lambda: seq(small_url, amount), "conc": lambda: conc(small_url, amount)}.get(
