@@ -54,6 +54,7 @@ __all__ = (
     "pattern_bytes",
     "served_in_thread",
     "tls_server_for",
+    "started_in_threads",
     "HOST",
 )
 
@@ -473,11 +474,18 @@ def raw_server() -> Iterator[Callable[..., RawServer]]:
     request, in arrival order).  Each call starts a new server; all of them are stopped
     at teardown, hanging connections included.
     """
-    started: list[tuple[RawServer, _LoopThread]] = []
+    yield from started_in_threads("raw_server", lambda thread, script: RawServer(script, thread))
 
-    def start(script: Script) -> RawServer:
-        thread = _LoopThread("raw_server")
-        server = RawServer(script, thread)
+
+def started_in_threads(name: str, make: Callable[..., Any]) -> Iterator[Callable[..., Any]]:
+    """The body of a server factory fixture: each call ``start(*args)`` builds a server
+    with ``make(thread, *args)``, starts it in its own loop thread and returns it; at
+    teardown every server started is stopped, then its thread."""
+    started: list[tuple[Any, _LoopThread]] = []
+
+    def start(*args: Any, **kwargs: Any) -> Any:
+        thread = _LoopThread(name)
+        server = make(thread, *args, **kwargs)
         started.append((server, thread))
         thread.call(server.start())
         return server

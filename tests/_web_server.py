@@ -17,7 +17,7 @@ from typing import (
 
 import pytest
 
-from _servers import HOST, _LoopThread, pattern_bytes
+from _servers import HOST, pattern_bytes, started_in_threads
 
 # --------------------------------------------------------------------------------------
 # web_server: aiohttp.web as a test-only peer
@@ -217,20 +217,4 @@ def web_server() -> Iterator[Callable[..., WebServer]]:
     """Factory fixture: ``srv = web_server()`` starts an aiohttp.web peer (see
     :class:`WebServer` for the routes).  ``web_server(in_flight=other.in_flight)``
     shares the ``/slow`` concurrency counter with another server."""
-    started: list[tuple[WebServer, _LoopThread]] = []
-
-    def start(in_flight: InFlight | None = None) -> WebServer:
-        thread = _LoopThread("web_server")
-        server = WebServer(in_flight)
-        started.append((server, thread))
-        thread.call(server.start())
-        return server
-
-    try:
-        yield start
-    finally:
-        for server, thread in started:
-            try:
-                thread.call(server.stop())
-            finally:
-                thread.stop()
+    yield from started_in_threads("web_server", lambda _thread, in_flight=None: WebServer(in_flight))
