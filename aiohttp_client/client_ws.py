@@ -80,7 +80,7 @@ class ClientWebSocketResponse:
         self._ping_task: Optional[asyncio.Task[None]] = None
         if heartbeat is not None:
             reader.set_on_data(self._on_data)
-            self._reset_heartbeat()
+            self._on_data()  # the first PING is due an interval from now
 
     # -- heartbeat (reference: ``heartbeat``) -------------------------------------------
 
@@ -94,13 +94,7 @@ class ClientWebSocketResponse:
         if self._pong_cb is not None:
             self._cancel_pong_wait()
         self._heartbeat_due = self._loop.time() + self._heartbeat  # type: ignore[operator]
-
-    def _reset_heartbeat(self) -> None:
-        if self._heartbeat is None or self._closed or self._closing:
-            return
-        self._cancel_pong_wait()
-        self._heartbeat_due = self._loop.time() + self._heartbeat
-        if self._heartbeat_cb is None:
+        if self._heartbeat_cb is None:  # disarmed while a PING was out: arm the next one
             self._heartbeat_cb = self._loop.call_at(self._heartbeat_due, self._send_heartbeat)
 
     def _send_heartbeat(self) -> None:

@@ -449,6 +449,34 @@ def test_heartbeat_waits_while_data_arrives_then_pings() -> None:
     run(main(), timeout=10)
 
 
+def test_heartbeat_keeps_pinging_after_each_pong() -> None:
+    # The server sends nothing but PONGs: each one ends a PONG wait, and the next PING
+    # must follow an interval later, again and again (not only the first one).
+    heartbeat = 0.1
+    pings: list[float] = []
+
+    async def pong_only(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        loop = asyncio.get_running_loop()
+        for _ in range(100):  # bounded; the client's CLOSE ends it
+            opcode, payload = await _client_frame(reader)
+            if opcode == 9:
+                pings.append(loop.time())
+                writer.write(b"\x8a" + bytes([len(payload)]) + payload)
+            elif opcode == 8:
+                writer.write(b"\x88\x02\x03\xe8")
+                return
+
+    async def main() -> None:
+        async with raw_ws_server(pong_only) as url, aiohttp.ClientSession() as session:
+            ws = await session.ws_connect(url, heartbeat=heartbeat)
+            await asyncio.sleep(heartbeat * 6)
+            assert not ws.closed
+            await ws.close()
+        assert len(pings) >= 3, pings
+
+    run(main(), timeout=10)
+
+
 def test_protocol_error_sends_its_close_code() -> None:
     async def main() -> None:
         seen: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
