@@ -15,6 +15,8 @@ from ._framing import CONTENT_ENCODING, NO_BODY, Framing, response_framing
 
 __all__ = ("begin_body", "body_decoder", "DecodingSink")
 
+_CHUNKED_ONLY = ["chunked"]  # Transfer-Encoding: chunked alone means nothing to decode
+
 
 def begin_body(
     sink: Any, method: str, head: ResponseHead, read_until_eof: bool, auto_decompress: bool
@@ -37,12 +39,7 @@ def begin_body(
     return framing, sink
 
 
-_CHUNKED_ONLY = ["chunked"]
-
-
-def body_decoder(
-    head: ResponseHead, auto_decompress: bool, codings: "Optional[list[str]]" = None
-) -> Optional[ContentDecoder]:
+def body_decoder(head: ResponseHead, auto_decompress: bool, codings: "Optional[list[str]]") -> Optional[ContentDecoder]:
     """The transfer codings other than ``chunked`` (always decoded: they are not
     content, RFC 9112 §6.1, §7), then the content codings (if *auto_decompress*).
     In HTTP/1.0 Transfer-Encoding means faulty framing and is not decoded.
