@@ -10,12 +10,11 @@ written once, in Python (DESIGN.md), and the twins only move bytes.
 from typing import Any, Optional
 
 from .._models import HttpVersion11, ResponseHead
+from ..hdrs import CONTENT_ENCODING
 from ._compression import ContentDecoder, chain, make_decoder, make_transfer_decoder
-from ._framing import CONTENT_ENCODING, NO_BODY, Framing, response_framing
+from ._framing import CHUNKED_ONLY, NO_BODY, Framing, response_framing
 
 __all__ = ("begin_body", "body_decoder", "DecodingSink")
-
-_CHUNKED_ONLY = ["chunked"]  # Transfer-Encoding: chunked alone means nothing to decode
 
 
 def begin_body(
@@ -32,7 +31,7 @@ def begin_body(
         # The Transfer-Encoding codings come split from response_framing: None when
         # there is no such field (or the framing is by Content-Length, which rules
         # one out), ["chunked"] alone means nothing to decode.
-        if CONTENT_ENCODING in head.headers or (codings is not None and codings != _CHUNKED_ONLY):
+        if CONTENT_ENCODING in head.headers or (codings is not None and codings != CHUNKED_ONLY):
             decoder = body_decoder(head, auto_decompress, codings)
             if decoder is not None:
                 return framing, DecodingSink(sink, decoder)

@@ -24,9 +24,8 @@ close never allows reuse.
 
 from typing import NamedTuple, Optional
 
-from multidict import istr
-
 from .._models import HttpVersion11, ResponseHead
+from ..hdrs import CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING
 from ..http_exceptions import InvalidHeader
 
 __all__ = (
@@ -34,10 +33,7 @@ __all__ = (
     "LENGTH",
     "CHUNKED",
     "UNTIL_CLOSE",
-    "CONNECTION",
-    "CONTENT_ENCODING",
-    "CONTENT_LENGTH",
-    "TRANSFER_ENCODING",
+    "CHUNKED_ONLY",
     "Framing",
     "response_framing",
 )
@@ -49,12 +45,8 @@ UNTIL_CLOSE = 3
 
 _MAX_CONTENT_LENGTH_DIGITS = 18  # below 2**63, so both twins and C code agree
 
-# Lookup keys as ``istr``: multidict folds a ``str`` key's case on every lookup, an
-# ``istr``'s once (a third of the cost of a missing field's lookup).
-CONNECTION = istr("Connection")
-CONTENT_ENCODING = istr("Content-Encoding")
-CONTENT_LENGTH = istr("Content-Length")
-TRANSFER_ENCODING = istr("Transfer-Encoding")
+# Field lookups use the ``hdrs`` names (``istr``): multidict folds a ``str`` key's
+# case on every lookup, an ``istr``'s once (a third of a missing field's lookup cost).
 
 
 class Framing(NamedTuple):
@@ -99,7 +91,7 @@ def _keep_alive(head: ResponseHead, values: "list[str]") -> bool:
     return "keep-alive" in tokens and "close" not in tokens
 
 
-_CHUNKED_ONLY = ["chunked"]  # the codings of ``Transfer-Encoding: chunked``; never mutated
+CHUNKED_ONLY = ["chunked"]  # the codings of ``Transfer-Encoding: chunked``; never mutated
 _new = tuple.__new__  # Framing(...) without the generated __new__'s Python frame
 # The framings that carry no length, built once: (kind, keep_alive) -> Framing.
 _FIXED = {(kind, ka): Framing(kind, 0, ka) for kind in (NO_BODY, CHUNKED, UNTIL_CLOSE) for ka in (False, True)}
@@ -135,7 +127,7 @@ def response_framing(
         if cl is not None:
             raise InvalidHeader("Transfer-Encoding and Content-Length together")
         if len(te) == 1 and te[0] == "chunked":  # the common case: nothing to split
-            codings = _CHUNKED_ONLY
+            codings = CHUNKED_ONLY
         else:
             codings = [c.strip(" \t").lower() for v in te for c in v.split(",")]
         if head.version < HttpVersion11:
