@@ -226,6 +226,23 @@ class ResponseProtocol(asyncio.Protocol):
         leftover, reader.leftover = reader.leftover, b""
         return leftover
 
+    def detach_for_tunnel(self) -> bytes:
+        """Stop parsing HTTP after a 2xx answer to ``CONNECT`` and return the bytes
+        that followed its head (``b""`` from a well-behaved proxy).
+
+        The reader is dropped: this protocol takes no part in the tunnel, and a byte
+        that still reaches it fails the connection.  The caller refuses a non-empty
+        result (RFC 9110 §9.3.6: after the 2xx the connection is a tunnel, and no
+        origin speaks before the client's TLS ClientHello, so those bytes can only
+        be the proxy's own).
+        """
+        reader = self._reader
+        leftover = reader.leftover if reader is not None else b""
+        self._reader = None
+        self._head_waiter = None
+        self._stream = None
+        return leftover
+
     # -- asyncio.Protocol -----------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:

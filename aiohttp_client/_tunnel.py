@@ -5,22 +5,26 @@ support").
 ``Proxy-Authorization`` and the ``proxy_headers`` go on the CONNECT request only;
 nothing of them is sent inside the tunnel.  A CONNECT answered with a status other
 than 2xx raises :class:`~.client_exceptions.ClientHttpProxyError` and closes the
-connection (it is never pooled).  Through an ``https://`` proxy this is TLS inside
-TLS, which asyncio supports from Python 3.11.
+connection (it is never pooled).  Bytes that follow a 2xx head are refused
+(:class:`~.client_exceptions.ClientProxyConnectionError`, the connection closed):
+they would otherwise be read as the origin's first response, outside TLS.  The
+tunnel's TLS layer gets a fresh protocol, so no parser state crosses it.  Through
+an ``https://`` proxy this is TLS inside TLS, which asyncio supports from Python 3.11.
 """
 
 import asyncio
+import errno
 import ssl
 from collections.abc import Iterable
-from typing import Optional
+from typing import Callable, Optional
 
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from ._models import RequestInfo
+from ._models import ConnectionKey, RequestInfo
 from ._protocol import ResponseProtocol
 from ._sansio._proxy import connect_request
-from .client_exceptions import ClientConnectionError, ClientHttpProxyError
+from .client_exceptions import ClientConnectionError, ClientHttpProxyError, ClientProxyConnectionError
 
 __all__ = ("open_tunnel",)
 
@@ -29,16 +33,23 @@ async def open_tunnel(
     loop: asyncio.AbstractEventLoop,
     protocol: ResponseProtocol,
     proxy: URL,
+    proxy_key: ConnectionKey,
     target: tuple[str, Optional[int]],
     fields: Iterable[tuple[str, str]],
     sslcontext: ssl.SSLContext,
     server_hostname: str,
-) -> None:
+    protocol_factory: Callable[[], ResponseProtocol],
+) -> ResponseProtocol:
     """Ask the proxy on *protocol*'s connection for a tunnel to *target* (``(host,
-    port)``, ASCII host), then start TLS to the origin over it; *protocol* then
-    reads from the TLS transport.
+    port)``, ASCII host), then start TLS to the origin over it.
+
+    Returns a new protocol (from *protocol_factory*) reading from the TLS transport:
+    nothing of the exchange with the proxy (parser state, buffered bytes) crosses
+    into the tunnel.  The caller closes *protocol*'s transport on any error.
 
     :raises ClientHttpProxyError: the proxy refused (a status other than 2xx).
+    :raises ClientProxyConnectionError: (for *proxy_key*) the proxy sent bytes after
+        its 2xx head, before the TLS handshake began: they are not the origin's.
     :raises ssl.SSLError: (and ``ssl.CertificateError``) the TLS handshake failed.
     :raises OSError: the connection failed.
     """
@@ -52,12 +63,22 @@ async def open_tunnel(
     if not 200 <= head.status < 300:
         info = RequestInfo(proxy, "CONNECT", CIMultiDictProxy(CIMultiDict(fields)), proxy)
         raise ClientHttpProxyError(info, (), status=head.status, message=head.reason, headers=head.headers)
+    extra = protocol.detach_for_tunnel()
+    if extra:  # e.g. a plaintext response injected as if from the origin
+        reason = f"the proxy sent {len(extra)} bytes after its {head.status} response to CONNECT"
+        raise ClientProxyConnectionError(proxy_key, OSError(errno.EPROTO, reason))
+    if transport.is_closing():  # pragma: no cover - closed between the head and here
+        raise ConnectionResetError("The proxy closed the tunnel")
+    inner = protocol_factory()
     try:
-        tls = await loop.start_tls(transport, protocol, sslcontext, server_hostname=server_hostname)
+        # start_tls moves the transport to its TLS layer before its first await:
+        # any later byte from the proxy is TLS input, never HTTP for *protocol*.
+        tls = await loop.start_tls(transport, inner, sslcontext, server_hostname=server_hostname)
     except TypeError as exc:  # asyncio before 3.11 cannot start TLS on a TLS transport
         raise ClientConnectionError(
             f"TLS inside TLS (an https:// proxy to {target[0]}) is not supported by this event loop: {exc}"
         ) from exc
     if tls is None:  # pragma: no cover - only when the transport closed meanwhile
         raise ConnectionResetError("The proxy closed the tunnel")
-    protocol.connection_made(tls)
+    inner.connection_made(tls)
+    return inner

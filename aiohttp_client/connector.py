@@ -429,22 +429,34 @@ class TCPConnector(BaseConnector):
         requests), tunnelled with CONNECT and TLS for ``https://``.
         """
         proxy_host = proxy.raw_host or ""
+        proxy_port = proxy.port or 80
         proxy_tls = await ssl_context_off_loop(ssl_arg) if proxy.scheme == "https" else None
+        # Errors reaching the proxy name the proxy (host, port, message), as aiohttp's do.
+        proxy_key = ConnectionKey(
+            proxy_host, proxy_port, proxy_tls is not None, ssl_arg if proxy_tls else True, None, None, None
+        )
         protocol = await self._open(
-            key, proxy_host, proxy.port or 80, proxy_tls, proxy_host, timeout, traces, ClientProxyConnectionError
+            proxy_key, proxy_host, proxy_port, proxy_tls, proxy_host, timeout, traces, ClientProxyConnectionError
         )
         if sslcontext is None:
             return protocol
         fields = proxy_fields(req.proxy_auth, req.proxy_headers)
         try:
             with connect_errors(key, ClientConnectorError):
-                await open_tunnel(
-                    self._loop, protocol, proxy, (req.host, req.port), fields, sslcontext, server_hostname
+                return await open_tunnel(
+                    self._loop,
+                    protocol,
+                    proxy,
+                    proxy_key,
+                    (req.host, req.port),
+                    fields,
+                    sslcontext,
+                    server_hostname,
+                    self._protocol_factory,
                 )
         except BaseException:
             protocol.close()
             raise
-        return protocol
 
     async def _open(
         self,
