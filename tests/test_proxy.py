@@ -4,6 +4,9 @@ sans-IO rules of ``_sansio._proxy`` (environment and ``NO_PROXY``)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -215,6 +218,77 @@ def test_unreachable_proxy_is_a_proxy_connection_error() -> None:
     run(main())
 
 
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("target", ["http://origin.invalid:8080/", "https://origin.invalid/"])
+def test_a_refusing_proxy_is_named_in_the_error(target: str) -> None:
+    port = _closed_port()
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(aiohttp.ClientProxyConnectionError) as info:
+                await session.get(target, proxy=f"http://127.0.0.1:{port}")
+        err = info.value
+        assert (err.host, err.port, err.ssl) == ("127.0.0.1", port, True)  # as aiohttp: the proxy's
+        assert str(err).startswith(f"Cannot connect to host 127.0.0.1:{port} ssl:default [")
+        assert "origin.invalid" not in str(err)
+        assert isinstance(err.os_error, ConnectionRefusedError)
+
+    run(main())
+
+
+@contextlib.contextmanager
+def _unresponsive_listener() -> Iterator[int]:
+    """A port whose accept queue is full: a further connect attempt gets no answer."""
+    with contextlib.ExitStack() as stack:
+        listener = stack.enter_context(socket.socket())
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        for _ in range(3):
+            filler = stack.enter_context(socket.socket())
+            filler.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                filler.connect(("127.0.0.1", port))
+        yield port
+
+
+@pytest.mark.parametrize("target", ["http://origin.invalid:8080/", "https://origin.invalid/"])
+def test_a_proxy_that_does_not_answer_the_connect_times_out_naming_it(target: str) -> None:
+    with _unresponsive_listener() as port:
+
+        async def main() -> None:
+            timeout = aiohttp.ClientTimeout(total=5, sock_connect=0.3)
+            async with aiohttp.ClientSession(timeout=timeout) as session:
+                with pytest.raises(aiohttp.ConnectionTimeoutError) as info:
+                    await session.get(target, proxy=f"http://127.0.0.1:{port}")
+            assert f"127.0.0.1:{port}" in str(info.value) and "origin.invalid" not in str(info.value)
+
+        run(main())
+
+
+def test_trust_env_ignores_all_proxy(raw_server, monkeypatch) -> None:
+    srv = raw_server(Reply.of(OK))
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("ALL_PROXY", "socks5://127.0.0.1:9")
+    monkeypatch.setenv("all_proxy", "socks5://127.0.0.1:9")
+
+    async def main() -> None:
+        async with aiohttp.ClientSession(trust_env=True) as session:
+            async with session.get(srv.url("/direct")) as resp:
+                assert await resp.read() == b"ok"
+
+    run(main())
+    (request,) = srv.requests
+    assert request.startswith(b"GET /direct HTTP/1.1\r\n")  # origin-form: no proxy in between
+
+
 def test_socks_and_bad_proxy_auth_are_refused_clearly() -> None:
     async def main() -> None:
         async with aiohttp.ClientSession() as session:
@@ -266,12 +340,25 @@ def test_no_proxy_rules(host: str, port: int, no_proxy: str, bypass: bool) -> No
     assert bypasses_proxy(host, port, no_proxy_rules(no_proxy)) is bypass
 
 
-def test_proxy_from_environ_precedence() -> None:
-    env = {"HTTP_PROXY": "http://upper", "http_proxy": "http://lower", "ALL_PROXY": "http://all"}
-    assert proxy_from_environ(env, "http") == "http://lower"
-    assert proxy_from_environ(env, "wss") == "http://all"
-    assert proxy_from_environ({"HTTP_PROXY": "http://x", "REQUEST_METHOD": "GET"}, "http") is None
-    assert proxy_from_environ({"WS_PROXY": "http://ws"}, "ws") == "http://ws"
+# Expected values from aiohttp 3.14.5, black box (helpers.get_env_proxy_for_url).
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"ALL_PROXY": "socks5://s:1", "all_proxy": "http://a:1"}, {}),
+        ({"HTTP_PROXY": "http://upper:1"}, {"http": "http://upper:1"}),
+        ({"HTTP_PROXY": "http://upper:1", "http_proxy": "http://lower:1"}, {"http": "http://lower:1"}),
+        ({"HTTP_PROXY": "http://upper:1", "http_proxy": ""}, {}),  # an empty lower-case name switches it off
+        ({"Http_Proxy": "http://mixed:1"}, {"http": "http://mixed:1"}),
+        ({"http_proxy": "http://h:1", "ws_proxy": "http://ws:1"}, {"http": "http://h:1", "ws": "http://ws:1"}),
+        ({"https_proxy": "http://hs:1", "WSS_PROXY": "http://wss:1"}, {"https": "http://hs:1", "wss": "http://wss:1"}),
+        ({"HTTP_PROXY": "http://upper:1", "REQUEST_METHOD": "GET"}, {}),  # httpoxy
+        ({"http_proxy": "http://lower:1", "REQUEST_METHOD": "GET"}, {"http": "http://lower:1"}),
+        ({"FTP_PROXY": "http://ftp:1", "no_proxy": "x"}, {}),
+    ],
+)
+def test_proxy_from_environ_reads_what_aiohttp_reads(env: dict[str, str], expected: dict[str, str]) -> None:
+    found = {scheme: proxy_from_environ(env, scheme) for scheme in ("http", "https", "ws", "wss", "ftp", "all")}
+    assert {k: v for k, v in found.items() if v is not None} == expected
 
 
 def test_check_proxy_and_connect_request() -> None:

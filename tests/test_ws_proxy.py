@@ -5,6 +5,8 @@ as the origin."""
 
 from __future__ import annotations
 
+import os
+import socket
 import ssl
 from typing import Any
 
@@ -43,5 +45,31 @@ def test_wss_through_proxy_py_connect(proxy_url: Any, kind: str) -> None:
                 assert await ws.receive_bytes() == b"\x00\xff" * 40000
                 await ws.close()
             assert ws.closed and ws.close_code == aiohttp.WSCloseCode.OK
+
+    run(main(), timeout=30)
+
+
+def test_ws_with_trust_env_uses_ws_proxy_only(monkeypatch: Any) -> None:
+    """``ws://`` reads ``ws_proxy`` and never ``http_proxy`` or ``all_proxy``, as
+    aiohttp 3.14.5 does (checked black box): with those naming a dead proxy the
+    handshake goes direct; ``ws_proxy`` naming it fails on the proxy."""
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        dead = f"http://{HOST}:{sock.getsockname()[1]}"  # closed once the block ends
+    monkeypatch.setenv("http_proxy", dead)
+    monkeypatch.setenv("ALL_PROXY", "socks5://127.0.0.1:9")
+
+    async def main() -> None:
+        async with ws_server("aiohttp") as url, aiohttp.ClientSession(trust_env=True) as session:
+            async with session.ws_connect(url) as ws:
+                await ws.send_str("direct")
+                assert await ws.receive_str() == "direct"
+            monkeypatch.setenv("ws_proxy", dead)
+            with pytest.raises(aiohttp.ClientProxyConnectionError) as info:
+                await session.ws_connect(url)
+            assert f"{info.value.host}:{info.value.port}" == dead[len("http://") :]
 
     run(main(), timeout=30)

@@ -5,10 +5,14 @@ support"; RFC 9110 §9.3.6 for CONNECT, §11.7.2 for Proxy-Authorization).
 The environment is passed in as a mapping (``os.environ`` by the caller), so every
 rule here is a pure function:
 
-- ``<scheme>_proxy`` in lower case wins over upper case; ``HTTP_PROXY`` in upper case
+- Only ``http_proxy``, ``https_proxy``, ``ws_proxy`` and ``wss_proxy`` are read, each
+  for its own scheme (``ws://`` never falls back to ``http_proxy``), as aiohttp does;
+  ``all_proxy`` is never read: it commonly names a SOCKS proxy, which would fail
+  every request.  Names are matched case-insensitively as urllib's
+  ``getproxies_environment`` does: the all-lower-case name wins, and an empty
+  lower-case variable switches its scheme off.  ``HTTP_PROXY`` in any other case
   is ignored when ``REQUEST_METHOD`` is set (a CGI script would otherwise take the
-  client's ``Proxy:`` request header for its proxy, "httpoxy").  ``all_proxy`` is
-  used for a scheme without its own variable.
+  client's ``Proxy:`` request header for its proxy, "httpoxy").
 - ``NO_PROXY`` is a comma- or space-separated list: ``*`` (everything), a host name
   (itself and its subdomains, a leading ``.`` or ``*.`` is ignored; never a bare
   suffix: ``example.com`` does not match ``badexample.com``), an IP address or a CIDR
@@ -36,6 +40,8 @@ __all__ = (
 )
 
 PROXY_SCHEMES = frozenset({"http", "https"})
+#: The request schemes a proxy is read from the environment for (``<scheme>_proxy``).
+ENV_PROXY_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 _SOCKS_SCHEMES = frozenset({"socks4", "socks4a", "socks5", "socks5h"})
 _IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
@@ -108,14 +114,18 @@ def proxy_from_environ(environ: Mapping[str, str], scheme: str) -> Optional[str]
     """The proxy URL the environment names for *scheme* (``http``, ``https``,
     ``ws``, ``wss``), or ``None``.
     """
-    lowered = {}
-    for name, value in environ.items():
-        low = name.lower()
-        if value and low.endswith("_proxy") and (name == low or low not in lowered):
-            lowered[low] = value
-    if "REQUEST_METHOD" in environ and environ.get("http_proxy") is None:
-        lowered.pop("http_proxy", None)
-    return lowered.get(f"{scheme}_proxy") or lowered.get("all_proxy")
+    if scheme not in ENV_PROXY_SCHEMES:
+        return None
+    wanted = f"{scheme}_proxy"
+    found: Optional[str] = None
+    for name, value in environ.items():  # any case first
+        if value and name.lower() == wanted:
+            found = value
+    if scheme == "http" and "REQUEST_METHOD" in environ:
+        found = None  # httpoxy: only the lower-case name below counts
+    if wanted in environ:  # the lower-case name wins, empty or not
+        found = environ[wanted] or None
+    return found
 
 
 def no_proxy_rules(value: str) -> list[ProxyRule]:
