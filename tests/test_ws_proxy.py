@@ -5,6 +5,7 @@ as the origin."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import ssl
@@ -16,7 +17,7 @@ import trustme
 import aiohttp_client as aiohttp
 from _servers import run
 from test_proxy import proxy_url
-from test_ws_interop import HOST, SERVERS, ws_server
+from test_ws_interop import HOST, SERVERS, raw_ws_server, ws_server
 
 __all__ = ("proxy_url",)  # proxy.py, shared with test_proxy
 
@@ -73,3 +74,24 @@ def test_ws_with_trust_env_uses_ws_proxy_only(monkeypatch: Any) -> None:
             assert f"{info.value.host}:{info.value.port}" == dead[len("http://") :]
 
     run(main(), timeout=30)
+
+
+def test_ws_through_a_proxy_bytes_behind_the_101_go_to_the_websocket() -> None:
+    """``ws://`` through an http:// proxy is an absolute-form GET to the proxy (as in
+    aiohttp); a frame that arrives with the 101 belongs to the WebSocket reader."""
+    seen: list[bytes] = []
+
+    async def record(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.append(await reader.read())  # until the client goes away
+
+    async def main() -> None:
+        async with raw_ws_server(record, extra=b"\x81\x05Hello") as proxy_url:
+            async with aiohttp.ClientSession() as session:
+                ws = await session.ws_connect(
+                    "ws://origin.invalid/chat", proxy=proxy_url, timeout=aiohttp.ClientWSTimeout(ws_close=0.2)
+                )
+                assert await ws.receive_str() == "Hello"
+                await ws.close()
+
+    run(main(), timeout=30)
+    assert seen and seen[0][:2] == b"\x88\x82"  # the client's masked close frame, nothing else before it
