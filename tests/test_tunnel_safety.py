@@ -22,7 +22,9 @@ import pytest
 
 import aiohttp_client as aiohttp
 from _servers import HOST, Reply, run, served_in_thread, tls_server_for
+from aiohttp_client._protocol import ResponseProtocol
 from test_client_tls import ca, client_context
+from test_protocol import FakeTransport
 
 __all__ = ("ca",)  # the trustme CA fixture, shared with test_client_tls
 
@@ -281,3 +283,67 @@ def test_bytes_after_the_final_response_behind_a_100_are_not_kept(raw_server) ->
 
     run(main())
     assert srv.accepted == 2  # the connection with unread bytes was closed
+
+
+# --------------------------------------------------------------------------------------
+# The protocol, both reader twins: what detach_for_tunnel hands back
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        [ESTABLISHED + INJECTED],
+        [ESTABLISHED[:-1], ESTABLISHED[-1:] + INJECTED],
+        [b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n" + INJECTED],  # RFC 9110 §9.3.6: no body
+    ],
+    ids=["one-piece", "split", "content-length-ignored"],
+)
+def test_detach_for_tunnel_returns_every_byte_after_the_head(
+    head_parser_cls: Any, chunked_decoder_cls: Any, response_reader_cls: Any, pieces: list[bytes]
+) -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        proto = ResponseProtocol(
+            loop,
+            head_parser_cls=head_parser_cls,
+            chunked_decoder_cls=chunked_decoder_cls,
+            reader_cls=response_reader_cls,
+        )
+        transport = FakeTransport(proto)
+        proto.connection_made(transport)
+        waiter = proto.expect_response("CONNECT", read_until_eof=False)
+        for piece in pieces:
+            proto.data_received(piece)
+        head, _, _ = await asyncio.wait_for(waiter, 5)
+        assert head.status == 200
+        assert proto.detach_for_tunnel() == INJECTED
+        assert proto.should_close and not transport.closing
+        proto.data_received(b"late")  # no reader any more: the connection fails
+        assert transport.closing
+
+    run(main())
+
+
+def test_bytes_after_the_connect_answer_before_the_tunnel_fail_the_connection(
+    head_parser_cls: Any, chunked_decoder_cls: Any, response_reader_cls: Any
+) -> None:
+    """A separate read between the 2xx head and the hand-over to TLS (asyncio runs
+    the tunnel's task first, so only a direct feed shows it): the connection fails."""
+
+    async def main() -> None:
+        proto = ResponseProtocol(
+            asyncio.get_running_loop(),
+            head_parser_cls=head_parser_cls,
+            chunked_decoder_cls=chunked_decoder_cls,
+            reader_cls=response_reader_cls,
+        )
+        transport = FakeTransport(proto)
+        proto.connection_made(transport)
+        waiter = proto.expect_response("CONNECT", read_until_eof=False)
+        proto.data_received(ESTABLISHED)
+        proto.data_received(INJECTED)
+        head, _, _ = await asyncio.wait_for(waiter, 5)
+        assert head.status == 200 and transport.closing and proto.should_close
+
+    run(main())
