@@ -22,12 +22,14 @@ they are not a zlib header, as browsers do.
 takes an ``output_buffer_limit``; ``zstd`` needs ``compression.zstd`` (Python 3.14) or
 ``backports.zstd``, whose ``decompress`` takes a ``max_length`` — the ``speedups``
 extra.  Older versions without an output cap are not used: such a coding is then
-not offered in Accept-Encoding and passed through undecoded.  Up to ``MAX_CODINGS``
+not offered in Accept-Encoding, and a body coded with it fails at its head with a
+message naming what to install (as aiohttp fails).  Up to ``MAX_CODINGS``
 codings may be chained (``Content-Encoding: gzip, br``).
 """
 
 import collections
 import importlib
+import sys
 import zlib
 from typing import Any, Optional
 
@@ -51,6 +53,7 @@ _MIN_WINDOW = 64  # coded bytes handed to a decoder at the start of each member
 MAX_MEMBERS = 1024  # gzip members / zstd frames accepted in one body (aiohttp's limit)
 
 _zlib: Any = zlib
+_IS_PYPY = sys.implementation.name == "pypy"
 
 
 def _optional_module(*names: str) -> Any:
@@ -418,6 +421,18 @@ def _one_decoder(coding: str, max_members: int = MAX_MEMBERS) -> Optional[Conten
     return None
 
 
+def _missing_decoder(coding: str) -> ContentEncodingError:
+    """A body coded with *coding*, which we know but cannot decode here (never offered
+    in Accept-Encoding): an error naming what to install, not bytes still coded.
+    """
+    if coding == "zstd" and _IS_PYPY:
+        how = "no zstd decoder with an output cap installs on PyPy"
+    else:
+        how = 'pip install "aiohttp_client[speedups]"'
+    name = "brotli (br)" if coding == "br" else "zstandard (zstd)"
+    return ContentEncodingError(f"Can not decode content-encoding: {name}. Please install the decoder: {how}")
+
+
 def _codings(value: str) -> "list[str]":
     return [c for c in (c.strip(" \t").lower() for c in value.split(",")) if c and c != "identity"]
 
@@ -425,15 +440,20 @@ def _codings(value: str) -> "list[str]":
 def make_decoder(encoding: str, max_members: int = MAX_MEMBERS) -> Optional[ContentDecoder]:
     """A decoder for the Content-Encoding value *encoding* (one coding or a list in
     the order applied, RFC 9110 §8.4), or ``None`` when the body should be passed
-    through unchanged (identity, or a coding this installation cannot decode).
+    through unchanged (identity, or a coding we do not know, as aiohttp does).
 
     More than ``MAX_CODINGS`` codings give a decoder that fails (the body read
     raises ``ClientPayloadError``), as do more than *max_members* gzip members or
     zstd frames in one body.
+
+    :raises ContentEncodingError: ``br`` or ``zstd`` without its decoder installed.
     """
     codings = _codings(encoding)
     if len(codings) > MAX_CODINGS:
         return _FailingDecoder(f"too many content codings ({len(codings)})")
+    for coding in codings:
+        if coding in ("br", "zstd") and _one_decoder(coding) is None:
+            raise _missing_decoder(coding)
     stages = [_one_decoder(c, max_members) for c in reversed(codings)]
     if not stages or any(s is None for s in stages):
         return None
