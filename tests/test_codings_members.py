@@ -94,6 +94,13 @@ def test_members_inside_a_chain_of_codings(raw_server, outer: str) -> None:
     assert run(_read(srv.url())) == b"one two"
 
 
+def test_members_of_a_gzip_transfer_coding_are_decoded(raw_server) -> None:
+    coded = _gzip(b"transfer ") + _gzip(b"coded")
+    reply = response(b"200 OK", b"Transfer-Encoding: gzip, chunked", body=chunked(coded, 5))
+    srv = raw_server(Reply.of(reply))
+    assert run(_read(srv.url(), auto_decompress=False)) == b"transfer coded"
+
+
 @pytest.mark.parametrize("coding", _MEMBER_CODINGS)
 def test_members_arrive_whole_while_the_reader_pauses(raw_server, coding: str) -> None:
     """Flow control mid-member: a small read buffer pauses decoding many times inside

@@ -176,9 +176,8 @@ def _zlib_wbits(head: bytes) -> int:
     multiple of 31) or, failing that, raw deflate (RFC 1951) as some servers send.
     """
     cmf, flg = head[0], head[1]
-    if cmf & 0x0F == 8 and cmf >> 4 <= 7 and (cmf << 8 | flg) % 31 == 0:
-        return _zlib.MAX_WBITS
-    return -_zlib.MAX_WBITS
+    wbits: int = _zlib.MAX_WBITS
+    return wbits if cmf & 0x0F == 8 and cmf >> 4 <= 7 and (cmf << 8 | flg) % 31 == 0 else -wbits
 
 
 class _ZlibDecoder(ContentDecoder):
