@@ -260,20 +260,22 @@ def test_ten_thousand_one_byte_gzip_members_take_linear_work(piece: int) -> None
 
 @pytest.mark.parametrize("coding", _MEMBER_CODINGS)
 def test_many_members_take_linear_time(coding: str) -> None:
-    """CPU time for 80k empty members against 10k: 8x when linear, 64x when quadratic."""
+    """CPU time for 80k empty members against 8k, the body fed whole: 10x when
+    linear; before, zstd re-joined the rest of the input after every frame (10k and
+    100k frames took 0.11 s and 3.3 s: 29x)."""
 
     def cost(frames: int) -> float:
         coded = _unit(coding)(b"") * frames
         best = float("inf")
-        for _ in range(3):
+        for _ in range(2):
             decoder = _compression.make_decoder(coding, max_members=10**6)
             start = time.process_time()
-            assert _decode(decoder, coded, 65536) == b""
+            assert _decode(decoder, coded, len(coded)) == b""
             best = min(best, time.process_time() - start)
         return best
 
-    small, large = cost(10_000), cost(80_000)
-    assert large < 24 * max(small, 1e-3)
+    small, large = cost(8_000), cost(80_000)
+    assert large < 20 * max(small, 1e-3)
 
 
 # --------------------------------------------------------------------------------------
