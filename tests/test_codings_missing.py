@@ -112,6 +112,7 @@ def test_an_unknown_coding_still_passes_through(raw_server) -> None:
         ("HEAD", response(b"200 OK", b"Content-Encoding: br", b"Content-Length: 9")),
         ("GET", response(b"304 Not Modified", b"Content-Encoding: br")),
     ],
+    ids=["HEAD", "304"],
 )
 def test_a_response_without_a_body_needs_no_decoder(raw_server, method: str, head: bytes) -> None:
     # Nothing to decode (RFC 9110 §9.3.2, §15.4.5): no error.  aiohttp 3.14.5 fails
