@@ -101,16 +101,11 @@ _BOMB_SIZE = 32 * 2**20  # decoded bytes
 _BUFSIZE = 2**16
 
 
-@pytest.mark.parametrize("coding", ["gzip", "deflate", "br", "zstd"])
+@pytest.mark.parametrize("coding", ["gzip", "deflate"] + (["br"] if _HAS_BR else []) + (["zstd"] if _HAS_ZSTD else []))
 def test_decompression_bomb_stops_at_the_high_water_mark(raw_server, coding: str) -> None:
-    if (coding == "br" and not _HAS_BR) or (coding == "zstd" and not _HAS_ZSTD):
-        # Without a bounded decoder the coding is neither offered nor decoded: the
-        # bomb arrives as the small coded body it is.
-        coded = b"\x00" * 100
-        expect_decoded = False
-    else:
-        coded = _compress(coding, b"\x00" * _BOMB_SIZE)
-        expect_decoded = True
+    # Without a bounded br/zstd decoder such a body fails at its head
+    # (tests/test_codings_missing.py): no bomb to defuse.
+    coded = _compress(coding, b"\x00" * _BOMB_SIZE)
     assert len(coded) < 2**20
     head = response(b"200 OK", b"Content-Encoding: " + coding.encode(), b"Content-Length: %d" % len(coded))
     srv = raw_server(Reply.of(head + coded))
@@ -134,6 +129,6 @@ def test_decompression_bomb_stops_at_the_high_water_mark(raw_server, coding: str
                         break
                     total += len(piece)
                     assert stream.total_bytes - total <= high + _compression.SLICE
-                assert total == (_BOMB_SIZE if expect_decoded else len(coded))
+                assert total == _BOMB_SIZE
 
     run(main(), timeout=30)

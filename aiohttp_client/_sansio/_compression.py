@@ -6,20 +6,30 @@ can never make one call allocate more than ``SLICE`` bytes: the caller pulls one
 slice at a time and may stop pulling while its reader is paused.  :meth:`flush`
 checks that the stream ended properly.
 
+A body may hold several units: a gzip body is a series of members (RFC 1952 §2.2) and
+zstd data a series of frames (RFC 8878 §3.1); each is decoded, up to ``MAX_MEMBERS``
+per body (aiohttp's limit, against many tiny members), in time linear in their size.
+``deflate`` is one zlib stream (RFC 9110 §8.4.1.2, RFC 1950) and a brotli body one
+stream (RFC 7932): bytes after its end are an error, as are bytes after a gzip
+member that do not start another.  aiohttp 3.14 also decodes concatenated zlib
+streams; RFC 9110 defines none, so we do not.
+
 ``deflate`` is the zlib format (RFC 1950) by the RFC, but some servers send raw
-deflate (RFC 1951): the decoder tries zlib first and switches to raw deflate if the
-first bytes are not a zlib header, as browsers do.
+deflate (RFC 1951): the decoder reads the first two bytes and takes raw deflate when
+they are not a zlib header, as browsers do.
 
 ``br`` needs Brotli >= 1.2 (CPython) or brotlicffi >= 1.2 (PyPy), whose decompressor
 takes an ``output_buffer_limit``; ``zstd`` needs ``compression.zstd`` (Python 3.14) or
 ``backports.zstd``, whose ``decompress`` takes a ``max_length`` — the ``speedups``
 extra.  Older versions without an output cap are not used: such a coding is then
-not offered in Accept-Encoding and passed through undecoded.  Up to ``MAX_CODINGS``
+not offered in Accept-Encoding, and a body coded with it fails at its head with a
+message naming what to install (as aiohttp fails).  Up to ``MAX_CODINGS``
 codings may be chained (``Content-Encoding: gzip, br``).
 """
 
 import collections
 import importlib
+import sys
 import zlib
 from typing import Any, Optional
 
@@ -28,6 +38,7 @@ from ..http_exceptions import ContentEncodingError
 __all__ = (
     "SLICE",
     "MAX_CODINGS",
+    "MAX_MEMBERS",
     "ContentDecoder",
     "chain",
     "make_decoder",
@@ -37,9 +48,12 @@ __all__ = (
 )
 
 SLICE = 65536  # largest piece one next_piece() call returns, in bytes (a 64 KiB read takes it whole)
-IN_SLICE = 16384  # coded bytes handed to zlib per call (bounds the tail zlib copies)
+IN_SLICE = 16384  # coded bytes handed to a decoder per call (bounds the tail it copies)
+_MIN_WINDOW = 64  # coded bytes handed to a decoder at the start of each member
+MAX_MEMBERS = 1024  # gzip members / zstd frames accepted in one body (aiohttp's limit)
 
 _zlib: Any = zlib
+_IS_PYPY = sys.implementation.name == "pypy"
 
 
 def _optional_module(*names: str) -> Any:
@@ -96,146 +110,243 @@ class ContentDecoder:
         return b""
 
 
-class _ZlibDecoder(ContentDecoder):
-    """gzip and deflate.  Fed pieces are queued as they are (no joining), and handed
-    to zlib ``IN_SLICE`` bytes at a time (a view, no copy), so the unconsumed tail zlib
-    copies after each bounded output slice is never more than ``IN_SLICE`` bytes.
+class _Input:
+    """Coded bytes waiting for a decoder: the fed pieces as they came (never joined),
+    handed out as views of at most *limit* bytes; what the decoder did not consume of
+    the last view is given back, so no coded byte is copied by us.
     """
 
-    def __init__(self, wbits: int, encoding: str) -> None:
-        self._wbits = wbits
+    __slots__ = ("_pieces", "_pos")
+
+    def __init__(self) -> None:
+        self._pieces: collections.deque[bytes] = collections.deque()
+        self._pos = 0  # bytes of _pieces[0] already handed out
+
+    def add(self, data: bytes) -> None:
+        if data:
+            self._pieces.append(data)
+
+    def __bool__(self) -> bool:
+        pieces = self._pieces
+        return len(pieces) > 1 or (bool(pieces) and self._pos < len(pieces[0]))
+
+    def take(self, limit: int) -> memoryview:
+        """Up to *limit* bytes (at least one, if any are left) from the front."""
+        pieces = self._pieces
+        if self._pos >= len(pieces[0]):
+            pieces.popleft()
+            self._pos = 0
+        view = memoryview(pieces[0])[self._pos : self._pos + limit]
+        self._pos += len(view)
+        return view
+
+    def give_back(self, n: int) -> None:
+        """The last *n* bytes of the last :meth:`take` were not consumed."""
+        self._pos -= n
+
+    def peek(self, n: int) -> bytes:
+        """The first *n* bytes (fewer if fewer are queued), not consumed."""
+        out = b""
+        pos = self._pos
+        for piece in self._pieces:
+            out += piece[pos : pos + n - len(out)]
+            pos = 0
+            if len(out) >= n:
+                break
+        return out
+
+
+def _error(coding: str, why: object) -> ContentEncodingError:
+    return ContentEncodingError(f"Can not decode content-encoding: {coding}: {why}")
+
+
+def _window(member_in: int) -> int:
+    """Coded bytes to hand a decoder for the member it has read *member_in* bytes of.
+
+    A decoder copies what follows the end of its member (``unused_data``); starting
+    each member with a small window that doubles as the member proves long keeps
+    that copy under twice the member's size, so many small members cost time
+    linear in their total size, never members × ``IN_SLICE``.
+    """
+    return min(IN_SLICE, max(_MIN_WINDOW, member_in))
+
+
+def _zlib_wbits(head: bytes) -> int:
+    """``deflate`` as a zlib stream (RFC 1950 §2.2: CM 8, CINFO <= 7, the header a
+    multiple of 31) or, failing that, raw deflate (RFC 1951) as some servers send.
+    """
+    cmf, flg = head[0], head[1]
+    wbits: int = _zlib.MAX_WBITS
+    return wbits if cmf & 0x0F == 8 and cmf >> 4 <= 7 and (cmf << 8 | flg) % 31 == 0 else -wbits
+
+
+class _ZlibDecoder(ContentDecoder):
+    """gzip and deflate.  gzip is a series of members (RFC 1952 §2.2), each decoded
+    in turn, at most *max_members*; ``deflate`` is one zlib stream (RFC 9110
+    §8.4.1.2), so bytes after its end are an error, as is anything after the last
+    gzip member that does not start a valid member.  Coded bytes go to zlib at most
+    ``IN_SLICE`` at a time, and whatever it leaves unconsumed is given back.
+    """
+
+    def __init__(self, encoding: str, max_members: int) -> None:
         self._encoding = encoding
-        self._obj = _zlib.decompressobj(wbits)
-        self._inputs: collections.deque[bytes] = collections.deque()
-        self._pos = 0  # bytes of _inputs[0] already handed to zlib
-        self._tail = b""  # what zlib did not consume of the last slice
-        self._started = False
+        self._gzip = encoding != "deflate"
+        self._max_members = max_members if self._gzip else 1
+        self._members = 0
+        self._obj: Any = None  # the current member's decompressobj; None between members
+        self._member_in = 0  # coded bytes of the current member consumed so far
+        self._input = _Input()
+        self._full = False  # the last call stopped at SLICE: zlib may hold more output
 
     def feed(self, data: bytes) -> None:
-        if data:
-            self._inputs.append(data)
+        self._input.add(data)
+
+    def _start_member(self) -> bool:
+        if self._members >= self._max_members:
+            if not self._gzip:
+                raise _error(self._encoding, "data after the end of the stream")
+            raise _error(self._encoding, f"more than {self._max_members} members")
+        if self._gzip:
+            wbits = 16 + _zlib.MAX_WBITS
+        else:
+            head = self._input.peek(2)
+            if len(head) < 2:
+                return False  # the format is known from the first two bytes
+            wbits = _zlib_wbits(head)
+        self._members += 1
+        self._obj = _zlib.decompressobj(wbits)
+        self._member_in = 0
+        return True
 
     def next_piece(self) -> bytes:
-        obj = self._obj
-        inputs = self._inputs
-        while not obj.eof:
-            data: Any = self._tail
-            if not data:
-                if inputs and self._pos >= len(inputs[0]):
-                    inputs.popleft()
-                    self._pos = 0
-                if not inputs:
-                    return b""
-                data = memoryview(inputs[0])[self._pos : self._pos + IN_SLICE]
-                self._pos += len(data)
+        source = self._input
+        while True:
+            obj = self._obj
+            if source:
+                if obj is None:
+                    if not self._start_member():
+                        return b""
+                    obj = self._obj
+                data: Any = source.take(_window(self._member_in))
+            elif obj is not None and self._full:
+                data = b""
+            else:
+                return b""
             try:
                 out: bytes = obj.decompress(data, SLICE)
             except _zlib.error as exc:
-                if self._started or self._wbits != _zlib.MAX_WBITS:
-                    raise ContentEncodingError(f"Can not decode content-encoding: {self._encoding}: {exc}") from exc
-                # Not a zlib stream: servers that send raw deflate as "deflate" exist.
-                self._wbits = -_zlib.MAX_WBITS
-                self._obj = obj = _zlib.decompressobj(self._wbits)
-                self._pos, self._tail = 0, b""  # from the first byte again (nothing was popped)
-                continue
-            self._started = True
-            self._tail = obj.unconsumed_tail
+                raise _error(self._encoding, exc) from exc
+            left = len(obj.unused_data if obj.eof else obj.unconsumed_tail)
+            source.give_back(left)
+            self._member_in += len(data) - left
+            self._full = len(out) == SLICE
+            if obj.eof:
+                self._obj = None
             if out:
                 return out
-        inputs.clear()  # after the end of the stream: ignored
-        self._pos, self._tail = 0, b""
-        return b""
 
     def flush(self) -> bytes:
-        if not self._started:
+        obj = self._obj
+        if obj is None:
+            if self._input:  # a deflate body of one byte
+                raise _error(self._encoding, "truncated")
             return b""
-        if not self._obj.eof:
-            try:
-                tail: bytes = self._obj.flush()
-            except _zlib.error as exc:  # pragma: no cover
-                raise ContentEncodingError(str(exc)) from exc
-            if not self._obj.eof:
-                raise ContentEncodingError(f"Can not decode content-encoding: {self._encoding}: truncated")
-            return tail
-        return b""
+        try:
+            tail: bytes = obj.flush()
+        except _zlib.error as exc:  # pragma: no cover
+            raise _error(self._encoding, exc) from exc
+        if not obj.eof:
+            raise _error(self._encoding, "truncated")
+        return tail
 
 
 class _BrotliDecoder(ContentDecoder):
     """Brotli >= 1.2 (or brotlicffi with the same API): ``process`` with an
-    ``output_buffer_limit``, so one call returns at most ``SLICE`` bytes.
+    ``output_buffer_limit``, so one call returns at most ``SLICE`` bytes.  A brotli
+    stream has no members (RFC 7932 §9.1): bytes after its end make the decoder fail.
     """
 
     def __init__(self) -> None:
         self._obj = _brotli.Decompressor()
-        self._input = b""
+        self._input = _Input()
         self._seen = False
 
     def feed(self, data: bytes) -> None:
-        self._input = self._input + data if self._input else data
+        self._input.add(data)
 
     def next_piece(self) -> bytes:
         obj = self._obj
+        source = self._input
         while True:
             # Input only when the decoder asks for it; else pull buffered output.
-            data = b""
-            if self._input and obj.can_accept_more_data():
-                data, self._input = self._input, b""
+            data: Any = b""
+            if source and obj.can_accept_more_data():
+                data = source.take(IN_SLICE)
             try:
                 out: bytes = obj.process(data, output_buffer_limit=SLICE)
             except Exception as exc:
-                raise ContentEncodingError(f"Can not decode content-encoding: br: {exc}") from exc
+                raise _error("br", exc) from exc
             self._seen = True
             if out:
                 return out
-            if not data and not (self._input and obj.can_accept_more_data()):
+            if not data and not (source and obj.can_accept_more_data()):
                 return b""
 
     def flush(self) -> bytes:
         if self._seen and not self._obj.is_finished():
-            raise ContentEncodingError("Can not decode content-encoding: br: truncated")
+            raise _error("br", "truncated")
         return b""
 
 
 class _ZstdDecoder(ContentDecoder):
     """``compression.zstd`` (Python 3.14) or its backport: ``decompress`` with a
-    ``max_length``, so one call returns at most ``SLICE`` bytes.  Concatenated
-    frames are decoded one after another (RFC 8878 §3.1).
+    ``max_length``, so one call returns at most ``SLICE`` bytes.  Zstandard data is
+    one or more frames (RFC 8878 §3.1), skippable frames included: each is decoded in
+    turn, at most *max_members*.
     """
 
-    def __init__(self) -> None:
-        self._obj = _zstd_mod.ZstdDecompressor()
-        self._input = b""
-        self._seen = False
+    def __init__(self, max_members: int) -> None:
+        self._max_members = max_members
+        self._frames = 0
+        self._obj: Any = None  # the current frame's decompressor; None between frames
+        self._member_in = 0
+        self._input = _Input()
 
     def feed(self, data: bytes) -> None:
-        self._input = self._input + data if self._input else data
-        self._seen = True
+        self._input.add(data)
 
     def next_piece(self) -> bytes:
-        obj = self._obj
+        source = self._input
         while True:
-            if obj.eof:
-                rest = obj.unused_data + self._input
-                if not rest:
-                    return b""
-                obj = self._obj = _zstd_mod.ZstdDecompressor()
-                self._input = rest
-            if obj.needs_input:
-                data, self._input = self._input, b""
-                if not data:
-                    return b""
+            obj = self._obj
+            if obj is not None and not obj.needs_input:
+                data: Any = b""  # output still buffered inside the decompressor
+            elif not source:
+                return b""
             else:
-                data = b""
+                if obj is None:
+                    if self._frames >= self._max_members:
+                        raise _error("zstd", f"more than {self._max_members} frames")
+                    self._frames += 1
+                    obj = self._obj = _zstd_mod.ZstdDecompressor()
+                    self._member_in = 0
+                data = source.take(_window(self._member_in))
             try:
                 out: bytes = obj.decompress(data, SLICE)
             except Exception as exc:
-                raise ContentEncodingError(f"Can not decode content-encoding: zstd: {exc}") from exc
+                raise _error("zstd", exc) from exc
+            self._member_in += len(data)
+            if obj.eof:
+                left = len(obj.unused_data)
+                source.give_back(left)
+                self._member_in -= left
+                self._obj = None
             if out:
                 return out
 
     def flush(self) -> bytes:
-        if self._seen and not self._obj.eof:
-            raise ContentEncodingError("Can not decode content-encoding: zstd: truncated")
+        if self._obj is not None:
+            raise _error("zstd", "truncated")
         return b""
 
 
@@ -299,34 +410,50 @@ class _ChainDecoder(ContentDecoder):
 MAX_CODINGS = 5  # longest chain of codings accepted (aiohttp's limit)
 
 
-def _one_decoder(coding: str) -> Optional[ContentDecoder]:
-    if coding in ("gzip", "x-gzip"):
-        return _ZlibDecoder(16 + _zlib.MAX_WBITS, coding)
-    if coding == "deflate":
-        return _ZlibDecoder(_zlib.MAX_WBITS, coding)
+def _one_decoder(coding: str, max_members: int = MAX_MEMBERS) -> Optional[ContentDecoder]:
+    if coding in ("gzip", "x-gzip", "deflate"):
+        return _ZlibDecoder(coding, max_members)
     if coding == "br" and _brotli is not None:
         return _BrotliDecoder()
     if coding == "zstd" and _zstd_mod is not None:
-        return _ZstdDecoder()
+        return _ZstdDecoder(max_members)
     return None
+
+
+def _missing_decoder(coding: str) -> ContentEncodingError:
+    """A body coded with *coding*, which we know but cannot decode here (never offered
+    in Accept-Encoding): an error naming what to install, not bytes still coded.
+    """
+    if coding == "zstd" and _IS_PYPY:
+        how = "no zstd decoder with an output cap installs on PyPy"
+    else:
+        how = 'pip install "aiohttp_client[speedups]"'
+    name = "brotli (br)" if coding == "br" else "zstandard (zstd)"
+    return ContentEncodingError(f"Can not decode content-encoding: {name}. Please install the decoder: {how}")
 
 
 def _codings(value: str) -> "list[str]":
     return [c for c in (c.strip(" \t").lower() for c in value.split(",")) if c and c != "identity"]
 
 
-def make_decoder(encoding: str) -> Optional[ContentDecoder]:
+def make_decoder(encoding: str, max_members: int = MAX_MEMBERS) -> Optional[ContentDecoder]:
     """A decoder for the Content-Encoding value *encoding* (one coding or a list in
     the order applied, RFC 9110 §8.4), or ``None`` when the body should be passed
-    through unchanged (identity, or a coding this installation cannot decode).
+    through unchanged (identity, or a coding we do not know, as aiohttp does).
 
     More than ``MAX_CODINGS`` codings give a decoder that fails (the body read
-    raises ``ClientPayloadError``).
+    raises ``ClientPayloadError``), as do more than *max_members* gzip members or
+    zstd frames in one body.
+
+    :raises ContentEncodingError: ``br`` or ``zstd`` without its decoder installed.
     """
     codings = _codings(encoding)
     if len(codings) > MAX_CODINGS:
         return _FailingDecoder(f"too many content codings ({len(codings)})")
-    stages = [_one_decoder(c) for c in reversed(codings)]
+    for coding in codings:
+        if coding in ("br", "zstd") and _one_decoder(coding) is None:
+            raise _missing_decoder(coding)
+    stages = [_one_decoder(c, max_members) for c in reversed(codings)]
     if not stages or any(s is None for s in stages):
         return None
     return stages[0] if len(stages) == 1 else _ChainDecoder(stages)  # type: ignore[arg-type]
