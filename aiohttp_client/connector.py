@@ -13,6 +13,7 @@ import socket
 import ssl
 import warnings
 from types import MappingProxyType
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import aiohappyeyeballs
@@ -40,7 +41,7 @@ from .client_exceptions import (
     InvalidUrlClientError,
     UnixClientConnectorError,
 )
-from .resolver import DefaultResolver, DNSCache, is_noncanonical_ipv4
+from .resolver import DefaultResolver, DNSCache, ip_literal_addresses, is_noncanonical_ipv4
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._client_request import ClientRequest
@@ -129,6 +130,15 @@ class BaseConnector:
     @property
     def limit(self) -> int:
         return self._pool.limit
+
+    @property
+    def _conns(self) -> "Mapping[Any, list[tuple[ResponseProtocol, float]]]":
+        """Compatibility view, read-only, for libraries that read aiohttp's private
+        ``_conns`` (gql waits for TLS transports to close through it): the idle
+        connections as ``ConnectionKey -> [(protocol, loop time it went idle)]``;
+        each protocol has ``transport``.  A snapshot: the pool is not changed by it.
+        """
+        return MappingProxyType(self._pool.idle_by_key())
 
     @property
     def limit_per_host(self) -> int:
@@ -378,6 +388,9 @@ class TCPConnector(BaseConnector):
         await self._resolver.close()
 
     async def _resolve(self, host: str, port: int, traces: Any = None) -> list[ResolveResult]:
+        literal = ip_literal_addresses(host, port)
+        if literal is not None:
+            return literal
         key = (host, port)
         if is_noncanonical_ipv4(host):
             raise InvalidUrlClientError(f"{host}: an IPv4 address must be four decimal octets")
