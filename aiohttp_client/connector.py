@@ -12,8 +12,8 @@ import asyncio
 import socket
 import ssl
 import warnings
-from types import MappingProxyType
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import aiohappyeyeballs

@@ -54,11 +54,7 @@ def ip_literal_addresses(host: str, port: int) -> Optional[list[ResolveResult]]:
     except ValueError:
         return None
     family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
-    return [
-        ResolveResult(
-            hostname=host, host=host, port=port, family=family, proto=0, flags=socket.AI_NUMERICHOST
-        )
-    ]
+    return [ResolveResult(hostname=host, host=host, port=port, family=family, proto=0, flags=socket.AI_NUMERICHOST)]
 
 
 class ThreadedResolver(AbstractResolver):
@@ -153,7 +149,8 @@ class AsyncResolver(AbstractResolver):
 
 def _default_resolver() -> "type[AbstractResolver]":
     """The reference's choice: ``AsyncResolver`` when aiodns imports, else
-    ``ThreadedResolver`` (reference: "Resolvers": ``DefaultResolver``)."""
+    ``ThreadedResolver`` (reference: "Resolvers": ``DefaultResolver``).
+    """
     try:
         import aiodns  # noqa: F401
     except ImportError:

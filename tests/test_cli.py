@@ -398,6 +398,7 @@ def test_verbose_prints_the_request_before_any_answer(base_url: str) -> None:
 
 def test_insecure_skips_certificate_verification() -> None:
     import trustme
+
     from _servers import tls_server_for
 
     response = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello"

@@ -144,7 +144,7 @@ def test_conns_is_a_read_only_view_in_aiohttps_shape(raw_server) -> None:
                     await resp.read()
             view = connector._conns
             assert len(view) == 1
-            (key, entries), = view.items()
+            ((key, entries),) = view.items()
             assert (key.host, key.port, key.is_ssl) == ("127.0.0.1", srv.port, False)
             assert len(entries) == 1
             protocol, idle_since = entries[0]
