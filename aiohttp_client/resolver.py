@@ -144,7 +144,14 @@ class AsyncResolver(AbstractResolver):
         return hosts
 
     async def close(self) -> None:
-        self._resolver.cancel()
+        """Cancel pending lookups and release the resolver's channel and sockets
+        (aiodns 3.3+ has ``close()``; older releases only ``cancel()``).
+        """
+        close = getattr(self._resolver, "close", None)
+        if close is None:
+            self._resolver.cancel()
+        else:
+            await close()
 
 
 def _default_resolver() -> "type[AbstractResolver]":
