@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("urls", nargs="+", metavar="URL", help="http:// or https:// URL to fetch")
+    parser.add_argument("--version", action="version", version=f"{PROG} {client.__version__}")
     _add_request_options(parser)
     _add_output_options(parser)
     return parser
@@ -126,6 +127,12 @@ def _add_request_options(parser: argparse.ArgumentParser) -> None:
         metavar="JSON",
         help="send the JSON text as the body with Content-Type and Accept application/json "
         "(@FILE reads it from a file)",
+    )
+    parser.add_argument(
+        "-k",
+        "--insecure",
+        action="store_true",
+        help="do not verify the server's TLS certificate (the connection is still encrypted)",
     )
     parser.add_argument(
         "--timeout",
@@ -265,7 +272,7 @@ class _Progress:
             desc=desc,
             unit="B",
             unit_scale=True,
-            unit_divisor=1024,
+            unit_divisor=1000,  # MB = 10**6 bytes, as in the -v line's MB/s
             file=sys.stderr,
             mininterval=0.1,
             dynamic_ncols=True,
@@ -292,11 +299,17 @@ def _content_length(resp: client.ClientResponse) -> Optional[int]:
     return int(value)
 
 
-def _print_head(method: str, url: str, resp: client.ClientResponse) -> None:
+def _print_request(method: str, url: str, headers: "CIMultiDict[str]") -> None:
+    """The request as sent, printed when its head has been written (before any answer)."""
     err = sys.stderr
     print(f"> {method} {url}", file=err)
-    for name, value in resp.request_info.headers.items():
+    for name, value in headers.items():
         print(f"> {name}: {value}", file=err)
+    err.flush()
+
+
+def _print_head(resp: client.ClientResponse) -> None:
+    err = sys.stderr
     version = f"HTTP/{resp.version.major}.{resp.version.minor}" if resp.version else "HTTP"
     print(f"< {version} {resp.status} {resp.reason or ''}".rstrip(), file=err)
     for raw_name, raw_value in resp.raw_headers:
@@ -313,10 +326,11 @@ async def _fetch_one(
     out: _Output,
     args: argparse.Namespace,
 ) -> None:
-    times = RequestTimes()
-    async with session.request(method, url, headers=headers, data=body, trace_request_ctx=times) as resp:
+    times = RequestTimes(on_headers_sent=_print_request if args.verbose else None)
+    ssl = False if args.insecure else True
+    async with session.request(method, url, headers=headers, data=body, ssl=ssl, trace_request_ctx=times) as resp:
         if args.verbose:
-            _print_head(method, url, resp)
+            _print_head(resp)
         if args.fail and resp.status >= 400:
             raise CliError(EXIT_HTTP, f"{url}: HTTP {resp.status} {resp.reason or ''}".rstrip())
         show_bar = args.output is not None and not args.no_progress

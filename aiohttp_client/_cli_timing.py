@@ -8,7 +8,7 @@ transfer is timed by the CLI's read loop, which reports its end.
 
 import time
 from types import SimpleNamespace
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from .tracing import TraceConfig
 
@@ -18,7 +18,9 @@ __all__ = ("RequestTimes", "timing_trace_config")
 class RequestTimes:
     """``time.perf_counter()`` stamps of one request's phases (``None``: did not happen)."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_headers_sent: Optional[Callable[[str, str, Any], None]] = None) -> None:
+        #: called with (method, url, headers) when the request head has been written
+        self.on_headers_sent = on_headers_sent
         self.start: Optional[float] = None
         self.dns_start: Optional[float] = None
         self.dns_end: Optional[float] = None
@@ -64,6 +66,14 @@ def _stamp(field: str) -> Any:
     return handler
 
 
+async def _headers_sent(session: Any, ctx: SimpleNamespace, params: Any) -> None:
+    times = ctx.trace_request_ctx
+    if isinstance(times, RequestTimes):
+        times.headers_sent = time.perf_counter()
+        if times.on_headers_sent is not None:
+            times.on_headers_sent(params.method, str(params.url), params.headers)
+
+
 async def _reused(session: Any, ctx: SimpleNamespace, params: Any) -> None:
     if isinstance(ctx.trace_request_ctx, RequestTimes):
         ctx.trace_request_ctx.reused = True
@@ -81,6 +91,6 @@ def timing_trace_config() -> TraceConfig:
     config._on_sock_connected.append(_stamp("sock_connected"))
     config.on_connection_create_end.append(_stamp("create_end"))
     config.on_connection_reuseconn.append(_reused)
-    config.on_request_headers_sent.append(_stamp("headers_sent"))
+    config.on_request_headers_sent.append(_headers_sent)
     config.on_request_end.append(_stamp("head_received"))
     return config

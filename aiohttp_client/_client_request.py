@@ -96,6 +96,11 @@ class ClientRequest:
     """
 
     DEFAULT_HEADERS = DEFAULT_FIELDS
+    #: methods without request content by convention (RFC 9110 §9.3), and the others
+    #: (reference: ``ClientRequest``)
+    GET_METHODS = frozenset({hdrs.METH_GET, hdrs.METH_HEAD, hdrs.METH_OPTIONS, hdrs.METH_TRACE})
+    POST_METHODS = frozenset({hdrs.METH_PATCH, hdrs.METH_POST, hdrs.METH_PUT})
+    ALL_METHODS = GET_METHODS | POST_METHODS | {hdrs.METH_DELETE}
 
     body: Union[Payload, bytes] = b""
     _upload_tracker: Optional[UploadTracker] = None  # set by the session (upload_tracker=)

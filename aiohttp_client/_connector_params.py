@@ -6,6 +6,7 @@ works around is fixed (reference: "Connectors").
 
 import sys
 import warnings
+from ssl import SSLContext
 from typing import Any, Optional
 
 from ._consts import sentinel
@@ -52,6 +53,10 @@ def connector_ssl(ssl: Any, verify_ssl: bool, fingerprint: Optional[bytes], ssl_
         ssl = Fingerprint(fingerprint)
     if ssl_context is not None:
         ssl = ssl_context
+    if ssl is None:
+        ssl = True
+    elif not isinstance(ssl, (bool, SSLContext, Fingerprint)):
+        raise TypeError(f"ssl should be SSLContext, bool, Fingerprint or None, got {ssl!r} instead.")
     return ssl
 
 

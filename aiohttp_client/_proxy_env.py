@@ -52,7 +52,7 @@ def netrc_auth_for(host: Optional[str]) -> Optional[BasicAuth]:
     if found is None:
         return None
     login, account, password = found
-    return BasicAuth(login or account or "", password or "")
+    return BasicAuth.unwarned(login or account or "", password or "")
 
 
 def env_proxy_for(url: URL) -> Optional[tuple[URL, Optional[BasicAuth]]]:

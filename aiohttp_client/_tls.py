@@ -96,6 +96,21 @@ class Fingerprint:
     def fingerprint(self) -> bytes:
         return self._fingerprint
 
+    def check(self, transport: asyncio.BaseTransport) -> None:
+        """Check the peer certificate of *transport* against the pin; a transport
+        without TLS has nothing to check (reference: ``Fingerprint``).
+
+        :raises ServerFingerprintMismatch: the certificate's digest differs.
+        """
+        sslobj = transport.get_extra_info("ssl_object")
+        if sslobj is None:
+            return
+        cert = sslobj.getpeercert(binary_form=True)
+        got = self._hashfunc(cert).digest() if cert else b""
+        if got != self._fingerprint:
+            peer = transport.get_extra_info("peername") or ("", 0)
+            raise ServerFingerprintMismatch(self._fingerprint, got, peer[0], peer[1])
+
     def matches(self, cert_der: bytes) -> bool:
         """Whether *cert_der* (the peer's DER certificate) has the pinned digest."""
         return self._hashfunc(cert_der).digest() == self._fingerprint

@@ -12,6 +12,7 @@ import asyncio
 import socket
 import ssl
 import warnings
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
@@ -40,7 +41,7 @@ from .client_exceptions import (
     InvalidUrlClientError,
     UnixClientConnectorError,
 )
-from .resolver import DefaultResolver, DNSCache, is_noncanonical_ipv4
+from .resolver import DefaultResolver, DNSCache, ip_literal_addresses, is_noncanonical_ipv4
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._client_request import ClientRequest
@@ -79,6 +80,9 @@ class BaseConnector:
     """
 
     _parser_twins: tuple[type[Any], type[Any]] = (HeadParser, ChunkedDecoder)
+    #: URL schemes a session may send through this connector (reference: ``BaseConnector``)
+    allowed_protocol_schema_set: frozenset[str] = frozenset({"", "http", "https", "ws", "wss"})
+    _closed = True  # until __init__ has run: ``__del__`` of a half-built connector is silent
 
     def __init__(
         self,
@@ -116,6 +120,15 @@ class BaseConnector:
     async def __aexit__(self, *exc: Any) -> None:
         await self.close()
 
+    def __enter__(self) -> "BaseConnector":
+        warnings.warn(
+            '"with Connector():" is deprecated, use "async with Connector():" instead', DeprecationWarning, stacklevel=2
+        )
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._close_now(abort_ssl=False)
+
     # -- properties -------------------------------------------------------------
 
     @property
@@ -129,6 +142,15 @@ class BaseConnector:
     @property
     def limit(self) -> int:
         return self._pool.limit
+
+    @property
+    def _conns(self) -> "Mapping[Any, list[tuple[ResponseProtocol, float]]]":
+        """Compatibility view, read-only, for libraries that read aiohttp's private
+        ``_conns`` (gql waits for TLS transports to close through it): the idle
+        connections as ``ConnectionKey -> [(protocol, loop time it went idle)]``;
+        each protocol has ``transport``.  A snapshot: the pool is not changed by it.
+        """
+        return MappingProxyType(self._pool.idle_by_key())
 
     @property
     def limit_per_host(self) -> int:
@@ -272,8 +294,16 @@ class BaseConnector:
         to 2 seconds) until they are closed.  *abort_ssl* aborts TLS connections
         even when ``ssl_shutdown_timeout`` asks for a graceful shutdown.
         """
+        closing = self._close_now(abort_ssl)
+        if closing:
+            await asyncio.wait(closing, timeout=2)
+
+    def _close_now(self, abort_ssl: bool) -> "list[asyncio.Future[None]]":
+        """:meth:`close` without the wait: every connection is told to close; the
+        futures of those still closing are returned.
+        """
         if self._closed:
-            return
+            return []
         self._closed = True
         if self._cleanup_handle is not None:
             self._cleanup_handle.cancel()
@@ -288,9 +318,7 @@ class BaseConnector:
             grace = min(grace, _CLEANUP_CLOSED_DELAY)
         for protocol in protocols:
             protocol.close(tls_grace=grace)
-        closing = [p.closed for p in protocols if not p.closed.done()]
-        if closing:
-            await asyncio.wait(closing, timeout=2)
+        return [p.closed for p in protocols if not p.closed.done()]
 
 
 class TCPConnector(BaseConnector):
@@ -299,7 +327,12 @@ class TCPConnector(BaseConnector):
     DNS answers are cached for *ttl_dns_cache* seconds (``None``: forever) when
     *use_dns_cache* is true; connecting to several addresses follows RFC 8305
     (Happy Eyeballs) with *happy_eyeballs_delay* seconds between attempts.
+
+    :raises TypeError: *ssl* is not ``True``, ``False``, an ``SSLContext`` or a
+        :class:`Fingerprint`.
     """
+
+    allowed_protocol_schema_set = BaseConnector.allowed_protocol_schema_set | {"tcp"}
 
     def __init__(
         self,
@@ -378,6 +411,9 @@ class TCPConnector(BaseConnector):
         await self._resolver.close()
 
     async def _resolve(self, host: str, port: int, traces: Any = None) -> list[ResolveResult]:
+        literal = ip_literal_addresses(host, port)
+        if literal is not None:
+            return literal
         key = (host, port)
         if is_noncanonical_ipv4(host):
             raise InvalidUrlClientError(f"{host}: an IPv4 address must be four decimal octets")
@@ -554,6 +590,8 @@ class _PathConnector(BaseConnector):
 
 class UnixConnector(_PathConnector):
     """Connector over a Unix domain socket at *path* (reference: ``UnixConnector``)."""
+
+    allowed_protocol_schema_set = BaseConnector.allowed_protocol_schema_set | {"unix"}
 
     async def _connect_path(self) -> ResponseProtocol:
         _, protocol = await self._loop.create_unix_connection(self._protocol_factory, self._path)

@@ -6,6 +6,7 @@ Results are lists of dicts with the keys ``hostname``, ``host``, ``port``,
 """
 
 import asyncio
+import ipaddress
 import re
 import socket
 from collections import OrderedDict
@@ -13,7 +14,14 @@ from typing import Any, Callable, Optional
 
 from .abc import AbstractResolver, ResolveResult
 
-__all__ = ("ThreadedResolver", "AsyncResolver", "DefaultResolver", "ResolveResult", "is_noncanonical_ipv4")
+__all__ = (
+    "ThreadedResolver",
+    "AsyncResolver",
+    "DefaultResolver",
+    "ResolveResult",
+    "is_noncanonical_ipv4",
+    "ip_literal_addresses",
+)
 
 _NUMERIC_LABEL = re.compile(r"(?:0[xX][0-9a-fA-F]*|[0-9]+)")
 _CANONICAL_OCTET = re.compile(r"(?:0|[1-9][0-9]{0,2})")
@@ -34,6 +42,19 @@ def is_noncanonical_ipv4(host: str) -> bool:
     if len(labels) != 4:
         return True
     return not all(_CANONICAL_OCTET.fullmatch(label) and int(label) <= 255 for label in labels)
+
+
+def ip_literal_addresses(host: str, port: int) -> Optional[list[ResolveResult]]:
+    """The one address of *host* when it is an IP literal (``127.0.0.1``, ``::1``,
+    ``fe80::1%eth0``), else ``None``: an address needs no resolver, no thread and no
+    DNS trace signal (as in the reference, where only names are resolved).
+    """
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
+    return [ResolveResult(hostname=host, host=host, port=port, family=family, proto=0, flags=socket.AI_NUMERICHOST)]
 
 
 class ThreadedResolver(AbstractResolver):
@@ -123,10 +144,28 @@ class AsyncResolver(AbstractResolver):
         return hosts
 
     async def close(self) -> None:
-        self._resolver.cancel()
+        """Cancel pending lookups and release the resolver's channel and sockets
+        (aiodns 3.3+ has ``close()``; older releases only ``cancel()``).
+        """
+        close = getattr(self._resolver, "close", None)
+        if close is None:
+            self._resolver.cancel()
+        else:
+            await close()
 
 
-DefaultResolver = ThreadedResolver
+def _default_resolver() -> "type[AbstractResolver]":
+    """The reference's choice: ``AsyncResolver`` when aiodns imports, else
+    ``ThreadedResolver`` (reference: "Resolvers": ``DefaultResolver``).
+    """
+    try:
+        import aiodns  # noqa: F401
+    except ImportError:
+        return ThreadedResolver
+    return AsyncResolver
+
+
+DefaultResolver = _default_resolver()
 
 
 class DNSCache:

@@ -96,7 +96,7 @@ def header_values(doc: "dict[str, object]", name: str) -> list[str]:
 
 def test_download_to_file_is_byte_exact_with_progress_bar(base_url: str, tmp_path: Path) -> None:
     assert importlib.util.find_spec("tqdm"), "the test extra installs tqdm; the progress bar needs it"
-    size = 3 * 1024 * 1024 + 17
+    size = 3_000_017
     target = tmp_path / "large.bin"
     proc = run_cli("-o", str(target), f"{base_url}/large?size={size}")
     assert proc.returncode == 0, proc.stderr.decode()
@@ -104,7 +104,7 @@ def test_download_to_file_is_byte_exact_with_progress_bar(base_url: str, tmp_pat
     assert target.read_bytes() == demo_server.large_body(size)
     bar = proc.stderr.decode()
     assert "100%" in bar  # tqdm's bar, with the Content-Length as its total
-    assert "3.00M" in bar
+    assert "3.00M" in bar  # MB of 10**6 bytes, the unit of the -v line's MB/s (not 2.86 MiB)
 
 
 def test_no_progress_option(base_url: str, tmp_path: Path) -> None:
@@ -371,3 +371,44 @@ def test_verbose_rate_is_measured_over_the_body_like_the_bar() -> None:
     times.reused = True
     line = times.line(10_000_000, tls=False)
     assert line.endswith(", 10000000 bytes, 10.0 MB/s"), line
+
+
+# -- --version, -k/--insecure, -v before the answer --------------------------------------
+
+
+def test_version_prints_the_package_version() -> None:
+    proc = run_cli("--version")
+    assert proc.returncode == 0
+    assert proc.stdout.decode().strip() == f"aiohttp-client {aiohttp_client.__version__}"
+
+
+def test_verbose_prints_the_request_before_any_answer(base_url: str) -> None:
+    # The server answers after 10 s; the run times out after 0.5 s.  The request was
+    # written, so -v has shown it, with the fields actually sent, before the error.
+    url = f"{base_url}/delay?seconds=10"
+    proc = run_cli("-v", "--timeout", "0.5", url)
+    assert proc.returncode == EXIT_TIMEOUT
+    lines = proc.stderr.decode().splitlines()
+    assert lines[0] == f"> GET {url}"
+    assert "> Accept: */*" in lines
+    assert any(line.startswith("> Host: 127.0.0.1:") for line in lines)
+    assert not any(line.startswith("<") for line in lines)
+    assert lines[-1].startswith(ERROR_PREFIX)
+
+
+def test_insecure_skips_certificate_verification() -> None:
+    import trustme
+
+    from _servers import tls_server_for
+
+    response = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello"
+    with tls_server_for(trustme.CA(), response) as (port, _der, heads):
+        url = f"https://127.0.0.1:{port}/x"
+        refused = run_cli(url)  # the CA is not trusted by the command
+        assert refused.returncode == EXIT_CONNECTION, refused.stderr.decode()
+        assert "certificate" in refused.stderr.decode().lower()
+        for flag in ("-k", "--insecure"):
+            proc = run_cli(flag, url)
+            assert proc.returncode == 0, proc.stderr.decode()
+            assert proc.stdout == b"hello"
+    assert len(heads) == 2

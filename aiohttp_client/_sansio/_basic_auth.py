@@ -1,12 +1,14 @@
 """HTTP Basic authentication credentials (reference: "Utilities" → ``BasicAuth``;
 RFC 7617).
 
-Unlike aiohttp 3.14.5, constructing a :class:`BasicAuth` emits no deprecation warning:
-the reference documents the class without one.
+Constructing a :class:`BasicAuth` directly is deprecated (reference: ``BasicAuth``,
+"deprecated:: 3.14") and warns; :meth:`BasicAuth.decode`, :meth:`BasicAuth.from_url`
+and the package's own uses (``.netrc``) build it without a warning.
 """
 
 import base64
 import binascii
+import warnings
 from typing import NamedTuple, Optional
 
 from yarl import URL
@@ -34,6 +36,17 @@ class BasicAuth(_Credentials):
     __slots__ = ()
 
     def __new__(cls, login: str, password: str = "", encoding: str = "latin1") -> "BasicAuth":
+        warnings.warn(
+            "BasicAuth is deprecated and will be removed in aiohttp 4.0; use aiohttp.encode_basic_auth() "
+            "(aiohttp_client.encode_basic_auth) with headers= or proxy_headers= instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return cls.unwarned(login, password, encoding)
+
+    @classmethod
+    def unwarned(cls, login: str, password: str = "", encoding: str = "latin1") -> "BasicAuth":
+        """The credentials, checked, without the deprecation warning (for parsers)."""
         if login is None:
             raise ValueError("None is not allowed as login value")
         if password is None:
@@ -59,6 +72,8 @@ class BasicAuth(_Credentials):
         if scheme.lower() != "basic":
             raise ValueError(f"Unknown authorization method {scheme}")
         credentials = credentials.lstrip(" ")
+        if not credentials:
+            raise ValueError("Invalid base64 encoding.")
         try:
             raw = base64.b64decode(credentials.encode("ascii"), validate=True)
         except (binascii.Error, UnicodeEncodeError):
@@ -67,7 +82,7 @@ class BasicAuth(_Credentials):
         login, sep, password = text.partition(":")
         if not sep:
             raise ValueError("Invalid credentials.")
-        return cls(login, password, encoding)
+        return cls.unwarned(login, password, encoding)
 
     @classmethod
     def from_url(cls, url: URL, *, encoding: str = "latin1") -> Optional["BasicAuth"]:
@@ -81,7 +96,7 @@ class BasicAuth(_Credentials):
             raise TypeError("url should be yarl.URL instance")
         if url.raw_user is None and url.raw_password is None:
             return None
-        return cls(url.user or "", url.password or "", encoding)
+        return cls.unwarned(url.user or "", url.password or "", encoding)
 
     def encode(self) -> str:
         """Return the ``Authorization`` field value: ``"Basic "`` + base64 of

@@ -146,6 +146,13 @@ class Pool(Generic[C, W]):
     def idle_count(self) -> int:
         return self._idle_count
 
+    def idle_by_key(self) -> dict[Hashable, list[tuple[C, float]]]:
+        """A copy of the idle stacks: ``key -> [(conn, clock time it went idle)]``,
+        oldest first.
+        """
+        keep = self.keepalive_timeout
+        return {key: [(c, deadline - keep) for c, deadline in stack] for key, stack in self._idle.items()}
+
     # -- waiters ----------------------------------------------------------------------
 
     def has_waiters(self, key: Optional[Hashable] = None) -> bool:
