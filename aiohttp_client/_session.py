@@ -287,10 +287,15 @@ class ClientSession(SessionAttributes, _RedirectHops):
         deadline = deadline_after(self._loop, total, opts.timeout.ceil_threshold) if total else None
         history: list[ClientResponse] = []
         req: Optional[ClientRequest] = None
+        first = url
         try:
             with self._deadlines.scope(deadline):
                 while True:
-                    hop = await self._hop_kwargs(kwargs, url) if self._trust_env else self._hop_args(kwargs, url)
+                    hop = (
+                        await self._hop_kwargs(kwargs, url, first)
+                        if self._trust_env
+                        else self._hop_args(kwargs, url, first)
+                    )
                     req = self._new_request(method, url, hop)
                     if tracker is not None:
                         req._upload_tracker = tracker
@@ -388,35 +393,6 @@ class ClientSession(SessionAttributes, _RedirectHops):
             self._auto_decompress if auto_decompress is None else auto_decompress,
             *merged,
         )
-
-    def _merged_headers(self, headers: Any, auth: Optional[BasicAuth], url: URL) -> "CIMultiDict[str]":
-        """The request's fields over the session's (:meth:`_prepare_headers`).
-
-        :raises ValueError: an Authorization field together with credentials.
-        """
-        merged = self._prepare_headers(headers) if headers else self._default_headers  # never mutated
-        if hdrs.AUTHORIZATION in merged and (auth or self._auth_for(url) or url.raw_user):
-            raise ValueError("Cannot combine AUTHORIZATION header with AUTH argument or credentials encoded in URL")
-        return merged
-
-    def _prepare_headers(self, headers: Any) -> "CIMultiDict[str]":
-        """The session's default headers overridden by *headers* (a mapping, a
-        multidict or pairs): a name given in *headers* replaces every default of that
-        name, and repeated names in *headers* are all kept.  Returns a new
-        ``CIMultiDict`` (aiohttp's private hook, used by caching libraries).
-        """
-        result = CIMultiDict(self._default_headers)
-        if headers:
-            items = headers.items() if hasattr(headers, "items") else headers
-            added: set[str] = set()
-            for name, value in items:
-                key = name.lower()
-                if key in added:
-                    result.add(name, value)
-                else:
-                    result[name] = value
-                    added.add(key)
-        return result
 
     async def _check_status(self, resp: ClientResponse, check: Any) -> None:
         if check is True:

@@ -202,7 +202,9 @@ def _session_auth() -> dict:
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
-@pytest.mark.parametrize("status", [b"301 Moved Permanently", b"302 Found", b"303 See Other", b"307 Temporary Redirect"])
+@pytest.mark.parametrize(
+    "status", [b"301 Moved Permanently", b"302 Found", b"303 See Other", b"307 Temporary Redirect"]
+)
 def test_session_auth_not_sent_to_another_origin(raw_server, status: bytes) -> None:
     second = raw_server(Reply.of(OK))
     first = raw_server(_to(second.url("/b"), status))
@@ -306,13 +308,21 @@ def test_session_auth_through_a_proxy_across_a_redirect(raw_server) -> None:
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_session_auth_and_jar_cookies_across_origins(raw_server) -> None:
-    """A sets a cookie; B gets neither it nor the auth; back at A both return."""
+    """A sets a cookie; B (another host: cookies ignore ports, RFC 6265 §8.5) gets
+    neither it nor the auth; back at A both return."""
     script: list[Reply] = []
     first = raw_server(script)
     second = raw_server([_to(first.url("/back"))])
-    location = b"Location: " + second.url("/b").encode()
+    location = f"Location: http://localhost:{second.port}/b".encode()
     script += [Reply.of(response(b"302 Found", location, b"Set-Cookie: sid=1", b"Content-Length: 0")), Reply.of(OK)]
-    _get(first.url("/a"), _session_auth())
+
+    async def main() -> None:
+        jar = aiohttp.CookieJar(unsafe=True)  # the jar takes cookies from an IP address
+        async with aiohttp.ClientSession(cookie_jar=jar, **_session_auth()) as session:
+            async with session.get(first.url("/a")) as resp:
+                assert resp.status == 200
+
+    run(main())
     assert b"Cookie" not in second.received and b"Authorization" not in second.received
     _line, fields, _ = parse_request(first.requests[1])
     assert field_values(fields, "Cookie") == ["sid=1"]
