@@ -327,3 +327,44 @@ def test_session_auth_and_jar_cookies_across_origins(raw_server) -> None:
     _line, fields, _ = parse_request(first.requests[1])
     assert field_values(fields, "Cookie") == ["sid=1"]
     assert field_values(fields, "Authorization") == [_SESSION_AUTH]
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("status", [b"307 Temporary Redirect", b"308 Permanent Redirect"])
+def test_session_auth_dropped_on_a_body_kept_redirect(raw_server, status: bytes) -> None:
+    """307/308 keep the method and the body (RFC 9110 §15.4.8, §15.4.9); the new
+    origin gets the body but not the session's auth."""
+    second = raw_server(Reply.of(OK))
+    first = raw_server(_to(second.url("/b"), status))
+
+    async def main() -> None:
+        async with aiohttp.ClientSession(**_session_auth()) as session:
+            async with session.post(first.url("/a"), data=b"the body") as resp:
+                assert resp.status == 200
+
+    run(main())
+    assert _authorizations(first) == [[_SESSION_AUTH]]
+    assert _authorizations(second) == [[]]
+    line, _fields, body = parse_request(second.requests[0])
+    assert (line, body) == ("POST /b HTTP/1.1", b"the body")
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_middleware_sees_each_hop_without_the_session_auth_cross_origin(raw_server) -> None:
+    """A middleware runs once per hop and sees the fields that hop sends."""
+    second = raw_server(Reply.of(OK))
+    first = raw_server(_to(second.url("/b")))
+    seen: list[tuple[str, str | None]] = []
+
+    async def record(req, handler):
+        seen.append((req.url.path, req.headers.get("Authorization")))
+        return await handler(req)
+
+    async def main() -> None:
+        async with aiohttp.ClientSession(middlewares=(record,), **_session_auth()) as session:
+            async with session.get(first.url("/a")) as resp:
+                assert resp.status == 200
+
+    run(main())
+    assert seen == [("/a", _SESSION_AUTH), ("/b", None)]
+    assert _authorizations(second) == [[]]
