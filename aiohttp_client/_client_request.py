@@ -89,7 +89,7 @@ class ClientRequest:
     §10.1.1); when a final status arrives instead the body is never sent and the
     connection, its request unfinished, is closed rather than reused.
 
-    :raises InvalidUrlClientError: the URL has no host.
+    :raises InvalidUrlClientError: the URL has no scheme or no host.
     :raises NonHttpUrlClientError: the scheme is not http, https, ws or wss.
     :raises ValueError: a method that is not a token; credentials both in the URL
         and in *auth*; ``chunked`` together with Content-Length or Transfer-Encoding.
@@ -198,7 +198,7 @@ class ClientRequest:
             url = url.extend_query(params)
         self.original_url = url
         self.url = url.with_fragment(None) if url.raw_fragment else url
-        self._check_url(self.url)
+        self._check_url(self.url, url)
         self.version = version if version is HttpVersion11 else _http_version(version)
         if chunked is not None and not isinstance(chunked, bool):
             warnings.warn("Chunk size is deprecated #1615", DeprecationWarning, stacklevel=4)
@@ -240,12 +240,17 @@ class ClientRequest:
     # -- building -------------------------------------------------------------
 
     @staticmethod
-    def _check_url(url: URL) -> None:
+    def _check_url(url: URL, given: URL) -> None:
+        """Raise for a *url* a request cannot go to, naming the URL as *given*
+        (fragment included), as aiohttp 3.14.5 does: no scheme (``"example.com/x"``,
+        ``"/x"``, ``""``, ``"//host/x"``: not an absolute URL, RFC 3986 §4.3) or no
+        host is an ``InvalidUrlClientError``; another scheme is a ``NonHttpUrlClientError``.
+        """
         target = url_target(url)
         if not target.scheme_ok:
-            raise NonHttpUrlClientError(url)
+            raise NonHttpUrlClientError(given) if url.scheme else InvalidUrlClientError(given)
         if not target.host_ok:
-            raise InvalidUrlClientError(url)
+            raise InvalidUrlClientError(given)
 
     def _build_headers(self, headers: Any, auth: Optional[BasicAuth], cookies: Any) -> None:
         target = url_target(self.url)

@@ -8,6 +8,8 @@ request on one connection: connect timeout, write, read the head).
 
 import asyncio
 import json
+import sys
+import traceback
 import warnings
 from collections.abc import Awaitable, Iterable, Sequence
 from types import TracebackType
@@ -88,6 +90,11 @@ class _Options:
 class ClientSession(SessionAttributes, _RedirectHops):
     """The first-class interface for making HTTP requests (reference: ``ClientSession``).
 
+    A session garbage-collected while open is reported as aiohttp does: a
+    ``ResourceWarning``, and "Unclosed client session" through the loop's exception
+    handler (keys ``client_session``, ``message``, and ``source_traceback`` when the
+    loop was in debug mode), so that it shows on stderr under the default filters.
+
     Unsupported in this release (they raise ``NotImplementedError`` when given):
     ``cookie_jar``, ``proxy``, ``trace_configs``, and ``trust_env=True`` when the
     environment names a proxy for the request.  ``cookies`` are sent with every
@@ -134,6 +141,8 @@ class ClientSession(SessionAttributes, _RedirectHops):
         self._timeout = session_timeout(timeout, read_timeout, conn_timeout)
         warn_auth_params(auth, proxy_auth, stacklevel=3)
         self._loop = loop or asyncio.get_running_loop()
+        if self._loop.get_debug():  # where it was made, for the "Unclosed" report
+            self._source_traceback = traceback.extract_stack(sys._getframe(1))
         self._connector: Optional[BaseConnector] = session_connector(connector, self._loop, ssl_shutdown_timeout)
         self._connector_owner = connector_owner
         self._cookie_jar: AbstractCookieJar = session_cookie_jar(cookie_jar, cookies, self._loop)
@@ -287,10 +296,15 @@ class ClientSession(SessionAttributes, _RedirectHops):
         deadline = deadline_after(self._loop, total, opts.timeout.ceil_threshold) if total else None
         history: list[ClientResponse] = []
         req: Optional[ClientRequest] = None
+        first = url
         try:
             with self._deadlines.scope(deadline):
                 while True:
-                    hop = await self._hop_kwargs(kwargs, url) if self._trust_env else self._hop_args(kwargs, url)
+                    hop = (
+                        await self._hop_kwargs(kwargs, url, first)
+                        if self._trust_env
+                        else self._hop_args(kwargs, url, first)
+                    )
                     req = self._new_request(method, url, hop)
                     if tracker is not None:
                         req._upload_tracker = tracker
@@ -388,35 +402,6 @@ class ClientSession(SessionAttributes, _RedirectHops):
             self._auto_decompress if auto_decompress is None else auto_decompress,
             *merged,
         )
-
-    def _merged_headers(self, headers: Any, auth: Optional[BasicAuth], url: URL) -> "CIMultiDict[str]":
-        """The request's fields over the session's (:meth:`_prepare_headers`).
-
-        :raises ValueError: an Authorization field together with credentials.
-        """
-        merged = self._prepare_headers(headers) if headers else self._default_headers  # never mutated
-        if hdrs.AUTHORIZATION in merged and (auth or self._auth_for(url) or url.raw_user):
-            raise ValueError("Cannot combine AUTHORIZATION header with AUTH argument or credentials encoded in URL")
-        return merged
-
-    def _prepare_headers(self, headers: Any) -> "CIMultiDict[str]":
-        """The session's default headers overridden by *headers* (a mapping, a
-        multidict or pairs): a name given in *headers* replaces every default of that
-        name, and repeated names in *headers* are all kept.  Returns a new
-        ``CIMultiDict`` (aiohttp's private hook, used by caching libraries).
-        """
-        result = CIMultiDict(self._default_headers)
-        if headers:
-            items = headers.items() if hasattr(headers, "items") else headers
-            added: set[str] = set()
-            for name, value in items:
-                key = name.lower()
-                if key in added:
-                    result.add(name, value)
-                else:
-                    result[name] = value
-                    added.add(key)
-        return result
 
     async def _check_status(self, resp: ClientResponse, check: Any) -> None:
         if check is True:
@@ -532,11 +517,17 @@ class ClientSession(SessionAttributes, _RedirectHops):
         """Forget the connector without closing it."""
         self._connector = None
 
+    _source_traceback: Optional[traceback.StackSummary] = None
+
     def __del__(self, _warnings: Any = warnings) -> None:
         if not hasattr(self, "_connector"):
             return  # the constructor raised: nothing was opened
-        if not self.closed and self._connector_owner:
+        if not self.closed:  # connector_owner=False included, as in aiohttp
             _warnings.warn(f"Unclosed client session {self!r}", ResourceWarning, source=self)
+            context: dict[str, Any] = {"client_session": self, "message": "Unclosed client session"}
+            if self._source_traceback is not None:
+                context["source_traceback"] = self._source_traceback
+            self._loop.call_exception_handler(context)  # a closed loop's too, as aiohttp
 
     async def __aenter__(self) -> "ClientSession":
         return self

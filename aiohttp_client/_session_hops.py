@@ -1,14 +1,15 @@
 """What changes from one hop of a request to the next (the session's redirect policy
 glue over :mod:`._sansio._redirects`): the arguments of each hop's ``ClientRequest``
-(auth, cookies, proxy, environment), cookies stored from each hop's response, and the
-follow-up request after a redirect (RFC 9110 §15.4).  A mixin of ``ClientSession``.
+(the request's fields over the session's, auth, cookies, proxy, environment), cookies
+stored from each hop's response, and the follow-up request after a redirect (RFC 9110
+§15.4).  A mixin of ``ClientSession``.
 """
 
 from collections.abc import Iterable
 from http.cookies import SimpleCookie
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
-from multidict import istr
+from multidict import CIMultiDict, istr
 from yarl import URL
 
 from . import hdrs
@@ -32,6 +33,10 @@ __all__ = ("_RedirectHops",)
 _NO_PROXY: dict[str, Any] = {"proxy": None, "proxy_auth": None, "proxy_headers": None}
 
 
+def _has_userinfo(url: URL) -> bool:
+    return url.raw_user is not None or url.raw_password is not None
+
+
 class _RedirectHops:
     """Per-hop decisions of a ``ClientSession`` (it provides the attributes below)."""
 
@@ -43,7 +48,7 @@ class _RedirectHops:
     _trust_env: bool
     _requote_redirect_url: bool
     _skip_auto_headers: "frozenset[istr]"
-    _merged_headers: Callable[[Any, Optional[BasicAuth], URL], Any]
+    _default_headers: "CIMultiDict[str]"
 
     def _request_kwargs(
         self,
@@ -72,6 +77,35 @@ class _RedirectHops:
             "compress": compress,
             "chunked": chunked,
         }
+
+    def _merged_headers(self, headers: Any, auth: Optional[BasicAuth], url: URL) -> "CIMultiDict[str]":
+        """The request's fields over the session's (:meth:`_prepare_headers`).
+
+        :raises ValueError: an Authorization field together with credentials.
+        """
+        merged = self._prepare_headers(headers) if headers else self._default_headers  # never mutated
+        if hdrs.AUTHORIZATION in merged and (auth or self._auth_for(url, url) or url.raw_user):
+            raise ValueError("Cannot combine AUTHORIZATION header with AUTH argument or credentials encoded in URL")
+        return merged
+
+    def _prepare_headers(self, headers: Any) -> "CIMultiDict[str]":
+        """The session's default headers overridden by *headers* (a mapping, a
+        multidict or pairs): a name given in *headers* replaces every default of that
+        name, and repeated names in *headers* are all kept.  Returns a new
+        ``CIMultiDict`` (aiohttp's private hook, used by caching libraries).
+        """
+        result = CIMultiDict(self._default_headers)
+        if headers:
+            items = headers.items() if hasattr(headers, "items") else headers
+            added: set[str] = set()
+            for name, value in items:
+                key = name.lower()
+                if key in added:
+                    result.add(name, value)
+                else:
+                    result[name] = value
+                    added.add(key)
+        return result
 
     def _merged_skip(self, skip_auto_headers: Optional[Iterable[str]]) -> "frozenset[istr]":
         if not skip_auto_headers:
@@ -105,30 +139,38 @@ class _RedirectHops:
         merged.update(request_jar.filter_cookies(url))
         return merged
 
-    def _auth_for(self, url: URL) -> Optional[BasicAuth]:
-        if self._default_auth is None or url.raw_user:
+    def _auth_for(self, url: URL, first: URL) -> Optional[BasicAuth]:
+        """The session's own auth for a hop to *url* of a request first sent to
+        *first*: only inside the origin it is bound to, ``base_url``'s when the
+        session has one, else *first*'s.  A redirect to another origin does not get
+        it (RFC 9110 §15.4; requests' CVE-2018-18074; aiohttp sends it everywhere),
+        a hop back to that origin does (§11.5: the protection space is the origin).
+        Credentials in *url* replace it.
+        """
+        if self._default_auth is None or _has_userinfo(url):
             return None
-        if self._base_url is not None and url.origin() != self._base_url.origin():
+        anchor = self._base_url if self._base_url is not None else first
+        if url is not anchor and not same_origin(url, anchor):
             return None
         return self._default_auth
 
-    def _hop_args(self, kwargs: Any, url: URL) -> Any:
-        """The ClientRequest arguments for one hop to *url*: a per-request auth is
-        dropped on a cross-origin hop while the session's own auth is decided afresh
-        for every URL (as aiohttp 3.14 does); the jar's cookies for *url* under the
-        per-request ones.  *kwargs* itself when none of that changes anything (an
-        empty jar, no cookies, no auth: nothing is copied).
+    def _hop_args(self, kwargs: Any, url: URL, first: URL) -> Any:
+        """The ClientRequest arguments for one hop to *url* of a request first sent
+        to *first*: the request's own auth (dropped by :meth:`_redirect_kwargs` on a
+        cross-origin hop), else the session's (:meth:`_auth_for`); the jar's cookies
+        for *url* under the per-request ones.  *kwargs* itself when none of that
+        changes anything (an empty jar, no cookies, no auth: nothing is copied).
         """
         given = kwargs["auth"]
-        auth = given if given is not None or self._default_auth is None else self._auth_for(url)
+        auth = given if given is not None or self._default_auth is None else self._auth_for(url, first)
         cookies = self._cookies_for(url, kwargs["cookies"])
         if auth is given and cookies is None and kwargs["cookies"] is None:
             return kwargs
         return dict(kwargs, auth=auth, cookies=cookies)
 
-    async def _hop_kwargs(self, kwargs: Any, url: URL) -> Any:
+    async def _hop_kwargs(self, kwargs: Any, url: URL, first: URL) -> Any:
         """:meth:`_hop_args` with ``trust_env``: the environment's proxy and netrc."""
-        return await with_env_settings(dict(self._hop_args(kwargs, url)), url)
+        return await with_env_settings(dict(self._hop_args(kwargs, url, first)), url)
 
     def _store_cookies(self, resp: ClientResponse) -> None:
         """Every hop's ``Set-Cookie`` fields go to the jar, for that hop's URL; a
@@ -183,8 +225,10 @@ class _RedirectHops:
                     "a seekable file-like object, or set allow_redirects=False."
                 )
             kwargs["data"] = req.body
-        if not same_origin(url, new_url) or new_url.raw_user:
+        if not same_origin(url, new_url) or _has_userinfo(new_url):
             kwargs["auth"] = None  # credentials in the new URL replace the old ones
+        elif _has_userinfo(url):  # the URL's credentials go on to its own origin (item 5)
+            kwargs["auth"] = BasicAuth.from_url(url)
         if not same_origin(url, new_url):
             kwargs["cookies"] = None
         return kwargs

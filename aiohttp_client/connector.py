@@ -11,7 +11,10 @@ response was read to the end, keep-alive, no error); otherwise it is closed.
 import asyncio
 import socket
 import ssl
+import sys
+import traceback
 import warnings
+import weakref
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Optional
@@ -58,6 +61,13 @@ __all__ = (
 
 _CLEANUP_CLOSED_DELAY = 2.0
 
+
+def _cleanup_if_alive(ref: "weakref.ref[BaseConnector]") -> None:
+    connector = ref()
+    if connector is not None:
+        connector._cleanup()
+
+
 AddrInfoType = aiohappyeyeballs.AddrInfoType
 SocketFactoryType = Callable[[AddrInfoType], socket.socket]
 
@@ -97,6 +107,8 @@ class BaseConnector:
     ) -> None:
         self._keepalive_timeout = keepalive_seconds(keepalive_timeout, force_close)
         self._loop = loop or asyncio.get_running_loop()
+        if self._loop.get_debug():  # where it was made, for the "Unclosed" report
+            self._source_traceback = traceback.extract_stack(sys._getframe(1))
         self._force_close = force_close
         self._pool: Pool[ResponseProtocol, asyncio.Future[None]] = Pool(
             limit, limit_per_host, self._keepalive_timeout, self._loop.time
@@ -108,11 +120,27 @@ class BaseConnector:
         self._enable_cleanup_closed = cleanup_closed(enable_cleanup_closed, stacklevel=2)
         self._ssl_shutdown_timeout = 0.0
 
+    _source_traceback: Optional[traceback.StackSummary] = None
+
     def __del__(self, _warnings: Any = warnings) -> None:
-        if self._closed:
-            return
+        """An open connector with connections is reported as aiohttp 3.14.5 does: a
+        ``ResourceWarning``, and "Unclosed connector" through the loop's exception
+        handler (keys ``connector``, ``connections``, ``message``, and
+        ``source_traceback`` in debug mode), seen on stderr under the default filters.
+        """
+        if getattr(self, "_closed", True):
+            return  # closed, or the constructor raised
         if self._pool.idle_count or self._in_use:
             _warnings.warn(f"Unclosed connector {self!r}", ResourceWarning, source=self)
+            idle = [str(stack) for stack in self._pool._idle.values()]
+            context: dict[str, Any] = {
+                "connector": self,
+                "connections": idle + [repr(protocol) for protocol in self._in_use],
+                "message": "Unclosed connector",
+            }
+            if self._source_traceback is not None:
+                context["source_traceback"] = self._source_traceback
+            self._loop.call_exception_handler(context)
 
     async def __aenter__(self) -> "BaseConnector":
         return self
@@ -270,8 +298,8 @@ class BaseConnector:
         if self._cleanup_handle is not None:
             return
         when = self._pool.next_expiry()
-        if when is not None:
-            self._cleanup_handle = self._loop.call_at(when, self._cleanup)
+        if when is not None:  # a weak reference: a leaked connector is still collected (and reported)
+            self._cleanup_handle = self._loop.call_at(when, _cleanup_if_alive, weakref.ref(self))
 
     def _cleanup(self) -> None:
         self._cleanup_handle = None

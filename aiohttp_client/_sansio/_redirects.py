@@ -2,8 +2,10 @@
 
 - 301/302 turn POST into GET (what every browser does; §15.4.2, §15.4.3 allow it);
   303 turns every method but HEAD into GET (§15.4.4); 307/308 keep method and body.
-- The Location is resolved against the current URL (§10.2.2); only http/https
-  targets are followed.
+- The Location is a URI-reference resolved against the current URL (§10.2.2, RFC 3986
+  §5.2): a scheme-relative one (``//host:port/path``, RFC 3986 §4.2) takes the current
+  scheme; a Location without a fragment inherits the current one (RFC 9110 §10.2.2).
+  Only http/https targets are followed.
 - When the method becomes GET the body and its fields go.  When the origin changes
   (scheme, host or port: RFC 6454 §4; https -> http on one host counts), every copy of
   Authorization, Proxy-Authorization and Cookie goes, compared case-insensitively
@@ -73,7 +75,7 @@ def redirect_url(current: URL, location: str, requote: bool = True) -> URL:
         # "http:/path" or "http:path" on an http URL: a reference to the current
         # authority, as browsers resolve it (RFC 3986 §5.2.2's non-strict parsers).
         target = URL(location[len(scheme) + 1 :] or "/", encoded=not requote)
-    if not target.is_absolute():
+    if not target.scheme:  # a relative reference, scheme-relative ones included (§4.2)
         target = current.join(target)
     if not target.raw_host:
         raise BadRedirect(location, "Redirect URL has no host")
