@@ -132,7 +132,7 @@ class BaseConnector:
             return  # closed, or the constructor raised
         if self._pool.idle_count or self._in_use:
             _warnings.warn(f"Unclosed connector {self!r}", ResourceWarning, source=self)
-            idle = [str(stack) for stack in self._pool._idle.values()]
+            idle = [str(stack) for stack in self._pool.idle_by_key().values()]
             context: dict[str, Any] = {
                 "connector": self,
                 "connections": idle + [repr(protocol) for protocol in self._in_use],
