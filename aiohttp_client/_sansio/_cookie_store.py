@@ -22,6 +22,7 @@ from ._cookies import (
     default_path,
     domain_match,
     is_ip_address,
+    is_public_suffix,
     make_morsel,
     parse_cookie_date,
     path_match,
@@ -154,7 +155,9 @@ class CookieStore:
         (RFC 6265 §5.3); *hostname* ``None`` stores a shared cookie as given.
 
         A ``Domain`` the host does not domain-match refuses the cookie; none (or
-        one ending in ``"."``) makes it host-only.  A missing or relative ``Path``
+        one ending in ``"."``) makes it host-only.  A public suffix as ``Domain``
+        (§5.3 step 5) makes it host-only from that very host and refuses it from
+        any other.  A missing or relative ``Path``
         becomes the default path.  ``Max-Age`` wins over ``Expires``; invalid ones
         are cleared; zero, negative or past values delete the stored cookie.
         *morsel* is the caller's private copy: it is normalised in place.
@@ -166,6 +169,13 @@ class CookieStore:
             domain = ""
         domain = domain.lower()
         host_only = False
+        if domain and hostname and is_public_suffix(domain):
+            # RFC 6265 §5.3 step 5: a public suffix as Domain is host-only from that
+            # very host, and refused from any other (it would reach every site under it).
+            if domain != hostname:
+                internal_log.debug("Refused cookie %r from %s: Domain=%s is a public suffix", name, hostname, domain)
+                return
+            domain = ""
         if not domain:
             if hostname:
                 domain, host_only = hostname, True

@@ -14,13 +14,14 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 from http.cookies import Morsel, SimpleCookie
-from typing import NamedTuple, Optional
+from typing import Any, NamedTuple, Optional
 
 __all__ = (
     "MAX_COOKIES_PER_RESPONSE",
     "ParsedCookie",
     "default_path",
     "domain_match",
+    "is_public_suffix",
     "is_ip_address",
     "make_morsel",
     "parse_cookie_date",
@@ -237,6 +238,41 @@ def domain_match(domain: str, hostname: str) -> bool:
     if not domain or not hostname.endswith(domain) or hostname[-len(domain) - 1] != ".":
         return False
     return not is_ip_address(hostname)
+
+
+_PSL: Optional[Any] = None  # the loaded publicsuffixlist.PublicSuffixList
+_PSL_MISSING = False
+
+
+def _public_suffix_list() -> Optional[Any]:
+    """The Public Suffix List, loaded on first use (about 0.1-0.4 s and a few MiB:
+    never at import); ``None`` when the ``publicsuffixlist`` package is missing.
+    """
+    global _PSL, _PSL_MISSING
+    if _PSL is None and not _PSL_MISSING:
+        try:
+            from publicsuffixlist import PublicSuffixList
+        except ImportError:  # a required dependency; single-label domains are still refused
+            _PSL_MISSING = True
+            client_log.warning("publicsuffixlist is not installed: only single-label cookie domains are refused")
+            return None
+        _PSL = PublicSuffixList()
+    return _PSL
+
+
+@lru_cache(maxsize=512)
+def is_public_suffix(domain: str) -> bool:
+    """Whether the cookie domain *domain* (lower case, no leading dot) is a public
+    suffix (RFC 6265 §5.3 step 5) such as ``com``, ``co.uk`` or ``github.io``: a
+    single label always is (``com``, ``localhost``), a longer name when the
+    Public Suffix List (ICANN and private sections, as browsers use it) lists it.
+    """
+    if "." not in domain:
+        return True
+    if is_ip_address(domain):
+        return False
+    psl = _public_suffix_list()
+    return psl is not None and bool(psl.is_public(domain))
 
 
 def path_match(request_path: str, cookie_path: str) -> bool:
