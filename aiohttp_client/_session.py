@@ -134,9 +134,10 @@ class ClientSession(SessionAttributes, _RedirectHops):
         self._timeout = session_timeout(timeout, read_timeout, conn_timeout)
         warn_auth_params(auth, proxy_auth, stacklevel=3)
         self._loop = loop or asyncio.get_running_loop()
+        # The jar first: an illegal cookie name raises CookieError before a connector is opened.
+        self._cookie_jar: AbstractCookieJar = session_cookie_jar(cookie_jar, cookies, self._loop)
         self._connector: Optional[BaseConnector] = session_connector(connector, self._loop, ssl_shutdown_timeout)
         self._connector_owner = connector_owner
-        self._cookie_jar: AbstractCookieJar = session_cookie_jar(cookie_jar, cookies, self._loop)
         self._default_headers: CIMultiDict[str] = CIMultiDict(headers or {})
         self._skip_auto_headers = frozenset(istr(h) for h in (skip_auto_headers or ()))
         self._default_auth, self._default_proxy_auth = auth, proxy_auth

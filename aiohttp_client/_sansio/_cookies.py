@@ -19,6 +19,7 @@ from typing import Any, NamedTuple, Optional
 __all__ = (
     "MAX_COOKIES_PER_RESPONSE",
     "ParsedCookie",
+    "check_cookie_name",
     "default_path",
     "domain_match",
     "is_public_suffix",
@@ -73,6 +74,19 @@ def make_morsel(name: str, value: str, coded_value: str) -> "Morsel[str]":
     morsel: Morsel[str] = Morsel()
     morsel.__setstate__({"key": name, "value": value, "coded_value": coded_value})  # type: ignore[attr-defined]
     return morsel
+
+
+@lru_cache(maxsize=256)
+def check_cookie_name(name: str) -> None:
+    r"""Refuse *name* for a cookie given by value (not as a Morsel), as
+    ``SimpleCookie()[name] = value`` does, which aiohttp 3.14 applies to
+    ``cookies=``: a reserved attribute name (``path``, ``Domain``, ...), an empty
+    name, or characters outside RFC 2109's token set (white space, ``;,="\``,
+    non-ASCII, ``()/<>?@[]{}``).
+
+    :raises http.cookies.CookieError: the name is refused.
+    """
+    Morsel().set(name, "", "")
 
 
 def quote_value(value: str) -> str:
