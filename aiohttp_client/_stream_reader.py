@@ -50,8 +50,10 @@ from .http_exceptions import LineTooLong
 #: those under _RUN_BLOCK bytes into blocks of about _RUN_BLOCK bytes.
 _SMALL_PIECE = 1024
 _RUN_BLOCK = 2**15
-#: feed_http_chunks() joins the data of more pieces than this when they are small.
-_MANY_PIECES = 16
+#: feed_http_chunks() joins the data of more pieces than _MANY_PIECES when they
+#: average under _TINY_PIECE bytes (counting the chunk ends as pieces).
+_MANY_PIECES = 64
+_TINY_PIECE = 64
 _DEFAULT_LIMIT = 2**18  # bytes (aiohttp 3.14.5's read_bufsize); another low-water mark shows in the repr
 
 __all__ = ("StreamReader",)
@@ -231,7 +233,6 @@ class StreamReader(_StreamBuffer):
         if self._eof or splits is None:
             raise RuntimeError("feed_http_chunks() after feed_eof() or before begin_http_chunk_receiving()")
         buffer = self._buffer
-        held = len(buffer)
         start = total = self.total_bytes
         last = self._last_chunk_end
         ended = False
@@ -243,13 +244,8 @@ class StreamReader(_StreamBuffer):
                 last = total
                 splits.append(total)
                 ended = True
-        added = len(buffer) - held
-        if added > _MANY_PIECES and total - start < added * _SMALL_PIECE:
-            # Tiny chunks: one object for them all (the b"" ends join to nothing);
-            # the boundaries are offsets in splits, not pieces.
-            for _ in range(added):
-                buffer.pop()
-            buffer.append(b"".join(pieces))
+        if len(pieces) > _MANY_PIECES and total - start < len(pieces) * _TINY_PIECE:
+            self._join_tiny_chunks(pieces)
         self._last_chunk_end = last
         self._size += total - start
         self.total_bytes = total
@@ -257,6 +253,18 @@ class StreamReader(_StreamBuffer):
             _wake(self, "_waiter")
         if not self._paused and (self._size > self._high_water or len(splits) > self._high_water_chunks):
             self._pause()  # once per crossing
+
+    def _join_tiny_chunks(self, pieces: "list[bytes]") -> None:
+        """Replace the data pieces just fed from *pieces* by one ``bytes`` when they
+        are many and tiny (one-byte chunks: an object each otherwise); the b"" ends
+        join to nothing, and chunk boundaries are offsets in the splits, not pieces.
+        """
+        added = len(pieces) - pieces.count(b"")
+        if added > _MANY_PIECES:
+            buffer = self._buffer
+            for _ in range(added):
+                buffer.pop()
+            buffer.append(b"".join(pieces))
 
     def begin_http_chunk_receiving(self) -> None:
         """Start recording HTTP chunk boundaries (chunked transfer coding).

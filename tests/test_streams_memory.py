@@ -20,6 +20,7 @@ import pytest
 
 import aiohttp_client as aiohttp
 from _servers import Reply, run
+from _stream_helpers import make
 
 BODY = 2**21
 # The interpreter's own noise, per-read transients, the server thread; on PyPy also
@@ -79,3 +80,29 @@ def test_read_of_many_small_pieces_stays_within_twice_the_body(raw_server: Any, 
     body, peak = _read_peak(srv.url())
     assert body == expected
     assert peak <= 2 * BODY + CONSTANT, f"read() peaked at +{peak / 2**20:.1f} MiB for a {BODY / 2**20:.1f} MiB body"
+
+
+def test_tiny_chunks_fed_together_keep_their_boundaries() -> None:
+    """feed_http_chunks() joins many tiny chunks into one piece: every chunk end is
+    still reported by readchunk(), and read()/readany() see the same bytes.
+    """
+
+    async def main() -> None:
+        chunks = [bytes([65 + i % 26]) * (1 + i % 3) for i in range(200)]
+        pieces = [p for chunk in chunks for p in (chunk, b"")]
+        s, _ = make()
+        s.begin_http_chunk_receiving()
+        s.feed_http_chunks(pieces)
+        assert len(s._buffer) == 1  # one object for 200 chunks
+        s.feed_http_chunks([b"tail-data", b""])
+        s.feed_eof()
+        got = [await s.readchunk() for _ in range(201)]
+        assert got == [(c, True) for c in chunks] + [(b"tail-data", True)]
+        assert await s.readchunk() == (b"", False)
+
+        s2, _ = make()
+        s2.begin_http_chunk_receiving()
+        s2.feed_http_chunks(pieces)
+        assert await s2.readany() == b"".join(chunks)
+
+    run(main())
