@@ -244,7 +244,7 @@ class StreamReader(_StreamBuffer):
                 last = total
                 splits.append(total)
                 ended = True
-        if len(pieces) > _MANY_PIECES and total - start < len(pieces) * _TINY_PIECE:
+        if len(pieces) > 64 and total - start < len(pieces) * _TINY_PIECE:  # 64: _MANY_PIECES
             self._join_tiny_chunks(pieces)
         self._last_chunk_end = last
         self._size += total - start
