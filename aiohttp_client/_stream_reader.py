@@ -33,7 +33,7 @@ itself; only the part of a buffer that a read returns is ever sliced.
 import asyncio
 import sys
 import warnings
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
 
 from ._stream_base import (
     _NO_CAUSE,
@@ -421,7 +421,7 @@ class StreamReader(_StreamBuffer):
         """
         # No point pausing a producer whose consumer takes everything.
         self.set_read_chunk_size(sys.maxsize)
-        pieces: list[_Piece] = []
+        pieces: list[Union[_Piece, bytearray]] = []
         block: Optional[bytearray] = None  # the last of pieces while small pieces come
         while True:
             buf = self._buffer

@@ -86,7 +86,8 @@ def check_cookie_name(name: str) -> None:
 
     :raises http.cookies.CookieError: the name is refused.
     """
-    Morsel().set(name, "", "")
+    morsel: Morsel[str] = Morsel()
+    morsel.set(name, "", "")
 
 
 def quote_value(value: str) -> str:
