@@ -143,9 +143,10 @@ class ClientSession(SessionAttributes, _RedirectHops):
         self._loop = loop or asyncio.get_running_loop()
         if self._loop.get_debug():  # where it was made, for the "Unclosed" report
             self._source_traceback = traceback.extract_stack(sys._getframe(1))
+        # The jar first: an illegal cookie name raises CookieError before a connector is opened.
+        self._cookie_jar: AbstractCookieJar = session_cookie_jar(cookie_jar, cookies, self._loop)
         self._connector: Optional[BaseConnector] = session_connector(connector, self._loop, ssl_shutdown_timeout)
         self._connector_owner = connector_owner
-        self._cookie_jar: AbstractCookieJar = session_cookie_jar(cookie_jar, cookies, self._loop)
         self._default_headers: CIMultiDict[str] = CIMultiDict(headers or {})
         self._skip_auto_headers = frozenset(istr(h) for h in (skip_auto_headers or ()))
         self._default_auth, self._default_proxy_auth = auth, proxy_auth

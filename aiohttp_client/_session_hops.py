@@ -124,9 +124,10 @@ class _RedirectHops:
     def _cookies_for(self, url: URL, cookies: Any) -> Any:
         """The jar's cookies for *url* with the per-request *cookies* over them."""
         jar = self._cookie_jar
-        found = jar.filter_cookies(url) if len(jar) or not isinstance(jar, CookieJar) else None
+        ours = isinstance(jar, CookieJar)
+        found = jar.filter_cookies(url) if len(jar) or not ours else None
         if not cookies:
-            return found or None
+            return (found if ours else _by_name(found)) or None
         request_jar = _UnlimitedCookieJar(
             quote_cookie=jar.quote_cookie,
             unsafe=getattr(jar, "unsafe", False),
@@ -137,7 +138,7 @@ class _RedirectHops:
         if found:
             merged.update(found)
         merged.update(request_jar.filter_cookies(url))
-        return merged
+        return _by_name(merged)
 
     def _auth_for(self, url: URL, first: URL) -> Optional[BasicAuth]:
         """The session's own auth for a hop to *url* of a request first sent to
@@ -241,3 +242,15 @@ class _RedirectHops:
             if exc.non_http:
                 raise NonHttpUrlRedirectClientError(location) from exc
             raise InvalidUrlRedirectClientError(location, exc.description) from exc
+
+
+def _by_name(cookies: Any) -> Any:
+    """*cookies* in the order aiohttp 3.14 sends them: by name (it writes the Cookie
+    field with ``SimpleCookie.output()``, which sorts).
+    """
+    if not cookies or len(cookies) < 2:
+        return cookies
+    ordered: SimpleCookie = SimpleCookie()
+    for name in sorted(cookies):
+        dict.__setitem__(ordered, name, cookies[name])
+    return ordered

@@ -33,7 +33,7 @@ itself; only the part of a buffer that a read returns is ever sliced.
 import asyncio
 import sys
 import warnings
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
 
 from ._stream_base import (
     _NO_CAUSE,
@@ -46,6 +46,14 @@ from ._stream_base import (
 from ._stream_buffer import _NO_CALLBACKS, _deque, _Piece, _StreamBuffer
 from .http_exceptions import LineTooLong
 
+#: read() of everything joins batches of pieces under this average size, and copies
+#: those under _RUN_BLOCK bytes into blocks of about _RUN_BLOCK bytes.
+_SMALL_PIECE = 1024
+_RUN_BLOCK = 2**15
+#: feed_http_chunks() joins the data of more pieces than _MANY_PIECES when they
+#: average under _TINY_PIECE bytes (counting the chunk ends as pieces).
+_MANY_PIECES = 64
+_TINY_PIECE = 64
 _DEFAULT_LIMIT = 2**18  # bytes (aiohttp 3.14.5's read_bufsize); another low-water mark shows in the repr
 
 __all__ = ("StreamReader",)
@@ -236,6 +244,8 @@ class StreamReader(_StreamBuffer):
                 last = total
                 splits.append(total)
                 ended = True
+        if len(pieces) > 64 and total - start < len(pieces) * _TINY_PIECE:  # 64: _MANY_PIECES
+            self._join_tiny_chunks(pieces)
         self._last_chunk_end = last
         self._size += total - start
         self.total_bytes = total
@@ -243,6 +253,18 @@ class StreamReader(_StreamBuffer):
             _wake(self, "_waiter")
         if not self._paused and (self._size > self._high_water or len(splits) > self._high_water_chunks):
             self._pause()  # once per crossing
+
+    def _join_tiny_chunks(self, pieces: "list[bytes]") -> None:
+        """Replace the data pieces just fed from *pieces* by one ``bytes`` when they
+        are many and tiny (one-byte chunks: an object each otherwise); the b"" ends
+        join to nothing, and chunk boundaries are offsets in the splits, not pieces.
+        """
+        added = len(pieces) - pieces.count(b"")
+        if added > _MANY_PIECES:
+            buffer = self._buffer
+            for _ in range(added):
+                buffer.pop()
+            buffer.append(b"".join(pieces))
 
     def begin_http_chunk_receiving(self) -> None:
         """Start recording HTTP chunk boundaries (chunked transfer coding).
@@ -387,18 +409,44 @@ class StreamReader(_StreamBuffer):
         return self._take(n)
 
     async def _read_all(self) -> bytes:
+        """Everything until EOF, with a peak of twice the body plus a constant.
+
+        Large pieces are kept as they are and joined once at the end (one copy).
+        Small ones (a batch averaging under ``_SMALL_PIECE`` bytes) are joined as they
+        come and copied into blocks of about ``_RUN_BLOCK`` bytes, so that no object
+        per piece is kept and the final join has few items: 2 MB in one-byte chunks
+        would otherwise hold 2 M list slots and need an 80-byte buffer descriptor
+        per item in CPython's join (+170 MiB).  Blocks, not one growing buffer: on
+        PyPy every outgrown buffer is garbage until the next major collection.
+        """
         # No point pausing a producer whose consumer takes everything.
         self.set_read_chunk_size(sys.maxsize)
-        pieces: list[_Piece] = []
+        pieces: list[Union[_Piece, bytearray]] = []
+        block: Optional[bytearray] = None  # the last of pieces while small pieces come
         while True:
             buf = self._buffer
             if buf:
                 off = self._buffer_offset
                 size = self._size
-                if off:
-                    pieces.append(memoryview(buf.popleft())[off:])
-                    self._buffer_offset = 0
-                pieces.extend(buf)
+                if size >= len(buf) * _SMALL_PIECE:
+                    if off:
+                        pieces.append(memoryview(buf.popleft())[off:])
+                    pieces.extend(buf)
+                    block = None
+                else:
+                    batch: list[_Piece] = list(buf)
+                    if off:
+                        batch[0] = memoryview(batch[0])[off:]
+                    data = batch[0] if len(batch) == 1 else b"".join(batch)
+                    if size >= _RUN_BLOCK:
+                        pieces.append(data)
+                        block = None
+                    else:
+                        if block is None or len(block) >= _RUN_BLOCK:
+                            block = bytearray()
+                            pieces.append(block)
+                        block += data
+                self._buffer_offset = 0
                 buf.clear()
                 self._consumed(size)
             elif self._paused:
@@ -408,8 +456,9 @@ class StreamReader(_StreamBuffer):
             await self._wait("read")
             if self._exception is not None:
                 raise self._exception
-        if len(pieces) == 1 and isinstance(pieces[0], bytes):
-            return pieces[0]
+        if len(pieces) == 1:
+            only = pieces[0]
+            return only if isinstance(only, bytes) else bytes(only)
         return b"".join(pieces)
 
     async def readany(self) -> bytes:

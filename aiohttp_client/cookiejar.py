@@ -19,7 +19,14 @@ from typing import Any, Optional, Union
 from yarl import URL
 
 from ._sansio._cookie_store import MAX_TIME, CookieStore, finite_timestamp
-from ._sansio._cookies import domain_match, is_ip_address, make_morsel, parse_cookie_date, parse_set_cookie_headers
+from ._sansio._cookies import (
+    check_cookie_name,
+    domain_match,
+    is_ip_address,
+    make_morsel,
+    parse_cookie_date,
+    parse_set_cookie_headers,
+)
 from .abc import _NO_URL, AbstractCookieJar, ClearCookiePredicate
 
 __all__ = ("CookieJar", "DummyCookieJar")
@@ -41,6 +48,7 @@ def _as_morsel(name: str, cookie: Any) -> "Morsel[str]":
         morsel = make_morsel(cookie.key or name, cookie.value or "", cookie.coded_value or "")
         morsel.update({k: v for k, v in cookie.items() if v})
         return morsel
+    check_cookie_name(name)  # CookieError, as aiohttp's cookies= (a Morsel's own key is not checked)
     value = cookie if isinstance(cookie, str) else str(cookie)
     return make_morsel(name, value, value)
 
@@ -142,6 +150,8 @@ class CookieJar(AbstractCookieJar):
 
         :param cookies: a mapping (``dict``, :class:`~http.cookies.SimpleCookie`)
             or pairs of name and value or :class:`~http.cookies.Morsel`.
+        :raises http.cookies.CookieError: a cookie given by value has a reserved
+            or illegal name (as ``SimpleCookie`` and aiohttp 3.14).
         :param response_url: where they came from; an empty URL stores shared
             cookies, sent to every host.  Cookies from an IP address host are
             refused unless the jar is ``unsafe``.

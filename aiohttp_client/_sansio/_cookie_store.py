@@ -22,6 +22,7 @@ from ._cookies import (
     default_path,
     domain_match,
     is_ip_address,
+    is_public_suffix,
     make_morsel,
     parse_cookie_date,
     path_match,
@@ -154,7 +155,9 @@ class CookieStore:
         (RFC 6265 §5.3); *hostname* ``None`` stores a shared cookie as given.
 
         A ``Domain`` the host does not domain-match refuses the cookie; none (or
-        one ending in ``"."``) makes it host-only.  A missing or relative ``Path``
+        one ending in ``"."``) makes it host-only.  A public suffix as ``Domain``
+        (§5.3 step 5) makes it host-only from that very host and refuses it from
+        any other.  A missing or relative ``Path``
         becomes the default path.  ``Max-Age`` wins over ``Expires``; invalid ones
         are cleared; zero, negative or past values delete the stored cookie.
         *morsel* is the caller's private copy: it is normalised in place.
@@ -166,6 +169,13 @@ class CookieStore:
             domain = ""
         domain = domain.lower()
         host_only = False
+        if domain and hostname and is_public_suffix(domain):
+            # RFC 6265 §5.3 step 5: a public suffix as Domain is host-only from that
+            # very host, and refused from any other (it would reach every site under it).
+            if domain != hostname:
+                internal_log.debug("Refused cookie %r from %s: Domain=%s is a public suffix", name, hostname, domain)
+                return
+            domain = ""
         if not domain:
             if hostname:
                 domain, host_only = hostname, True
@@ -188,7 +198,7 @@ class CookieStore:
 
         :returns: ``False`` when the limits refuse the cookie or it cannot be sent.
         """
-        if not sendable(name, morsel.coded_value):
+        if not sendable(morsel.key or name, morsel.coded_value):  # sent under the Morsel's key
             internal_log.debug("Dropped cookie %r for %s: it cannot be sent in a Cookie header", name, domain)
             return False
         path = morsel["path"].rstrip("/")
@@ -260,7 +270,7 @@ class CookieStore:
     def select(self, hostname: str, path: str, secure: bool) -> SimpleCookie:
         """The cookies to send to *hostname* and *path* (RFC 6265 §5.4): for each
         name the cookie of the most specific domain, then the longest path; within
-        the request limits, most specific first.
+        the request limits, most specific first; in the order of their names.
         """
         self.expire()
         result = SimpleCookie()
@@ -305,6 +315,11 @@ class CookieStore:
             size = COOKIE_HEADER_PREFIX_LENGTH - 2 + sum(entry[1] + 2 for entry, _ in picked)
             if len(picked) > MAX_COOKIES_PER_REQUEST or size > MAX_COOKIE_HEADER_LENGTH:
                 picked = self._within_limits(picked, hostname)
+        if len(picked) > 1:
+            # Sent in aiohttp 3.14's order, by name (it writes the Cookie field with
+            # SimpleCookie.output(), which sorts); RFC 6265 §5.4 step 2 would put longer
+            # paths first, then earlier creation times (a SHOULD; servers must not rely on it).
+            picked.sort(key=_name_of)
         used = next(self._generation)  # the cookies sent together were used together
         access = self.access
         for (out, _size), key in picked:
@@ -351,6 +366,10 @@ class CookieStore:
                 MAX_COOKIE_HEADER_LENGTH,
             )
         return kept
+
+
+def _name_of(entry: "tuple[_Outgoing, CookieKey]") -> str:
+    return entry[1][2]
 
 
 def _candidate_domains(hostname: str) -> "list[str]":

@@ -14,13 +14,15 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 from http.cookies import Morsel, SimpleCookie
-from typing import NamedTuple, Optional
+from typing import Any, NamedTuple, Optional
 
 __all__ = (
     "MAX_COOKIES_PER_RESPONSE",
     "ParsedCookie",
+    "check_cookie_name",
     "default_path",
     "domain_match",
+    "is_public_suffix",
     "is_ip_address",
     "make_morsel",
     "parse_cookie_date",
@@ -72,6 +74,20 @@ def make_morsel(name: str, value: str, coded_value: str) -> "Morsel[str]":
     morsel: Morsel[str] = Morsel()
     morsel.__setstate__({"key": name, "value": value, "coded_value": coded_value})  # type: ignore[attr-defined]
     return morsel
+
+
+@lru_cache(maxsize=256)
+def check_cookie_name(name: str) -> None:
+    r"""Refuse *name* for a cookie given by value (not as a Morsel), as
+    ``SimpleCookie()[name] = value`` does, which aiohttp 3.14 applies to
+    ``cookies=``: a reserved attribute name (``path``, ``Domain``, ...), an empty
+    name, or characters outside RFC 2109's token set (white space, ``;,="\``,
+    non-ASCII, ``()/<>?@[]{}``).
+
+    :raises http.cookies.CookieError: the name is refused.
+    """
+    morsel: Morsel[str] = Morsel()
+    morsel.set(name, "", "")
 
 
 def quote_value(value: str) -> str:
@@ -237,6 +253,41 @@ def domain_match(domain: str, hostname: str) -> bool:
     if not domain or not hostname.endswith(domain) or hostname[-len(domain) - 1] != ".":
         return False
     return not is_ip_address(hostname)
+
+
+_PSL: Optional[Any] = None  # the loaded publicsuffixlist.PublicSuffixList
+_PSL_MISSING = False
+
+
+def _public_suffix_list() -> Optional[Any]:
+    """The Public Suffix List, loaded on first use (about 0.1-0.4 s and a few MiB:
+    never at import); ``None`` when the ``publicsuffixlist`` package is missing.
+    """
+    global _PSL, _PSL_MISSING
+    if _PSL is None and not _PSL_MISSING:
+        try:
+            from publicsuffixlist import PublicSuffixList
+        except ImportError:  # a required dependency; single-label domains are still refused
+            _PSL_MISSING = True
+            client_log.warning("publicsuffixlist is not installed: only single-label cookie domains are refused")
+            return None
+        _PSL = PublicSuffixList()
+    return _PSL
+
+
+@lru_cache(maxsize=512)
+def is_public_suffix(domain: str) -> bool:
+    """Whether the cookie domain *domain* (lower case, no leading dot) is a public
+    suffix (RFC 6265 §5.3 step 5) such as ``com``, ``co.uk`` or ``github.io``: a
+    single label always is (``com``, ``localhost``), a longer name when the
+    Public Suffix List (ICANN and private sections, as browsers use it) lists it.
+    """
+    if "." not in domain:
+        return True
+    if is_ip_address(domain):
+        return False
+    psl = _public_suffix_list()
+    return psl is not None and bool(psl.is_public(domain))
 
 
 def path_match(request_path: str, cookie_path: str) -> bool:
