@@ -175,3 +175,11 @@ def test_url_credentials_are_sent_without_a_deprecation_warning(raw_server) -> N
 def test_basic_auth_decode_bad_base64(header: str) -> None:
     with pytest.raises(ValueError, match="Invalid base64 encoding."):
         aiohttp.BasicAuth.decode(header)
+
+
+@pytest.mark.parametrize(("args", "match"), [((None,), "login"), (("nkim", None), "password"), (("a:b",), '":"')])
+def test_basic_auth_bad_arguments_raise_before_the_deprecation(args: tuple[Any, ...], match: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        with pytest.raises(ValueError, match=match):
+            aiohttp.BasicAuth(*args)

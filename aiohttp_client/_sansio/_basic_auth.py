@@ -36,13 +36,14 @@ class BasicAuth(_Credentials):
     __slots__ = ()
 
     def __new__(cls, login: str, password: str = "", encoding: str = "latin1") -> "BasicAuth":
+        credentials = cls.unwarned(login, password, encoding)  # invalid ones raise first
         warnings.warn(
             "BasicAuth is deprecated and will be removed in aiohttp 4.0; use aiohttp.encode_basic_auth() "
             "(aiohttp_client.encode_basic_auth) with headers= or proxy_headers= instead",
             DeprecationWarning,
             stacklevel=2,
         )
-        return cls.unwarned(login, password, encoding)
+        return credentials
 
     @classmethod
     def unwarned(cls, login: str, password: str = "", encoding: str = "latin1") -> "BasicAuth":
