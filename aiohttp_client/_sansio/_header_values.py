@@ -12,7 +12,9 @@ Strings in, records out; :class:`~aiohttp_client.ClientResponse` calls them lazi
 
 import re
 from collections.abc import Iterable
-from email.headerregistry import HeaderRegistry
+from email.message import EmailMessage
+from email.parser import HeaderParser
+from email.policy import HTTP
 from types import MappingProxyType
 from typing import Any, NamedTuple
 from urllib.parse import unquote
@@ -79,7 +81,20 @@ def parse_mimetype(value: str) -> MimeType:
 
 _OCTET_STREAM = "application/octet-stream"
 _SIMPLE_PARAMS = re.compile(rf'(?:\s*;\s*[!#$%&\'+\-.^_`|~0-9A-Za-z]+=(?:{_TOKEN}|"(?:[^"\\\x00-\x1f\x7f]|\\.)*"))*\s*')
-_HEADERS = HeaderRegistry()
+
+
+class _ContentTypeMessage(EmailMessage):
+    """A message of one ``Content-Type`` field, read by :mod:`email` (RFC 2045 §5.1,
+    RFC 2231) under its HTTP policy; the media type is the field's text before
+    ``;`` when it holds one ``/``, else ``application/octet-stream``."""
+
+    def get_content_type(self) -> str:
+        value = self.get("content-type")
+        mimetype = "" if value is None else str(value).partition(";")[0].strip().lower()
+        return mimetype if mimetype.count("/") == 1 else _OCTET_STREAM
+
+
+_EMAIL_PARSER = HeaderParser(_ContentTypeMessage, policy=HTTP)
 
 
 def parse_content_type(value: str) -> "tuple[str, dict[str, str]]":
@@ -88,30 +103,26 @@ def parse_content_type(value: str) -> "tuple[str, dict[str, str]]":
 
     The media type is the lower-cased text before the first ``;`` when it holds
     exactly one ``/``, else ``application/octet-stream`` (RFC 9110 §8.3).  The
-    parameters are those of RFC 2045 §5.1 with RFC 2231 continuations and charsets,
-    as :mod:`email.headerregistry` reads them: names lower-cased, the first of a
-    repeated name kept, a parameter that is not ``name=value`` skipped and a value
-    cut where it stops being a token, without losing the others.
+    parameters are read by :mod:`email` (RFC 2045 §5.1, RFC 2231 continuations and
+    charsets): names lower-cased, the first of a repeated name kept, a value cut
+    where it stops being a token or quoted-string, without losing the others.
+    A plain ``type/subtype; name=value`` list is read here without the email parser.
     """
     head, sep, rest = value.partition(";")
     mimetype = head.strip().lower()
-    if mimetype.count("/") != 1:
-        mimetype = _OCTET_STREAM
-    if not sep:
-        return mimetype, {}
-    tail = sep + rest
-    if _SIMPLE_PARAMS.fullmatch(tail):  # the common case, without the email parser's cost
+    if not value.strip():
+        return _OCTET_STREAM, {}
+    if sep and _SIMPLE_PARAMS.fullmatch(sep + rest) and _MIME_RE.fullmatch(head):
         params: dict[str, str] = {}
-        for m in _PARAM_RE.finditer(tail):
+        for m in _PARAM_RE.finditer(sep + rest):
             name = m.group(1).lower()
             if name not in params:
                 params[name] = m.group(2) if m.group(2) is not None else re.sub(r"\\(.)", r"\1", m.group(3))
         return mimetype, params
-    try:
-        header: Any = _HEADERS("content-type", value)
-        return mimetype, {k: str(v) for k, v in header.params.items()}
-    except Exception:  # the email parser's own errors on input it cannot read
+    if not sep and _MIME_RE.fullmatch(head):
         return mimetype, {}
+    message = _EMAIL_PARSER.parsestr(f"Content-Type: {value}")
+    return message.get_content_type(), dict(message.get_params(())[1:])
 
 
 def is_json_mimetype(mimetype: str) -> bool:
