@@ -141,5 +141,9 @@ def test_content_type_and_charset_agree_with_aiohttp(value: str) -> None:
 
     rival = Rival(CIMultiDictProxy(CIMultiDict({"Content-Type": value})))
     content_type, params = parse_content_type(value)
-    assert content_type == rival.content_type
-    assert params.get("charset") == rival.charset
+    try:
+        expected = rival.content_type, rival.charset
+    except IndexError:  # the email parser's bug on "a;b*": we read the media type, no parameters
+        head = value.partition(";")[0].strip().lower()
+        expected = (head if head.count("/") == 1 else "application/octet-stream"), None
+    assert (content_type, params.get("charset")) == expected

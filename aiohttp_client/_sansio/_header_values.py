@@ -121,8 +121,11 @@ def parse_content_type(value: str) -> "tuple[str, dict[str, str]]":
         return mimetype, params
     if not sep and _MIME_RE.fullmatch(head):
         return mimetype, {}
-    message = _EMAIL_PARSER.parsestr(f"Content-Type: {value}")
-    return message.get_content_type(), dict(message.get_params(())[1:])
+    try:
+        message = _EMAIL_PARSER.parsestr(f"Content-Type: {value}")
+        return message.get_content_type(), dict(message.get_params(())[1:])
+    except Exception:  # the email parser fails on some values ("a;b*": IndexError); aiohttp raises
+        return (mimetype if mimetype.count("/") == 1 else _OCTET_STREAM), {}
 
 
 def is_json_mimetype(mimetype: str) -> bool:
