@@ -24,8 +24,8 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from . import hdrs
 from ._sansio._compression import make_decoder
 from ._sansio._header_values import parse_mimetype
-from .http_exceptions import ContentEncodingError
 from ._sansio._part_headers import content_disposition_filename, parse_content_disposition
+from .http_exceptions import ContentEncodingError
 
 __all__ = ("MultipartReader", "BodyPartReader", "MultipartResponseWrapper")
 
@@ -156,7 +156,8 @@ class BodyPartReader:
 
     def _safe_length(self) -> int:
         """Bytes at the front of the buffer that surely belong to the body; ``-1``
-        when the buffer starts with the delimiter."""
+        when the buffer starts with the delimiter.
+        """
         buf = self._source.buffer
         found = buf.find(self._delimiter)
         if found == 0:
@@ -179,7 +180,8 @@ class BodyPartReader:
 
     async def _align_base64(self, take: int, size: int) -> int:
         """*take*, shortened or extended so the piece ends after a whole base64
-        quartet (RFC 2045 §6.8: CR, LF and other whitespace are ignored)."""
+        quartet (RFC 2045 §6.8: CR, LF and other whitespace are ignored).
+        """
         buf = self._source.buffer
         while True:  # bounded: *take* grows each turn, up to size + _ALIGN_SLACK
             cut = _quartet_end(bytes(buf[:take]))
@@ -353,7 +355,8 @@ class BodyPartReader:
 def _quartet_end(piece: bytes) -> int:
     """The length of *piece* up to its last whole base64 quartet (with the
     whitespace after it): ``len(piece)`` when it holds whole quartets only, 0 when
-    it starts with an incomplete one."""
+    it starts with an incomplete one.
+    """
     extra = len(piece.translate(None, _BASE64_SPACE)) % 4
     if not extra:
         return len(piece)

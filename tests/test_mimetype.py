@@ -61,9 +61,9 @@ def test_graphql_multipart_subscription_response(raw_server, framing: str) -> No
     [
         (b"text/plain; charset=utf-8, text/html", "text/plain", "utf-8"),
         (b"text/html;a=1;;charset=latin-1", "text/html", "latin-1"),
-        (b"text/html; charset=\"a;b\"", "text/html", "a;b"),
+        (b'text/html; charset="a;b"', "text/html", "a;b"),
         (b"text/html;", "text/html", None),
-        (b"application/json; charset=utf-8; x=\"", "application/json", "utf-8"),
+        (b'application/json; charset=utf-8; x="', "application/json", "utf-8"),
         (b"text", "application/octet-stream", None),
     ],
 )

@@ -45,9 +45,7 @@ def test_padded_delimiter_lines_give_every_part(raw_server, name: str, framing: 
 def test_nested_multipart_with_padding(raw_server) -> None:
     inner = b"--yy \r\n\r\nI1\r\n--yy\t\r\n\r\nI2\r\n--yy-- \r\n"
     body = (
-        b"--xx \r\nContent-Type: multipart/mixed; boundary=yy\r\n\r\n"
-        + inner
-        + b"\r\n--xx\t\r\n\r\nB\r\n--xx-- \r\n"
+        b"--xx \r\nContent-Type: multipart/mixed; boundary=yy\r\n\r\n" + inner + b"\r\n--xx\t\r\n\r\nB\r\n--xx-- \r\n"
     )
     srv = raw_server(Reply.of(multipart_response(body, "chunked", "gzip")))
     assert run(read_parts(srv.url())) == [[b"I1", b"I2"], b"B"]
@@ -88,7 +86,9 @@ def test_body_without_close_delimiter_raises(raw_server, name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "line", [b"--xxyz", b"--xx x", b"--xx--garbage", b"--xx-- x"], ids=["longer", "pad-text", "close-text", "close-pad-text"]
+    "line",
+    [b"--xxyz", b"--xx x", b"--xx--garbage", b"--xx-- x"],
+    ids=["longer", "pad-text", "close-text", "close-pad-text"],
 )
 def test_text_after_a_delimiter_raises(raw_server, line: bytes) -> None:
     # RFC 2046 §5.1.1: the boundary may not start a line of a part; after it only

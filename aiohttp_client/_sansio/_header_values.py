@@ -49,7 +49,7 @@ class MimeType(NamedTuple):
     parameters: "MultiDictProxy[str]"
 
 
-_PARAM_SPACE = " \""  # stripped around a parameter value: spaces and quotes
+_PARAM_SPACE = ' "'  # stripped around a parameter value: spaces and quotes
 
 
 def parse_mimetype(value: str) -> MimeType:
@@ -86,7 +86,8 @@ _SIMPLE_PARAMS = re.compile(rf'(?:\s*;\s*[!#$%&\'+\-.^_`|~0-9A-Za-z]+=(?:{_TOKEN
 class _ContentTypeMessage(EmailMessage):
     """A message of one ``Content-Type`` field, read by :mod:`email` (RFC 2045 §5.1,
     RFC 2231) under its HTTP policy; the media type is the field's text before
-    ``;`` when it holds one ``/``, else ``application/octet-stream``."""
+    ``;`` when it holds one ``/``, else ``application/octet-stream``.
+    """
 
     def get_content_type(self) -> str:
         value = self.get("content-type")
