@@ -254,3 +254,31 @@ def test_max_decompress_size_argument() -> None:
     with pytest.raises(ValueError):
         part.decode(gzip_bytes(b"z" * 1001))
     assert part.decode(gzip_bytes(b"z" * 1000)) == b"z" * 1000
+
+
+# --------------------------------------------------------------------------------------
+# Where the items meet: a large body (the stream pauses the transport), a reused connection
+# --------------------------------------------------------------------------------------
+
+
+def test_large_padded_base64_body_through_flow_control_then_reused(raw_server) -> None:
+    data = bytes(range(256)) * 12 * 1024  # 3 MiB decoded, 4 MiB as base64 lines
+    big = _base64_body(data).replace(b"--xx\r\n", b"--xx \t\r\n", 1).replace(b"--xx--", b"--xx-- ")
+    srv = raw_server(Reply.of(multipart_response(big, "chunked", "gzip")))
+
+    async def main() -> tuple[int, list[int]]:
+        decoded = 0
+        async with aiohttp.ClientSession() as session:
+            for _ in range(2):  # the second exchange reuses the connection
+                async with session.get(srv.url()) as resp:
+                    reader = aiohttp.MultipartReader.from_response(resp)
+                    part = await reader.next()
+                    for _ in range(100000):
+                        chunk = await part.read_chunk(1000)
+                        if not chunk:
+                            break
+                        decoded += len(part.decode(chunk))
+                    assert await reader.next() is None
+        return decoded, [srv.accepted]
+
+    assert run(main(), timeout=60) == (2 * len(data), [1])
