@@ -268,10 +268,13 @@ class BodyPartReader:
         7bit, 8bit) then ``Content-Encoding`` (gzip, deflate, identity).
 
         :raises RuntimeError: an unknown encoding.
-        :raises ValueError: bad base64, or more than ``max_decompress_size`` decoded
-            bytes (a part that large is decoded with :meth:`decode_iter` or
-            ``read(decode=True)``; aiohttp returns the first bytes only).
+        :raises ValueError: bad base64, or a content coding that decompresses to
+            more than ``max_decompress_size`` bytes (a part that large is decoded
+            with :meth:`decode_iter` or ``read(decode=True)``; aiohttp returns the
+            first bytes only).
         """
+        if self.headers.get(hdrs.CONTENT_ENCODING, "").lower() in ("", "identity"):
+            return self._decode_transfer(data)  # no decompression: no bomb, no cap
         out = bytearray()
         for piece in self._decode_pieces(data):
             out += piece

@@ -148,6 +148,20 @@ def test_base64_part_on_one_line_with_padding(raw_server, size: int) -> None:
     assert all(n % 4 == 0 for n in sizes)
 
 
+def test_large_base64_part_decodes_whole(raw_server) -> None:
+    # The max_decompress_size cap is for content codings only (no decompression here).
+    data = RAW * 100  # 1.25 MiB
+    srv = raw_server(Reply.of(multipart_response(_base64_body(data), "chunked")))
+
+    async def main() -> bytes:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(srv.url()) as resp:
+                part = await aiohttp.MultipartReader.from_response(resp).next()
+                return part.decode(bytes(await part.read()))
+
+    assert run(main()) == data
+
+
 def test_base64_part_read_decode(raw_server) -> None:
     srv = raw_server(Reply.of(multipart_response(_base64_body(RAW), "chunked", "gzip")))
 
