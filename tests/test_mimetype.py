@@ -22,7 +22,7 @@ from _servers import Reply, run
 from aiohttp_client._sansio._header_values import parse_content_type, parse_mimetype
 
 GRAPHQL = b"multipart/mixed;boundary=graphql;subscriptionSpec=1.0,application/json"
-SETTINGS = settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # --------------------------------------------------------------------------------------
 # End to end: the GraphQL subscription response
