@@ -20,7 +20,7 @@ from yarl import URL
 from ._models import ContentDisposition, HttpVersion, RequestInfo, ResponseHead
 from ._sansio._cookies import parse_set_cookie_headers
 from ._sansio._framing import Framing
-from ._sansio._header_values import is_json_mimetype, parse_content_disposition, parse_links, parse_mimetype
+from ._sansio._header_values import is_json_mimetype, parse_content_disposition, parse_content_type, parse_links
 from .client_exceptions import ClientConnectionError, ClientResponseError, ContentTypeError
 from .http_exceptions import HttpProcessingError
 from .streams import EMPTY_PAYLOAD, StreamReader
@@ -237,11 +237,11 @@ class ClientResponse:
 
     @property
     def content_type(self) -> str:
-        return parse_mimetype(self._headers.get("Content-Type", ""))[0]
+        return parse_content_type(self._headers.get("Content-Type", ""))[0]
 
     @property
     def charset(self) -> Optional[str]:
-        return parse_mimetype(self._headers.get("Content-Type", ""))[1].get("charset")
+        return parse_content_type(self._headers.get("Content-Type", ""))[1].get("charset")
 
     @property
     def content_length(self) -> Optional[int]:
@@ -262,7 +262,7 @@ class ClientResponse:
         UTF-8 for JSON types (RFC 8259 §8.1), else the session's
         ``fallback_charset_resolver``.
         """
-        mimetype, params = parse_mimetype(self._headers.get("Content-Type", ""))
+        mimetype, params = parse_content_type(self._headers.get("Content-Type", ""))
         encoding = params.get("charset")
         if encoding:
             try:

@@ -3,7 +3,11 @@
 
 The reader keeps one buffer in front of the stream; a part hands out its body up to
 the delimiter ``CRLF "--" boundary``, holding back only the bytes that might start
-a delimiter, so a part of any size is read in bounded pieces.
+a delimiter, so a part of any size is read in bounded pieces.  A delimiter line may
+carry transport padding (spaces, tabs) after the boundary; anything else after it
+is an error (RFC 2046 §5.1.1).  A base64 part is handed out in whole quartets
+(:meth:`BodyPartReader.read_chunk`), and content codings are undone in bounded
+pieces (:mod:`._sansio._compression`).
 """
 
 import base64
@@ -11,19 +15,41 @@ import binascii
 import json
 import quopri
 import zlib
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, Optional, Union
 from urllib.parse import parse_qsl
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from . import hdrs
+from ._sansio._compression import make_decoder
 from ._sansio._header_values import parse_mimetype
 from ._sansio._part_headers import content_disposition_filename, parse_content_disposition
+from .http_exceptions import ContentEncodingError
 
 __all__ = ("MultipartReader", "BodyPartReader", "MultipartResponseWrapper")
 
 _MAX_HEADER_LINE = 8190  # bytes
 _MAX_HEADERS = 128
+_PADDING = b" \t"  # transport-padding: LWSP-char (RFC 2046 §5.1.1)
+_BASE64_SPACE = b" \t\r\n"  # ignored between base64 characters (RFC 2045 §6.8)
+_MAX_DECOMPRESS = 2**18  # decoded bytes per decode() call or decode_iter() piece (aiohttp's default)
+_ALIGN_SLACK = 65536  # base64 bytes read past *size* to complete a quartet before giving up
+
+
+def delimiter_kind(rest: bytes) -> Optional[bool]:
+    """What follows ``--boundary`` on its line (*rest*, with its line ending):
+    ``False`` for a delimiter, ``True`` for the close delimiter (``--``), ``None``
+    when anything but transport padding follows (not a delimiter line).
+    """
+    if rest.endswith(b"\r\n"):
+        rest = rest[:-2]
+    elif rest.endswith(b"\n"):
+        rest = rest[:-1]
+    closing = rest.startswith(b"--")
+    if closing:
+        rest = rest[2:]
+    return closing if not rest.strip(_PADDING) else None
 
 
 class _Source:
@@ -69,11 +95,21 @@ class BodyPartReader:
     """One part of a multipart body: its ``headers`` and its body, read through
     :meth:`read_chunk`, :meth:`read`, :meth:`readline`, :meth:`text`, :meth:`json`
     or :meth:`form`.
+
+    :param max_decompress_size: the most decoded bytes one :meth:`decode` call
+        returns and one :meth:`decode_iter` piece holds (CVE-2025-69223).
     """
 
     chunk_size = 8192
 
-    def __init__(self, boundary: bytes, headers: "CIMultiDictProxy[str]", content: Any) -> None:
+    def __init__(
+        self,
+        boundary: bytes,
+        headers: "CIMultiDictProxy[str]",
+        content: Any,
+        *,
+        max_decompress_size: int = _MAX_DECOMPRESS,
+    ) -> None:
         self.headers = headers
         self._boundary = boundary
         self._delimiter = b"\r\n--" + boundary
@@ -81,6 +117,8 @@ class BodyPartReader:
         self._at_eof = False
         self.closing = False  # the delimiter that ended this part was the last one
         self._disposition: Optional[tuple[Optional[str], dict[str, str]]] = None
+        self._max_decompress_size = max_decompress_size
+        self._base64 = headers.get(hdrs.CONTENT_TRANSFER_ENCODING, "").lower() == "base64"
 
     def __aiter__(self) -> "BodyPartReader":
         return self
@@ -96,38 +134,80 @@ class BodyPartReader:
         return self._at_eof
 
     async def read_chunk(self, size: int = chunk_size) -> bytes:
-        """At most *size* bytes of the body (``b""`` at its end).
+        """At most *size* bytes of the body (``b""`` at its end).  A base64 part
+        is handed out in whole 4-character quartets (whitespace between them kept),
+        so each chunk can be given to :meth:`decode`; such a chunk may exceed *size*
+        by the few bytes that complete a quartet.
 
-        :raises ValueError: the stream ended before the part's delimiter.
+        :raises ValueError: the stream ended before the part's delimiter, or text
+            follows the delimiter on its line.
         """
         if self._at_eof:
             return b""
-        source = self._source
-        keep = len(self._delimiter)
-        while True:
-            buf = source.buffer
-            found = buf.find(self._delimiter)
-            if found >= 0:
-                if found == 0:
-                    await self._finish()
-                    return b""
-                take = min(found, size)
-            elif len(buf) > keep:
-                take = min(len(buf) - keep, size)
-            else:
-                take = 0
-            if take:
-                data = bytes(buf[:take])
-                del buf[:take]
-                return data
-            if not await source.fill():
+        take = await self._available(size)
+        if take and self._base64:
+            take = await self._align_base64(take, size)
+        if not take:
+            return b""
+        buf = self._source.buffer
+        data = bytes(buf[:take])
+        del buf[:take]
+        return data
+
+    def _safe_length(self) -> int:
+        """Bytes at the front of the buffer that surely belong to the body; ``-1``
+        when the buffer starts with the delimiter.
+        """
+        buf = self._source.buffer
+        found = buf.find(self._delimiter)
+        if found == 0:
+            return -1
+        if found > 0:
+            return found
+        return max(len(buf) - len(self._delimiter), 0)
+
+    async def _available(self, size: int) -> int:
+        """How many body bytes (at most *size*) to hand out now; 0 at the part's end."""
+        while True:  # each turn reads more of the stream, which ends
+            safe = self._safe_length()
+            if safe < 0:
+                await self._finish()
+                return 0
+            if safe:
+                return min(safe, size)
+            if not await self._source.fill():
+                raise ValueError("Unexpected end of the multipart body (no closing delimiter)")
+
+    async def _align_base64(self, take: int, size: int) -> int:
+        """*take*, shortened or extended so the piece ends after a whole base64
+        quartet (RFC 2045 §6.8: CR, LF and other whitespace are ignored).
+        """
+        buf = self._source.buffer
+        while True:  # bounded: *take* grows each turn, up to size + _ALIGN_SLACK
+            cut = _quartet_end(bytes(buf[:take]))
+            if cut:
+                return cut
+            safe = self._safe_length()
+            if safe < 0 or take > size + _ALIGN_SLACK:
+                return take  # not base64 after all: the decoder says so
+            if safe > take:
+                take = min(safe, 2 * take + 4)
+            elif buf.find(self._delimiter) == take:
+                return take  # the part's last (incomplete) quartet
+            elif not await self._source.fill():
                 raise ValueError("Unexpected end of the multipart body (no closing delimiter)")
 
     async def _finish(self) -> None:
-        """Consume the delimiter and the rest of its line."""
+        """Consume the delimiter and the rest of its line.
+
+        :raises ValueError: text other than padding follows the boundary.
+        """
         del self._source.buffer[: len(self._delimiter)]
         rest = await self._source.readline()
-        self.closing = rest.startswith(b"--")
+        kind = delimiter_kind(rest)
+        if kind is None:
+            raise ValueError(f"Invalid multipart delimiter line {b'--' + self._boundary + rest!r}")
+        self.closing = kind
         self._at_eof = True
 
     async def read(self, *, decode: bool = False) -> bytearray:
@@ -138,15 +218,26 @@ class BodyPartReader:
             if not chunk:
                 break
             data += chunk
-        return bytearray(self.decode(bytes(data))) if decode else data
+        if not decode:
+            return data
+        decoded = bytearray()
+        for piece in self._decode_pieces(bytes(data)):
+            decoded += piece
+        return decoded
 
     async def readline(self) -> bytes:
         """The next line of the body (with its line ending), ``b""`` at its end."""
         line = bytearray()
-        while not self._at_eof:
-            chunk = await self.read_chunk(1)
-            line += chunk
-            if not chunk or chunk == b"\n":
+        buf = self._source.buffer
+        while not self._at_eof:  # each turn hands out at least one byte or ends
+            take = await self._available(2**16)
+            if not take:
+                break
+            end = buf.find(b"\n", 0, take)
+            take = take if end < 0 else end + 1
+            line += buf[:take]
+            del buf[:take]
+            if end >= 0:
                 break
         return bytes(line)
 
@@ -177,36 +268,76 @@ class BodyPartReader:
         7bit, 8bit) then ``Content-Encoding`` (gzip, deflate, identity).
 
         :raises RuntimeError: an unknown encoding.
+        :raises ValueError: bad base64, or a content coding that decompresses to
+            more than ``max_decompress_size`` bytes (a part that large is decoded
+            with :meth:`decode_iter` or ``read(decode=True)``; aiohttp returns the
+            first bytes only).
         """
+        if self.headers.get(hdrs.CONTENT_ENCODING, "").lower() in ("", "identity"):
+            return self._decode_transfer(data)  # no decompression: no bomb, no cap
+        out = bytearray()
+        for piece in self._decode_pieces(data):
+            out += piece
+            if len(out) > self._max_decompress_size:
+                raise ValueError(
+                    f"decoded part larger than max_decompress_size ({self._max_decompress_size} bytes):"
+                    " use decode_iter() or read(decode=True)"
+                )
+        return bytes(out)
+
+    async def decode_iter(self, data: bytes) -> AsyncIterator[bytes]:
+        """The decoded *data* in pieces of at most ``max_decompress_size`` bytes."""
+        out = bytearray()
+        for piece in self._decode_pieces(data):
+            out += piece
+            while len(out) >= self._max_decompress_size:
+                head = bytes(out[: self._max_decompress_size])
+                del out[: self._max_decompress_size]
+                yield head
+        if out:
+            yield bytes(out)
+
+    def _decode_pieces(self, data: bytes) -> Iterator[bytes]:
+        """*data* decoded, in bounded pieces (``_compression.SLICE`` for a coding)."""
+        data = self._decode_transfer(data)
+        encoding = self.headers.get(hdrs.CONTENT_ENCODING, "").lower()
+        if encoding in ("", "identity"):
+            if data:
+                yield data
+            return
+        if encoding not in ("gzip", "x-gzip", "deflate"):
+            raise RuntimeError(f"unknown content encoding: {encoding}")
+        decoder = make_decoder(encoding)
+        assert decoder is not None  # gzip and deflate are always decodable
+        try:
+            decoder.feed(data)
+            while True:  # bounded: each piece consumes input, which is finite
+                piece = decoder.next_piece()
+                if not piece:
+                    break
+                yield piece
+            tail = decoder.flush()
+        except ContentEncodingError as exc:
+            raise zlib.error(str(exc)) from exc
+        if tail:
+            yield tail
+
+    def _decode_transfer(self, data: bytes) -> bytes:
         cte = self.headers.get(hdrs.CONTENT_TRANSFER_ENCODING, "").lower()
         if cte == "base64":
             try:
-                data = base64.b64decode(data)
+                return base64.b64decode(data)
             except binascii.Error as exc:
                 raise ValueError(f"bad base64 part: {exc}") from exc
-        elif cte == "quoted-printable":
-            data = quopri.decodestring(data)
-        elif cte not in ("", "binary", "7bit", "8bit"):
+        if cte == "quoted-printable":
+            return quopri.decodestring(data)
+        if cte not in ("", "binary", "7bit", "8bit"):
             raise RuntimeError(f"unknown content transfer encoding: {cte}")
-        encoding = self.headers.get(hdrs.CONTENT_ENCODING, "").lower()
-        if encoding in ("gzip", "x-gzip"):
-            return zlib.decompress(data, 16 + zlib.MAX_WBITS)
-        if encoding == "deflate":
-            try:
-                return zlib.decompress(data)
-            except zlib.error:
-                return zlib.decompress(data, -zlib.MAX_WBITS)
-        if encoding not in ("", "identity"):
-            raise RuntimeError(f"unknown content encoding: {encoding}")
         return data
-
-    async def decode_iter(self, data: bytes) -> Any:
-        """An async iterator over the decoded *data* (one piece)."""
-        yield self.decode(data)
 
     def get_charset(self, default: Optional[str] = None) -> Any:
         """The ``charset`` of the part's Content-Type, else *default*."""
-        return parse_mimetype(self.headers.get(hdrs.CONTENT_TYPE, ""))[1].get("charset", default)
+        return parse_mimetype(self.headers.get(hdrs.CONTENT_TYPE, "")).parameters.get("charset", default)
 
     def _params(self) -> "dict[str, str]":
         if self._disposition is None:
@@ -224,6 +355,22 @@ class BodyPartReader:
         return content_disposition_filename(self._params(), "filename")
 
 
+def _quartet_end(piece: bytes) -> int:
+    """The length of *piece* up to its last whole base64 quartet (with the
+    whitespace after it): ``len(piece)`` when it holds whole quartets only, 0 when
+    it starts with an incomplete one.
+    """
+    extra = len(piece.translate(None, _BASE64_SPACE)) % 4
+    if not extra:
+        return len(piece)
+    end = len(piece)
+    while extra:  # back over the incomplete quartet's characters (at most 3)
+        end -= 1
+        if piece[end] not in _BASE64_SPACE:
+            extra -= 1
+    return end
+
+
 class MultipartReader:
     """Reads the parts of a multipart body from *content* (a stream with
     ``readany()``), its boundary taken from *headers*' Content-Type.
@@ -234,9 +381,9 @@ class MultipartReader:
     part_reader_cls = BodyPartReader
 
     def __init__(self, headers: Any, content: Any) -> None:
-        mimetype, params = parse_mimetype(headers.get(hdrs.CONTENT_TYPE, ""))
-        boundary = params.get("boundary")
-        if not mimetype.startswith("multipart/") or not boundary:
+        mimetype = parse_mimetype(headers.get(hdrs.CONTENT_TYPE, ""))
+        boundary = mimetype.parameters.get("boundary")
+        if mimetype.type != "multipart" or not boundary:
             raise ValueError(f"Invalid boundary {boundary!r}, not a multipart body")
         self.headers = headers
         self._boundary = boundary.encode("latin-1")
@@ -305,8 +452,7 @@ class MultipartReader:
     async def fetch_next_part(self) -> Union[BodyPartReader, "MultipartReader"]:
         """Read the next part's headers and return its reader."""
         headers = await self._read_headers()
-        mimetype = parse_mimetype(headers.get(hdrs.CONTENT_TYPE, ""))[0]
-        if mimetype.startswith("multipart/"):
+        if parse_mimetype(headers.get(hdrs.CONTENT_TYPE, "")).type == "multipart":
             nested = type(self)(headers, _NestedStream(self._source, self._boundary))
             return nested
         return self.part_reader_cls(self._boundary, headers, self._source)
@@ -318,11 +464,9 @@ class MultipartReader:
             line = await self._source.readline()
             if not line:
                 raise ValueError(f"No multipart boundary {self._boundary!r} in the body")
-            stripped = line.rstrip(b"\r\n")
-            if stripped == delimiter:
-                return
-            if stripped == delimiter + b"--":
-                self._at_eof = True
+            kind = delimiter_kind(line[len(delimiter) :]) if line.startswith(delimiter) else None
+            if kind is not None:  # with transport padding or without (RFC 2046 §5.1.1)
+                self._at_eof = kind
                 return
         raise ValueError("multipart preamble too long")
 

@@ -24,6 +24,7 @@ from ._sansio._part_headers import (
     quoted_string,
 )
 from .payload import BytesPayload, JsonPayload, Payload, get_payload, payload_type
+from .payload import LookupError as PayloadLookupError
 
 __all__ = (
     "MultipartResponseWrapper",
@@ -51,7 +52,8 @@ class MultipartWriter(Payload):
     """A ``multipart/<subtype>`` body made of parts (each a :class:`Payload`).
 
     :param subtype: the multipart subtype (``mixed``, ``form-data``, ...).
-    :param boundary: the boundary (ASCII, RFC 2046 §5.1.1); random when ``None``.
+    :param boundary: the boundary (ASCII; in the head a quoted-string when it is
+        not a token, in the body as given); random when ``None``.
     :param close_boundary: write the closing delimiter at the end.
     :raises ValueError: a boundary that is not ASCII or not valid.
     """
@@ -106,7 +108,7 @@ class MultipartWriter(Payload):
             return self.append_payload(obj)
         try:
             payload = get_payload(obj, headers=headers)
-        except LookupError as exc:
+        except PayloadLookupError as exc:  # int, float, None, ...: not a body
             raise TypeError(f"Cannot create payload from {obj!r}") from exc
         return self.append_payload(payload)
 

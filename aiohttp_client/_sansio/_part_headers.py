@@ -26,7 +26,7 @@ _TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHI
 _FORBIDDEN = re.compile(r"[\r\n\x00]")
 _NOT_QTEXT = re.compile(r"[^\x21\x23-\x5b\x5d-\x7e]")  # escaped in a 7-bit quoted-string (RFC 5322)
 _QDTEXT = re.compile(r"^[\t\x20-\x7e]*$")
-_BCHARS = re.compile(r"^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # CTLs but HTAB (RFC 5234 B.1)
 
 
 def check_header_value(value: str, what: str = "header value") -> str:
@@ -80,11 +80,17 @@ def make_boundary() -> str:
 
 
 def check_boundary(boundary: str) -> str:
-    """:raises ValueError: *boundary* is not 1 to 70 ``bchars`` ending in a non-space
-    (RFC 2046 §5.1.1).
+    """A boundary for a body we write: any ASCII text a quoted-string can carry (as
+    aiohttp takes), of 1 to 70 characters, not ending in a space or tab (RFC 2046
+    §5.1.1: a receiver strips that as transport padding).
+
+    :raises ValueError: a control character other than HTAB (what aiohttp refuses,
+        with its message), or a boundary outside RFC 2046's length and ending rules.
     """
-    if not _BCHARS.match(boundary):
-        raise ValueError(f"Invalid boundary {boundary!r}, must be 1-70 RFC 2046 characters")
+    if _CONTROL.search(boundary):
+        raise ValueError("boundary value contains invalid characters")
+    if not 1 <= len(boundary) <= 70 or boundary[-1] in " \t":
+        raise ValueError(f"Invalid boundary {boundary!r}: 1-70 characters, not ending in a space (RFC 2046)")
     return boundary
 
 
