@@ -103,7 +103,7 @@ def test_signals_in_the_documented_order() -> None:
 
     async def main() -> None:
         runner = await _app()
-        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        base = f"http://localhost:{runner.addresses[0][1]}"
         try:
             async with aiohttp.ClientSession(trace_configs=[config]) as session:
                 async with session.post(f"{base}/echo", data=b"hello", trace_request_ctx={"n": 1}) as resp:
@@ -133,7 +133,7 @@ def test_signals_in_the_documented_order() -> None:
         params = {name: p for name, _, p in first}
         url = URL(f"{base}/echo")
         assert (params["on_request_start"].method, params["on_request_start"].url) == ("POST", url)
-        assert params["on_dns_resolvehost_start"].host == "127.0.0.1"
+        assert params["on_dns_resolvehost_start"].host == "localhost"
         assert params["on_request_chunk_sent"].chunk == b"hello"
         assert params["on_response_chunk_received"].chunk == b"hello"
         assert params["on_request_end"].response.status == 200
@@ -196,7 +196,7 @@ def test_queue_cache_hit_exception_and_interposed_headers() -> None:
 
     async def main() -> None:
         runner = await _app()
-        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        base = f"http://localhost:{runner.addresses[0][1]}"
         try:
             connector = aiohttp.TCPConnector(limit=1, force_close=True)
             async with aiohttp.ClientSession(connector=connector, trace_configs=[config]) as session:
@@ -255,7 +255,7 @@ def test_no_trace_config_means_no_traces() -> None:
 def test_cli_timing_line_from_signals() -> None:
     async def main() -> None:
         runner = await _app()
-        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        base = f"http://localhost:{runner.addresses[0][1]}"
         try:
             async with aiohttp.ClientSession(trace_configs=[timing_trace_config()]) as session:
                 lines = []
