@@ -47,6 +47,7 @@ from libc.string cimport memcmp, memcpy
 
 from _tables cimport (
     acl_init_tables,
+    acl_unlikely,
     find_lf,
     fold_line,
     grow_buffer,
@@ -457,17 +458,15 @@ cdef class HeadParser:
         pairs = PyList_New(nfields)
         pos = e + 1
         first = pos
+        name_len = 0
         for i in range(nfields):
             if pos > n:  # cannot happen while nlines counts LFs; never read past p[n]
                 raise _InvalidHeader("incomplete head")
             name_len = parse_field_line(p, pos, n, &e, &length, &vs, &ve, &high)
             if length > self.max_field_size:
                 raise _LineTooLong("response header", self.max_field_size, str(length))
-            if name_len < 0:
-                if _has_fold(p, first, n, nfields):  # a continuation line (RFC 9112 §5.2)
-                    raw, pairs = self._parse_folded(p, first, n, nfields)
-                    break
-                raise _InvalidHeader(PyBytes_FromStringAndSize(<char*>p + pos, length))
+            if acl_unlikely(name_len < 0):
+                break  # handled below, out of the loop
             if name_len <= _NAME_MAX:
                 slot = _field_name(p + pos, name_len)
                 name_b = <object>slot.raw
@@ -483,6 +482,10 @@ cdef class HeadParser:
             Py_INCREF(item)
             PyList_SET_ITEM(pairs, i, item)
             pos = e + 1
+        if name_len < 0:  # p[pos:] is not a field line: a continuation line (RFC 9112 §5.2)?
+            if not _has_fold(p, first, n, nfields):
+                raise _InvalidHeader(PyBytes_FromStringAndSize(<char*>p + pos, length))
+            raw, pairs = self._parse_folded(p, first, n, nfields)
 
         headers = _CIMultiDictProxy(_CIMultiDict(pairs))
         # ResponseHead(version, status, reason, headers, raw), as tuple.__new__ builds it.

@@ -21,6 +21,9 @@ cdef extern from *:
     #include <string.h>
 
     /* Byte-class bits (RFC 9110 §5.5, §5.6.2, §5.6.4). */
+    /* A branch the compiler should lay out as the cold one (a raise is, by itself). */
+    #define acl_unlikely(x) __builtin_expect(!!(x), 0)
+
     #define ACL_TCHAR   0x01  /* tchar: a token byte */
     #define ACL_VALUE   0x02  /* field-content / reason-phrase byte: HTAB, SP, VCHAR, obs-text */
     #define ACL_QDTEXT  0x04  /* qdtext: HTAB, SP, %x21, %x23-5B, %x5D-7E, obs-text */
@@ -107,6 +110,7 @@ cdef extern from *:
     unsigned char acl_class[256]
     unsigned char acl_hexval[256]
     void acl_init_tables() noexcept nogil
+    bint acl_unlikely(bint condition) noexcept nogil
     Py_ssize_t scan_value "acl_scan_value" (const unsigned char* p, Py_ssize_t n,
                                             unsigned char* high) noexcept nogil
 

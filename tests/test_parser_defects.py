@@ -186,17 +186,20 @@ def test_non_ascii_keep_alive_is_not_keep_alive(raw_server: Any, token: bytes) -
 @asynccontextmanager
 async def ws_handshake_server(*fields: bytes) -> AsyncIterator[str]:
     """Answers one WebSocket handshake with a 101, the right Sec-WebSocket-Accept and
-    the exact field lines *fields*; then waits for the client to close."""
+    the exact field lines *fields*; then answers the client's close frame (the only
+    frame the tests send) and waits for the client to close."""
     writers: list[asyncio.StreamWriter] = []
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writers.append(writer)
         head = await reader.readuntil(b"\r\n\r\n")
-        fields = (line.partition(b":") for line in head.split(b"\r\n"))
-        key = next(v.strip() for n, _, v in fields if n.lower() == b"sec-websocket-key")
+        received = (line.partition(b":") for line in head.split(b"\r\n"))
+        key = next(v.strip() for n, _, v in received if n.lower() == b"sec-websocket-key")
         accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())  # noqa: S324
         lines = b"".join(f + b"\r\n" for f in fields)
         writer.write(b"HTTP/1.1 101 Switching Protocols\r\n" + lines + b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+        if await reader.read(2):  # the client's first frame: its close, answered
+            writer.write(b"\x88\x02\x03\xe8")  # close 1000, unmasked (RFC 6455 §5.5.1)
         await reader.read()  # until the client closes
 
     server = await asyncio.start_server(serve, HOST, 0)
