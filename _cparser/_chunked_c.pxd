@@ -26,6 +26,8 @@ cdef class ChunkedDecoder:
     cdef Py_ssize_t _line_len
     cdef Py_ssize_t _line_cap
     cdef list _trailers
+    cdef Py_ssize_t _trailer_lines  # physical trailer lines, folded ones included
+    cdef bytes _fold_line  # the last trailer field line, unfolded so far
 
     cdef int reset(self) except -1
     cdef Py_ssize_t feed_into(self, object data, const unsigned char* p, Py_ssize_t end,
@@ -34,3 +36,4 @@ cdef class ChunkedDecoder:
     cdef int _line_too_long(self, Py_ssize_t size) except -1
     cdef int _on_size_line(self, const unsigned char* line, Py_ssize_t n) except -1
     cdef int _on_trailer_line(self, const unsigned char* line, Py_ssize_t n) except -1
+    cdef int _fold_trailer(self, const unsigned char* line, Py_ssize_t m) except -1

@@ -31,7 +31,7 @@ from cpython.bytes cimport (
     PyBytes_GET_SIZE,
 )
 from cpython.list cimport PyList_Append
-from cpython.mem cimport PyMem_Free
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.stdint cimport uint64_t
 from libc.string cimport memcpy
 
@@ -45,6 +45,8 @@ from _tables cimport (
     acl_init_tables,
     grow_buffer,
     find_lf,
+    fold_line,
+    is_framing_name,
     parse_field_line,
 )
 
@@ -168,6 +170,8 @@ cdef class ChunkedDecoder:
         self._remaining = 0
         self._line_len = 0
         self._trailers = []
+        self._trailer_lines = 0
+        self._fold_line = _EMPTY
         return 0
 
     def __dealloc__(self):
@@ -313,11 +317,15 @@ cdef class ChunkedDecoder:
         if n == 0:
             self.trailers = tuple(self._trailers)
             self._trailers = []
+            self._fold_line = _EMPTY
             self._state = _DONE
             self.done = True
             return 0
-        if len(self._trailers) >= self.max_headers:
+        if self._trailer_lines >= self.max_headers:
             raise _InvalidHeader(f"too many trailer fields (more than {self.max_headers})")
+        self._trailer_lines += 1
+        if self._trailers and (line[0] == 32 or line[0] == 9):
+            return self._fold_trailer(line, n - 1 if line[n - 1] == 13 else n)
         name_len = parse_field_line(line, 0, n, &line_end, &length, &vs, &ve, &high)
         if length > self.max_field_size:
             raise _LineTooLong("response header", self.max_field_size, str(length))
@@ -327,6 +335,37 @@ cdef class ChunkedDecoder:
             PyBytes_FromStringAndSize(<const char*>line, name_len),
             PyBytes_FromStringAndSize(<const char*>line + vs, ve - vs),
         ))
+        self._fold_line = PyBytes_FromStringAndSize(<const char*>line, length)  # for a fold
+        return 0
+
+    cdef int _fold_trailer(self, const unsigned char* line, Py_ssize_t m) except -1:
+        """The continuation ``line[:m]`` (no line ending) of the last trailer field
+        (obs-fold, RFC 9112 §5.2): that field is unfolded and parsed again, as the
+        Python twin does (``_fields.fold``, ``parse_folded_field``)."""
+        cdef Py_ssize_t plen = PyBytes_GET_SIZE(self._fold_line)
+        cdef Py_ssize_t blen, name_len, line_end = 0, length = 0, vs = 0, ve = 0
+        cdef unsigned char high = 0
+        cdef unsigned char* buf = <unsigned char*>PyMem_Malloc(<size_t>(plen + m + 1))
+        if buf == NULL:
+            raise MemoryError()
+        try:
+            memcpy(buf, PyBytes_AS_STRING(self._fold_line), <size_t>plen)
+            blen = fold_line(buf, plen, line, m)
+            if blen > self.max_field_size:
+                raise _LineTooLong("response header", self.max_field_size, str(blen))
+            buf[blen] = 10
+            name_len = parse_field_line(buf, 0, blen + 1, &line_end, &length, &vs, &ve, &high)
+            if name_len < 0 or length != blen:  # length != blen: a bare CR ended it
+                raise _InvalidHeader(PyBytes_FromStringAndSize(<const char*>buf, blen))
+            if is_framing_name(buf, name_len):
+                raise _InvalidHeader(b"obs-fold in " + PyBytes_FromStringAndSize(<const char*>buf, name_len))
+            self._fold_line = PyBytes_FromStringAndSize(<const char*>buf, blen)
+            self._trailers[-1] = (
+                PyBytes_FromStringAndSize(<const char*>buf, name_len),
+                PyBytes_FromStringAndSize(<const char*>buf + vs, ve - vs),
+            )
+        finally:
+            PyMem_Free(buf)
         return 0
 
 

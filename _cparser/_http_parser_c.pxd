@@ -24,3 +24,4 @@ cdef class HeadParser:
     cdef int _raise_limit(self, int violation, Py_ssize_t length, Py_ssize_t index) except -1
     cdef int _append(self, const unsigned char* p, Py_ssize_t n) except -1
     cdef object _parse(self, const unsigned char* p, Py_ssize_t n, Py_ssize_t nlines)
+    cdef tuple _parse_folded(self, const unsigned char* p, Py_ssize_t pos, Py_ssize_t n, Py_ssize_t nfields)

@@ -24,6 +24,9 @@ twin is made fast.
   the call (checked at import: the record must stay a plain 5-tuple subclass).
   HTTP/1.1 and HTTP/1.0 reuse the ``_models`` singletons, and an incomplete feed
   returns a shared ``(None, n)``.
+- obs-fold costs nothing until it occurs: a continuation line fails the field-line
+  split, and only then ``_parse_folded`` parses the fields again (the Python twin's
+  ``_fields.parse_folded_field_lines``), unfolding into a temporary buffer.
 """
 
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
@@ -42,7 +45,16 @@ from cpython.unicode cimport PyUnicode_DATA, PyUnicode_DecodeUTF8, PyUnicode_New
 from libc.stdint cimport uint32_t
 from libc.string cimport memcmp, memcpy
 
-from _tables cimport acl_init_tables, find_lf, grow_buffer, parse_field_line, scan_value
+from _tables cimport (
+    acl_init_tables,
+    acl_unlikely,
+    find_lf,
+    fold_line,
+    grow_buffer,
+    is_framing_name,
+    parse_field_line,
+    scan_value,
+)
 
 from multidict import CIMultiDict, CIMultiDictProxy, istr
 
@@ -182,6 +194,35 @@ cdef _NameSlot* _field_name(const unsigned char* p, Py_ssize_t n) except NULL:
 
 cdef inline bint _is_digit(unsigned char c) noexcept nogil:
     return <unsigned char>(c - 48) < 10  # ASCII only, as the Python twin's bytes regex
+
+
+cdef inline bint _starts_ws(const unsigned char* p, Py_ssize_t pos, Py_ssize_t n) noexcept nogil:
+    return pos < n and (p[pos] == 32 or p[pos] == 9)
+
+
+cdef bint _has_fold(const unsigned char* p, Py_ssize_t pos, Py_ssize_t n, Py_ssize_t nfields) noexcept nogil:
+    """Whether a field line after the first (which starts at ``p[pos]``) starts with
+    SP or HTAB (``_fields.has_obs_fold(lines, 2)``)."""
+    cdef const unsigned char* q
+    cdef Py_ssize_t _k
+    for _k in range(nfields - 1):
+        q = find_lf(p + pos, n - pos)
+        if q == NULL:
+            return False
+        pos = q - p + 1
+        if _starts_ws(p, pos, n):
+            return True
+    return False
+
+
+cdef inline Py_ssize_t _line_bounds(const unsigned char* p, Py_ssize_t pos, Py_ssize_t n,
+                                    Py_ssize_t* line_end) noexcept nogil:
+    """The line at ``p[pos]``: returns the start of the next line and sets
+    ``line_end[0]`` to the end of this one without its LF and one CR before it."""
+    cdef const unsigned char* q = find_lf(p + pos, n - pos)
+    cdef Py_ssize_t e = n if q == NULL else q - p
+    line_end[0] = e - 1 if e > pos and p[e - 1] == 13 else e
+    return e + 1
 
 
 cdef bint _status_line_ok(const unsigned char* p, Py_ssize_t n, unsigned char* high) noexcept nogil:
@@ -380,7 +421,7 @@ cdef class HeadParser:
     cdef object _parse(self, const unsigned char* p, Py_ssize_t n, Py_ssize_t nlines):
         """Parse a complete head: *nlines* lines in ``p[:n]``, without the empty line."""
         cdef const unsigned char* q
-        cdef Py_ssize_t e, length, pos, i, nfields, name_len
+        cdef Py_ssize_t e, length, pos, i, nfields, name_len, first
         cdef Py_ssize_t vs = 0, ve = 0
         cdef unsigned char high = 0
         cdef int major, minor, status
@@ -416,14 +457,16 @@ cdef class HeadParser:
         raw = PyTuple_New(nfields)
         pairs = PyList_New(nfields)
         pos = e + 1
+        first = pos
+        name_len = 0
         for i in range(nfields):
             if pos > n:  # cannot happen while nlines counts LFs; never read past p[n]
                 raise _InvalidHeader("incomplete head")
             name_len = parse_field_line(p, pos, n, &e, &length, &vs, &ve, &high)
             if length > self.max_field_size:
                 raise _LineTooLong("response header", self.max_field_size, str(length))
-            if name_len < 0:
-                raise _InvalidHeader(PyBytes_FromStringAndSize(<char*>p + pos, length))
+            if acl_unlikely(name_len < 0):
+                break  # handled below, out of the loop
             if name_len <= _NAME_MAX:
                 slot = _field_name(p + pos, name_len)
                 name_b = <object>slot.raw
@@ -439,6 +482,10 @@ cdef class HeadParser:
             Py_INCREF(item)
             PyList_SET_ITEM(pairs, i, item)
             pos = e + 1
+        if name_len < 0:  # p[pos:] is not a field line: a continuation line (RFC 9112 §5.2)?
+            if not _has_fold(p, first, n, nfields):
+                raise _InvalidHeader(PyBytes_FromStringAndSize(<char*>p + pos, length))
+            raw, pairs = self._parse_folded(p, first, n, nfields)
 
         headers = _CIMultiDictProxy(_CIMultiDict(pairs))
         # ResponseHead(version, status, reason, headers, raw), as tuple.__new__ builds it.
@@ -455,3 +502,57 @@ cdef class HeadParser:
         Py_INCREF(raw)
         PyTuple_SET_ITEM(head, 4, raw)
         return head
+
+    cdef tuple _parse_folded(self, const unsigned char* p, Py_ssize_t pos, Py_ssize_t n, Py_ssize_t nfields):
+        """``(raw, pairs)`` for the *nfields* field lines from ``p[pos]`` of a head with
+        obs-fold: ``_fields.parse_folded_field_lines``, the same checks in the same
+        order.  Each field is unfolded into an owned buffer (freed on return) followed
+        by an LF, for ``parse_field_line``."""
+        cdef unsigned char* buf = NULL
+        cdef Py_ssize_t cap = 0, k = 0, s, e, blen, name_len, line_end = 0, length = 0, vs = 0, ve = 0
+        cdef unsigned char high = 0
+        cdef bint folded
+        cdef list raw = []
+        cdef list pairs = []
+        cdef object name_b, name_s
+        cdef _NameSlot* slot
+        try:
+            while k < nfields:  # bounded: k grows on every pass
+                s = pos
+                pos = _line_bounds(p, pos, n, &e)
+                k += 1
+                if k == 1 and _starts_ws(p, s, e):
+                    raise _InvalidHeader(PyBytes_FromStringAndSize(<char*>p + s, e - s))
+                buf = grow_buffer(buf, &cap, e - s + 1, _MIN_BUFFER)
+                memcpy(buf, p + s, <size_t>(e - s))
+                blen = e - s
+                folded = False
+                while k < nfields and _starts_ws(p, pos, n):
+                    s = pos
+                    pos = _line_bounds(p, pos, n, &e)
+                    k += 1
+                    buf = grow_buffer(buf, &cap, blen + (e - s) + 1, _MIN_BUFFER)
+                    blen = fold_line(buf, blen, p + s, e - s)
+                    if blen > self.max_field_size:  # per fold, as the Python twin
+                        raise _LineTooLong("response header", self.max_field_size, str(blen))
+                    folded = True
+                if blen > self.max_field_size:
+                    raise _LineTooLong("response header", self.max_field_size, str(blen))
+                buf[blen] = 10
+                name_len = parse_field_line(buf, 0, blen + 1, &line_end, &length, &vs, &ve, &high)
+                if name_len < 0 or length != blen:  # length != blen: a bare CR ended it
+                    raise _InvalidHeader(PyBytes_FromStringAndSize(<char*>buf, blen))
+                if folded and is_framing_name(buf, name_len):
+                    raise _InvalidHeader(b"obs-fold in " + PyBytes_FromStringAndSize(<char*>buf, name_len))
+                if name_len <= _NAME_MAX:
+                    slot = _field_name(buf, name_len)
+                    name_b = <object>slot.raw
+                    name_s = <object>slot.text
+                else:
+                    name_b = PyBytes_FromStringAndSize(<char*>buf, name_len)
+                    name_s = _ascii(buf, name_len)
+                raw.append((name_b, PyBytes_FromStringAndSize(<char*>buf + vs, ve - vs)))
+                pairs.append((name_s, _text(buf + vs, ve - vs, high)))
+        finally:
+            PyMem_Free(buf)
+        return tuple(raw), pairs

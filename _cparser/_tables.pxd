@@ -13,7 +13,7 @@
 # file gets its own copy and fills it once, at import, with acl_init_tables().
 
 from cpython.mem cimport PyMem_Realloc
-from libc.string cimport memchr
+from libc.string cimport memchr, memcpy
 
 cdef extern from *:
     """
@@ -21,6 +21,9 @@ cdef extern from *:
     #include <string.h>
 
     /* Byte-class bits (RFC 9110 §5.5, §5.6.2, §5.6.4). */
+    /* A branch the compiler should lay out as the cold one (a raise is, by itself). */
+    #define acl_unlikely(x) __builtin_expect(!!(x), 0)
+
     #define ACL_TCHAR   0x01  /* tchar: a token byte */
     #define ACL_VALUE   0x02  /* field-content / reason-phrase byte: HTAB, SP, VCHAR, obs-text */
     #define ACL_QDTEXT  0x04  /* qdtext: HTAB, SP, %x21, %x23-5B, %x5D-7E, obs-text */
@@ -107,6 +110,7 @@ cdef extern from *:
     unsigned char acl_class[256]
     unsigned char acl_hexval[256]
     void acl_init_tables() noexcept nogil
+    bint acl_unlikely(bint condition) noexcept nogil
     Py_ssize_t scan_value "acl_scan_value" (const unsigned char* p, Py_ssize_t n,
                                             unsigned char* high) noexcept nogil
 
@@ -183,3 +187,42 @@ cdef inline unsigned char* grow_buffer(unsigned char* buf, Py_ssize_t* cap, Py_s
         raise MemoryError()
     cap[0] = new_cap
     return grown
+
+
+cdef inline Py_ssize_t fold_line(unsigned char* buf, Py_ssize_t n, const unsigned char* cont,
+                                 Py_ssize_t m) noexcept nogil:
+    """Continue the field line ``buf[:n]`` with the continuation line ``cont[:m]``
+    (obs-fold, RFC 9112 §5.2; both without line endings): the whitespace around the
+    removed line ending becomes as many SP (``_fields.fold``).  *buf* must have room
+    for ``n + m`` bytes; returns ``n + m``, the new length."""
+    cdef Py_ssize_t t = n, lead = 0, k
+    while t > 0 and (acl_class[buf[t - 1]] & ACL_WS):
+        t -= 1
+    while lead < m and (acl_class[cont[lead]] & ACL_WS):
+        lead += 1
+    for k in range(t, n + lead):
+        buf[k] = 32
+    if m > lead:
+        memcpy(buf + n + lead, cont + lead, <size_t>(m - lead))
+    return n + m
+
+
+cdef inline bint is_framing_name(const unsigned char* p, Py_ssize_t n) noexcept nogil:
+    """Whether ``p[:n]`` is ``Content-Length`` or ``Transfer-Encoding``, ASCII case
+    ignored (the fields in which ``_fields`` refuses obs-fold)."""
+    cdef const char* want
+    cdef Py_ssize_t i
+    cdef unsigned char c
+    if n == 14:
+        want = b"content-length"
+    elif n == 17:
+        want = b"transfer-encoding"
+    else:
+        return False
+    for i in range(n):
+        c = p[i]
+        if 65 <= c <= 90:
+            c += 32
+        if c != <unsigned char>want[i]:
+            return False
+    return True

@@ -285,6 +285,46 @@ def test_chunked_twins_agree(pieces: tuple[bytes, ...], limits: Any) -> None:
     assert c == py
 
 
+# obs-fold (RFC 9112 §5.2): heads and trailer sections built from field lines and
+# continuation lines, the compiled twins' slow path (issue 15 item 9).
+_FOLD_NAMES = [b"X-A", b"Y", b"Transfer-Encoding", b"content-length", b"X-" + b"n" * 40, b"X(a)"]
+_FOLD_BYTES = [b" ", b"\t", b"a", b"\xc3\xa9", b"\r", b"\x00", b":", b","]
+
+
+@st.composite
+def folded_lines(draw: Callable[..., Any]) -> bytes:
+    """Field lines, some continued by lines that start with SP or HTAB (or the first
+    line starting with whitespace), each ended by CRLF or LF."""
+    lines = []
+    for _ in range(draw(st.integers(1, 5))):
+        if draw(st.booleans()):  # a continuation (or, first, whitespace before a field)
+            lead = draw(st.sampled_from([b" ", b"\t", b"  \t"]))
+            lines.append(lead + b"".join(draw(st.lists(st.sampled_from(_FOLD_BYTES), max_size=6))))
+        else:
+            value = b"".join(draw(st.lists(st.sampled_from(_FOLD_BYTES), max_size=6)))
+            lines.append(draw(st.sampled_from(_FOLD_NAMES)) + b":" + value)
+    return b"".join(line + draw(st.sampled_from([b"\r\n", b"\n"])) for line in lines)
+
+
+def _split(draw: Callable[..., Any], data: bytes) -> tuple[bytes, ...]:
+    cuts = sorted(draw(st.lists(st.integers(0, len(data)), max_size=6)))
+    bounds = [0, *cuts, len(data)]
+    return tuple(data[a:b] for a, b in zip(bounds, bounds[1:]))
+
+
+@pytest.mark.c_extension
+@SETTINGS
+@given(data=st.data(), limits=st.sampled_from([{}, {"max_field_size": 16, "max_headers": 3}]))
+def test_obs_fold_twins_agree(data: Any, limits: Any) -> None:
+    lines = data.draw(folded_lines())
+    head_cls, chunked_cls = _compiled()
+    pieces = _split(data.draw, b"HTTP/1.1 200 OK\r\n" + lines + b"\r\nbody")
+    assert _head_outcome(head_cls, limits, pieces) == _head_outcome(_http_parser_py.HeadParser, limits, pieces)
+    pieces = _split(data.draw, b"0\r\n" + lines + b"\r\nnext")
+    c = drive_chunked(chunked_cls(**limits), pieces)
+    assert c == drive_chunked(_chunked_py.ChunkedDecoder(**limits), pieces)
+
+
 @SETTINGS
 @given(pieces=mutated(HEAD_WIRES), limits=LIMITS)
 def test_head_only_protocol_errors_escape(head_parser_cls: Any, pieces: tuple[bytes, ...], limits: Any) -> None:
@@ -314,6 +354,8 @@ def _head_probes(byte: int) -> list[bytes]:
         b"HTTP/1.1 200 OK\r\nX: a" + b + b"b\r\n\r\n",  # field-value
         b"HTTP/1.1 200 OK\r\nX: " + b + b"\r\n\r\n",  # field-value alone (OWS?)
         b"HTTP/1.1 200 OK\r\nX:" + b + b"v" + b + b"\r\n\r\n",  # around the value
+        b"HTTP/1.1 200 OK\r\nX: a\r\n" + b + b"b\r\n\r\n",  # continuation start (obs-fold?)
+        b"HTTP/1.1 200 OK\r\nX: a\r\n b" + b + b"\r\nY: c\r\n\r\n",  # continuation value
     ]
 
 
@@ -330,6 +372,8 @@ def _chunked_probes(byte: int) -> list[bytes]:
         b"3\r\nabc" + b + b"\r\n0\r\n\r\n",  # after chunk-data
         b"0\r\nX" + b + b": v\r\n\r\n",  # trailer name
         b"0\r\nX: a" + b + b"b\r\n\r\n",  # trailer value
+        b"0\r\nX: a\r\n" + b + b"b\r\n\r\n",  # trailer continuation start
+        b"0\r\nX: a\r\n b" + b + b"\r\nY: c\r\n\r\n",  # trailer continuation value
     ]
 
 

@@ -9,7 +9,7 @@ written once, in Python (DESIGN.md), and the twins only move bytes.
 
 from typing import Any, Optional
 
-from .._models import HttpVersion11, ResponseHead
+from .._models import ResponseHead
 from ..hdrs import CONTENT_ENCODING
 from ._compression import ContentDecoder, chain, make_decoder, make_transfer_decoder
 from ._framing import CHUNKED_ONLY, NO_BODY, Framing, response_framing
@@ -41,18 +41,24 @@ def begin_body(
 def body_decoder(head: ResponseHead, auto_decompress: bool, codings: "Optional[list[str]]") -> Optional[ContentDecoder]:
     """The transfer codings other than ``chunked`` (always decoded: they are not
     content, RFC 9112 §6.1, §7), then the content codings (if *auto_decompress*).
-    In HTTP/1.0 Transfer-Encoding means faulty framing and is not decoded.
+    An HTTP/1.0 response is decoded by the same rules (RFC 9112 §6.1: its framing
+    is faulty, so ``_framing`` closes the connection after it).  A Content-Encoding
+    value that is not ASCII names no coding (RFC 9110 §8.4.1, §5.6.2: codings are
+    tokens): it goes on escaped, so that no case folding can turn it into a known
+    coding (``"z<U+017F>td".casefold()`` is ``"zstd"``; CVE-2025-69224).
 
     :param codings: the Transfer-Encoding codings as :func:`._framing.response_framing`
         split them (not modified), or ``None`` for no Transfer-Encoding field.
     """
     transfer = None
-    if head.version >= HttpVersion11 and codings:
+    if codings:
         end = len(codings) - 1 if codings[-1] == "chunked" else len(codings)
         transfer = make_transfer_decoder([c for c in codings[:end] if c])
     content = None
     if auto_decompress:
         encoding = ", ".join(head.headers.getall(CONTENT_ENCODING, ()))
+        if not encoding.isascii():
+            encoding = encoding.encode("ascii", "backslashreplace").decode("ascii")
         content = make_decoder(encoding) if encoding else None
     return chain(transfer, content)
 

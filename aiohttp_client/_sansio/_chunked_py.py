@@ -19,7 +19,9 @@ Strictness: the chunk-size line and the end of chunk-data need an exact CRLF (a 
 LF or CR there is an error: lenient chunk parsing has been used for request
 smuggling); chunk extensions are validated and ignored; a chunk-size longer than 16
 hex digits or above 2**63 - 1 is rejected (overflow guard).  Trailer field lines
-follow the head's rules (``_fields``) and limits, and like head lines may end in LF.
+follow the head's rules (``_fields``: obs-fold replaced by SP, a fold in a framing
+field or before the first trailer line an error) and limits, and like head lines may
+end in LF.
 
 Output: each piece of chunk-data is appended to *out* as ``bytes``; when a chunk's
 data is complete an empty ``b""`` marks the chunk boundary (``iter_chunks`` uses it).
@@ -33,7 +35,7 @@ import re
 from typing import Optional
 
 from ..http_exceptions import InvalidHeader, LineTooLong, TransferEncodingError
-from ._fields import parse_field_line
+from ._fields import fold, parse_field_line, parse_folded_field
 
 __all__ = ("ChunkedDecoder",)
 
@@ -53,6 +55,7 @@ _EXT_RE = re.compile(
 )
 _MAX_SIZE_DIGITS = 16
 _MAX_SIZE = 2**63 - 1
+_FOLD_START = (b" ", b"\t")
 
 
 class ChunkedDecoder:
@@ -86,6 +89,8 @@ class ChunkedDecoder:
         self._remaining = 0
         self._line = bytearray()
         self._trailers: list[tuple[bytes, bytes]] = []
+        self._trailer_lines = 0  # physical trailer lines, folded ones included
+        self._fold_line = b""  # the last trailer field line, unfolded so far
 
     def feed(self, data: bytes, start: int, out: list[bytes]) -> int:
         """Decode ``data[start:]``; append pieces to *out*; return the first unused offset.
@@ -183,9 +188,21 @@ class ChunkedDecoder:
         if not line:
             self.trailers = tuple(self._trailers)
             self._trailers = []
+            self._fold_line = b""
             self._state = _DONE
             self.done = True
             return
-        if len(self._trailers) >= self.max_headers:
+        if self._trailer_lines >= self.max_headers:
             raise InvalidHeader(f"too many trailer fields (more than {self.max_headers})")
+        self._trailer_lines += 1
+        if self._trailers and line[:1] in _FOLD_START:
+            # obs-fold (RFC 9112 §5.2, §7.1.2: trailer fields are field lines): the
+            # last field, unfolded so far, continues; parsed again (bounded by
+            # max_field_size), so an error still shows on the line that causes it.
+            self._fold_line = fold(self._fold_line, line)
+            if len(self._fold_line) > self.max_field_size:
+                raise LineTooLong("response header", self.max_field_size, str(len(self._fold_line)))
+            self._trailers[-1] = parse_folded_field(self._fold_line, self.max_field_size)
+            return
         self._trailers.append(parse_field_line(line, self.max_field_size))
+        self._fold_line = line

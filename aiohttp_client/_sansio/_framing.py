@@ -10,8 +10,10 @@ RFC 9112 §6.3 (message body length), applied to a response, in order:
 4. Transfer-Encoding with ``chunked`` as the final coding -> chunked; ``chunked``
    twice is an error (§6.1: a sender must not apply it more than once);
    Transfer-Encoding without ``chunked`` last -> read until the server closes.  In an
-   HTTP/1.0 response Transfer-Encoding means faulty framing (§6.1): the body is read
-   until close and the connection is not reused.
+   HTTP/1.0 response Transfer-Encoding means faulty framing (§6.1: "MUST treat the
+   message as if the framing is faulty ... and close the connection after processing
+   the message"): the same rules decide the body (so ``chunked`` is decoded, as
+   aiohttp 3.14.5 does), and the connection is never reused, ``keep-alive`` or not.
 5. Content-Length: every value (repeated fields and comma lists) must be ASCII digits
    and all equal (§6.3 item 5, §8.6 of RFC 9110), else error.
 6. Otherwise read until close, unless the caller passed ``read_until_eof=False``, in
@@ -20,6 +22,10 @@ RFC 9112 §6.3 (message body length), applied to a response, in order:
 Persistence (RFC 9112 §9.3): HTTP/1.1 keeps the connection unless ``Connection:
 close``; HTTP/1.0 keeps it only with ``Connection: keep-alive``; a body read until
 close never allows reuse.
+
+Codings and connection options are tokens, compared in ASCII only
+(``_fields.ascii_lower``, RFC 9110 §5.6.2): ``chun<U+212A>ed`` (KELVIN SIGN) is an
+unknown coding, not ``chunked`` (CVE-2025-69224).
 """
 
 from typing import NamedTuple, Optional
@@ -27,6 +33,7 @@ from typing import NamedTuple, Optional
 from .._models import HttpVersion11, ResponseHead
 from ..hdrs import CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING
 from ..http_exceptions import InvalidHeader
+from ._fields import ascii_lower
 
 __all__ = (
     "NO_BODY",
@@ -80,12 +87,12 @@ def _content_length(values: "list[str]") -> int:
 def _keep_alive(head: ResponseHead, values: "list[str]") -> bool:
     """Persistence from the ``Connection`` field *values* (RFC 9112 §9.3)."""
     if len(values) == 1:  # the common case: one token, no list
-        token = values[0].strip(" \t").lower()
+        token = ascii_lower(values[0].strip(" \t"))
         if token == "keep-alive":
             return True  # HTTP/1.1 without close, or HTTP/1.0 with keep-alive
         if token == "close":
             return False
-    tokens = {t.strip(" \t").lower() for v in values for t in v.split(",")}
+    tokens = {ascii_lower(t.strip(" \t")) for v in values for t in v.split(",")}
     if head.version >= HttpVersion11:
         return "close" not in tokens
     return "keep-alive" in tokens and "close" not in tokens
@@ -129,9 +136,9 @@ def response_framing(
         if len(te) == 1 and te[0] == "chunked":  # the common case: nothing to split
             codings = CHUNKED_ONLY
         else:
-            codings = [c.strip(" \t").lower() for v in te for c in v.split(",")]
+            codings = [ascii_lower(c.strip(" \t")) for v in te for c in v.split(",")]
         if head.version < HttpVersion11:
-            return _FIXED[UNTIL_CLOSE, False], codings
+            keep_alive = False  # faulty framing (§6.1): decoded, then closed
         if codings.count("chunked") > 1:
             raise InvalidHeader("Transfer-Encoding: chunked applied more than once")
         if codings[-1] == "chunked":

@@ -15,7 +15,8 @@ Grammar (RFC 9112 §2.1, §4)::
 
 Deviations, all lenient in the way common clients are: a bare LF ends a head line
 (RFC 9112 §2.2 allows it), and the SP after the status-code may be missing when the
-reason-phrase is empty.  A bare CR anywhere is an error.  One is strict: a
+reason-phrase is empty.  A bare CR anywhere is an error.  obs-fold in a field is
+replaced by SP (RFC 9112 §5.2; the rules are in ``_fields``).  One is strict: a
 status-code below 100 is rejected (RFC 9110 §15: a code's first digit is its class,
 and there is no class 0; ``ResponseHead.status`` promises 100..999, and framing
 treats every code below 200 as bodiless).
@@ -33,7 +34,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from .._models import HttpVersion, HttpVersion10, HttpVersion11, ResponseHead
 from ..http_exceptions import BadStatusLine, InvalidHeader, LineTooLong
-from ._fields import parse_field_line
+from ._fields import has_obs_fold, parse_field_line, parse_folded_field_lines
 
 __all__ = ("HeadParser",)
 
@@ -153,10 +154,18 @@ class HeadParser:
             version = HttpVersion10
         raw: list[tuple[bytes, bytes]] = []
         max_field_size = self.max_field_size
-        for line in lines[1:]:
-            if line[-1:] == b"\r":
-                line = line[:-1]
-            raw.append(parse_field_line(line, max_field_size))
+        try:
+            for line in lines[1:]:
+                if line[-1:] == b"\r":
+                    line = line[:-1]
+                raw.append(parse_field_line(line, max_field_size))
+        except InvalidHeader:
+            # A continuation line is not a field line: only then look for obs-fold
+            # (RFC 9112 §5.2), and parse the fields again with folding; a head
+            # without a fold pays nothing for it.
+            if not has_obs_fold(lines, 2):
+                raise
+            raw = parse_folded_field_lines(lines[1:], max_field_size)
         headers: CIMultiDict[str] = CIMultiDict(
             [(n.decode("ascii"), v.decode("utf-8", "surrogateescape")) for n, v in raw]
         )

@@ -5,6 +5,12 @@ Pure functions: :func:`extension_offer` builds the permessage-deflate offer and
 :func:`check_response` validates the server's answer, raising
 :class:`HandshakeFailure` (the I/O layer turns it into ``WSServerHandshakeError``
 carrying the response).
+
+Every token the server sends (``Upgrade``, ``Connection``, extension names and
+parameters) is compared in ASCII only (``_fields.ascii_lower``, RFC 9110 §5.6.2), and
+window bits are ASCII digits (RFC 7692 §7.1.2.1): ``str.lower()`` would take
+``websoc<U+212A>et`` (KELVIN SIGN) for ``websocket`` (CVE-2025-69224), and
+``str.isdigit()`` accepts other scripts' digits.
 """
 
 import base64
@@ -12,6 +18,8 @@ import hashlib
 import os
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple, Optional
+
+from ._fields import ascii_lower
 
 __all__ = (
     "HandshakeFailure",
@@ -79,7 +87,11 @@ def extension_offer(compress: int, notakeover: bool = False) -> str:
 
 
 def _tokens(value: str) -> list[str]:
-    return [t.strip(" \t").lower() for t in value.split(",")]
+    return [ascii_lower(t.strip(" \t")) for t in value.split(",")]
+
+
+def _is_ascii_digits(value: str) -> bool:
+    return value.isascii() and value.isdigit()
 
 
 def parse_deflate_response(value: str, offered: int) -> tuple[int, bool]:
@@ -96,13 +108,13 @@ def parse_deflate_response(value: str, offered: int) -> tuple[int, bool]:
         if not ext:
             continue
         name, *params = (p.strip(" \t") for p in ext.split(";"))
-        if name.lower() != "permessage-deflate" or not offered:
+        if ascii_lower(name) != "permessage-deflate" or not offered:
             raise HandshakeFailure(f"Extension not offered: {name}")
         wbits, notakeover = 15, False  # the client's window: 15 unless the server limits it
         seen: set[str] = set()
         for param in params:
             pname, _, pvalue = param.partition("=")
-            pname = pname.strip(" \t").lower()
+            pname = ascii_lower(pname.strip(" \t"))
             pvalue = pvalue.strip(" \t").strip('"')
             if pname in seen:
                 raise HandshakeFailure(f"Invalid deflate extension: {pname} twice")
@@ -111,7 +123,7 @@ def parse_deflate_response(value: str, offered: int) -> tuple[int, bool]:
                 notakeover = True
             elif pname == "server_no_context_takeover" and not pvalue:
                 pass  # the server resets its own compressor; our inflater copes either way
-            elif pname in ("client_max_window_bits", "server_max_window_bits") and pvalue.isdigit():
+            elif pname in ("client_max_window_bits", "server_max_window_bits") and _is_ascii_digits(pvalue):
                 bits = int(pvalue)
                 if not 9 <= bits <= 15:
                     raise HandshakeFailure(f"Invalid deflate extension: {param}")
@@ -137,7 +149,7 @@ def check_response(
     """
     if status != 101:
         raise HandshakeFailure("Invalid response status")
-    if headers.get("Upgrade", "").strip(" \t").lower() != "websocket":
+    if ascii_lower(headers.get("Upgrade", "").strip(" \t")) != "websocket":
         raise HandshakeFailure("Invalid upgrade header")
     if "upgrade" not in _tokens(headers.get("Connection", "")):
         raise HandshakeFailure("Invalid connection header")

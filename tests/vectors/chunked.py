@@ -103,6 +103,19 @@ CASES = [
     ),
     case("trailer-empty-value", b"0\r\nX-E:\r\n\r\n", "RFC 9110 §5.5", Body(b"", (), ((b"X-E", b""),))),
     case(
+        "trailer-obs-fold",
+        b"0\r\nX-A: 1 \r\n\t 2\r\n \r\nX-B: 3\n folded\n\n",
+        "RFC 9112 §5.2, §7.1.2 (trailer fields are field lines: obs-fold becomes SP)",
+        Body(b"", (), ((b"X-A", b"1   2"), (b"X-B", b"3 folded"))),
+    ),
+    case(
+        "trailer-obs-fold-at-count-limit",
+        b"0\r\nA: 1\r\n 2\r\n\r\n",
+        "limit: max_headers counts physical lines, as in the head",
+        Body(b"", (), ((b"A", b"1 2"),)),
+        max_headers=2,
+    ),
+    case(
         "trailers-at-count-limit",
         b"0\r\nA: 1\r\nB: 2\r\n\r\n",
         "limit: max_headers trailer fields are fine",
@@ -195,7 +208,31 @@ CASES = [
     case("data-lone-cr", b"5\r\nhello\r" + END, "RFC 9112 §7.1 (lone CR after chunk-data)", NO_DATA_CRLF),
     case("data-longer-than-size", b"3\r\nhello\r\n" + END, "RFC 9112 §7.1 (size/data mismatch; desync)", NO_DATA_CRLF),
     # --- trailer errors ---------------------------------------------------------------
-    case("trailer-obs-fold", b"0\r\nX-A: 1\r\n folded\r\n\r\n", "RFC 9112 §5.2", BAD_TRAILER),
+    case(
+        "trailer-obs-fold-first-line",
+        b"0\r\n folded: 1\r\n\r\n",
+        "RFC 9112 §2.2, §5.2 (nothing to fold into)",
+        BAD_TRAILER,
+    ),
+    case(
+        "trailer-obs-fold-transfer-encoding",
+        b"0\r\nTransfer-Encoding:\r\n chunked\r\n\r\n",
+        "RFC 9112 §5.2, §6.3 (no fold in a framing field, trailers too)",
+        Error(InvalidHeader, "obs-fold in Transfer-Encoding"),
+    ),
+    case(
+        "trailer-obs-fold-bad-continuation",
+        b"0\r\nX-A: 1\r\n 2\x00\r\n\r\n",
+        "RFC 9110 §5.5",
+        Error(InvalidHeader, "X-A: 1 2"),
+    ),
+    case(
+        "trailer-obs-fold-too-long",
+        b"0\r\nX-A: 12345\r\n 123456\r\n\r\n",
+        "limit: the unfolded length (17) is over max_field_size",
+        Error(LineTooLong, "(17) when reading response header"),
+        max_field_size=16,
+    ),
     case("trailer-ws-before-colon", b"0\r\nX-A : 1\r\n\r\n", "RFC 9112 §5.1", BAD_TRAILER),
     case("trailer-no-colon", b"0\r\nnot a field\r\n\r\n", "RFC 9112 §5.1", BAD_TRAILER),
     case("trailer-nul-in-value", b"0\r\nX-A: 1\x002\r\n\r\n", "RFC 9110 §5.5", BAD_TRAILER),
