@@ -74,7 +74,8 @@ class WebSocketStream:
     @property
     def paused(self) -> bool:
         """``True`` while messages wait beyond *limit*: the transport is paused and the
-        server's later frames (a PONG too) are not read until the application reads."""
+        server's later frames (a PONG too) are not read until the application reads.
+        """
         return self._buffered > self._limit
 
     def set_on_data(self, callback: Optional[Callable[[], None]]) -> None:

@@ -118,7 +118,8 @@ class WebSocketReader:
     @property
     def pending(self) -> int:
         """Bytes received but not parsed yet (a frame header in pieces, or what a
-        *limit* left); ``feed(b"", out)`` parses them."""
+        *limit* left); ``feed(b"", out)`` parses them.
+        """
         return len(self._tail)
 
     def feed(self, data: Union[bytes, bytearray, memoryview], out: list, limit: int = sys.maxsize) -> int:  # type: ignore[type-arg]
