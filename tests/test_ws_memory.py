@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import os
 import ssl
-import sys
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -193,9 +192,9 @@ async def _not_reading_until_sent(ws: Any, script: Any, sent: bool = True) -> No
 @pytest.mark.cpython
 def test_empty_frames_from_a_peer_stay_bounded() -> None:
     count = 100_000
-    script = _flood(b"\x82\x00" * count, frame(8, b"\x0f\xa0bye"))
 
     async def main() -> None:
+        script = _flood(b"\x82\x00" * count, frame(8, b"\x0f\xa0bye"))
         async with raw_ws_server(script) as url, aiohttp.ClientSession() as session:
             with traced() as peak:
                 ws = await session.ws_connect(url, autoclose=False, timeout=aiohttp.ClientWSTimeout(ws_close=0.2))
@@ -217,9 +216,9 @@ def test_deflated_flood_from_a_peer_is_not_inflated_ahead() -> None:
     block = os.urandom(16 * KIB)
     # each message repeats a block of the one before: context takeover across every pause
     messages = [block * 64 + i.to_bytes(4, "big") for i in range(150)]
-    script = _flood(*deflated(messages))
 
     async def main() -> None:
+        script = _flood(*deflated(messages))
         async with raw_ws_server(script, head_fields=b"Sec-WebSocket-Extensions: permessage-deflate\r\n") as url:
             async with aiohttp.ClientSession() as session:
                 with traced() as peak:
@@ -274,9 +273,8 @@ def test_heartbeat_does_not_fail_a_connection_paused_by_its_reader() -> None:
                 writer.write(frame(8, b"\x03\xe8"))
                 return
 
-    script = _flood(*frames, then=answer_pings)
-
     async def main() -> None:
+        script = _flood(*frames, then=answer_pings)
         async with raw_ws_server(script) as url, aiohttp.ClientSession() as session:
             ws = await session.ws_connect(url, heartbeat=heartbeat)
             await _not_reading_until_sent(ws, script, sent=False)
@@ -297,9 +295,9 @@ def test_heartbeat_does_not_fail_a_connection_paused_by_its_reader() -> None:
 def test_fragmented_message_split_across_the_pause_point() -> None:
     pings = [frame(9, bytes([i % 256]) * 125) for i in range(600)]  # 600 x 189: over the limit
     first, last = frame(1, "é".encode()[:1], fin=False), frame(0, "é".encode()[1:] + b"!")
-    script = _flood(first, *pings, last, frame(8, b"\x03\xe8"))
 
     async def main() -> None:
+        script = _flood(first, *pings, last, frame(8, b"\x03\xe8"))
         async with raw_ws_server(script) as url, aiohttp.ClientSession() as session:
             ws = await session.ws_connect(url, autoping=False, timeout=aiohttp.ClientWSTimeout(ws_close=0.2))
             await _not_reading_until_sent(ws, script)
@@ -314,9 +312,9 @@ def test_fragmented_message_split_across_the_pause_point() -> None:
 
 def test_bytes_kept_at_the_limit_survive_the_connection_loss() -> None:
     count = 50_000
-    script = _flood(b"".join(frame(2, i.to_bytes(4, "big")) for i in range(count)))
 
     async def main() -> None:
+        script = _flood(b"".join(frame(2, i.to_bytes(4, "big")) for i in range(count)))
         async with raw_ws_server(script) as url, aiohttp.ClientSession() as session:
             ws = await session.ws_connect(url, timeout=aiohttp.ClientWSTimeout(ws_close=0.2))
             await _not_reading_until_sent(ws, script)
@@ -336,7 +334,6 @@ def test_bytes_kept_at_the_limit_survive_the_connection_loss() -> None:
     run(main(), timeout=30)
 
 
-@pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio's SSL transport pauses reading from 3.11")
 def test_tls_flood_pauses_and_delivers_everything() -> None:
     server_ctx, client_ctx = tls_contexts()
     frames = [frame(2, bytes([i]) * 8192) for i in range(128)]  # 1 MiB
@@ -365,9 +362,8 @@ def test_receive_timeout_while_the_reader_keeps_bytes() -> None:
         writer.write(tail[3:])
         await reader.read()
 
-    script = _flood(*frames, tail[:3], then=finish)
-
     async def main() -> None:
+        script = _flood(*frames, tail[:3], then=finish)
         async with raw_ws_server(script) as url, aiohttp.ClientSession() as session:
             ws = await session.ws_connect(url, timeout=aiohttp.ClientWSTimeout(ws_close=0.2))
             await _not_reading_until_sent(ws, script)
