@@ -73,10 +73,11 @@ class WebSocketStream:
 
     @property
     def paused(self) -> bool:
-        """``True`` while messages wait beyond *limit*: the transport is paused and the
-        server's later frames (a PONG too) are not read until the application reads.
+        """``True`` while reading is paused for the queue (messages wait beyond *limit*,
+        or have not yet come down to a quarter of it): the server's later frames (a PONG
+        too) are not read until the application reads.
         """
-        return self._buffered > self._limit
+        return self._buffered > self._limit or bool(self._protocol.reading_paused)
 
     def set_on_data(self, callback: Optional[Callable[[], None]]) -> None:
         self._on_data = callback
@@ -140,7 +141,7 @@ class WebSocketStream:
                 self.feed_data(b"")
             finally:
                 self._on_data = on_data
-        if self._lost is not None and not self.paused:  # all that can be parsed is queued
+        if self._lost is not None and self._buffered <= self._limit:  # all that can be parsed is queued
             (exc,), self._lost = self._lost, None
             self.connection_lost(exc)
 
@@ -150,7 +151,7 @@ class WebSocketStream:
         """
         if self._failed or self._queue.is_eof():
             return
-        if self._reader.pending and self.paused:
+        if self._reader.pending and self._buffered > self._limit:
             self._lost = (exc,)
             return
         self._failed = True
@@ -196,7 +197,7 @@ class WebSocketStream:
         self._buffered -= MESSAGE_OVERHEAD + len(data) if isinstance(data, (str, bytes)) else MESSAGE_OVERHEAD
         if self._buffered <= self._limit >> 2 and (self._protocol.reading_paused or self._lost is not None):
             self._parse_pending()
-            if not self.paused and self._protocol.reading_paused:
+            if self._buffered <= self._limit and self._protocol.reading_paused:
                 self._protocol.resume_reading()
         return msg
 
