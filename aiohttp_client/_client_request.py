@@ -9,13 +9,13 @@ Validation happens while building the request, before any byte is written: URL
 import asyncio
 import warnings
 from collections.abc import Iterable, Mapping
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, getversion
 from yarl import URL
 
 from . import hdrs
-from ._body_writer import BodyWriter, compress_whole, write_body
+from ._body_writer import BodyWriter, compress_whole, short_body_error, write_body
 from ._connection import Connection
 from ._models import ConnectionKey, HttpVersion, HttpVersion10, HttpVersion11, RequestInfo
 from ._request_target import DEFAULT_FIELDS, USER_AGENT, Target
@@ -24,14 +24,24 @@ from ._sansio._basic_auth import BasicAuth
 from ._sansio._http_writer import serialize_head, validate_method
 from ._sansio._proxy import proxy_fields
 from ._upload_tracker import UploadTracker
-from .client_exceptions import InvalidUrlClientError, NonHttpUrlClientError
+from .client_exceptions import ClientPayloadError, InvalidUrlClientError, NonHttpUrlClientError
 from .formdata import FormData
 from .payload import LookupError as PayloadLookupError
-from .payload import Payload, get_payload
+from .payload import PAYLOAD_CHUNK, Payload, get_payload
 
 __all__ = ("ClientRequest",)
 
 _SMALL_BODY = 16384  # bodies up to this size go out in the same write as the head
+#: In-memory bodies up to this size are written (and compressed) in one go; bigger
+#: ones stream in pieces of this size, each waiting for the transport to drain, so a
+#: big body is never copied whole (into a compressor's output or the transport's buffer).
+_IN_ONE_WRITE = PAYLOAD_CHUNK
+
+
+def _content_length(headers: "CIMultiDict[str]") -> Optional[int]:
+    """The Content-Length the head declares, ``None`` when there is none (or not a number)."""
+    value = headers.get(hdrs.CONTENT_LENGTH)
+    return int(value) if value is not None and value.isascii() and value.isdigit() else None
 
 
 def _as_payload(data: Any) -> Payload:
@@ -104,6 +114,7 @@ class ClientRequest:
     _attempt = 0
     _continue: "Optional[asyncio.Future[None]]" = None  # resolved by 100 Continue (expect100)
     _pristine: "Optional[tuple[int, Target]]" = None  # the fields as copied from the template
+    _framed = False  # the framing fields were set by a send
 
     def __init__(
         self,
@@ -320,8 +331,9 @@ class ClientRequest:
         """Set Content-Length / Transfer-Encoding; return ``(chunked, whole body or None)``."""
         headers = self.headers
         body = self.body
-        if self.chunked and (hdrs.CONTENT_LENGTH in headers or hdrs.TRANSFER_ENCODING in headers):
+        if self.chunked and not self._framed and (hdrs.CONTENT_LENGTH in headers or hdrs.TRANSFER_ENCODING in headers):
             raise ValueError("chunked can not be set if Content-Length or Transfer-Encoding header is set")
+        self._framed = True  # a second send (a retry) finds the fields the first one set
         if not isinstance(body, Payload):
             if self.method in ("POST", "PUT", "PATCH") and hdrs.CONTENT_LENGTH not in headers:
                 headers[hdrs.CONTENT_LENGTH] = "0"
@@ -334,8 +346,10 @@ class ClientRequest:
             return False, raw[: self._body_length] if raw is not None else None
         if self.compress:
             headers[hdrs.CONTENT_ENCODING] = self.compress
-            if raw is not None:
+            if raw is not None and len(raw) <= _IN_ONE_WRITE:
                 raw = compress_whole(raw, self.compress)
+            else:  # a big body is compressed as it streams out (bounded memory), chunked
+                raw = None
         if self.chunked or (raw is None and body.size is None) or (self.compress and raw is None):
             headers.popall(hdrs.CONTENT_LENGTH, None)
             headers[hdrs.TRANSFER_ENCODING] = "chunked"
@@ -391,8 +405,13 @@ class ClientRequest:
 
         :raises ValueError: a forbidden character in the head (nothing was written).
         """
-        chunked, raw, head, transport = self._head(conn)
         body = self.body
+        if isinstance(body, Payload):
+            await self._ready_to_send(body)
+        chunked, raw, head, transport = self._head(conn)
+        declared = None if chunked else _content_length(self.headers)
+        if raw is not None and declared is not None and len(raw) < declared:
+            raise short_body_error(len(raw), declared)  # nothing written yet
         protocol = conn.protocol
         self._continue = None
         if isinstance(body, Payload) and protocol is not None and self._expects_continue():
@@ -408,20 +427,58 @@ class ClientRequest:
             return
         if tracker is not None:
             tracker._attempt_writing(self._attempt)
-        size = 0 if raw is None else len(raw) if self.compress is None else body.size or 0
-        if raw is not None and self._continue is None:
+        if raw is not None and self._continue is None and len(raw) <= _IN_ONE_WRITE:
+            size = len(raw) if self.compress is None else body.size or 0
             self._write_in_memory(conn, transport, head, chunked, raw, size)
             return
         transport.write(head)
-        traced = self if self._traces else None  # streamed chunks: reported by the writer
-        if raw is not None:  # in memory, after 100 Continue
-            writer = BodyWriter(conn, chunked, None, lambda _n: self._count(size), traced)
+        traced = self if self._traces and in_memory is None else None  # streamed chunks: reported by the writer
+        if raw is not None and self.compress is not None:  # in memory, coded, after 100 Continue
+            writer = BodyWriter(conn, chunked, None, self._count_once(body.size or 0), traced)
+        elif raw is not None:  # in memory: after 100 Continue, or too big for one write
+            writer = BodyWriter(conn, chunked, None, self._count, traced)
         else:
             writer = BodyWriter(conn, chunked, self.compress, self._count, traced)
         length = body.size if self._body_length is None else self._body_length
         self._write_task = asyncio.ensure_future(
-            write_body(body, writer, conn, length, self._body_done, continue100=self._continue, in_memory=raw)
+            write_body(
+                body,
+                writer,
+                conn,
+                length,
+                self._body_done,
+                continue100=self._continue,
+                in_memory=raw,
+                declared=declared,
+            )
         )
+
+    async def _ready_to_send(self, body: Payload) -> None:
+        """Make *body* ready for this send: a writer still running from a previous
+        send of this request (a middleware sending it again after an early answer)
+        is stopped first, then the body starts again from its start.
+
+        :raises ClientPayloadError: the body was consumed and cannot be sent again
+            (an async iterable, a stream that cannot seek); nothing is written.
+        """
+        await self.close()
+        if not body.rewind():
+            raise ClientPayloadError(
+                "The request body cannot be sent again: it was consumed (an async iterable or a "
+                "stream that cannot seek). Use bytes or a seekable file-like object"
+            )
+
+    def _count_once(self, size: int) -> Callable[[int], None]:
+        """An ``on_write`` that counts *size* (the body before coding) at the first write."""
+        counted = False
+
+        def count(_n: int) -> None:
+            nonlocal counted
+            if not counted:
+                counted = True
+                self._count(size)
+
+        return count
 
     def _expects_continue(self) -> bool:
         """``Expect: 100-continue`` is in the head (``expect100=True`` or given)."""

@@ -30,6 +30,7 @@ from ._payload_base import (
 from ._payload_base import LookupError as LookupError  # aiohttp's module names, outside __all__ there too
 from ._payload_base import PayloadRegistry as PayloadRegistry
 from ._payload_base import register_payload as register_payload
+from .client_exceptions import ClientPayloadError
 from .streams import StreamReader
 
 __all__ = (
@@ -50,6 +51,10 @@ __all__ = (
     "streamer",
 )
 
+_NOT_AGAIN = (
+    "The request body cannot be sent again: it was consumed (an async iterable or a stream "
+    "that cannot seek). Use bytes or a seekable file-like object"
+)
 PAYLOAD_CHUNK = 2**18  # bytes read from a file per executor call (as aiohttp 3.14.5)
 TOO_LARGE_BYTES_BODY = 2**20  # a bytes body above this warns (use a file or stream)
 
@@ -89,10 +94,23 @@ class BytesPayload(Payload):
         return True
 
     async def write(self, writer: _Writer) -> None:
-        await writer.write(self._in_memory())
+        await write_in_pieces(writer, self._in_memory())
 
     async def close(self) -> None:
         pass  # nothing held; a bytes body can be sent again
+
+
+async def write_in_pieces(writer: _Writer, data: bytes) -> None:
+    """Write *data* through *writer* in ``PAYLOAD_CHUNK`` views (no copy), each
+    waiting for the transport to drain: a big body is never copied whole into the
+    transport's buffer.
+    """
+    if len(data) <= PAYLOAD_CHUNK:
+        await writer.write(data)
+        return
+    with memoryview(data) as view:
+        for start in range(0, len(data), PAYLOAD_CHUNK):
+            await writer.write(view[start : start + PAYLOAD_CHUNK])  # type: ignore[arg-type]
 
 
 class StringPayload(BytesPayload):
@@ -204,6 +222,13 @@ class IOBasePayload(Payload):
         return data if isinstance(data, bytes) else bytes(data)
 
     async def write(self, writer: _Writer) -> None:
+        """Write from the position the file had when the payload was made (every
+        send, a replay included, starts there), in ``PAYLOAD_CHUNK`` reads.
+        """
+        if self._started and self._start is None:
+            raise ClientPayloadError(_NOT_AGAIN)
+        if self._start is not None:
+            self._value.seek(self._start)
         self._started = True
         remaining = self._size
         while remaining is None or remaining > 0:
@@ -316,6 +341,8 @@ class AsyncIterablePayload(Payload):
         return not self._started
 
     async def write(self, writer: _Writer) -> None:
+        if self._started:
+            raise ClientPayloadError(_NOT_AGAIN)
         self._started = True
         async for data in self._value:
             if data:
@@ -372,6 +399,8 @@ class StreamWrapperPayload(Payload):
         return not self._started
 
     async def write(self, writer: _Writer) -> None:
+        if self._started:
+            raise ClientPayloadError(_NOT_AGAIN)
         self._started = True
         await self._value(writer)
 

@@ -1,0 +1,260 @@
+"""A request sent again by a middleware (a retry after a 401, ``DigestAuthMiddleware``)
+or by a 307/308 redirect sends its whole body again, from the start; a body that
+cannot be sent again (an async iterable already read, a stream that cannot seek)
+raises instead of going out wrong; and a body shorter than its ``Content-Length``
+raises and closes the connection instead of leaving both sides waiting (issue 15
+item 2).  Checked on the bytes a raw loopback server (or aiohttp.web) received."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+import aiohttp_client as aiohttp
+from _raw_helpers import OK, field_values, parse_request, response
+from _servers import Reply, run
+from test_digest_auth import DigestServer, _serve
+
+CONTENT = b"hello world"  # 11 bytes
+UNAUTHORIZED = response(b"401 Unauthorized", b"Content-Length: 0")
+#: Short enough that a hang fails fast, long enough for a loaded machine.
+TIMEOUT = aiohttp.ClientTimeout(total=4)
+
+
+async def retry_on_401(request: aiohttp.ClientRequest, handler: Any) -> aiohttp.ClientResponse:
+    """The reference's retry-middleware pattern: the same request sent twice."""
+    resp = await handler(request)
+    if resp.status == 401:
+        resp.release()
+        resp = await handler(request)
+    return resp
+
+
+def _file(tmp_path: Path, data: bytes = CONTENT) -> Path:
+    path = tmp_path / "body.bin"
+    path.write_bytes(data)
+    return path
+
+
+async def _post(url: str, data: Any, **kwargs: Any) -> int:
+    async with aiohttp.ClientSession(middlewares=(retry_on_401,), timeout=TIMEOUT) as session:
+        async with session.post(url, data=data, **kwargs) as resp:
+            await resp.read()
+            return resp.status
+
+
+def _bodies(requests: list[bytes]) -> list[bytes]:
+    return [parse_request(r)[2] for r in requests]
+
+
+# Each factory makes the body from a file at *path* (holding CONTENT); the expected
+# body bytes, for the ones whose framing is fixed.
+BODIES: dict[str, tuple[Callable[[Path], Any], bytes | None]] = {
+    "file": (lambda p: p.open("rb"), CONTENT),
+    "file-offset": (lambda p: _seeked(p.open("rb"), 6), b"world"),
+    "bytesio": (lambda p: io.BytesIO(p.read_bytes()), CONTENT),
+    "bytes": (lambda p: p.read_bytes(), CONTENT),
+    "str": (lambda p: p.read_text(), CONTENT),
+    "json": (lambda p: aiohttp.JsonPayload({"k": p.read_text()}), json.dumps({"k": "hello world"}).encode()),
+    "form-urlencoded": (lambda p: {"k": p.read_text()}, b"k=hello+world"),
+    "form-multipart-file": (lambda p: _form_with_file(p), None),
+    "multipart-writer-file": (lambda p: _multipart_with_file(p), None),
+}
+
+
+def _seeked(f: Any, pos: int) -> Any:
+    f.seek(pos)
+    return f
+
+
+def _form_with_file(path: Path) -> aiohttp.FormData:
+    form = aiohttp.FormData()
+    form.add_field("name", "value")
+    form.add_field("file", path.open("rb"), filename="body.bin")
+    return form
+
+
+def _multipart_with_file(path: Path) -> aiohttp.MultipartWriter:
+    writer = aiohttp.MultipartWriter("mixed")
+    writer.append(path.open("rb"))
+    writer.append("text part")
+    return writer
+
+
+@pytest.mark.parametrize("kind", sorted(BODIES))
+def test_retry_after_401_sends_the_same_body_again(raw_server, tmp_path: Path, kind: str) -> None:
+    srv = raw_server([Reply.of(UNAUTHORIZED), Reply.of(OK)])
+    make, expected = BODIES[kind]
+    path = _file(tmp_path)
+
+    async def main() -> int:
+        return await _post(srv.url("/r"), make(path))
+
+    assert run(main(), timeout=10) == 200
+    first, second = _bodies(srv.requests)
+    assert first == second, f"{kind}: the second send differs: {first!r} then {second!r}"
+    if expected is not None:
+        assert first == expected
+    else:
+        assert CONTENT in first
+    heads = [parse_request(r)[1] for r in srv.requests]
+    assert field_values(heads[0], "Content-Length") == field_values(heads[1], "Content-Length")
+    assert srv.accepted == 1  # the 401's connection was fully used, then reused
+
+
+@pytest.mark.parametrize("status", [b"307 Temporary Redirect", b"308 Permanent Redirect"])
+def test_redirect_resends_a_file_body_from_its_start(raw_server, tmp_path: Path, status: bytes) -> None:
+    srv = raw_server([Reply.of(response(status, b"Location: /next", b"Content-Length: 0")), Reply.of(OK)])
+    path = _file(tmp_path)
+
+    async def main() -> int:
+        with path.open("rb") as f:
+            return await _post(srv.url("/r"), f)
+
+    assert run(main(), timeout=10) == 200
+    assert _bodies(srv.requests) == [CONTENT, CONTENT]
+
+
+def test_compressed_and_chunked_file_bodies_are_resent_whole(raw_server, tmp_path: Path) -> None:
+    import zlib
+
+    srv = raw_server([Reply.of(UNAUTHORIZED), Reply.of(OK), Reply.of(UNAUTHORIZED), Reply.of(OK)])
+    data = os.urandom(300_000)  # more than one file read
+    path = _file(tmp_path, data)
+
+    async def main() -> None:
+        with path.open("rb") as f:
+            assert await _post(srv.url("/c"), f, compress="deflate") == 200
+        with path.open("rb") as f:
+            assert await _post(srv.url("/k"), f, chunked=True) == 200
+
+    run(main(), timeout=20)
+    bodies = [_dechunk(b) for b in _bodies(srv.requests)]
+    assert [zlib.decompress(b) for b in bodies[:2]] == [data, data]
+    assert bodies[2:] == [data, data]
+
+
+def _dechunk(body: bytes) -> bytes:
+    out, pos = [], 0
+    for _ in range(100_000):
+        nl = body.index(b"\r\n", pos)
+        size = int(body[pos:nl], 16)
+        if size == 0:
+            return b"".join(out)
+        out.append(body[nl + 2 : nl + 2 + size])
+        pos = nl + 2 + size + 2
+    raise AssertionError("too many chunks")
+
+
+def test_async_iterable_cannot_be_resent(raw_server) -> None:
+    srv = raw_server([Reply.of(UNAUTHORIZED), Reply.of(OK)])
+
+    async def gen() -> AsyncIterator[bytes]:
+        yield b"hello "
+        yield b"world"
+
+    async def main() -> None:
+        with pytest.raises(aiohttp.ClientPayloadError, match="cannot be sent again"):
+            await _post(srv.url("/g"), gen())
+
+    run(main(), timeout=10)
+    assert len(srv.requests) == 1  # never a second request with an empty body
+    assert _dechunk(_bodies(srv.requests)[0]) == CONTENT
+
+
+def test_unseekable_stream_cannot_be_resent(raw_server) -> None:
+    srv = raw_server([Reply.of(UNAUTHORIZED), Reply.of(OK)])
+    read_end, write_end = os.pipe()
+    os.write(write_end, CONTENT)
+    os.close(write_end)
+
+    async def main() -> None:
+        with open(read_end, "rb", buffering=0) as pipe:
+            with pytest.raises(aiohttp.ClientPayloadError, match="cannot be sent again"):
+                await _post(srv.url("/p"), pipe)
+
+    run(main(), timeout=10)
+    assert len(srv.requests) == 1
+    assert _dechunk(_bodies(srv.requests)[0]) == CONTENT
+
+
+class _RecordingDigestServer(DigestServer):
+    def __init__(self) -> None:
+        super().__init__("SHA-256", "auth", {"u": "pw"})
+        self.bodies: list[bytes] = []
+
+    async def handle(self, request: Any) -> Any:
+        self.bodies.append(await request.read())
+        return await super().handle(request)
+
+
+@pytest.mark.parametrize("kind", ["file", "bytesio", "form-multipart-file"])
+def test_digest_auth_resends_the_body(tmp_path: Path, kind: str) -> None:
+    server = _RecordingDigestServer()
+    path = _file(tmp_path)
+
+    async def main() -> None:
+        runner = await _serve(server)
+        try:
+            url = f"http://127.0.0.1:{runner.addresses[0][1]}/upload"
+            mw = aiohttp.DigestAuthMiddleware("u", "pw")
+            async with aiohttp.ClientSession(middlewares=(mw,), timeout=TIMEOUT) as session:
+                async with session.post(url, data=BODIES[kind][0](path)) as resp:
+                    assert resp.status == 200 and await resp.text() == "hello u"
+        finally:
+            await runner.cleanup()
+
+    run(main(), timeout=10)
+    assert len(server.bodies) == 2 and server.seen[0] is None and server.seen[1] is not None
+    assert server.bodies[0] == server.bodies[1] and CONTENT in server.bodies[0]
+
+
+# --------------------------------------------------------------------------------------
+# A body shorter than its Content-Length
+# --------------------------------------------------------------------------------------
+
+
+def test_file_truncated_after_the_payload_was_made_raises(raw_server, tmp_path: Path) -> None:
+    srv = raw_server(Reply.of(OK))
+    path = _file(tmp_path)
+
+    async def main() -> None:
+        async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
+            with path.open("rb") as f:
+                payload = aiohttp.get_payload(f)  # its size is taken now: 11
+                path.write_bytes(b"hello")
+                with pytest.raises(aiohttp.ClientConnectionError, match="5 of the 11 bytes") as info:
+                    async with session.post(srv.url("/t"), data=payload):
+                        pass
+                assert not isinstance(info.value, aiohttp.ServerTimeoutError)
+
+    run(main(), timeout=10)
+    assert srv.requests == []  # the server never saw a complete request
+    assert srv.connections[0].closed_by_peer.wait(5)
+    assert srv.received.endswith(b"Content-Length: 11\r\n\r\nhello")
+
+
+@pytest.mark.parametrize("kind", ["bytes", "bytesio", "file"])
+def test_content_length_larger_than_the_body_raises(raw_server, tmp_path: Path, kind: str) -> None:
+    srv = raw_server(Reply.of(OK))
+    path = _file(tmp_path)
+
+    async def main() -> None:
+        async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
+            body = BODIES[kind][0](path)
+            with pytest.raises(aiohttp.ClientConnectionError, match="11 of the 20 bytes") as info:
+                async with session.post(srv.url("/t"), data=body, headers={"Content-Length": "20"}):
+                    pass
+            assert not isinstance(info.value, aiohttp.ServerTimeoutError)
+            async with session.post(srv.url("/ok"), data=b"x") as resp:  # the session goes on
+                assert resp.status == 200
+
+    run(main(), timeout=10)
+    assert [parse_request(r)[0] for r in srv.requests] == ["POST /ok HTTP/1.1"]
+    assert srv.accepted == 2  # the broken connection was never reused
