@@ -127,7 +127,9 @@ IN_MEMORY_BOUND = 8 * 2**20
 
 @pytest.mark.cpython
 @pytest.mark.parametrize("kind", ["bytes", "bytesio"])
-@pytest.mark.parametrize("options", [{}, {"chunked": True}, {"compress": "deflate"}], ids=["plain", "chunked", "deflate"])
+@pytest.mark.parametrize(
+    "options", [{}, {"chunked": True}, {"compress": "deflate"}], ids=["plain", "chunked", "deflate"]
+)
 def test_32_mib_in_memory_upload_is_never_copied_whole(kind: str, options: dict) -> None:
     import tracemalloc  # CPython only
 
