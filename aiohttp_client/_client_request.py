@@ -26,8 +26,8 @@ from ._sansio._proxy import proxy_fields
 from ._upload_tracker import UploadTracker
 from .client_exceptions import ClientPayloadError, InvalidUrlClientError, NonHttpUrlClientError
 from .formdata import FormData
-from .payload import LookupError as PayloadLookupError
 from .payload import PAYLOAD_CHUNK, Payload, get_payload
+from .payload import LookupError as PayloadLookupError
 
 __all__ = ("ClientRequest",)
 
@@ -36,6 +36,14 @@ _SMALL_BODY = 16384  # bodies up to this size go out in the same write as the he
 #: ones stream in pieces of this size, each waiting for the transport to drain, so a
 #: big body is never copied whole (into a compressor's output or the transport's buffer).
 _IN_ONE_WRITE = PAYLOAD_CHUNK
+
+
+def _asks_close(headers: "CIMultiDict[str]") -> bool:
+    """A Connection field lists the ``close`` option (RFC 9110 §7.6.1: a comma-separated
+    list of case-insensitive tokens; RFC 9112 §9.6: the connection then ends).
+    """
+    values = headers.getall(hdrs.CONNECTION)
+    return any(option.strip(" \t").lower() == "close" for value in values for option in value.split(","))
 
 
 def _content_length(headers: "CIMultiDict[str]") -> Optional[int]:
@@ -517,6 +525,8 @@ class ClientRequest:
         transport = conn.transport
         if transport is None or transport.is_closing():
             raise ConnectionResetError("Connection closed before the request was sent")
+        if hdrs.CONNECTION in self.headers and _asks_close(self.headers) and conn.protocol is not None:
+            conn.protocol.close_after_response()
         return chunked, raw, head, transport
 
     def _send_nowait(self, conn: "Connection") -> bool:

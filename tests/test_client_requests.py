@@ -3,6 +3,7 @@ checked on the exact bytes a raw loopback server receives."""
 
 import asyncio
 import io
+import re
 import zlib
 from collections.abc import AsyncIterator
 
@@ -251,3 +252,48 @@ def test_response_field_helpers(raw_server) -> None:
                 assert resp.ok and resp.request_info.method == "GET"
 
     run(main())
+
+
+@pytest.mark.parametrize("value", ["close", "Close", "keep-alive, close", "CLOSE , foo"])
+def test_request_with_connection_close_is_never_reused(raw_server, value: str) -> None:
+    """RFC 9112 §9.6: a client that sent ``close`` must not send further requests on
+    that connection (issue 15 item 11)."""
+    srv = raw_server(Reply.of(OK))
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(2):
+                async with session.get(srv.url(), headers={"Connection": value}) as resp:
+                    assert await resp.read() == b"ok"
+            async with session.get(srv.url()) as resp:  # a request without it: a new connection
+                assert await resp.read() == b"ok"
+            async with session.get(srv.url()) as resp:  # ... which is kept
+                assert await resp.read() == b"ok"
+
+    run(main())
+    assert srv.accepted == 3
+    assert [len(c.requests) for c in srv.connections] == [1, 1, 2]
+    assert field_values(parse_request(srv.requests[0])[1], "Connection") == [value]
+
+
+@pytest.mark.parametrize(("value", "shown"), [(1, "1"), (1.5, "1.5"), (None, "None"), (b"a", "b'a'")])
+def test_non_str_field_value_raises_type_error(raw_server, value: object, shown: str) -> None:
+    """As aiohttp 3.14.5: a field value that is not a ``str`` raises ``TypeError`` when
+    the head is serialized, nothing is sent, and the connection is not reused
+    (issue 15 item 17)."""
+    srv = raw_server(Reply.of(OK))
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(srv.url("/first")) as resp:
+                assert await resp.read() == b"ok"
+            with pytest.raises(TypeError, match=rf"^Cannot serialize non-str key {re.escape(shown)}$"):
+                await session.get(srv.url("/bad"), headers={"X-N": value})
+            with pytest.raises(TypeError, match="Cannot serialize non-str key"):
+                await session.post(srv.url("/bad"), data=b"body", headers=[("X-N", value)])
+            async with session.get(srv.url("/after")) as resp:
+                assert await resp.read() == b"ok"
+
+    run(main())
+    assert [parse_request(r)[0] for r in srv.requests] == ["GET /first HTTP/1.1", "GET /after HTTP/1.1"]
+    assert b"/bad" not in srv.received
