@@ -7,9 +7,12 @@ item 2).  Checked on the bytes a raw loopback server (or aiohttp.web) received."
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import io
 import json
 import os
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Callable
@@ -18,7 +21,7 @@ import pytest
 
 import aiohttp_client as aiohttp
 from _raw_helpers import OK, field_values, parse_request, response
-from _servers import Reply, run
+from _servers import Reply, run, served_in_thread
 from test_digest_auth import DigestServer, _serve
 
 CONTENT = b"hello world"  # 11 bytes
@@ -258,3 +261,84 @@ def test_content_length_larger_than_the_body_raises(raw_server, tmp_path: Path, 
     run(main(), timeout=10)
     assert [parse_request(r)[0] for r in srv.requests] == ["POST /ok HTTP/1.1"]
     assert srv.accepted == 2  # the broken connection was never reused
+
+
+# --------------------------------------------------------------------------------------
+# An answer before the body was read: the next send starts while the first still writes
+# --------------------------------------------------------------------------------------
+
+
+class _EarlyAnswerServer:
+    """The first request is answered 401 as soon as its head arrives, its body never
+    read (the connection stays open until the test ends); every later request gets
+    ``100 Continue`` if it asks, is read whole and answered with its body's SHA-256.
+    """
+
+    def __init__(self) -> None:
+        self.heads: list[bytes] = []
+        self.digests: list[str] = []
+        self.done: asyncio.Event | None = None
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.done is None:
+            self.done = asyncio.Event()
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                self.heads.append(head)
+                if len(self.heads) == 1:
+                    writer.write(UNAUTHORIZED)
+                    await writer.drain()
+                    await asyncio.wait_for(self.done.wait(), 15)
+                    return
+                if b"\r\nexpect: 100-continue" in head.lower():
+                    writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+                match = re.search(rb"\r\ncontent-length: *(\d+)", head.lower())
+                remaining = int(match.group(1)) if match else 0
+                digest = hashlib.sha256()
+                while remaining:
+                    piece = await reader.read(min(remaining, 2**18))
+                    if not piece:
+                        return
+                    digest.update(piece)
+                    remaining -= len(piece)
+                self.digests.append(digest.hexdigest())
+                writer.write(OK)
+                await writer.drain()
+                self.done.set()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+@pytest.mark.parametrize("release_first", [True, False], ids=["released", "not-released"])
+@pytest.mark.parametrize("expect100", [False, True], ids=["plain", "expect100"])
+def test_resend_after_an_early_answer(tmp_path: Path, release_first: bool, expect100: bool) -> None:
+    data = os.urandom(16 * 2**20)  # more than the socket buffers take: the first writer waits
+    path = _file(tmp_path, data)
+    server = _EarlyAnswerServer()
+
+    async def retry(request: aiohttp.ClientRequest, handler: Any) -> aiohttp.ClientResponse:
+        resp = await handler(request)
+        if resp.status == 401:
+            if release_first:
+                resp.release()
+            resp = await handler(request)
+        return resp
+
+    async def main(port: int) -> None:
+        tracker = aiohttp.UploadTracker()
+        async with aiohttp.ClientSession(middlewares=(retry,), timeout=aiohttp.ClientTimeout(total=20)) as session:
+            with path.open("rb") as f:
+                async with session.put(
+                    f"http://127.0.0.1:{port}/u", data=f, expect100=expect100, upload_tracker=tracker
+                ) as resp:
+                    assert resp.status == 200
+            await asyncio.wait_for(tracker.upload_complete, 5)  # the last attempt sent it all
+            assert tracker.bytes_written == len(data)
+
+    with served_in_thread("early", lambda loop: asyncio.start_server(server.handle, "127.0.0.1", 0)) as srv:
+        run(main(srv.sockets[0].getsockname()[1]), timeout=30)
+    assert server.digests == [hashlib.sha256(data).hexdigest()]
+    assert len(server.heads) == 2
