@@ -441,24 +441,38 @@ class ClientRequest:
             return
         transport.write(head)
         traced = self if self._traces and in_memory is None else None  # streamed chunks: reported by the writer
+        self._start_writer(conn, body, chunked, raw, declared, traced)
+
+    def _start_writer(
+        self,
+        conn: "Connection",
+        body: Payload,
+        chunked: bool,
+        raw: Optional[bytes],
+        declared: Optional[int],
+        traced: Optional["ClientRequest"],
+    ) -> None:
+        """Start the task writing *body* (or *raw*, the body in memory) after the head.
+        Its byte counts and its end are reported for this attempt only, so a writer
+        of an earlier send still stopping never counts toward a later one.
+        """
+        attempt = self._attempt
+
+        def count(n: int) -> None:
+            self._count(n, attempt)
+
+        def done(exc: Optional[BaseException], cancelled: bool) -> None:
+            self._body_done(exc, cancelled, attempt)
+
         if raw is not None and self.compress is not None:  # in memory, coded, after 100 Continue
-            writer = BodyWriter(conn, chunked, None, self._count_once(body.size or 0), traced)
+            writer = BodyWriter(conn, chunked, None, self._count_once(body.size or 0, attempt), traced)
         elif raw is not None:  # in memory: after 100 Continue, or too big for one write
-            writer = BodyWriter(conn, chunked, None, self._count, traced)
+            writer = BodyWriter(conn, chunked, None, count, traced)
         else:
-            writer = BodyWriter(conn, chunked, self.compress, self._count, traced)
+            writer = BodyWriter(conn, chunked, self.compress, count, traced)
         length = body.size if self._body_length is None else self._body_length
         self._write_task = asyncio.ensure_future(
-            write_body(
-                body,
-                writer,
-                conn,
-                length,
-                self._body_done,
-                continue100=self._continue,
-                in_memory=raw,
-                declared=declared,
-            )
+            write_body(body, writer, conn, length, done, continue100=self._continue, in_memory=raw, declared=declared)
         )
 
     async def _ready_to_send(self, body: Payload) -> None:
@@ -476,7 +490,7 @@ class ClientRequest:
                 "stream that cannot seek). Use bytes or a seekable file-like object"
             )
 
-    def _count_once(self, size: int) -> Callable[[int], None]:
+    def _count_once(self, size: int, attempt: int) -> Callable[[int], None]:
         """An ``on_write`` that counts *size* (the body before coding) at the first write."""
         counted = False
 
@@ -484,7 +498,7 @@ class ClientRequest:
             nonlocal counted
             if not counted:
                 counted = True
-                self._count(size)
+                self._count(size, attempt)
 
         return count
 
@@ -559,24 +573,26 @@ class ClientRequest:
                 target.heads[self.method] = head
         return head
 
-    def _count(self, n: int) -> None:
-        """*n* body bytes (before coding) went to the transport."""
+    def _count(self, n: int, attempt: Optional[int] = None) -> None:
+        """*n* body bytes (before coding) of *attempt* (default: the current one)
+        went to the transport.
+        """
         self._output_size += n
         if self._upload_tracker is not None:
-            self._upload_tracker._add_bytes(self._attempt, n)
+            self._upload_tracker._add_bytes(self._attempt if attempt is None else attempt, n)
 
     def _begin_attempt(self) -> None:
         """A send of this request begins (before connecting): tell the tracker."""
         if self._upload_tracker is not None:
             self._attempt = self._upload_tracker._attempt_started(isinstance(self.body, Payload))
 
-    def _body_done(self, exc: Optional[BaseException], cancelled: bool) -> None:
+    def _body_done(self, exc: Optional[BaseException], cancelled: bool, attempt: int) -> None:
         tracker = self._upload_tracker
         if tracker is not None:
             if exc is None and not cancelled:
-                tracker._attempt_finished(self._attempt)
+                tracker._attempt_finished(attempt)
             else:
-                tracker._attempt_failed(self._attempt, exc)
+                tracker._attempt_failed(attempt, exc)
 
     def _stop_writer(self) -> bool:
         """Cancel the body writer if it is still running; ``True`` when it was (the

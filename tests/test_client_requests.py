@@ -297,3 +297,39 @@ def test_non_str_field_value_raises_type_error(raw_server, value: object, shown:
     run(main())
     assert [parse_request(r)[0] for r in srv.requests] == ["GET /first HTTP/1.1", "GET /after HTTP/1.1"]
     assert b"/bad" not in srv.received
+
+
+@pytest.mark.parametrize("kind", ["bytes", "bytesio"])
+@pytest.mark.parametrize(
+    "options", [{}, {"chunked": True}, {"compress": "deflate"}], ids=["plain", "chunked", "deflate"]
+)
+def test_big_in_memory_body_goes_out_in_pieces_counted_and_traced(raw_server, kind: str, options: dict) -> None:
+    """A body above one write's size streams in pieces (issue 15 item 19): the server
+    gets it whole, the upload tracker counts it once, the trace sees it once."""
+    srv = raw_server(Reply.of(OK))
+    data = bytes(range(256)) * 3070  # ~768 KiB (under the 1 MiB "large bytes body" warning), not a multiple of a piece
+    traced: list[bytes] = []
+
+    async def on_chunk(_s: object, _c: object, params: aiohttp.TraceRequestChunkSentParams) -> None:
+        traced.append(bytes(params.chunk))
+
+    async def main() -> int:
+        trace = aiohttp.TraceConfig()
+        trace.on_request_chunk_sent.append(on_chunk)
+        tracker = aiohttp.UploadTracker()
+        body = data if kind == "bytes" else io.BytesIO(data)
+        async with aiohttp.ClientSession(trace_configs=[trace]) as session:
+            async with session.post(srv.url(), data=body, upload_tracker=tracker, **options) as resp:
+                assert await resp.read() == b"ok"
+            await asyncio.wait_for(tracker.upload_complete, 5)
+            return tracker.bytes_written
+
+    written = run(main())
+    assert written == len(data)
+    assert b"".join(traced) == data
+    _line, fields, body = parse_request(srv.requests[0])
+    if field_values(fields, "Transfer-Encoding") == ["chunked"]:
+        body = dechunk(body)
+    else:
+        assert field_values(fields, "Content-Length") == [str(len(body))]
+    assert (zlib.decompress(body) if options.get("compress") else body) == data
