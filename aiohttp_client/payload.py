@@ -188,6 +188,7 @@ class IOBasePayload(Payload):
 
     _start: Optional[int] = None
     _started = False
+    _reading: "Optional[asyncio.Future[Any]]" = None  # a read in the executor
 
     def __init__(self, value: Any, disposition: str = "attachment", *args: Any, **kwargs: Any) -> None:
         if "filename" not in kwargs:
@@ -227,6 +228,7 @@ class IOBasePayload(Payload):
         """
         if self._started and self._start is None:
             raise ClientPayloadError(_NOT_AGAIN)
+        await self._read_settled()
         if self._start is not None:
             self._value.seek(self._start)
         self._started = True
@@ -245,12 +247,21 @@ class IOBasePayload(Payload):
         """``read(size)`` in the default executor.  If the writer is cancelled the
         read is still waited for, so the file position is settled before a rewind.
         """
-        read = asyncio.get_running_loop().run_in_executor(None, self._value.read, size)
+        self._reading = read = asyncio.get_running_loop().run_in_executor(None, self._value.read, size)
         try:
             return await asyncio.shield(read)
         except asyncio.CancelledError:
             await asyncio.wait((read,))
             raise
+
+    async def _read_settled(self) -> None:
+        """Wait for a read still running in the executor: a writer cancelled twice
+        stops waiting for it, and the next write (a replay) or the close must not
+        race it on the file position.
+        """
+        reading = self._reading
+        if reading is not None and not reading.done():
+            await asyncio.wait((reading,))
 
     def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
         return self._read_rest().decode(encoding, errors)
@@ -265,6 +276,7 @@ class IOBasePayload(Payload):
 
     async def close(self) -> None:
         self._consumed = True
+        await self._read_settled()
         if not getattr(self._value, "closed", True):
             await asyncio.get_running_loop().run_in_executor(None, self._value.close)
 

@@ -13,6 +13,7 @@ import io
 import json
 import os
 import re
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Callable
@@ -342,3 +343,30 @@ def test_resend_after_an_early_answer(tmp_path: Path, release_first: bool, expec
         run(main(srv.sockets[0].getsockname()[1]), timeout=30)
     assert server.digests == [hashlib.sha256(data).hexdigest()]
     assert len(server.heads) == 2
+
+
+class _SlowFile(io.FileIO):
+    """A file on a slow disk: each read takes a while (in the executor thread)."""
+
+    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+        time.sleep(0.02)
+        return super().read(size)
+
+
+def test_resend_waits_for_a_read_still_running_in_the_executor(tmp_path: Path) -> None:
+    """The first writer is cancelled twice (the 401 released, then the resend stops
+    it) while its read runs in the executor: the resend must not read the file
+    concurrently with it (a moved position sends a short, garbled body)."""
+    data = os.urandom(8 * 2**20)
+    path = _file(tmp_path, data)
+    server = _EarlyAnswerServer()
+
+    async def main(port: int) -> None:
+        async with aiohttp.ClientSession(middlewares=(retry_on_401,), timeout=aiohttp.ClientTimeout(total=20)) as s:
+            with _SlowFile(path, "rb") as f:
+                async with s.put(f"http://127.0.0.1:{port}/u", data=f) as resp:
+                    assert resp.status == 200
+
+    with served_in_thread("early", lambda loop: asyncio.start_server(server.handle, "127.0.0.1", 0)) as srv:
+        run(main(srv.sockets[0].getsockname()[1]), timeout=30)
+    assert server.digests == [hashlib.sha256(data).hexdigest()]
