@@ -150,10 +150,10 @@ async def write_body(
         writer.finish()
         await writer.report_sent()
     except asyncio.CancelledError:
-        conn.close()
+        _cut(conn)
         done(None, True)
     except OSError as exc:
-        conn.close()
+        _cut(conn)
         done(ClientOSError(exc.errno, f"Can not write request body: {exc}"), False)
     except Exception as exc:
         if isinstance(exc, ClientConnectionError):
@@ -164,7 +164,18 @@ async def write_body(
         protocol = conn.protocol
         if protocol is not None:
             protocol.abort(wrapped)
-        conn.close()
+        _cut(conn)
         done(wrapped, False)
     else:
         done(None, False)
+
+
+def _cut(conn: Connection) -> None:
+    """Close *conn* with its body unfinished: the transport is aborted, its buffered
+    bytes dropped (a peer that stopped reading would otherwise keep the socket open
+    until it read them: a closing transport flushes first).
+    """
+    transport = conn.transport
+    if transport is not None:
+        transport.abort()
+    conn.close()

@@ -123,6 +123,7 @@ class ClientRequest:
     _continue: "Optional[asyncio.Future[None]]" = None  # resolved by 100 Continue (expect100)
     _pristine: "Optional[tuple[int, Target]]" = None  # the fields as copied from the template
     _framed = False  # the framing fields were set by a send
+    _writer_conn: Optional[Connection] = None  # the connection the body writer writes to
 
     def __init__(
         self,
@@ -457,6 +458,7 @@ class ClientRequest:
         of an earlier send still stopping never counts toward a later one.
         """
         attempt = self._attempt
+        self._writer_conn = conn
 
         def count(n: int) -> None:
             self._count(n, attempt)
@@ -596,12 +598,18 @@ class ClientRequest:
 
     def _stop_writer(self) -> bool:
         """Cancel the body writer if it is still running; ``True`` when it was (the
-        body is unfinished, so the connection must not be reused).
+        body is unfinished, so the connection must not be reused).  Its transport is
+        aborted: what it buffered is dropped (closing would first flush it, and a
+        peer that stopped reading would keep the socket open).
         """
         task = self._write_task
         if task is None or task.done():
             return False
         task.cancel()
+        conn = self._writer_conn
+        transport = conn.transport if conn is not None else None
+        if transport is not None:
+            transport.abort()
         return True
 
     async def _close_body(self) -> None:

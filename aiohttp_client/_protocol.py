@@ -284,6 +284,7 @@ class ResponseProtocol(asyncio.Protocol):
         waiter, self._drain_waiter = self._drain_waiter, None
         if waiter is not None and not waiter.done():
             waiter.set_exception(ClientConnectionResetError("Connection lost"))
+            waiter.exception()  # drain() shields it: a cancelled drain() never will retrieve it
         if not self.closed.done():
             self.closed.set_result(None)
 

@@ -313,6 +313,10 @@ class BytesIOPayload(IOBasePayload):
     async def as_bytes(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
         return self._read_rest()
 
+    async def close(self) -> None:
+        self._consumed = True
+        self._value.close()  # in memory: nothing to wait for in the executor
+
 
 class TextIOPayload(IOBasePayload):
     """A text file object, encoded with *encoding* (default UTF-8) as it is read;

@@ -11,6 +11,7 @@ import hashlib
 import io
 import os
 import re
+import time
 import zlib
 from pathlib import Path
 
@@ -157,3 +158,40 @@ def test_32_mib_in_memory_upload_is_never_copied_whole(kind: str, options: dict)
         received, peak = run(main(srv.sockets[0].getsockname()[1]), timeout=60.0)
     assert received == expected
     assert peak < IN_MEMORY_BOUND, f"peak traced memory {peak / 2**20:.1f} MiB during a 32 MiB {kind} upload"
+
+
+@pytest.mark.parametrize("kind", ["bytes", "bytesio"])
+def test_timeout_mid_upload_of_a_big_in_memory_body(kind: str) -> None:
+    """The peer reads the head and never the body: the total timeout ends the request
+    while the body is still going out in pieces, and the connection is closed."""
+    data = os.urandom(IN_MEMORY_SIZE)
+    seen: list[bytes] = []
+
+    async def read_head_only(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            seen.append(await reader.readuntil(b"\r\n\r\n"))
+            await asyncio.sleep(3)  # not reading: the client's writer waits on drain
+            while await reader.read(2**18):  # then drain until the client closes
+                pass
+            seen.append(b"closed")
+        finally:
+            writer.close()
+
+    if kind == "bytes":
+        with pytest.warns(ResourceWarning, match="large body"):
+            body: object = aiohttp.BytesPayload(data)
+    else:
+        body = io.BytesIO(data)
+
+    async def main(port: int) -> None:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1)) as session:
+            with pytest.raises(asyncio.TimeoutError):
+                async with session.post(f"http://{HOST}:{port}/upload", data=body):
+                    pass
+
+    with served_in_thread("stall", lambda loop: asyncio.start_server(read_head_only, HOST, 0)) as srv:
+        run(main(srv.sockets[0].getsockname()[1]), timeout=20.0)
+        deadline = time.monotonic() + 10
+        while seen[-1:] != [b"closed"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert seen[0].startswith(b"POST /upload") and seen[-1] == b"closed"
