@@ -123,6 +123,7 @@ class ClientRequest:
     _continue: "Optional[asyncio.Future[None]]" = None  # resolved by 100 Continue (expect100)
     _pristine: "Optional[tuple[int, Target]]" = None  # the fields as copied from the template
     _framed = False  # the framing fields were set by a send
+    _chunked_by_us = False  # a send set Transfer-Encoding: chunked (update_body removes it)
     _writer_conn: Optional[Connection] = None  # the connection the body writer writes to
 
     def __init__(
@@ -329,10 +330,19 @@ class ClientRequest:
                 self.headers[name] = value
 
     async def update_body(self, body: Any) -> None:
-        """Replace the body, closing the previous payload (reference: ``update_body``)."""
+        """Replace the body, closing the previous payload (reference: ``update_body``).
+        The framing fields follow the new body at the next send (as in aiohttp, a
+        Content-Length given before is replaced by the new body's).
+        """
         if isinstance(self.body, Payload):
+            await self.close()  # a writer still sending the old body stops first
             await self.body.close()
         self.body = b""
+        self._body_length = None
+        self.headers.popall(hdrs.CONTENT_LENGTH, None)
+        if self._chunked_by_us:
+            self.headers.popall(hdrs.TRANSFER_ENCODING, None)
+            self._chunked_by_us = False
         if body is not None:
             self._set_body(_as_payload(body))
 
@@ -362,6 +372,7 @@ class ClientRequest:
         if self.chunked or (raw is None and body.size is None) or (self.compress and raw is None):
             headers.popall(hdrs.CONTENT_LENGTH, None)
             headers[hdrs.TRANSFER_ENCODING] = "chunked"
+            self._chunked_by_us = True
             return True, raw
         if hdrs.TRANSFER_ENCODING in headers:
             return "chunked" in headers[hdrs.TRANSFER_ENCODING].lower(), raw

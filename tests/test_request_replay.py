@@ -370,3 +370,36 @@ def test_resend_waits_for_a_read_still_running_in_the_executor(tmp_path: Path) -
     with served_in_thread("early", lambda loop: asyncio.start_server(server.handle, "127.0.0.1", 0)) as srv:
         run(main(srv.sockets[0].getsockname()[1]), timeout=30)
     assert server.digests == [hashlib.sha256(data).hexdigest()]
+
+
+@pytest.mark.parametrize("kind", ["bytes", "bytes-with-length", "file", "async-iterable"])
+def test_update_body_between_sends_reframes_the_request(raw_server, tmp_path: Path, kind: str) -> None:
+    """A middleware replacing the body after a 401 (``update_body``): the new body goes
+    out with its own Content-Length (as aiohttp 3.14.5), never the old framing."""
+    srv = raw_server([Reply.of(UNAUTHORIZED), Reply.of(OK)])
+    path = _file(tmp_path)
+
+    async def gen() -> AsyncIterator[bytes]:
+        yield CONTENT
+
+    async def replace_on_401(request: aiohttp.ClientRequest, handler: Any) -> aiohttp.ClientResponse:
+        resp = await handler(request)
+        if resp.status == 401:
+            resp.release()
+            await request.update_body(b"short")
+            resp = await handler(request)
+        return resp
+
+    async def main() -> None:
+        headers = {"Content-Length": "11"} if kind == "bytes-with-length" else None
+        data = {"file": lambda: path.open("rb"), "async-iterable": gen}.get(kind, lambda: CONTENT)()
+        async with aiohttp.ClientSession(middlewares=(replace_on_401,), timeout=TIMEOUT) as session:
+            async with session.post(srv.url("/u"), data=data, headers=headers) as resp:
+                assert resp.status == 200
+
+    run(main(), timeout=10)
+    first, second = (parse_request(r) for r in srv.requests)
+    assert second[2] == b"short"
+    assert field_values(second[1], "Content-Length") == ["5"]
+    assert not field_values(second[1], "Transfer-Encoding")
+    assert (_dechunk(first[2]) if kind == "async-iterable" else first[2]) == CONTENT
