@@ -11,17 +11,61 @@ import asyncio
 import zlib
 from typing import Any, Callable, Optional
 
+from . import hdrs
 from ._connection import Connection
 from ._sansio._http_writer import LAST_CHUNK, chunk
 from .client_exceptions import ClientConnectionError, ClientOSError
 from .payload import Payload, write_in_pieces
 
-__all__ = ("BodyWriter", "compress_whole", "short_body_error", "write_body")
+__all__ = (
+    "BodyWriter",
+    "compress_whole",
+    "content_length",
+    "count_once",
+    "short_body_error",
+    "write_body",
+    "write_whole",
+)
 
 
 def _compressobj(coding: str) -> Any:
     """A zlib compressor for ``gzip`` (RFC 1952 framing) or ``deflate`` (RFC 1950)."""
     return zlib.compressobj(wbits=16 + zlib.MAX_WBITS if coding == "gzip" else zlib.MAX_WBITS)
+
+
+_SMALL_BODY = 16384  # bodies up to this size go out in the same write as the head
+
+
+def content_length(headers: Any) -> Optional[int]:
+    """The Content-Length a head's fields declare, ``None`` when there is none (or not a number)."""
+    value = headers.get(hdrs.CONTENT_LENGTH)
+    return int(value) if value is not None and value.isascii() and value.isdigit() else None
+
+
+def count_once(count: Callable[[int], None], size: int) -> Callable[[int], None]:
+    """An ``on_write`` calling ``count(size)`` (the body's size before coding) at the first write."""
+    counted = False
+
+    def on_write(_n: int) -> None:
+        nonlocal counted
+        if not counted:
+            counted = True
+            count(size)
+
+    return on_write
+
+
+def write_whole(conn: Connection, transport: asyncio.Transport, head: bytes, chunked: bool, raw: bytes) -> None:
+    """*head* and *raw*, a small body in memory (already coded), written at once."""
+    if chunked:
+        transport.write(head)
+        writer = BodyWriter(conn, chunked, None)
+        writer.write_nowait(raw)
+        writer.finish()
+    elif len(raw) <= _SMALL_BODY:
+        transport.write(head + raw)
+    else:
+        transport.writelines((head, raw))
 
 
 def compress_whole(raw: bytes, coding: str) -> bytes:

@@ -9,19 +9,27 @@ Validation happens while building the request, before any byte is written: URL
 import asyncio
 import warnings
 from collections.abc import Iterable, Mapping
-from typing import Any, Callable, Optional, Union
+from typing import Any, Optional, Union
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, getversion
 from yarl import URL
 
 from . import hdrs
-from ._body_writer import BodyWriter, compress_whole, short_body_error, write_body
+from ._body_writer import (
+    BodyWriter,
+    compress_whole,
+    content_length,
+    count_once,
+    short_body_error,
+    write_body,
+    write_whole,
+)
 from ._connection import Connection
 from ._models import ConnectionKey, HttpVersion, HttpVersion10, HttpVersion11, RequestInfo
 from ._request_target import DEFAULT_FIELDS, USER_AGENT, Target
 from ._request_target import target as url_target
 from ._sansio._basic_auth import BasicAuth
-from ._sansio._http_writer import serialize_head, validate_method
+from ._sansio._http_writer import lists_close, serialize_head, validate_method
 from ._sansio._proxy import proxy_fields
 from ._upload_tracker import UploadTracker
 from .client_exceptions import ClientPayloadError, InvalidUrlClientError, NonHttpUrlClientError
@@ -31,25 +39,10 @@ from .payload import LookupError as PayloadLookupError
 
 __all__ = ("ClientRequest",)
 
-_SMALL_BODY = 16384  # bodies up to this size go out in the same write as the head
 #: In-memory bodies up to this size are written (and compressed) in one go; bigger
 #: ones stream in pieces of this size, each waiting for the transport to drain, so a
 #: big body is never copied whole (into a compressor's output or the transport's buffer).
 _IN_ONE_WRITE = PAYLOAD_CHUNK
-
-
-def _asks_close(headers: "CIMultiDict[str]") -> bool:
-    """A Connection field lists the ``close`` option (RFC 9110 §7.6.1: a comma-separated
-    list of case-insensitive tokens; RFC 9112 §9.6: the connection then ends).
-    """
-    values = headers.getall(hdrs.CONNECTION)
-    return any(option.strip(" \t").lower() == "close" for value in values for option in value.split(","))
-
-
-def _content_length(headers: "CIMultiDict[str]") -> Optional[int]:
-    """The Content-Length the head declares, ``None`` when there is none (or not a number)."""
-    value = headers.get(hdrs.CONTENT_LENGTH)
-    return int(value) if value is not None and value.isascii() and value.isdigit() else None
 
 
 def _as_payload(data: Any) -> Payload:
@@ -429,7 +422,7 @@ class ClientRequest:
         if isinstance(body, Payload):
             await self._ready_to_send(body)
         chunked, raw, head, transport = self._head(conn)
-        declared = None if chunked else _content_length(self.headers)
+        declared = None if chunked else content_length(self.headers)
         if raw is not None and declared is not None and len(raw) < declared:
             raise short_body_error(len(raw), declared)  # nothing written yet
         protocol = conn.protocol
@@ -478,7 +471,7 @@ class ClientRequest:
             self._body_done(exc, cancelled, attempt)
 
         if raw is not None and self.compress is not None:  # in memory, coded, after 100 Continue
-            writer = BodyWriter(conn, chunked, None, self._count_once(body.size or 0, attempt), traced)
+            writer = BodyWriter(conn, chunked, None, count_once(count, body.size or 0), traced)
         elif raw is not None:  # in memory: after 100 Continue, or too big for one write
             writer = BodyWriter(conn, chunked, None, count, traced)
         else:
@@ -503,18 +496,6 @@ class ClientRequest:
                 "stream that cannot seek). Use bytes or a seekable file-like object"
             )
 
-    def _count_once(self, size: int, attempt: int) -> Callable[[int], None]:
-        """An ``on_write`` that counts *size* (the body before coding) at the first write."""
-        counted = False
-
-        def count(_n: int) -> None:
-            nonlocal counted
-            if not counted:
-                counted = True
-                self._count(size, attempt)
-
-        return count
-
     def _expects_continue(self) -> bool:
         """``Expect: 100-continue`` is in the head (``expect100=True`` or given)."""
         return self.headers.get(hdrs.EXPECT, "").lower() == "100-continue"
@@ -525,15 +506,7 @@ class ClientRequest:
         """Head and a body in memory (already compressed if asked) in one write to
         *transport* (*conn*'s), counted as *size*, the body's size before coding.
         """
-        if chunked:
-            transport.write(head)
-            writer = BodyWriter(conn, chunked, None)
-            writer.write_nowait(raw)
-            writer.finish()
-        elif len(raw) <= _SMALL_BODY:
-            transport.write(head + raw)
-        else:
-            transport.writelines((head, raw))
+        write_whole(conn, transport, head, chunked, raw)
         self._count(size)
         if self._upload_tracker is not None:
             self._upload_tracker._attempt_finished(self._attempt)
@@ -552,7 +525,11 @@ class ClientRequest:
         transport = conn.transport
         if transport is None or transport.is_closing():
             raise ConnectionResetError("Connection closed before the request was sent")
-        if hdrs.CONNECTION in self.headers and _asks_close(self.headers) and conn.protocol is not None:
+        if (
+            hdrs.CONNECTION in self.headers
+            and lists_close(self.headers.getall(hdrs.CONNECTION))
+            and conn.protocol is not None
+        ):
             conn.protocol.close_after_response()
         return chunked, raw, head, transport
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from .._models import HttpVersion
 
-__all__ = ("serialize_head", "chunk", "LAST_CHUNK", "validate_method")
+__all__ = ("serialize_head", "chunk", "LAST_CHUNK", "validate_method", "lists_close")
 
 _TOKEN_RE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_TARGET_RE = re.compile(r"[\x00-\x20\x7f]")
@@ -107,3 +107,11 @@ def _field_line(name: str, value: object) -> bytes:
 def chunk(data: bytes) -> tuple[bytes, bytes, bytes]:
     """One chunk of the chunked transfer coding: ``(size-line, data, CRLF)``."""
     return (b"%x\r\n" % len(data), data, b"\r\n")
+
+
+def lists_close(values: Iterable[str]) -> bool:
+    """Connection field *values* list the ``close`` option (RFC 9110 §7.6.1: a
+    comma-separated list of case-insensitive tokens; RFC 9112 §9.6: the sender then
+    sends no further request on the connection).
+    """
+    return any(option.strip(_OWS).lower() == "close" for value in values for option in value.split(","))
