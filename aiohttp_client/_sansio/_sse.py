@@ -48,7 +48,12 @@ _LF = 0x0A
 
 
 class EventStreamLimitError(ValueError):
-    """A line or an event of the stream is over the parser's limit."""
+    """A line or an event of the stream is over the parser's limit.  *events* are
+    the events the same :meth:`EventStreamParser.feed` completed before it (deliver
+    them first); the parser raises this error again on any later feed.
+    """
+
+    events: "list[ServerSentEvent]" = []
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,7 @@ class EventStreamParser:
         "_bom",
         "_max_line",
         "_max_event",
+        "_error",
     )
 
     def __init__(
@@ -122,19 +128,32 @@ class EventStreamParser:
         self._bom: Optional[bytes] = b""  # bytes seen at the start while a BOM may come; None once decided
         self._max_line = max_line_size
         self._max_event = max_event_size
+        self._error: Optional[EventStreamLimitError] = None
 
     def feed(self, data: Union[bytes, bytearray, memoryview]) -> list[ServerSentEvent]:
         """The events that *data* completes, in order.
 
-        :raises EventStreamLimitError: a line or an event over the limits.
+        :raises EventStreamLimitError: a line or an event over the limits (its
+            *events* completed before it).
         """
+        if self._error is not None:
+            raise self._error
         events: list[ServerSentEvent] = []
+        try:
+            self._feed(data, events)
+        except EventStreamLimitError as exc:
+            exc.events = events
+            self._error = exc
+            raise
+        return events
+
+    def _feed(self, data: Union[bytes, bytearray, memoryview], events: list[ServerSentEvent]) -> None:
         buf = bytes(data)
         if self._bom is not None:
             head = self._bom + buf
             if len(head) < len(_BOM) and _BOM.startswith(head):
                 self._bom = head
-                return events
+                return
             self._bom = None
             buf = head[len(_BOM) :] if head.startswith(_BOM) else head
         pos, end = 0, len(buf)
@@ -156,7 +175,6 @@ class EventStreamParser:
                 elif buf[pos] == _LF:
                     pos += 1
             self._process(line, events)
-        return events
 
     def feed_eof(self) -> None:
         """The stream ended: an unfinished line or event is discarded (§9.2.6)."""
