@@ -414,3 +414,62 @@ def test_on_request_retry_signal_shares_the_request_context(raw_server) -> None:
     assert (first.method, first.url.path, first.attempt, first.status) == ("GET", "/t", 2, None)
     assert isinstance(first.exception, aiohttp.ServerDisconnectedError)
     assert (second.attempt, second.status, second.exception, second.delay) == (3, 503, None, 7.0)
+
+
+def test_sock_read_timeout_is_a_read_error(raw_server) -> None:
+    srv = raw_server([Reply(hang=True), Reply.of(OK)])  # the first request never gets an answer
+    sleeps = Sleeps()
+
+    async def main() -> None:
+        timeout = aiohttp.ClientTimeout(sock_read=0.2)
+        async with aiohttp.ClientSession(middlewares=[retrying(sleeps)], timeout=timeout) as session:
+            async with session.get(srv.url()) as resp:
+                assert await resp.read() == b"ok"
+                assert [type(a.exception) for a in retry_history(resp)] == [aiohttp.SocketTimeoutError]
+
+    run(main())
+    assert len(sleeps.delays) == 1 and srv.accepted == 2
+
+
+def test_tls_errors_are_not_retried() -> None:
+    accepted: list[int] = []
+
+    async def plain_http(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(1)
+        writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")  # not a TLS record
+        await writer.drain()
+        writer.close()
+
+    sleeps = Sleeps()
+
+    async def main() -> None:
+        server = await asyncio.start_server(plain_http, HOST, 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            async with aiohttp.ClientSession(middlewares=[retrying(sleeps)]) as session:
+                with pytest.raises(aiohttp.ClientSSLError):
+                    await session.get(f"https://{HOST}:{port}/")
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    run(main())
+    assert sleeps.delays == [] and accepted == [1]
+
+
+def test_multipart_form_with_a_file_is_replayed(raw_server) -> None:
+    import io
+
+    srv = raw_server([Reply.of(UNAVAILABLE), Reply.of(OK)])
+
+    async def main() -> None:
+        form = aiohttp.FormData()
+        form.add_field("name", "value")
+        form.add_field("file", io.BytesIO(b"file content " * 100), filename="f.bin")
+        async with aiohttp.ClientSession(middlewares=[retrying(Sleeps())]) as session:
+            async with session.put(srv.url(), data=form) as resp:
+                assert resp.status == 200
+
+    run(main())
+    first, second = srv.requests
+    assert first == second and b"file content " * 100 in first
