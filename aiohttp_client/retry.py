@@ -328,9 +328,10 @@ async def _drain(response: "ClientResponse") -> None:
     connection can go back to the pool.
     """
     length = response.content_length
-    if length is not None and length <= _DRAIN_LIMIT:
-        try:
+    try:
+        if length is not None and length <= _DRAIN_LIMIT:
             await response.read()
-        except (ClientError, asyncio.TimeoutError):
-            pass  # the connection is closed by release()
-    response.release()
+    except (ClientError, asyncio.TimeoutError):
+        pass  # the connection is closed by release()
+    finally:  # also when cancelled while reading
+        response.release()

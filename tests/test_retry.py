@@ -473,3 +473,30 @@ def test_multipart_form_with_a_file_is_replayed(raw_server) -> None:
     run(main())
     first, second = srv.requests
     assert first == second and b"file content " * 100 in first
+
+
+def test_cancellation_while_draining_a_failed_response_releases_it(raw_server) -> None:
+    slow_body = response(b"503 Service Unavailable", b"Content-Length: 100", body=b"0123456789")
+    srv = raw_server(Reply.of(slow_body, hang=True))  # 90 bytes of the body never come
+
+    async def main() -> None:
+        async with aiohttp.ClientSession(middlewares=[retrying(Sleeps())]) as session:
+            task = asyncio.ensure_future(session.get(srv.url()))
+            for _ in range(500):  # until the request was answered (bounded)
+                await asyncio.sleep(0.01)
+                if srv.requests:
+                    break
+            await asyncio.sleep(0.05)  # the head is in: the middleware is reading the body
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            closed = srv.connections[0].closed_by_peer
+            for _ in range(200):  # the released response closed its connection (bounded wait)
+                if closed.is_set():
+                    break
+                await asyncio.sleep(0.01)
+            assert closed.is_set(), "the failed response was left holding its connection"
+            assert session.connector is not None and not session.connector._in_use
+
+    run(main())
+    assert len(srv.requests) == 1
