@@ -282,6 +282,7 @@ class EventSource:
         while True:  # bounded by max_reconnects
             if self._connections:
                 if self._failures >= self._max_reconnects:
+                    self._closed = True
                     if self._last_error is not None:
                         raise self._last_error
                     return False

@@ -246,6 +246,7 @@ def test_reconnection_attempts_are_bounded_and_the_error_is_raised() -> None:
             source = EventSource(session, f"http://{HOST}:{port}/", max_reconnects=2, sleep=sleeps, reconnect_delay=0.5)
             with pytest.raises(aiohttp.ClientConnectorError):
                 await collect(source)
+            assert [e async for e in source] == []  # given up: closed, no further attempt
         assert source.reconnects == 2
 
     run(main())
