@@ -15,6 +15,8 @@ from email.utils import formatdate
 from typing import Any
 
 import pytest
+from multidict import CIMultiDict
+from yarl import URL
 
 import aiohttp_client as aiohttp
 from _raw_helpers import OK, field_values, parse_request, response
@@ -500,3 +502,18 @@ def test_cancellation_while_draining_a_failed_response_releases_it(raw_server) -
 
     run(main())
     assert len(srv.requests) == 1
+
+
+def test_on_request_retry_is_frozen_with_its_config() -> None:
+    config = aiohttp.TraceConfig()
+
+    async def handler(*_args: Any) -> None:
+        pass
+
+    config.on_request_retry.append(handler)
+    config.freeze()
+    with pytest.raises(RuntimeError):
+        config.on_request_retry.append(handler)
+    params = aiohttp.TraceRequestRetryParams("GET", URL("http://h/"), CIMultiDict(), 2, 0.5, 503, None)
+    with pytest.raises(AttributeError):
+        params.attempt = 3  # type: ignore[misc]
