@@ -16,6 +16,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sphinx.util import logging  # noqa: E402
+
 import aiohttp_client  # noqa: E402
 
 project = "aiohttp_client"
@@ -57,5 +59,16 @@ def _add_feature_pages(app: Any, docname: str, source: list[str]) -> None:
         source[0] += f"\n\n```{{toctree}}\n:caption: Beyond aiohttp\n:maxdepth: 1\n\n{entries}\n```\n"
 
 
+def _check_api_complete(app: Any, env: Any) -> None:
+    """Warn (an error under -W) for a name of ``aiohttp_client.__all__`` that the API
+    reference does not describe, so the reference grows with the public API.
+    """
+    described = set(env.get_domain("py").objects)
+    for name in aiohttp_client.__all__:
+        if f"aiohttp_client.{name}" not in described:
+            logging.getLogger(__name__).warning("docs/api.md does not describe aiohttp_client.%s", name)
+
+
 def setup(app: Any) -> None:
     app.connect("source-read", _add_feature_pages)
+    app.connect("env-check-consistency", _check_api_complete)
