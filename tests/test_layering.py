@@ -67,6 +67,7 @@ LAYER3 = {"__init__", "__main__", "_cli", "client_middlewares", "_session", "_co
 LAYER3 |= {"_ws_connect"}  # WebSocket (issue 9)
 LAYER3 |= {"_cli_timing"}  # the CLI's timing line (issue 8)
 LAYER3 |= {"_session_hops"}  # ClientSession's per-hop decisions
+LAYER3 |= {"retry", "sse"}  # RetryMiddleware, the Server-Sent Events client (issue 19)
 IO_STDLIB = {"asyncio", "socket", "ssl"}
 
 Import = tuple[str, int]  # (our dotted module, e.g. "_sansio._framing", or "<top-level name>", line)
