@@ -336,8 +336,10 @@ class ClientResponse:
         return loads(text)
 
     def raise_for_status(self) -> None:
-        """:raises ClientResponseError: if ``status`` is 400 or higher (outside an
-        ``async with`` block the response is released first).
+        """Raise if ``status`` is 400 or higher.
+
+        :raises ClientResponseError: if ``status`` is 400 or higher (outside an ``async with`` block
+            the response is released first).
         """
         if self.status >= 400:
             if not self._in_context:

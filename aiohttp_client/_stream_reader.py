@@ -129,8 +129,9 @@ class StreamReader(_StreamBuffer):
     def set_exception(self, exc: BaseException, exc_cause: BaseException = _NO_CAUSE) -> None:
         """Make every following read raise *exc*; wake a waiting reader with it.
 
-        :param exc_cause: stored as ``exc.__cause__`` when given (``None`` clears it).
         Pending :meth:`on_eof` callbacks are dropped.
+
+        :param exc_cause: stored as ``exc.__cause__`` when given (``None`` clears it).
         """
         if exc_cause is not _NO_CAUSE and exc_cause is not exc:
             exc.__cause__ = exc_cause
