@@ -2,7 +2,7 @@
 
 import sys
 
-from ._cli import main
+from ._cli._cli import main
 
 __all__ = ("main",)
 

@@ -14,12 +14,12 @@ import json
 from types import GenericAlias, TracebackType
 from typing import Any, Callable, Optional
 
-from ._client_response import ClientResponse
-from ._connection import Connection
+from ._body._stream_base import EofStream
+from ._client._client_response import ClientResponse
+from ._client._timeouts import ClientWSTimeout, timeout_after
 from ._models import WS_CLOSED_MESSAGE, WS_CLOSING_MESSAGE, WSCloseCode, WSMessage, WSMsgType
-from ._stream_base import EofStream
-from ._timeouts import ClientWSTimeout, timeout_after
-from ._ws_stream import WebSocketSender, WebSocketStream
+from ._net._connection import Connection
+from ._ws._ws_stream import WebSocketSender, WebSocketStream
 from .client_exceptions import ClientError, ServerTimeoutError, WSMessageTypeError
 from .http_exceptions import WebSocketError
 

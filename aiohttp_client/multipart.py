@@ -12,7 +12,7 @@ from typing import Any, Optional
 from urllib.parse import urlencode
 
 from . import hdrs
-from ._multipart_reader import BodyPartReader, MultipartReader, MultipartResponseWrapper
+from ._body._multipart_reader import BodyPartReader, MultipartReader, MultipartResponseWrapper
 from ._sansio._part_headers import (
     BadContentDispositionHeader,
     BadContentDispositionParam,

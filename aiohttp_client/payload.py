@@ -19,7 +19,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable
 from typing import Any, Callable, Optional
 
 from . import hdrs
-from ._payload_base import (
+from ._body._payload_base import (
     PAYLOAD_REGISTRY,
     Order,
     Payload,
@@ -27,9 +27,9 @@ from ._payload_base import (
     get_payload,
     payload_type,
 )
-from ._payload_base import LookupError as LookupError  # aiohttp's module names, outside __all__ there too
-from ._payload_base import PayloadRegistry as PayloadRegistry
-from ._payload_base import register_payload as register_payload
+from ._body._payload_base import LookupError as LookupError  # aiohttp's module names, outside __all__ there too
+from ._body._payload_base import PayloadRegistry as PayloadRegistry
+from ._body._payload_base import register_payload as register_payload
 from .streams import StreamReader
 
 __all__ = (

@@ -13,14 +13,14 @@ Reference: "ClientResponse.content" and the "Streaming API" (``streams.rst``).
 import asyncio
 from typing import Callable, Final, Optional
 
-from ._data_queue import DataQueue, FlowControlDataQueue
-from ._stream_base import (
+from ._body._data_queue import DataQueue, FlowControlDataQueue
+from ._body._stream_base import (
     _NO_CAUSE,
     EofStream,
     _NoFlowControl,
     _run_eof_callback,
 )
-from ._stream_reader import StreamReader
+from ._body._stream_reader import StreamReader
 
 __all__ = (
     "EMPTY_PAYLOAD",

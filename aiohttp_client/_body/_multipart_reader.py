@@ -21,11 +21,11 @@ from urllib.parse import parse_qsl
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from . import hdrs
-from ._sansio._compression import make_decoder
-from ._sansio._header_values import parse_mimetype
-from ._sansio._part_headers import content_disposition_filename, parse_content_disposition
-from .http_exceptions import ContentEncodingError
+from .. import hdrs
+from .._sansio._compression import make_decoder
+from .._sansio._header_values import parse_mimetype
+from .._sansio._part_headers import content_disposition_filename, parse_content_disposition
+from ..http_exceptions import ContentEncodingError
 
 __all__ = ("MultipartReader", "BodyPartReader", "MultipartResponseWrapper")
 

@@ -14,20 +14,20 @@ from typing import Any, Optional, Union
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, getversion
 from yarl import URL
 
-from . import hdrs
-from ._body_writer import BodyWriter, compress_whole, write_body
-from ._connection import Connection
-from ._models import ConnectionKey, HttpVersion, HttpVersion10, HttpVersion11, RequestInfo
+from .. import hdrs
+from .._body._upload_tracker import UploadTracker
+from .._models import ConnectionKey, HttpVersion, HttpVersion10, HttpVersion11, RequestInfo
+from .._net._connection import Connection
+from .._protocols._body_writer import BodyWriter, compress_whole, write_body
+from .._sansio._basic_auth import BasicAuth
+from .._sansio._http_writer import serialize_head, validate_method
+from .._sansio._proxy import proxy_fields
+from ..client_exceptions import InvalidUrlClientError, NonHttpUrlClientError
+from ..formdata import FormData
+from ..payload import LookupError as PayloadLookupError
+from ..payload import Payload, get_payload
 from ._request_target import DEFAULT_FIELDS, USER_AGENT, Target
 from ._request_target import target as url_target
-from ._sansio._basic_auth import BasicAuth
-from ._sansio._http_writer import serialize_head, validate_method
-from ._sansio._proxy import proxy_fields
-from ._upload_tracker import UploadTracker
-from .client_exceptions import InvalidUrlClientError, NonHttpUrlClientError
-from .formdata import FormData
-from .payload import LookupError as PayloadLookupError
-from .payload import Payload, get_payload
 
 __all__ = ("ClientRequest",)
 

@@ -18,13 +18,30 @@ from typing import Any, Callable, Optional, Union
 from multidict import CIMultiDict, istr
 from yarl import URL
 
-from . import hdrs
+from .. import hdrs
+from .._body._upload_tracker import UploadTracker
+from .._consts import sentinel
+from .._models import HttpVersion, HttpVersion11
+from .._protocols._protocol import ResponseProtocol
+from .._sansio._basic_auth import BasicAuth
+from .._sansio._redirects import REDIRECT_STATUSES
+from .._ws._ws_connect import WSRequestContextManager, ws_connect
+from ..abc import AbstractCookieJar
+from ..client_exceptions import (
+    ClientError,
+    ClientOSError,
+    ConnectionTimeoutError,
+    InvalidUrlClientError,
+    ServerDisconnectedError,
+)
+from ..client_middlewares import build_client_middlewares
+from ..client_ws import ClientWebSocketResponse
+from ..connector import BaseConnector, Connection, TCPConnector
+from ..payload import JsonBytesPayload, JsonPayload, Payload
+from ..tracing import TraceConfig, make_traces, trace_request_exception, trace_request_start
 from ._client_request import ClientRequest
 from ._client_response import ClientResponse
-from ._consts import sentinel
 from ._context_managers import _RequestContextManager, _SessionRequestContextManager
-from ._models import HttpVersion, HttpVersion11
-from ._protocol import ResponseProtocol
 from ._request_params import (
     checked_base_url,
     checked_request_args,
@@ -35,26 +52,9 @@ from ._request_params import (
     session_timeout,
     warn_auth_params,
 )
-from ._sansio._basic_auth import BasicAuth
-from ._sansio._redirects import REDIRECT_STATUSES
 from ._session_attributes import SessionAttributes
 from ._session_hops import _RedirectHops
 from ._timeouts import ClientTimeout, Deadlines, deadline_after, timeout_after
-from ._upload_tracker import UploadTracker
-from ._ws_connect import WSRequestContextManager, ws_connect
-from .abc import AbstractCookieJar
-from .client_exceptions import (
-    ClientError,
-    ClientOSError,
-    ConnectionTimeoutError,
-    InvalidUrlClientError,
-    ServerDisconnectedError,
-)
-from .client_middlewares import build_client_middlewares
-from .client_ws import ClientWebSocketResponse
-from .connector import BaseConnector, Connection, TCPConnector
-from .payload import JsonBytesPayload, JsonPayload, Payload
-from .tracing import TraceConfig, make_traces, trace_request_exception, trace_request_start
 
 __all__ = ("ClientSession", "request")
 

@@ -12,21 +12,21 @@ from typing import Any, Optional
 from multidict import CIMultiDict, istr
 from yarl import URL
 
-from . import hdrs
-from ._client_request import ClientRequest
-from ._client_response import ClientResponse
-from ._proxy_env import explicit_proxy, with_env_settings
-from ._sansio._basic_auth import BasicAuth
-from ._sansio._redirects import BadRedirect, redirect_headers, redirect_method, redirect_url, same_origin
-from .abc import AbstractCookieJar
-from .client_exceptions import (
+from .. import hdrs
+from .._net._proxy_env import explicit_proxy, with_env_settings
+from .._sansio._basic_auth import BasicAuth
+from .._sansio._redirects import BadRedirect, redirect_headers, redirect_method, redirect_url, same_origin
+from ..abc import AbstractCookieJar
+from ..client_exceptions import (
     ClientPayloadError,
     InvalidUrlRedirectClientError,
     NonHttpUrlRedirectClientError,
     TooManyRedirects,
 )
-from .cookiejar import CookieJar, _UnlimitedCookieJar
-from .payload import Payload
+from ..cookiejar import CookieJar, _UnlimitedCookieJar
+from ..payload import Payload
+from ._client_request import ClientRequest
+from ._client_response import ClientResponse
 
 __all__ = ("_RedirectHops",)
 

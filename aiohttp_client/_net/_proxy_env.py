@@ -16,9 +16,9 @@ from typing import Any, Optional
 
 from yarl import URL
 
-from ._sansio._basic_auth import BasicAuth
-from ._sansio._proxy import bypasses_proxy, check_proxy, no_proxy_rules, proxy_from_environ
-from .client_exceptions import InvalidUrlClientError
+from .._sansio._basic_auth import BasicAuth
+from .._sansio._proxy import bypasses_proxy, check_proxy, no_proxy_rules, proxy_from_environ
+from ..client_exceptions import InvalidUrlClientError
 
 _log = logging.getLogger("aiohttp_client.client")
 

@@ -21,10 +21,10 @@ from typing import Callable, Optional
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from ._models import ConnectionKey, RequestInfo
-from ._protocol import ResponseProtocol
-from ._sansio._proxy import connect_request
-from .client_exceptions import ClientConnectionError, ClientHttpProxyError, ClientProxyConnectionError
+from .._models import ConnectionKey, RequestInfo
+from .._protocols._protocol import ResponseProtocol
+from .._sansio._proxy import connect_request
+from ..client_exceptions import ClientConnectionError, ClientHttpProxyError, ClientProxyConnectionError
 
 __all__ = ("open_tunnel",)
 

@@ -11,10 +11,10 @@ import asyncio
 import zlib
 from typing import Any, Callable, Optional
 
-from ._connection import Connection
-from ._sansio._http_writer import LAST_CHUNK, chunk
-from .client_exceptions import ClientConnectionError, ClientOSError
-from .payload import Payload
+from .._net._connection import Connection
+from .._sansio._http_writer import LAST_CHUNK, chunk
+from ..client_exceptions import ClientConnectionError, ClientOSError
+from ..payload import Payload
 
 __all__ = ("BodyWriter", "compress_whole", "write_body")
 

@@ -15,20 +15,20 @@ EOF before a complete head is :class:`~.client_exceptions.ServerDisconnectedErro
 import asyncio
 from typing import Any, Callable, Optional
 
-from ._models import ResponseHead
-from ._sansio._chunked import ChunkedDecoder
-from ._sansio._framing import CHUNKED, Framing
-from ._sansio._http_parser import HeadParser
-from ._sansio._http_reader import BODY, DONE, HEAD, ResponseReader
-from .client_exceptions import (
+from .._models import ResponseHead
+from .._sansio._chunked import ChunkedDecoder
+from .._sansio._framing import CHUNKED, Framing
+from .._sansio._http_parser import HeadParser
+from .._sansio._http_reader import BODY, DONE, HEAD, ResponseReader
+from ..client_exceptions import (
     ClientConnectionResetError,
     ClientOSError,
     ClientPayloadError,
     ServerDisconnectedError,
     SocketTimeoutError,
 )
-from .http_exceptions import HttpProcessingError
-from .streams import StreamReader
+from ..http_exceptions import HttpProcessingError
+from ..streams import StreamReader
 
 __all__ = ("ResponseProtocol",)
 

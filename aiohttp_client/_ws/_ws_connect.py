@@ -18,18 +18,18 @@ import attr
 from multidict import CIMultiDict
 from yarl import URL
 
-from ._client_response import ClientResponse
-from ._consts import sentinel
-from ._context_managers import _AwaitableContext
-from ._sansio._basic_auth import BasicAuth
-from ._sansio._ws_handshake import HandshakeFailure, check_response, extension_offer, new_key
-from ._sansio._ws_reader import WebSocketReader
-from ._sansio._ws_writer import FrameWriter
-from ._timeouts import DEFAULT_WS_CLIENT_TIMEOUT, ClientWSTimeout
-from ._tls import Fingerprint
+from .._client._client_response import ClientResponse
+from .._client._context_managers import _AwaitableContext
+from .._client._timeouts import DEFAULT_WS_CLIENT_TIMEOUT, ClientWSTimeout
+from .._consts import sentinel
+from .._net._tls import Fingerprint
+from .._sansio._basic_auth import BasicAuth
+from .._sansio._ws_handshake import HandshakeFailure, check_response, extension_offer, new_key
+from .._sansio._ws_reader import WebSocketReader
+from .._sansio._ws_writer import FrameWriter
+from ..client_exceptions import WSServerHandshakeError
+from ..client_ws import ClientWebSocketResponse
 from ._ws_stream import WebSocketSender, WebSocketStream
-from .client_exceptions import WSServerHandshakeError
-from .client_ws import ClientWebSocketResponse
 
 __all__ = ("WSRequestContextManager", "ws_connect")
 
