@@ -1,4 +1,4 @@
-"""``python -m aiohttp_client`` and the ``aiohttp-client`` console script (see ``_cli``)."""
+"""``python -m aiohttp_client`` and the ``aiohttp-client`` console script (see ``_cli/_cli.py``)."""
 
 import sys
 

@@ -1,9 +1,9 @@
 """``ClientWebSocketResponse``: the client end of a WebSocket (reference:
 "ClientWebSocketResponse"; RFC 6455).
 
-Built by ``ClientSession.ws_connect`` (see :mod:`._ws_connect`) over a
-:class:`~._ws_stream.WebSocketStream` (messages in) and a
-:class:`~._ws_stream.WebSocketSender` (frames out).  PING, PONG and CLOSE are handled
+Built by ``ClientSession.ws_connect`` (see :mod:`._ws._ws_connect`) over a
+:class:`~._ws._ws_stream.WebSocketStream` (messages in) and a
+:class:`~._ws._ws_stream.WebSocketSender` (frames out).  PING, PONG and CLOSE are handled
 here: *autoping* answers pings, *autoclose* completes the closing handshake, and
 *heartbeat* pings the server when it has been silent and closes the connection when
 no data follows within half the heartbeat interval.

@@ -1,7 +1,7 @@
 """Connectors: ``BaseConnector``, ``TCPConnector``, ``UnixConnector`` and the
 ``Connection`` handle (reference: "Connectors").
 
-The connector asks :class:`~._pool.Pool` what to do, then does the I/O: opening a
+The connector asks :class:`~._sansio._pool.Pool` what to do, then does the I/O: opening a
 connection (DNS with a TTL cache, RFC 8305 Happy Eyeballs via aiohappyeyeballs,
 TLS), returning one to the idle pool, closing expired ones, waking waiters.  A
 connection goes back to the pool only when its protocol says it is reusable (the

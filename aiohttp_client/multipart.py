@@ -4,7 +4,7 @@ part (reference: "Multipart reference").
 
 Header encoding and validation (boundaries, ``Content-Disposition``, no CR/LF/NUL in
 part headers) live in :mod:`._sansio._part_headers`; the reader is in
-:mod:`._multipart_reader`.
+:mod:`._body._multipart_reader`.
 """
 
 from collections.abc import Iterator

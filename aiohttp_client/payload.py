@@ -7,7 +7,7 @@ always), and how to ``write`` itself through a writer whose ``write(data)`` and
 ``drain()`` are coroutines.  :data:`PAYLOAD_REGISTRY` maps Python types to payload
 classes; :func:`get_payload` wraps any supported value.  File objects are read in the
 loop's default executor, in ``PAYLOAD_CHUNK`` pieces, never whole.  The base class and
-the registry live in :mod:`._payload_base`; this module holds the concrete bodies.
+the registry live in :mod:`._body._payload_base`; this module holds the concrete bodies.
 """
 
 import asyncio

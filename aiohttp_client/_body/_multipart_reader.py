@@ -7,7 +7,7 @@ a delimiter, so a part of any size is read in bounded pieces.  A delimiter line 
 carry transport padding (spaces, tabs) after the boundary; anything else after it
 is an error (RFC 2046 §5.1.1).  A base64 part is handed out in whole quartets
 (:meth:`BodyPartReader.read_chunk`), and content codings are undone in bounded
-pieces (:mod:`._sansio._compression`).
+pieces (:mod:`.._sansio._compression`).
 """
 
 import base64

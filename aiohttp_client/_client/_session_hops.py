@@ -1,5 +1,5 @@
 """What changes from one hop of a request to the next (the session's redirect policy
-glue over :mod:`._sansio._redirects`): the arguments of each hop's ``ClientRequest``
+glue over :mod:`.._sansio._redirects`): the arguments of each hop's ``ClientRequest``
 (the request's fields over the session's, auth, cookies, proxy, environment), cookies
 stored from each hop's response, and the follow-up request after a redirect (RFC 9110
 §15.4).  A mixin of ``ClientSession``.

@@ -2,7 +2,7 @@
 
 A :class:`~aiohttp_client.payload.Payload` writes into a :class:`BodyWriter`, which
 applies the content coding (``compress=``) and the chunked transfer coding (RFC 9112
-§7.1, framed by :mod:`._sansio._http_writer`) and writes to the transport.
+§7.1, framed by :mod:`.._sansio._http_writer`) and writes to the transport.
 :func:`write_body` runs one payload to its end and closes the connection on failure, so
 a half-written body is never followed by another request on the same connection.
 """

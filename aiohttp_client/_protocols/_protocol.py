@@ -1,15 +1,15 @@
 """``ResponseProtocol``: the asyncio face of one connection.
 
-Bytes from the transport go to a sans-IO :class:`~._http_reader.ResponseReader`
+Bytes from the transport go to a sans-IO :class:`~.._sansio._http_reader.ResponseReader`
 (one call per ``data_received``); its events are routed here: the head resolves the
-waiting future, body bytes go to the response's :class:`~.streams.StreamReader`
+waiting future, body bytes go to the response's :class:`~..streams.StreamReader`
 (which pauses this protocol above its high-water mark), and the end of the message
 or an error settles the connection.  It also owns the ``sock_read`` timer.
 
 Exceptions are translated here, once: protocol errors in the body become
-:class:`~.client_exceptions.ClientPayloadError` on the stream; a head error is handed
+:class:`~..client_exceptions.ClientPayloadError` on the stream; a head error is handed
 to the waiting response, which raises ``ClientResponseError`` with its request info;
-EOF before a complete head is :class:`~.client_exceptions.ServerDisconnectedError`.
+EOF before a complete head is :class:`~..client_exceptions.ServerDisconnectedError`.
 """
 
 import asyncio

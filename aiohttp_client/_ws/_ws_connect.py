@@ -2,7 +2,7 @@
 
 One GET with the upgrade fields goes through the session's ordinary request path
 (auth, params, proxy, TLS); the 101 answer is checked by
-:mod:`._sansio._ws_handshake`, then the connection is handed to a
+:mod:`.._sansio._ws_handshake`, then the connection is handed to a
 :class:`~._ws_stream.WebSocketStream` (bytes that arrived behind the 101 head
 included) and wrapped in the session's ``ws_response_class``.
 """
