@@ -8,7 +8,10 @@ this module only makes them fast: frame headers are read through a ``const unsig
 char*`` into the input (a ``bytes`` object directly, any other buffer through
 ``PyObject_GetBuffer``, never copied whole and never kept: a reused receive buffer is
 safe), payloads are copied once (``PyBytes_FromStringAndSize``), text is decoded with
-``PyUnicode_DecodeUTF8``, and messages are built with ``tuple.__new__``.  Inflating
+``PyUnicode_DecodeUTF8``, and messages are built with ``tuple.__new__``.  A frame
+arriving in pieces and the fragments of a message grow one ``bytearray`` each
+(``PyByteArray_Resize`` + ``memcpy``, amortised), and the *limit* of ``feed`` is one
+comparison per frame.  Inflating
 (``_ws_deflate.Inflater``) and the incremental UTF-8 check of fragmented text are
 shared with the Python twin through Python imports.
 """
@@ -16,6 +19,7 @@ shared with the Python twin through Python imports.
 import codecs
 
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
+from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.unicode cimport PyUnicode_DecodeUTF8, PyUnicode_GET_LENGTH
 from cpython.object cimport PyObject
@@ -33,7 +37,11 @@ from aiohttp_client._models import WSCloseCode, WSMessage, WSMsgType
 from aiohttp_client.http_exceptions import WebSocketError
 from aiohttp_client._sansio._ws_deflate import Inflater
 
-__all__ = ("WebSocketReader",)
+__all__ = ("MESSAGE_OVERHEAD", "WebSocketReader")
+
+MESSAGE_OVERHEAD = 64  # the Python twin's (a test checks they agree)
+cdef Py_ssize_t _OVERHEAD = 64
+cdef Py_ssize_t _NO_LIMIT = <Py_ssize_t>((<size_t>-1) >> 1)
 
 cdef object _WSMessage = WSMessage
 cdef object _TEXT = WSMsgType.TEXT
@@ -66,6 +74,15 @@ cdef inline object _message(object kind, object data, object extra):
     return msg
 
 
+cdef inline int _append(bytearray buf, const unsigned char* p, Py_ssize_t n) except -1:
+    """Append *n* bytes at *p* to *buf* (over-allocated growth: amortised O(n))."""
+    cdef Py_ssize_t old = PyByteArray_GET_SIZE(buf)
+    if n:
+        PyByteArray_Resize(buf, old + n)
+        memcpy(PyByteArray_AS_STRING(buf) + old, p, n)
+    return 0
+
+
 cdef inline bint _valid_close_code(int code) noexcept:
     return 1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999
 
@@ -82,15 +99,14 @@ cdef class WebSocketReader:
     cdef bint _closed
     cdef bytes _tail
     cdef uint64_t _need
-    cdef list _frame_parts
+    cdef bytearray _frame_buf
     cdef int _frame_head
     cdef int _msg_op
     cdef bint _msg_compressed
-    cdef list _msg_parts
+    cdef bytearray _msg_buf
     cdef uint64_t _msg_size
     cdef Py_ssize_t _msg_frames
     cdef object _utf8
-    cdef list _text_parts
     cdef Py_ssize_t _produced
 
     def __init__(
@@ -109,15 +125,14 @@ cdef class WebSocketReader:
         self._closed = False
         self._tail = b""
         self._need = 0
-        self._frame_parts = []
+        self._frame_buf = bytearray()
         self._frame_head = 0
         self._msg_op = 0
         self._msg_compressed = False
-        self._msg_parts = []
+        self._msg_buf = bytearray()
         self._msg_size = 0
         self._msg_frames = 0
         self._utf8 = None
-        self._text_parts = []
         self._produced = 0
 
     @property
@@ -125,10 +140,15 @@ cdef class WebSocketReader:
         """``True`` once a CLOSE frame was read (later bytes are ignored)."""
         return self._closed
 
-    def feed(self, data, list out):
-        """Parse *data* (``bytes`` or any other contiguous byte buffer, which is not
-        kept), appending each complete message to *out*; returns the bytes of the TEXT
-        and BINARY messages appended.
+    @property
+    def pending(self):
+        """Bytes received but not parsed yet; ``feed(b"", out)`` parses them."""
+        return PyBytes_GET_SIZE(self._tail)
+
+    def feed(self, data, list out, Py_ssize_t limit=_NO_LIMIT):
+        """Parse the pending bytes then *data* (``bytes`` or any other contiguous byte
+        buffer, which is not kept), appending each complete message to *out* and
+        stopping before a frame once they weigh more than *limit*; returns their weight.
 
         :raises WebSocketError: a protocol error; ``code`` is the close code to send.
         """
@@ -140,11 +160,11 @@ cdef class WebSocketReader:
         self._produced = 0
         try:
             if type(data) is bytes:
-                self._feed(<const unsigned char*>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), data, out)
+                self._feed(<const unsigned char*>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), data, out, limit)
             else:
                 PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
                 try:
-                    self._feed(<const unsigned char*>view.buf, view.len, None, out)
+                    self._feed(<const unsigned char*>view.buf, view.len, None, out, limit)
                 finally:
                     PyBuffer_Release(&view)
         except WebSocketError as exc:
@@ -152,7 +172,9 @@ cdef class WebSocketReader:
             raise
         return self._produced
 
-    cdef int _feed(self, const unsigned char* p, Py_ssize_t end, object owner, list out) except -1:
+    cdef int _feed(
+        self, const unsigned char* p, Py_ssize_t end, object owner, list out, Py_ssize_t limit
+    ) except -1:
         """Parse *end* bytes at *p*; *owner* is the ``bytes`` object holding them, or
         ``None`` when they live in a caller's buffer (then only copies are kept)."""
         cdef Py_ssize_t pos = 0, start
@@ -160,33 +182,35 @@ cdef class WebSocketReader:
         cdef int b0, b1
         cdef Py_ssize_t i
         cdef Py_ssize_t kept = PyBytes_GET_SIZE(self._tail)
-        if kept:  # an incomplete frame header: join it with the new bytes (one copy)
-            owner = PyBytes_FromStringAndSize(NULL, kept + end)
-            memcpy(PyBytes_AS_STRING(owner), PyBytes_AS_STRING(self._tail), kept)
-            memcpy(PyBytes_AS_STRING(owner) + kept, p, end)
+        if kept:  # pending bytes: parse them, joined with the new ones (one copy)
+            if end:
+                owner = PyBytes_FromStringAndSize(NULL, kept + end)
+                memcpy(PyBytes_AS_STRING(owner), PyBytes_AS_STRING(self._tail), kept)
+                memcpy(PyBytes_AS_STRING(owner) + kept, p, end)
+            else:
+                owner = self._tail
             self._tail = b""
             p = <const unsigned char*>PyBytes_AS_STRING(owner)
             end = kept + end
         need = self._need
         if need:
             if need > <uint64_t>end:
-                if owner is None:
-                    owner = PyBytes_FromStringAndSize(<const char*>p, end)
-                self._frame_parts.append(owner)
+                _append(self._frame_buf, p, end)
                 self._need = need - <uint64_t>end
                 return 0
-            if need < <uint64_t>end or owner is None:
-                self._frame_parts.append(PyBytes_FromStringAndSize(<const char*>p, <Py_ssize_t>need))
-            else:
-                self._frame_parts.append(owner)
+            _append(self._frame_buf, p, <Py_ssize_t>need)
             self._need = 0
-            payload = b"".join(self._frame_parts)
-            self._frame_parts.clear()
+            payload = PyBytes_FromStringAndSize(
+                PyByteArray_AS_STRING(self._frame_buf), PyByteArray_GET_SIZE(self._frame_buf)
+            )
+            self._frame_buf = bytearray()
             self._frame(self._frame_head, payload, out)
             if self._closed:
                 return 0
             pos = <Py_ssize_t>need
         while end - pos >= 2:
+            if self._produced > limit:
+                break
             b0 = p[pos]
             b1 = p[pos + 1]
             length = b1 & 0x7F
@@ -223,7 +247,7 @@ cdef class WebSocketReader:
                     except UnicodeDecodeError:
                         raise WebSocketError(_INVALID_TEXT, "Invalid UTF-8 text message") from None
                     out.append(_message(_TEXT, text, _EMPTY_STR))
-                    self._produced += PyUnicode_GET_LENGTH(text)
+                    self._produced += PyUnicode_GET_LENGTH(text) + _OVERHEAD
                     continue
                 self._frame(
                     b0, PyBytes_FromStringAndSize(<const char*>p + start, <Py_ssize_t>length), out
@@ -232,7 +256,7 @@ cdef class WebSocketReader:
                     return 0
             else:
                 self._frame_head = b0
-                self._frame_parts.append(PyBytes_FromStringAndSize(<const char*>p + start, end - start))
+                _append(self._frame_buf, p + start, end - start)
                 self._need = length - <uint64_t>(end - start)
                 return 0
         if pos < end:
@@ -284,11 +308,12 @@ cdef class WebSocketReader:
         cdef int opcode = b0 & 0x0F
         if opcode >= 8:
             out.append(self._control(opcode, payload))
+            self._produced += _OVERHEAD + (PyBytes_GET_SIZE(payload) if opcode != 8 else 0)
             return 0
         if opcode:
             if b0 & 0x80 and not b0 & 0x40:
                 data = self._text(payload) if opcode == 1 else payload
-                self._produced += len(data)
+                self._produced += len(data) + _OVERHEAD
                 out.append(_message(_TEXT if opcode == 1 else _BINARY, data, _EMPTY_STR))
                 return 0
             self._msg_op = opcode
@@ -299,44 +324,44 @@ cdef class WebSocketReader:
         if self._msg_frames > self._max_fragments:
             raise WebSocketError(_TOO_BIG, f"Message has more than {self._max_fragments} fragments")
         if PyBytes_GET_SIZE(payload):
-            self._msg_parts.append(payload)
+            _append(self._msg_buf, <const unsigned char*>PyBytes_AS_STRING(payload), PyBytes_GET_SIZE(payload))
             self._msg_size += <uint64_t>PyBytes_GET_SIZE(payload)
             if self._utf8 is not None:
                 try:
-                    self._text_parts.append(self._utf8.decode(payload))
+                    self._utf8.decode(payload)  # checked early, decoded whole at the end
                 except UnicodeDecodeError:
                     raise WebSocketError(_INVALID_TEXT, "Invalid UTF-8 text message") from None
         if b0 & 0x80:
             msg = self._finish_message()
-            self._produced += len(msg[1])
+            self._produced += len(msg[1]) + _OVERHEAD
             out.append(msg)
         return 0
 
     cdef object _finish_message(self):
         cdef int opcode = self._msg_op
-        data = b"".join(self._msg_parts)
+        cdef bytes data = PyBytes_FromStringAndSize(
+            PyByteArray_AS_STRING(self._msg_buf), PyByteArray_GET_SIZE(self._msg_buf)
+        )
         utf8 = self._utf8
-        text_parts = self._text_parts
         self._msg_op = 0
-        self._msg_parts = []
+        self._msg_buf = bytearray()
         self._msg_size = 0
         self._msg_frames = 0
         self._utf8 = None
-        self._text_parts = []
         if self._msg_compressed:
             if self._inflater is None:
                 self._inflater = Inflater(self._max_size)
-            data = self._inflater.inflate(data)
+            inflated = self._inflater.inflate(data)
             if opcode == 1:
-                return _message(_TEXT, self._text(data), _EMPTY_STR)
-            return _message(_BINARY, data, _EMPTY_STR)
+                return _message(_TEXT, self._text(inflated), _EMPTY_STR)
+            return _message(_BINARY, inflated, _EMPTY_STR)
         if opcode == 2:
             return _message(_BINARY, data, _EMPTY_STR)
         try:
-            text_parts.append(utf8.decode(b"", True))
+            utf8.decode(b"", True)
         except UnicodeDecodeError:
             raise WebSocketError(_INVALID_TEXT, "Invalid UTF-8 text message") from None
-        return _message(_TEXT, "".join(text_parts) if self._decode_text else data, _EMPTY_STR)
+        return _message(_TEXT, self._text(data), _EMPTY_STR)
 
     cdef object _text(self, bytes payload):
         try:

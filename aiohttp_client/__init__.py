@@ -99,6 +99,7 @@ from .payload import (
     streamer,
 )
 from .resolver import AsyncResolver, DefaultResolver, ThreadedResolver
+from .retry import RetryMiddleware
 from .streams import EMPTY_PAYLOAD, DataQueue, EofStream, FlowControlDataQueue, StreamReader
 from .tracing import (
     TraceConfig,
@@ -116,6 +117,7 @@ from .tracing import (
     TraceRequestExceptionParams,
     TraceRequestHeadersSentParams,
     TraceRequestRedirectParams,
+    TraceRequestRetryParams,
     TraceRequestStartParams,
     TraceResponseChunkReceivedParams,
 )
@@ -244,6 +246,9 @@ __all__ = (
     "TraceRequestRedirectParams",
     "TraceRequestStartParams",
     "TraceResponseChunkReceivedParams",
+    # features aiohttp lacks (issue 19)
+    "RetryMiddleware",
+    "TraceRequestRetryParams",
 )
 
 

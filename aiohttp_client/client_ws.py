@@ -6,7 +6,11 @@ Built by ``ClientSession.ws_connect`` (see :mod:`._ws._ws_connect`) over a
 :class:`~._ws._ws_stream.WebSocketSender` (frames out).  PING, PONG and CLOSE are handled
 here: *autoping* answers pings, *autoclose* completes the closing handshake, and
 *heartbeat* pings the server when it has been silent and closes the connection when
-no data follows within half the heartbeat interval.
+no data follows within half the heartbeat interval.  While the stream is paused
+because the application does not read (its queue is over the limit), no PING is sent
+and a missing PONG is not held against the server: the server's frames are not being
+read then, so their absence proves nothing; the heartbeat starts over when reading
+resumes.
 """
 
 import asyncio
@@ -102,6 +106,8 @@ class ClientWebSocketResponse:
         if self._heartbeat is None or self._closed or self._closing:
             return
         now = self._loop.time()
+        if self._reader.paused:  # we are not reading: a PONG could not be seen
+            self._heartbeat_due = now + self._heartbeat
         if now < self._heartbeat_due:
             self._heartbeat_cb = self._loop.call_at(self._heartbeat_due, self._send_heartbeat)
             return
@@ -119,6 +125,11 @@ class ClientWebSocketResponse:
 
     def _pong_not_received(self) -> None:
         self._pong_cb = None
+        if self._reader.paused:  # the PONG may be waiting behind frames we are not reading
+            if self._heartbeat_cb is None and not (self._closed or self._closing):
+                self._heartbeat_due = self._loop.time() + self._heartbeat  # type: ignore[operator]
+                self._heartbeat_cb = self._loop.call_at(self._heartbeat_due, self._send_heartbeat)
+            return
         self._fail_connection(ServerTimeoutError(f"No PONG received after {self._heartbeat / 2.0} seconds"))  # type: ignore[operator]
 
     def _fail_connection(self, exc: BaseException) -> None:

@@ -30,6 +30,7 @@ from ._body._payload_base import (
 from ._body._payload_base import LookupError as LookupError  # aiohttp's module names, outside __all__ there too
 from ._body._payload_base import PayloadRegistry as PayloadRegistry
 from ._body._payload_base import register_payload as register_payload
+from .client_exceptions import ClientPayloadError
 from .streams import StreamReader
 
 __all__ = (
@@ -50,6 +51,10 @@ __all__ = (
     "streamer",
 )
 
+_NOT_AGAIN = (
+    "The request body cannot be sent again: it was consumed (an async iterable or a stream "
+    "that cannot seek). Use bytes or a seekable file-like object"
+)
 PAYLOAD_CHUNK = 2**18  # bytes read from a file per executor call (as aiohttp 3.14.5)
 TOO_LARGE_BYTES_BODY = 2**20  # a bytes body above this warns (use a file or stream)
 
@@ -89,10 +94,23 @@ class BytesPayload(Payload):
         return True
 
     async def write(self, writer: _Writer) -> None:
-        await writer.write(self._in_memory())
+        await write_in_pieces(writer, self._in_memory())
 
     async def close(self) -> None:
         pass  # nothing held; a bytes body can be sent again
+
+
+async def write_in_pieces(writer: _Writer, data: bytes) -> None:
+    """Write *data* through *writer* in ``PAYLOAD_CHUNK`` views (no copy), each
+    waiting for the transport to drain: a big body is never copied whole into the
+    transport's buffer.
+    """
+    if len(data) <= PAYLOAD_CHUNK:
+        await writer.write(data)
+        return
+    with memoryview(data) as view:
+        for start in range(0, len(data), PAYLOAD_CHUNK):
+            await writer.write(view[start : start + PAYLOAD_CHUNK])  # type: ignore[arg-type]
 
 
 class StringPayload(BytesPayload):
@@ -170,6 +188,7 @@ class IOBasePayload(Payload):
 
     _start: Optional[int] = None
     _started = False
+    _reading: "Optional[asyncio.Future[Any]]" = None  # a read in the executor
 
     def __init__(self, value: Any, disposition: str = "attachment", *args: Any, **kwargs: Any) -> None:
         if "filename" not in kwargs:
@@ -204,6 +223,14 @@ class IOBasePayload(Payload):
         return data if isinstance(data, bytes) else bytes(data)
 
     async def write(self, writer: _Writer) -> None:
+        """Write from the position the file had when the payload was made (every
+        send, a replay included, starts there), in ``PAYLOAD_CHUNK`` reads.
+        """
+        if self._started and self._start is None:
+            raise ClientPayloadError(_NOT_AGAIN)
+        await self._read_settled()
+        if self._start is not None:
+            self._value.seek(self._start)
         self._started = True
         remaining = self._size
         while remaining is None or remaining > 0:
@@ -220,12 +247,21 @@ class IOBasePayload(Payload):
         """``read(size)`` in the default executor.  If the writer is cancelled the
         read is still waited for, so the file position is settled before a rewind.
         """
-        read = asyncio.get_running_loop().run_in_executor(None, self._value.read, size)
+        self._reading = read = asyncio.get_running_loop().run_in_executor(None, self._value.read, size)
         try:
             return await asyncio.shield(read)
         except asyncio.CancelledError:
             await asyncio.wait((read,))
             raise
+
+    async def _read_settled(self) -> None:
+        """Wait for a read still running in the executor: a writer cancelled twice
+        stops waiting for it, and the next write (a replay) or the close must not
+        race it on the file position.
+        """
+        reading = self._reading
+        if reading is not None and not reading.done():
+            await asyncio.wait((reading,))
 
     def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
         return self._read_rest().decode(encoding, errors)
@@ -240,6 +276,7 @@ class IOBasePayload(Payload):
 
     async def close(self) -> None:
         self._consumed = True
+        await self._read_settled()
         if not getattr(self._value, "closed", True):
             await asyncio.get_running_loop().run_in_executor(None, self._value.close)
 
@@ -275,6 +312,10 @@ class BytesIOPayload(IOBasePayload):
 
     async def as_bytes(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
         return self._read_rest()
+
+    async def close(self) -> None:
+        self._consumed = True
+        self._value.close()  # in memory: nothing to wait for in the executor
 
 
 class TextIOPayload(IOBasePayload):
@@ -316,6 +357,8 @@ class AsyncIterablePayload(Payload):
         return not self._started
 
     async def write(self, writer: _Writer) -> None:
+        if self._started:
+            raise ClientPayloadError(_NOT_AGAIN)
         self._started = True
         async for data in self._value:
             if data:
@@ -372,6 +415,8 @@ class StreamWrapperPayload(Payload):
         return not self._started
 
     async def write(self, writer: _Writer) -> None:
+        if self._started:
+            raise ClientPayloadError(_NOT_AGAIN)
         self._started = True
         await self._value(writer)
 

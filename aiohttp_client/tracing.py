@@ -7,7 +7,7 @@ guarded by a check of an empty list.
 
 from collections.abc import Awaitable, Iterable
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, Callable, Generic, SupportsIndex, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, SupportsIndex, TypeVar
 
 import attr
 from multidict import CIMultiDict
@@ -32,6 +32,7 @@ __all__ = (
     "TraceRequestExceptionParams",
     "TraceRequestHeadersSentParams",
     "TraceRequestRedirectParams",
+    "TraceRequestRetryParams",
     "TraceRequestStartParams",
     "TraceResponseChunkReceivedParams",
 )
@@ -163,6 +164,25 @@ class TraceRequestRedirectParams:
 
 
 @attr.s(auto_attribs=True, frozen=True, slots=True)
+class TraceRequestRetryParams:
+    """``on_request_retry`` (aiohttp_client addition): ``RetryMiddleware`` is about to
+    send (method, url) again.
+
+    *attempt* is the number of the attempt about to be made (2 for the first retry);
+    *delay* the seconds it waits first; the failed attempt ended with *status* (a
+    response it released) or with *exception* (the other one is ``None``).
+    """
+
+    method: str
+    url: URL
+    headers: "CIMultiDict[str]"
+    attempt: int
+    delay: float
+    status: Optional[int]
+    exception: Optional[BaseException]
+
+
+@attr.s(auto_attribs=True, frozen=True, slots=True)
 class TraceRequestHeadersSentParams:
     """``on_request_headers_sent``: the request head was written."""
 
@@ -241,6 +261,7 @@ _SIGNALS = (
     "on_dns_cache_hit",
     "on_dns_cache_miss",
     "on_request_headers_sent",
+    "on_request_retry",
 )
 
 
@@ -250,6 +271,10 @@ class TraceConfig:
     Handlers are ``async def handler(session, trace_config_ctx, params)``;
     ``trace_config_ctx`` is ``trace_config_ctx_factory(trace_request_ctx=...)``, one
     per request and config.  A session freezes the configs it is given.
+
+    aiohttp_client addition: ``on_request_retry`` (:class:`TraceRequestRetryParams`)
+    fires before each retry that :class:`~aiohttp_client.retry.RetryMiddleware`
+    makes, with the same ``trace_config_ctx`` as the request's other signals.
 
     aiohttp_client addition: ``_on_sock_connected`` (no params) fires when the
     TCP connection is up, before a TLS handshake; the CLI uses it to tell TCP
@@ -274,6 +299,7 @@ class TraceConfig:
         self._on_dns_cache_hit: Signal[TraceDnsCacheHitParams] = Signal()
         self._on_dns_cache_miss: Signal[TraceDnsCacheMissParams] = Signal()
         self._on_request_headers_sent: Signal[TraceRequestHeadersSentParams] = Signal()
+        self._on_request_retry: Signal[TraceRequestRetryParams] = Signal()
         self._on_sock_connected: Signal[None] = Signal()
 
     def trace_config_ctx(self, trace_request_ctx: Any = None) -> Any:
@@ -350,6 +376,10 @@ class TraceConfig:
     def on_request_headers_sent(self) -> "Signal[TraceRequestHeadersSentParams]":
         return self._on_request_headers_sent
 
+    @property
+    def on_request_retry(self) -> "Signal[TraceRequestRetryParams]":
+        return self._on_request_retry
+
 
 class Trace:
     """One request's view of one :class:`TraceConfig`: sends its signals with the
@@ -401,6 +431,19 @@ class Trace:
     def send_request_headers(self, method: str, url: URL, headers: "CIMultiDict[str]") -> Awaitable[None]:
         signal = self._config.on_request_headers_sent
         return self._fire(signal, TraceRequestHeadersSentParams, method, url, headers)
+
+    def send_request_retry(
+        self,
+        method: str,
+        url: URL,
+        headers: "CIMultiDict[str]",
+        attempt: int,
+        delay: float,
+        status: Optional[int],
+        exception: Optional[BaseException],
+    ) -> Awaitable[None]:
+        signal = self._config.on_request_retry
+        return self._fire(signal, TraceRequestRetryParams, method, url, headers, attempt, delay, status, exception)
 
     def send_connection_queued_start(self) -> Awaitable[None]:
         return self._fire(self._config.on_connection_queued_start, TraceConnectionQueuedStartParams)
@@ -475,3 +518,21 @@ async def trace_request_exception(
     target = url.extend_query(params) if params else url
     for trace in traces:
         await trace.send_request_exception(method, target, headers, exc)
+
+
+async def trace_request_retry(
+    request: Any,
+    attempt: int,
+    delay: float,
+    status: Optional[int],
+    exception: Optional[BaseException],
+) -> None:
+    """``on_request_retry`` of each trace of *request* (a ``ClientRequest``), in order.
+
+    The middleware API gives a middleware the request but not its traces; this is
+    the one place that reads them from the request (``ClientRequest._traces``, set by
+    the session), so the signal reaches the same trace contexts as the request's
+    other signals.
+    """
+    for trace in getattr(request, "_traces", None) or ():
+        await trace.send_request_retry(request.method, request.url, request.headers, attempt, delay, status, exception)

@@ -3,6 +3,7 @@ checked on the exact bytes a raw loopback server receives."""
 
 import asyncio
 import io
+import re
 import zlib
 from collections.abc import AsyncIterator
 
@@ -251,3 +252,84 @@ def test_response_field_helpers(raw_server) -> None:
                 assert resp.ok and resp.request_info.method == "GET"
 
     run(main())
+
+
+@pytest.mark.parametrize("value", ["close", "Close", "keep-alive, close", "CLOSE , foo"])
+def test_request_with_connection_close_is_never_reused(raw_server, value: str) -> None:
+    """RFC 9112 §9.6: a client that sent ``close`` must not send further requests on
+    that connection (issue 15 item 11)."""
+    srv = raw_server(Reply.of(OK))
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(2):
+                async with session.get(srv.url(), headers={"Connection": value}) as resp:
+                    assert await resp.read() == b"ok"
+            async with session.get(srv.url()) as resp:  # a request without it: a new connection
+                assert await resp.read() == b"ok"
+            async with session.get(srv.url()) as resp:  # ... which is kept
+                assert await resp.read() == b"ok"
+
+    run(main())
+    assert srv.accepted == 3
+    assert [len(c.requests) for c in srv.connections] == [1, 1, 2]
+    assert field_values(parse_request(srv.requests[0])[1], "Connection") == [value]
+
+
+@pytest.mark.parametrize(("value", "shown"), [(1, "1"), (1.5, "1.5"), (None, "None"), (b"a", "b'a'")])
+def test_non_str_field_value_raises_type_error(raw_server, value: object, shown: str) -> None:
+    """As aiohttp 3.14.5: a field value that is not a ``str`` raises ``TypeError`` when
+    the head is serialized, nothing is sent, and the connection is not reused
+    (issue 15 item 17)."""
+    srv = raw_server(Reply.of(OK))
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(srv.url("/first")) as resp:
+                assert await resp.read() == b"ok"
+            with pytest.raises(TypeError, match=rf"^Cannot serialize non-str key {re.escape(shown)}$"):
+                await session.get(srv.url("/bad"), headers={"X-N": value})
+            with pytest.raises(TypeError, match="Cannot serialize non-str key"):
+                await session.post(srv.url("/bad"), data=b"body", headers=[("X-N", value)])
+            async with session.get(srv.url("/after")) as resp:
+                assert await resp.read() == b"ok"
+
+    run(main())
+    assert [parse_request(r)[0] for r in srv.requests] == ["GET /first HTTP/1.1", "GET /after HTTP/1.1"]
+    assert b"/bad" not in srv.received
+
+
+@pytest.mark.parametrize("kind", ["bytes", "bytesio"])
+@pytest.mark.parametrize(
+    "options", [{}, {"chunked": True}, {"compress": "deflate"}], ids=["plain", "chunked", "deflate"]
+)
+def test_big_in_memory_body_goes_out_in_pieces_counted_and_traced(raw_server, kind: str, options: dict) -> None:
+    """A body above one write's size streams in pieces (issue 15 item 19): the server
+    gets it whole, the upload tracker counts it once, the trace sees it once."""
+    srv = raw_server(Reply.of(OK))
+    data = bytes(range(256)) * 3070  # ~768 KiB (under the 1 MiB "large bytes body" warning), not a multiple of a piece
+    traced: list[bytes] = []
+
+    async def on_chunk(_s: object, _c: object, params: aiohttp.TraceRequestChunkSentParams) -> None:
+        traced.append(bytes(params.chunk))
+
+    async def main() -> int:
+        trace = aiohttp.TraceConfig()
+        trace.on_request_chunk_sent.append(on_chunk)
+        tracker = aiohttp.UploadTracker()
+        body = data if kind == "bytes" else io.BytesIO(data)
+        async with aiohttp.ClientSession(trace_configs=[trace]) as session:
+            async with session.post(srv.url(), data=body, upload_tracker=tracker, **options) as resp:
+                assert await resp.read() == b"ok"
+            await asyncio.wait_for(tracker.upload_complete, 5)
+            return tracker.bytes_written
+
+    written = run(main())
+    assert written == len(data)
+    assert b"".join(traced) == data
+    _line, fields, body = parse_request(srv.requests[0])
+    if field_values(fields, "Transfer-Encoding") == ["chunked"]:
+        body = dechunk(body)
+    else:
+        assert field_values(fields, "Content-Length") == [str(len(body))]
+    assert (zlib.decompress(body) if options.get("compress") else body) == data

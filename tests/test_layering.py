@@ -61,6 +61,7 @@ LAYER2 = {
 LAYER3 = {"__init__", "__main__", "client_middlewares", "client_ws"}
 LAYER3 |= {"_client._session", "_client._context_managers", "_client._session_hops"}
 LAYER3 |= {"_ws._ws_connect"}  # WebSocket (issue 9)
+LAYER3 |= {"retry", "sse"}  # RetryMiddleware, the Server-Sent Events client (issue 19)
 IO_STDLIB = {"asyncio", "socket", "ssl"}
 
 Import = tuple[str, int]  # (our dotted module, e.g. "_sansio._framing", or "<top-level name>", line)

@@ -115,5 +115,10 @@ def test_redirect_chain_and_gzip_smoke(nginx_server) -> None:
         ("PUT", "/uploads/body.bin", 201),
         ("GET", "/uploads/body.bin", 200),
     ]
-    assert {r["connection"] for r in log} == {log[0]["connection"]}  # one keep-alive connection
+    # The GETs share one keep-alive connection.  nginx answers 308 and 307 to the PUT
+    # before reading its 3 MiB body; a body still being written when the redirect is
+    # followed is cut, and its connection is closed instead of pooled (the rest of the
+    # body would be read as the next request), so the PUTs may each use a new one.
+    gets = [r["connection"] for r in log if r["method"] == "GET"]
+    assert set(gets[:4]) == {log[0]["connection"]}
     assert (nginx_server.directory / "www" / "uploads" / "body.bin").read_bytes() == body

@@ -12,6 +12,7 @@ import pytest
 from _feeding import plans
 from aiohttp_client._models import WSMessage, WSMsgType
 from aiohttp_client._sansio import _ws_deflate, _ws_handshake, _ws_writer
+from aiohttp_client._sansio._ws_reader_py import MESSAGE_OVERHEAD
 from aiohttp_client.http_exceptions import WebSocketError
 from vectors import ws_frames, ws_mask
 
@@ -32,19 +33,40 @@ def record(msgs: list) -> tuple:
     return tuple((int(m.type), m.data, m.extra) for m in msgs)
 
 
-def drive_ws(reader: Any, pieces: Any) -> tuple:
-    """Feed *pieces*; ``("msgs", messages)`` or ``("error", code, message, messages before)``."""
+def weight(msgs: list) -> int:
+    """What ``feed()`` returns for *msgs*: data lengths plus a fixed overhead each."""
+    return sum(MESSAGE_OVERHEAD + (len(m.data) if isinstance(m.data, (str, bytes)) else 0) for m in msgs)
+
+
+def drive_ws(reader: Any, pieces: Any, limit: Any = None) -> tuple:
+    """Feed *pieces*; ``("msgs", messages)`` or ``("error", code, message, messages before)``.
+
+    With a *limit*, each ``feed`` passes it and the pending bytes are then parsed by
+    ``feed(b"", out, limit)`` calls, as a consumer that reads everything would do; a
+    call may exceed the limit by one message only.
+    """
     out: list = []
     sizes = 0
     try:
         for piece in pieces:
-            sizes += reader.feed(piece, out)
+            if limit is None:
+                sizes += reader.feed(piece, out)
+                continue
+            calls = [piece] + [b""] * (len(piece) + reader.pending + 2)  # bounded: one byte per call at least
+            for data in calls:
+                before = len(out)
+                got = reader.feed(data, out, limit)
+                assert got == weight(out[before:])
+                assert len(out) == before or weight(out[before:-1]) <= limit
+                sizes += got
+                if not reader.pending or (not data and len(out) == before):
+                    break
     except WebSocketError as exc:
         assert all(type(m) is WSMessage for m in out)
         return ("error", exc.code, str(exc), record(out))
     assert all(type(m) is WSMessage and type(m.type) is WSMsgType for m in out)
-    # feed() returns the data size of the TEXT/BINARY messages (flow control)
-    assert sizes == sum(len(m.data) for m in out if m.type in (WSMsgType.TEXT, WSMsgType.BINARY))
+    # feed() returns the weight of the messages (flow control)
+    assert sizes == weight(out)
     return ("msgs", record(out))
 
 

@@ -107,9 +107,12 @@ async def raw_ws_server(
     status: bytes = b"101 Switching Protocols",
     extra: bytes = b"",
     salt: bytes = b"",
+    head_fields: bytes = b"",
+    ssl_ctx: ssl.SSLContext | None = None,
 ) -> AsyncIterator[str]:
-    """A server that answers the handshake (then *extra* in the same write) and runs
-    *after_handshake*; a *salt* makes its Sec-WebSocket-Accept wrong."""
+    """A server that answers the handshake (with *head_fields*, then *extra* in the same
+    write) and runs *after_handshake*; a *salt* makes its Sec-WebSocket-Accept wrong;
+    with *ssl_ctx* it speaks TLS (the URL is ``https``)."""
     writers: list[asyncio.StreamWriter] = []
 
     async def serve_one(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -123,13 +126,13 @@ async def raw_ws_server(
         accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11" + salt).digest())
         writer.write(
             b"HTTP/1.1 " + status + b"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            b"Sec-WebSocket-Accept: " + accept + b"\r\nContent-Length: 0\r\n\r\n" + extra
+            b"Sec-WebSocket-Accept: " + accept + b"\r\n" + head_fields + b"Content-Length: 0\r\n\r\n" + extra
         )
         await after_handshake(reader, writer)
 
-    server = await asyncio.start_server(serve_one, HOST, 0)
+    server = await asyncio.start_server(serve_one, HOST, 0, ssl=ssl_ctx)
     try:
-        yield f"http://{HOST}:{server.sockets[0].getsockname()[1]}/"
+        yield f"{'https' if ssl_ctx else 'http'}://{HOST}:{server.sockets[0].getsockname()[1]}/"
     finally:
         for writer in writers:
             writer.close()

@@ -40,6 +40,26 @@ def test_split_does_not_change_the_outcome(pieces: tuple[bytes, ...], options: d
 
 
 @pytest.mark.c_extension
+@SETTINGS
+@given(pieces=mutated(WIRES), options=OPTIONS, limit=st.integers(0, 400))
+def test_a_limit_does_not_change_the_outcome(pieces: tuple[bytes, ...], options: dict, limit: int) -> None:
+    """``feed(..., limit)`` then ``feed(b"", ..., limit)`` until nothing is pending (the
+    consumer reads between calls) gives what one unlimited feed gives, in both twins."""
+    from aiohttp_client._sansio import _ws_reader_c
+
+    whole = drive_ws(_ws_reader_py.WebSocketReader(**options), (b"".join(pieces),))
+    assert drive_ws(_ws_reader_py.WebSocketReader(**options), pieces, limit) == whole
+    assert drive_ws(_ws_reader_c.WebSocketReader(**options), pieces, limit) == whole
+
+
+@pytest.mark.c_extension
+def test_message_overhead_agrees() -> None:
+    from aiohttp_client._sansio import _ws_reader_c
+
+    assert _ws_reader_c.MESSAGE_OVERHEAD == _ws_reader_py.MESSAGE_OVERHEAD > 0
+
+
+@pytest.mark.c_extension
 @settings(max_examples=100, deadline=None)
 @given(key=st.binary(min_size=4, max_size=4), data=st.binary(max_size=2000), offset=st.integers(0, 7))
 def test_masks_agree(key: bytes, data: bytes, offset: int) -> None:

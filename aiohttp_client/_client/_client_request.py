@@ -18,20 +18,31 @@ from .. import hdrs
 from .._body._upload_tracker import UploadTracker
 from .._models import ConnectionKey, HttpVersion, HttpVersion10, HttpVersion11, RequestInfo
 from .._net._connection import Connection
-from .._protocols._body_writer import BodyWriter, compress_whole, write_body
+from .._protocols._body_writer import (
+    BodyWriter,
+    compress_whole,
+    content_length,
+    count_once,
+    short_body_error,
+    write_body,
+    write_whole,
+)
 from .._sansio._basic_auth import BasicAuth
-from .._sansio._http_writer import serialize_head, validate_method
+from .._sansio._http_writer import lists_close, serialize_head, validate_method
 from .._sansio._proxy import proxy_fields
-from ..client_exceptions import InvalidUrlClientError, NonHttpUrlClientError
+from ..client_exceptions import ClientPayloadError, InvalidUrlClientError, NonHttpUrlClientError
 from ..formdata import FormData
+from ..payload import PAYLOAD_CHUNK, Payload, get_payload
 from ..payload import LookupError as PayloadLookupError
-from ..payload import Payload, get_payload
 from ._request_target import DEFAULT_FIELDS, USER_AGENT, Target
 from ._request_target import target as url_target
 
 __all__ = ("ClientRequest",)
 
-_SMALL_BODY = 16384  # bodies up to this size go out in the same write as the head
+#: In-memory bodies up to this size are written (and compressed) in one go; bigger
+#: ones stream in pieces of this size, each waiting for the transport to drain, so a
+#: big body is never copied whole (into a compressor's output or the transport's buffer).
+_IN_ONE_WRITE = PAYLOAD_CHUNK
 
 
 def _as_payload(data: Any) -> Payload:
@@ -109,6 +120,9 @@ class ClientRequest:
     _attempt = 0
     _continue: "Optional[asyncio.Future[None]]" = None  # resolved by 100 Continue (expect100)
     _pristine: "Optional[tuple[int, Target]]" = None  # the fields as copied from the template
+    _framed = False  # the framing fields were set by a send
+    _chunked_by_us = False  # a send set Transfer-Encoding: chunked (update_body removes it)
+    _writer_conn: Optional[Connection] = None  # the connection the body writer writes to
 
     def __init__(
         self,
@@ -319,10 +333,19 @@ class ClientRequest:
                 self.headers[name] = value
 
     async def update_body(self, body: Any) -> None:
-        """Replace the body, closing the previous payload (reference: ``update_body``)."""
+        """Replace the body, closing the previous payload (reference: ``update_body``).
+        The framing fields follow the new body at the next send (as in aiohttp, a
+        Content-Length given before is replaced by the new body's).
+        """
         if isinstance(self.body, Payload):
+            await self.close()  # a writer still sending the old body stops first
             await self.body.close()
         self.body = b""
+        self._body_length = None
+        self.headers.popall(hdrs.CONTENT_LENGTH, None)
+        if self._chunked_by_us:
+            self.headers.popall(hdrs.TRANSFER_ENCODING, None)
+            self._chunked_by_us = False
         if body is not None:
             self._set_body(_as_payload(body))
 
@@ -330,8 +353,9 @@ class ClientRequest:
         """Set Content-Length / Transfer-Encoding; return ``(chunked, whole body or None)``."""
         headers = self.headers
         body = self.body
-        if self.chunked and (hdrs.CONTENT_LENGTH in headers or hdrs.TRANSFER_ENCODING in headers):
+        if self.chunked and not self._framed and (hdrs.CONTENT_LENGTH in headers or hdrs.TRANSFER_ENCODING in headers):
             raise ValueError("chunked can not be set if Content-Length or Transfer-Encoding header is set")
+        self._framed = True  # a second send (a retry) finds the fields the first one set
         if not isinstance(body, Payload):
             if self.method in ("POST", "PUT", "PATCH") and hdrs.CONTENT_LENGTH not in headers:
                 headers[hdrs.CONTENT_LENGTH] = "0"
@@ -344,11 +368,14 @@ class ClientRequest:
             return False, raw[: self._body_length] if raw is not None else None
         if self.compress:
             headers[hdrs.CONTENT_ENCODING] = self.compress
-            if raw is not None:
+            if raw is not None and len(raw) <= _IN_ONE_WRITE:
                 raw = compress_whole(raw, self.compress)
+            else:  # a big body is compressed as it streams out (bounded memory), chunked
+                raw = None
         if self.chunked or (raw is None and body.size is None) or (self.compress and raw is None):
             headers.popall(hdrs.CONTENT_LENGTH, None)
             headers[hdrs.TRANSFER_ENCODING] = "chunked"
+            self._chunked_by_us = True
             return True, raw
         if hdrs.TRANSFER_ENCODING in headers:
             return "chunked" in headers[hdrs.TRANSFER_ENCODING].lower(), raw
@@ -401,8 +428,13 @@ class ClientRequest:
 
         :raises ValueError: a forbidden character in the head (nothing was written).
         """
-        chunked, raw, head, transport = self._head(conn)
         body = self.body
+        if isinstance(body, Payload):
+            await self._ready_to_send(body)
+        chunked, raw, head, transport = self._head(conn)
+        declared = None if chunked else content_length(self.headers)
+        if raw is not None and declared is not None and len(raw) < declared:
+            raise short_body_error(len(raw), declared)  # nothing written yet
         protocol = conn.protocol
         self._continue = None
         if isinstance(body, Payload) and protocol is not None and self._expects_continue():
@@ -418,20 +450,61 @@ class ClientRequest:
             return
         if tracker is not None:
             tracker._attempt_writing(self._attempt)
-        size = 0 if raw is None else len(raw) if self.compress is None else body.size or 0
-        if raw is not None and self._continue is None:
+        if raw is not None and self._continue is None and len(raw) <= _IN_ONE_WRITE:
+            size = len(raw) if self.compress is None else body.size or 0
             self._write_in_memory(conn, transport, head, chunked, raw, size)
             return
         transport.write(head)
-        traced = self if self._traces else None  # streamed chunks: reported by the writer
-        if raw is not None:  # in memory, after 100 Continue
-            writer = BodyWriter(conn, chunked, None, lambda _n: self._count(size), traced)
+        traced = self if self._traces and in_memory is None else None  # streamed chunks: reported by the writer
+        self._start_writer(conn, body, chunked, raw, declared, traced)
+
+    def _start_writer(
+        self,
+        conn: "Connection",
+        body: Payload,
+        chunked: bool,
+        raw: Optional[bytes],
+        declared: Optional[int],
+        traced: Optional["ClientRequest"],
+    ) -> None:
+        """Start the task writing *body* (or *raw*, the body in memory) after the head.
+        Its byte counts and its end are reported for this attempt only, so a writer
+        of an earlier send still stopping never counts toward a later one.
+        """
+        attempt = self._attempt
+        self._writer_conn = conn
+
+        def count(n: int) -> None:
+            self._count(n, attempt)
+
+        def done(exc: Optional[BaseException], cancelled: bool) -> None:
+            self._body_done(exc, cancelled, attempt)
+
+        if raw is not None and self.compress is not None:  # in memory, coded, after 100 Continue
+            writer = BodyWriter(conn, chunked, None, count_once(count, body.size or 0), traced)
+        elif raw is not None:  # in memory: after 100 Continue, or too big for one write
+            writer = BodyWriter(conn, chunked, None, count, traced)
         else:
-            writer = BodyWriter(conn, chunked, self.compress, self._count, traced)
+            writer = BodyWriter(conn, chunked, self.compress, count, traced)
         length = body.size if self._body_length is None else self._body_length
         self._write_task = asyncio.ensure_future(
-            write_body(body, writer, conn, length, self._body_done, continue100=self._continue, in_memory=raw)
+            write_body(body, writer, conn, length, done, continue100=self._continue, in_memory=raw, declared=declared)
         )
+
+    async def _ready_to_send(self, body: Payload) -> None:
+        """Make *body* ready for this send: a writer still running from a previous
+        send of this request (a middleware sending it again after an early answer)
+        is stopped first, then the body starts again from its start.
+
+        :raises ClientPayloadError: the body was consumed and cannot be sent again
+            (an async iterable, a stream that cannot seek); nothing is written.
+        """
+        await self.close()
+        if not body.rewind():
+            raise ClientPayloadError(
+                "The request body cannot be sent again: it was consumed (an async iterable or a "
+                "stream that cannot seek). Use bytes or a seekable file-like object"
+            )
 
     def _expects_continue(self) -> bool:
         """``Expect: 100-continue`` is in the head (``expect100=True`` or given)."""
@@ -443,15 +516,7 @@ class ClientRequest:
         """Head and a body in memory (already compressed if asked) in one write to
         *transport* (*conn*'s), counted as *size*, the body's size before coding.
         """
-        if chunked:
-            transport.write(head)
-            writer = BodyWriter(conn, chunked, None)
-            writer.write_nowait(raw)
-            writer.finish()
-        elif len(raw) <= _SMALL_BODY:
-            transport.write(head + raw)
-        else:
-            transport.writelines((head, raw))
+        write_whole(conn, transport, head, chunked, raw)
         self._count(size)
         if self._upload_tracker is not None:
             self._upload_tracker._attempt_finished(self._attempt)
@@ -470,6 +535,12 @@ class ClientRequest:
         transport = conn.transport
         if transport is None or transport.is_closing():
             raise ConnectionResetError("Connection closed before the request was sent")
+        if (
+            hdrs.CONNECTION in self.headers
+            and lists_close(self.headers.getall(hdrs.CONNECTION))
+            and conn.protocol is not None
+        ):
+            conn.protocol.close_after_response()
         return chunked, raw, head, transport
 
     def _send_nowait(self, conn: "Connection") -> bool:
@@ -502,33 +573,41 @@ class ClientRequest:
                 target.heads[self.method] = head
         return head
 
-    def _count(self, n: int) -> None:
-        """*n* body bytes (before coding) went to the transport."""
+    def _count(self, n: int, attempt: Optional[int] = None) -> None:
+        """*n* body bytes (before coding) of *attempt* (default: the current one)
+        went to the transport.
+        """
         self._output_size += n
         if self._upload_tracker is not None:
-            self._upload_tracker._add_bytes(self._attempt, n)
+            self._upload_tracker._add_bytes(self._attempt if attempt is None else attempt, n)
 
     def _begin_attempt(self) -> None:
         """A send of this request begins (before connecting): tell the tracker."""
         if self._upload_tracker is not None:
             self._attempt = self._upload_tracker._attempt_started(isinstance(self.body, Payload))
 
-    def _body_done(self, exc: Optional[BaseException], cancelled: bool) -> None:
+    def _body_done(self, exc: Optional[BaseException], cancelled: bool, attempt: int) -> None:
         tracker = self._upload_tracker
         if tracker is not None:
             if exc is None and not cancelled:
-                tracker._attempt_finished(self._attempt)
+                tracker._attempt_finished(attempt)
             else:
-                tracker._attempt_failed(self._attempt, exc)
+                tracker._attempt_failed(attempt, exc)
 
     def _stop_writer(self) -> bool:
         """Cancel the body writer if it is still running; ``True`` when it was (the
-        body is unfinished, so the connection must not be reused).
+        body is unfinished, so the connection must not be reused).  Its transport is
+        aborted: what it buffered is dropped (closing would first flush it, and a
+        peer that stopped reading would keep the socket open).
         """
         task = self._write_task
         if task is None or task.done():
             return False
         task.cancel()
+        conn = self._writer_conn
+        transport = conn.transport if conn is not None else None
+        if transport is not None:
+            transport.abort()
         return True
 
     async def _close_body(self) -> None:

@@ -64,6 +64,7 @@ class ResponseProtocol(asyncio.Protocol):
         self._stream: Optional[StreamReader] = None
         self._read_bufsize = 2**16
         self._keep_alive = False
+        self._close_requested = False  # a request on it said Connection: close
         self._exception: Optional[BaseException] = None
         self._on_complete: Optional[Callable[[], None]] = None
         self._read_timeout: Optional[float] = None
@@ -89,6 +90,7 @@ class ResponseProtocol(asyncio.Protocol):
             or self.transport.is_closing()
             or self._exception is not None
             or not self._keep_alive
+            or self._close_requested
             or self._upgraded
             or reader is None
             or not self._message_done
@@ -186,6 +188,12 @@ class ResponseProtocol(asyncio.Protocol):
         elif self.transport is None or self.transport.is_closing():
             waiter.set_exception(ServerDisconnectedError())
         return waiter
+
+    def close_after_response(self) -> None:
+        """The request being sent has ``Connection: close``: no further request may
+        be sent on this connection (RFC 9112 §9.6), so it is never pooled again.
+        """
+        self._close_requested = True
 
     def request_sent(self) -> None:
         """The request (body included) is written: ``sock_read`` starts counting now,
@@ -293,6 +301,7 @@ class ResponseProtocol(asyncio.Protocol):
         waiter, self._drain_waiter = self._drain_waiter, None
         if waiter is not None and not waiter.done():
             waiter.set_exception(ClientConnectionResetError("Connection lost"))
+            waiter.exception()  # drain() shields it: a cancelled drain() never will retrieve it
         if not self.closed.done():
             self.closed.set_result(None)
 

@@ -7,7 +7,8 @@ produced, so a request with a forbidden character is never partly written:
 - the request-target must not contain SP, CR, LF, NUL or another control character
   (RFC 9112 §3.2: it is a single token of visible characters);
 - field-names must be tokens and field-values must not contain CR, LF, NUL or other
-  control characters except HTAB (RFC 9110 §5.5; CR/LF there is header injection).
+  control characters except HTAB (RFC 9110 §5.5; CR/LF there is header injection);
+- field-values must be ``str`` (``TypeError`` otherwise, as in aiohttp).
 """
 
 import re
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 
 from .._models import HttpVersion
 
-__all__ = ("serialize_head", "chunk", "LAST_CHUNK", "validate_method")
+__all__ = ("serialize_head", "chunk", "LAST_CHUNK", "validate_method", "lists_close")
 
 _TOKEN_RE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_TARGET_RE = re.compile(r"[\x00-\x20\x7f]")
@@ -85,10 +86,14 @@ def _field_line(name: str, value: object) -> bytes:
 
     :raises ValueError: *name* is not a token, or *value* holds CR, LF, NUL or
         another control character but HTAB.
+    :raises TypeError: *value* is not a ``str`` (an ``int`` included), with aiohttp
+        3.14.5's message: nothing is converted behind the caller's back.
     """
+    if not isinstance(value, str):
+        raise TypeError(f"Cannot serialize non-str key {value!r}")
     if _TOKEN_RE.fullmatch(name) is None:
         raise ValueError(f"Invalid header field name {name!r}")
-    text = str(value).strip(_OWS)
+    text = value.strip(_OWS)
     if _BAD_VALUE_RE.search(text) is not None:
         raise ValueError(f"Newline or control character in header value: {text!r}")
     line = f"{name}: {text}\r\n".encode("utf-8", "surrogateescape")
@@ -102,3 +107,11 @@ def _field_line(name: str, value: object) -> bytes:
 def chunk(data: bytes) -> tuple[bytes, bytes, bytes]:
     """One chunk of the chunked transfer coding: ``(size-line, data, CRLF)``."""
     return (b"%x\r\n" % len(data), data, b"\r\n")
+
+
+def lists_close(values: Iterable[str]) -> bool:
+    """Connection field *values* list the ``close`` option (RFC 9110 §7.6.1: a
+    comma-separated list of case-insensitive tokens; RFC 9112 §9.6: the sender then
+    sends no further request on the connection).
+    """
+    return any(option.strip(_OWS).lower() == "close" for value in values for option in value.split(","))

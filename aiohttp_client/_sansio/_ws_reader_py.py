@@ -23,6 +23,15 @@ close code to send, and the reader stays failed (every later ``feed`` raises it 
   buffered: MESSAGE_TOO_BIG; an inflated message is bounded the same way;
 - *max_fragments* bounds the frames of one message: MESSAGE_TOO_BIG.
 
+Memory (aiohttp advisories PYSEC-2026-4400 and PYSEC-2026-4389): each message weighs
+its data's length plus :data:`MESSAGE_OVERHEAD` (so empty and control frames count
+too); ``feed(data, out, limit)`` stops before the next frame once the messages it
+appended weigh more than *limit* and keeps the bytes not yet parsed (``pending``),
+which a later ``feed`` (``b""`` to only resume) parses first: a consumer that is not
+reading gets no more messages, inflated or not.  The payload of a frame that arrives
+in pieces, and the fragments of a message, grow one ``bytearray`` each (no object
+per piece).
+
 A CLOSE frame ends the stream: bytes after it are ignored (§5.5.1).  Messages are
 :class:`~aiohttp_client._models.WSMessage` tuples: ``(TEXT, str, "")`` (``bytes`` with
 ``decode_text=False``), ``(BINARY, bytes, "")``, ``(PING|PONG, bytes, "")`` and
@@ -30,13 +39,18 @@ A CLOSE frame ends the stream: bytes after it are ignored (§5.5.1).  Messages a
 """
 
 import codecs
+import sys
 from typing import Any, Optional, Union
 
 from .._models import WSCloseCode, WSMessage, WSMsgType
 from ..http_exceptions import WebSocketError
 from ._ws_deflate import Inflater
 
-__all__ = ("WebSocketReader",)
+__all__ = ("MESSAGE_OVERHEAD", "WebSocketReader")
+
+#: The weight of a message beyond its data's length, in bytes: about what the message
+#: tuple and its queue slot take, so that a flood of empty frames fills a queue too.
+MESSAGE_OVERHEAD = 64
 
 _new = tuple.__new__
 _TEXT = WSMsgType.TEXT
@@ -82,19 +96,18 @@ class WebSocketReader:
         self._inflater: Optional[Inflater] = None
         self._error: Optional[WebSocketError] = None
         self._closed = False
-        self._tail = b""  # an incomplete frame header
+        self._tail = b""  # an incomplete frame header, or the bytes left by a limit
         # the frame whose payload is arriving
         self._need = 0
-        self._frame_parts: list[bytes] = []
+        self._frame_buf = bytearray()
         self._frame_head = 0  # first byte of that frame
         # the data message in progress (opcode 0: none)
         self._msg_op = 0
         self._msg_compressed = False
-        self._msg_parts: list[bytes] = []
+        self._msg_buf = bytearray()
         self._msg_size = 0
         self._msg_frames = 0
         self._utf8: Any = None
-        self._text_parts: list[str] = []
         self._produced = 0
 
     @property
@@ -102,13 +115,22 @@ class WebSocketReader:
         """``True`` once a CLOSE frame was read (later bytes are ignored)."""
         return self._closed
 
-    def feed(self, data: Union[bytes, bytearray, memoryview], out: list) -> int:  # type: ignore[type-arg]
-        """Parse *data* (``bytes`` or any other contiguous byte buffer, which is not
-        kept: a reused receive buffer is safe), appending each complete message to *out*.
+    @property
+    def pending(self) -> int:
+        """Bytes received but not parsed yet (a frame header in pieces, or what a
+        *limit* left); ``feed(b"", out)`` parses them.
+        """
+        return len(self._tail)
 
-        Returns the summed ``len(message.data)`` of the TEXT and BINARY messages
-        appended, for flow control.  Messages completed before an error are
-        in *out* when it is raised.
+    def feed(self, data: Union[bytes, bytearray, memoryview], out: list, limit: int = sys.maxsize) -> int:  # type: ignore[type-arg]
+        """Parse the pending bytes then *data* (``bytes`` or any other contiguous byte
+        buffer, which is not kept: a reused receive buffer is safe), appending each
+        complete message to *out*, and stopping before a frame once the messages
+        appended weigh more than *limit* (the rest is kept: :attr:`pending`).
+
+        Returns the weight of the messages appended (for flow control): for each,
+        ``len(message.data)`` (``0`` for a CLOSE) plus :data:`MESSAGE_OVERHEAD`.
+        Messages completed before an error are in *out* when it is raised.
 
         :raises WebSocketError: a protocol error; ``code`` is the close code to send.
         """
@@ -120,13 +142,13 @@ class WebSocketReader:
             data = bytes(data)  # the parts kept between calls must not change under us
         self._produced = 0
         try:
-            self._feed(data, out)
+            self._feed(data, out, limit)
         except WebSocketError as exc:
             self._error = exc
             raise
         return self._produced
 
-    def _feed(self, data: bytes, out: list) -> None:  # type: ignore[type-arg]
+    def _feed(self, data: bytes, out: list, limit: int) -> None:  # type: ignore[type-arg]
         if self._tail:
             data = self._tail + data
             self._tail = b""
@@ -134,20 +156,22 @@ class WebSocketReader:
         pos = 0
         need = self._need
         if need:
-            parts = self._frame_parts
+            buf = self._frame_buf
             if need > end:
-                parts.append(data)
+                buf += data
                 self._need = need - end
                 return
-            parts.append(data[:need] if need < end else data)
+            buf += memoryview(data)[:need]
             self._need = 0
-            payload = b"".join(parts)
-            parts.clear()
+            payload = bytes(buf)
+            self._frame_buf = bytearray()
             self._frame(self._frame_head, payload, out)
             if self._closed:
                 return
             pos = need
         while end - pos >= 2:
+            if self._produced > limit:
+                break
             b0 = data[pos]
             b1 = data[pos + 1]
             length = b1 & 0x7F
@@ -179,7 +203,7 @@ class WebSocketReader:
                     return
             else:
                 self._frame_head = b0
-                self._frame_parts.append(data[start:])
+                self._frame_buf += memoryview(data)[start:]
                 self._need = length - (end - start)
                 return
         if pos < end:
@@ -225,11 +249,12 @@ class WebSocketReader:
         opcode = b0 & 0x0F
         if opcode >= 8:
             out.append(self._control(opcode, payload))
+            self._produced += MESSAGE_OVERHEAD + (len(payload) if opcode != 8 else 0)
             return
         if opcode:
             if b0 & 0x80 and not b0 & 0x40:  # a whole uncompressed message: the common case
                 msg = _new(WSMessage, (_TEXT, self._text(payload), "") if opcode == 1 else (_BINARY, payload, ""))
-                self._produced += len(msg[1])
+                self._produced += len(msg[1]) + MESSAGE_OVERHEAD
                 out.append(msg)
                 return
             self._msg_op = opcode
@@ -240,29 +265,27 @@ class WebSocketReader:
         if self._msg_frames > self._max_fragments:
             raise _error(_TOO_BIG, f"Message has more than {self._max_fragments} fragments")
         if payload:
-            self._msg_parts.append(payload)
+            self._msg_buf += payload
             self._msg_size += len(payload)
             if self._utf8 is not None:
                 try:
-                    self._text_parts.append(self._utf8.decode(payload))
+                    self._utf8.decode(payload)  # checked early, decoded whole at the end
                 except UnicodeDecodeError:
                     raise _error(_INVALID_TEXT, "Invalid UTF-8 text message") from None
         if b0 & 0x80:
             msg = self._finish_message()
-            self._produced += len(msg[1])
+            self._produced += len(msg[1]) + MESSAGE_OVERHEAD
             out.append(msg)
 
     def _finish_message(self) -> WSMessage:
         opcode = self._msg_op
-        data = b"".join(self._msg_parts)
+        data = bytes(self._msg_buf)
         utf8 = self._utf8
-        text_parts = self._text_parts
         self._msg_op = 0
-        self._msg_parts = []
+        self._msg_buf = bytearray()
         self._msg_size = 0
         self._msg_frames = 0
         self._utf8 = None
-        self._text_parts = []
         if self._msg_compressed:
             if self._inflater is None:
                 self._inflater = Inflater(self._max_size)
@@ -273,10 +296,10 @@ class WebSocketReader:
         if opcode == 2:
             return _new(WSMessage, (_BINARY, data, ""))
         try:
-            text_parts.append(utf8.decode(b"", True))
+            utf8.decode(b"", True)
         except UnicodeDecodeError:
             raise _error(_INVALID_TEXT, "Invalid UTF-8 text message") from None
-        return _new(WSMessage, (_TEXT, "".join(text_parts) if self._decode_text else data, ""))
+        return _new(WSMessage, (_TEXT, self._text(data), ""))
 
     def _text(self, payload: bytes) -> Any:
         try:

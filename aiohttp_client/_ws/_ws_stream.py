@@ -1,8 +1,12 @@
 """The asyncio side of an upgraded WebSocket connection (layer 2).
 
 :class:`WebSocketStream` receives the connection's bytes once the 101 head has been
-read, runs them through the frame-reader twin and queues whole messages; it pauses
-the transport while more than *limit* bytes of messages wait to be read.
+read, runs them through the frame-reader twin and queues whole messages.  Messages
+weigh their data's length plus ``MESSAGE_OVERHEAD`` (empty and control frames count);
+once the queue weighs more than *limit*, the reader stops parsing (and inflating)
+mid-read, keeping the wire bytes it has not parsed, and the transport is paused; a
+``read`` that brings the queue down to a quarter of *limit* parses those bytes and
+resumes the transport if the queue stays within *limit* (aiohttp PYSEC-2026-4400).
 ``ResponseProtocol.detach_for_upgrade`` routes the bytes here; :meth:`WebSocketStream.
 receive_directly` then makes a :class:`_Receiver` the transport's protocol, so that
 reads land in one reused buffer (``recv_into``) instead of a fresh 256 KiB ``bytes``
@@ -15,7 +19,7 @@ from typing import Any, Callable, Optional, Union
 from .._body._data_queue import DataQueue
 from .._body._stream_base import EofStream
 from .._models import WSMessage, WSMsgType
-from .._sansio._ws_reader import WebSocketReader
+from .._sansio._ws_reader import MESSAGE_OVERHEAD, WebSocketReader
 from .._sansio._ws_writer import FrameWriter
 from ..client_exceptions import ClientConnectionResetError, ServerDisconnectedError
 from ..http_exceptions import WebSocketError
@@ -29,8 +33,9 @@ _MAX_BUFFER = 2**18  # asyncio's read size for a plain protocol
 
 
 def _size(msg: WSMessage) -> int:
+    """A message's weight in the queue (as the reader twins count it)."""
     data = msg.data
-    return len(data) if isinstance(data, (str, bytes)) else 0
+    return MESSAGE_OVERHEAD + (len(data) if isinstance(data, (str, bytes)) else 0)
 
 
 class WebSocketStream:
@@ -39,7 +44,7 @@ class WebSocketStream:
     :param protocol: the connection's ``ResponseProtocol`` (for pause/resume).
     :param reader: a frame-reader twin instance (``WebSocketReader``).
     :param on_data: called on every chunk of bytes received (heartbeat reset).
-    :param limit: queued message bytes above which reading pauses.
+    :param limit: queued message weight above which parsing stops and reading pauses.
     """
 
     def __init__(
@@ -60,10 +65,19 @@ class WebSocketStream:
         self._buffered = 0
         self._failed = False
         self._out: list[WSMessage] = []
+        self._lost: Optional[tuple[Optional[BaseException]]] = None  # connection_lost() held back
 
     @property
     def queue(self) -> DataQueue[WSMessage]:
         return self._queue
+
+    @property
+    def paused(self) -> bool:
+        """``True`` while reading is paused for the queue (messages wait beyond *limit*,
+        or have not yet come down to a quarter of it): the server's later frames (a PONG
+        too) are not read until the application reads.
+        """
+        return self._buffered > self._limit or bool(self._protocol.reading_paused)
 
     def set_on_data(self, callback: Optional[Callable[[], None]]) -> None:
         self._on_data = callback
@@ -93,7 +107,7 @@ class WebSocketStream:
             self._on_data()
         out = self._out
         try:
-            size = self._reader.feed(data, out)
+            size = self._reader.feed(data, out, self._limit - self._buffered)
         except WebSocketError as exc:
             self._failed = True
             self._deliver(out, sum(map(_size, out)))
@@ -119,9 +133,26 @@ class WebSocketStream:
         if self._buffered > self._limit:
             self._protocol.pause_reading()
 
+    def _parse_pending(self) -> None:
+        """Parse the bytes the reader kept at the limit (the queue has room again)."""
+        if self._reader.pending and not self._failed:
+            on_data, self._on_data = self._on_data, None  # old bytes: nothing new from the server
+            try:
+                self.feed_data(b"")
+            finally:
+                self._on_data = on_data
+        if self._lost is not None and self._buffered <= self._limit:  # all that can be parsed is queued
+            (exc,), self._lost = self._lost, None
+            self.connection_lost(exc)
+
     def connection_lost(self, exc: Optional[BaseException]) -> None:
-        """The connection ended: queued messages stay readable, then the reader fails."""
+        """The connection ended: queued messages stay readable, then the reader fails
+        (after the bytes the reader kept at the limit have been parsed and read).
+        """
         if self._failed or self._queue.is_eof():
+            return
+        if self._reader.pending and self._buffered > self._limit:
+            self._lost = (exc,)
             return
         self._failed = True
         if exc is None:
@@ -131,6 +162,7 @@ class WebSocketStream:
 
     def feed_message(self, msg: WSMessage) -> None:
         """Queue a local message (CLOSING, ERROR) for a waiting ``receive()``."""
+        self._buffered += _size(msg)
         self._queue.feed_data(msg)
 
     # -- reading ------------------------------------------------------------------
@@ -162,9 +194,10 @@ class WebSocketStream:
                 raise EofStream
         msg = buffer.popleft()
         data = msg.data
-        if isinstance(data, (str, bytes)) and data:
-            self._buffered -= len(data)
-            if self._buffered <= self._limit // 4 and self._protocol.reading_paused:
+        self._buffered -= MESSAGE_OVERHEAD + len(data) if isinstance(data, (str, bytes)) else MESSAGE_OVERHEAD
+        if self._buffered <= self._limit >> 2 and (self._protocol.reading_paused or self._lost is not None):
+            self._parse_pending()
+            if self._buffered <= self._limit and self._protocol.reading_paused:
                 self._protocol.resume_reading()
         return msg
 
