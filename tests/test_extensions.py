@@ -12,8 +12,15 @@ guard.
 - ``AIOHTTP_CLIENT_NO_EXTENSIONS=1``: ``"py"`` for every twin;
 - ``AIOHTTP_CLIENT_NO_EXTENSIONS=0``: ``"py"`` too (documented: any non-empty value);
 - any other interpreter: ``"py"``, whatever the variable says.
+
+``tools/wheels`` runs this suite against an installed wheel, from a copy of ``tests/``
+outside the checkout, with ``AIOHTTP_CLIENT_TEST_WHEEL`` set to ``compiled`` or ``pure``:
+then the package must come from the venv, and a pure wheel has no compiled twin at all
+(so ``"py"`` even on CPython with the variable unset).  Without it the package must be
+this checkout's (the lanes of ``tools/test``).
 """
 
+import importlib.machinery
 import json
 import os
 import pathlib
@@ -29,7 +36,12 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 CPARSER = ROOT / "_cparser"
 PACKAGE_PARENT = str(pathlib.Path(aiohttp_client.__file__).resolve().parent.parent)
 CPYTHON = sys.implementation.name == "cpython"
+PACKAGE = pathlib.Path(aiohttp_client.__file__).resolve().parent
 VAR = "AIOHTTP_CLIENT_NO_EXTENSIONS"
+#: "compiled" or "pure" when tools/wheels runs the suite against an installed wheel.
+WHEEL = os.environ.get("AIOHTTP_CLIENT_TEST_WHEEL", "")
+#: Whether the compiled twins are there to load when the policy allows them.
+INSTALLED_COMPILED = WHEEL != "pure"
 
 
 def compiled_twins() -> list[tuple[str, str]]:
@@ -77,7 +89,7 @@ def probe(value: Optional[str]) -> dict[str, object]:
 
 
 @pytest.mark.parametrize(
-    ("value", "compiled"),
+    ("value", "allowed"),
     [
         pytest.param(None, CPYTHON, id="unset"),
         pytest.param("", CPYTHON, id="empty"),
@@ -86,10 +98,11 @@ def probe(value: Optional[str]) -> dict[str, object]:
         pytest.param("yes", False, id="yes"),
     ],
 )
-def test_selected_twins(value: Optional[str], compiled: bool) -> None:
+def test_selected_twins(value: Optional[str], allowed: bool) -> None:
+    """*allowed*: the policy allows the compiled twins; they load where they are installed."""
     result = probe(value)
-    tag = "c" if compiled else "py"
-    assert result["no_extensions"] is (not compiled)
+    tag = "c" if allowed and INSTALLED_COMPILED else "py"
+    assert result["no_extensions"] is (not allowed)
     assert result["loaded"] == {key: tag for _, key in TWINS}
     assert result["exported"] == {selector: [f"{selector}_{tag}"] for selector, _ in TWINS}
 
@@ -97,5 +110,30 @@ def test_selected_twins(value: Optional[str], compiled: bool) -> None:
 def test_every_twin_has_both_sides() -> None:
     for selector, _ in TWINS:
         name = selector.rsplit(".", 1)[1]
-        assert (ROOT / "aiohttp_client" / "_sansio" / f"{name}.py").is_file(), f"no selector for {name}_c.pyx"
-        assert (ROOT / "aiohttp_client" / "_sansio" / f"{name}_py.py").is_file(), f"no Python twin for {name}_c.pyx"
+        assert (PACKAGE / "_sansio" / f"{name}.py").is_file(), f"no selector for {name}_c.pyx"
+        assert (PACKAGE / "_sansio" / f"{name}_py.py").is_file(), f"no Python twin for {name}_c.pyx"
+
+
+def compiled_files(selector: str) -> list[str]:
+    """The extension-module files of *selector*'s compiled twin in the imported package."""
+    name = selector.rsplit(".", 1)[1] + "_c"
+    return sorted(p.name for p in (PACKAGE / "_sansio").iterdir() if p.name.startswith(name + "."))
+
+
+def test_the_package_under_test() -> None:
+    """The suite tests what it claims to: this checkout, or the wheel installed in the venv."""
+    assert WHEEL in ("", "compiled", "pure"), f"AIOHTTP_CLIENT_TEST_WHEEL={WHEEL!r}"
+    assert (PACKAGE / "py.typed").is_file()
+    if not WHEEL:
+        assert PACKAGE == ROOT / "aiohttp_client"
+        return
+    venv = pathlib.Path(sys.prefix).resolve()
+    assert venv in PACKAGE.parents, f"{PACKAGE} is not installed in {venv}"
+    assert PACKAGE != ROOT / "aiohttp_client"  # not a source copy beside the tests
+    suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
+    for selector, _ in TWINS:
+        files = compiled_files(selector)
+        if WHEEL == "pure":
+            assert files == [], f"the pure wheel ships {files}"
+        else:
+            assert len(files) == 1 and files[0].endswith(suffixes), f"{selector}: {files}"

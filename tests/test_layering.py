@@ -16,6 +16,7 @@ package's ``__init__`` is ``__init__``.
 """
 
 import ast
+import importlib.util
 import pathlib
 import re
 from collections.abc import Iterator
@@ -23,7 +24,11 @@ from collections.abc import Iterator
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-PKG = ROOT / "aiohttp_client"
+# The package that would be imported (this checkout, or the installed wheel that
+# tools/wheels tests), located without importing it.
+_SPEC = importlib.util.find_spec("aiohttp_client")
+assert _SPEC is not None and _SPEC.submodule_search_locations
+PKG = pathlib.Path(_SPEC.submodule_search_locations[0]).resolve()
 SANSIO = PKG / "_sansio"
 CPARSER = ROOT / "_cparser"
 

