@@ -3,8 +3,13 @@
 ``pyproject.toml`` lists the packages explicitly (``[tool.setuptools] packages``), so a new
 folder that is missing there still passes every test run from the source tree but is
 absent from the wheel (its modules fail to import once installed).
+
+Run against an installed wheel (``tools/wheels``, from a copy of ``tests/`` and
+``pyproject.toml``), the same tests check the other side: every listed package is in
+the installed package.
 """
 
+import importlib.util
 import pathlib
 import sys
 
@@ -14,7 +19,11 @@ else:  # pytest itself requires tomli before Python 3.11
     import tomli as tomllib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-PKG = ROOT / "aiohttp_client"
+# The package that would be imported (this checkout, or the installed wheel that
+# tools/wheels tests), located without importing it, as in test_layering.py.
+_SPEC = importlib.util.find_spec("aiohttp_client")
+assert _SPEC is not None and _SPEC.submodule_search_locations
+PKG = pathlib.Path(_SPEC.submodule_search_locations[0]).resolve()
 
 
 def package_folders(pkg: pathlib.Path) -> set[str]:
@@ -46,7 +55,7 @@ def test_every_shipped_package_is_a_folder_with_an_init() -> None:
     implicit namespace package), listed once."""
     shipped = shipped_packages()
     assert len(shipped) == len(set(shipped)), f"listed twice: {sorted(p for p in shipped if shipped.count(p) > 1)}"
-    bad = [name for name in shipped if not (ROOT.joinpath(*name.split(".")) / "__init__.py").is_file()]
+    bad = [name for name in shipped if not (PKG.parent.joinpath(*name.split(".")) / "__init__.py").is_file()]
     assert not bad, f"listed packages without a folder and its __init__.py: {bad}"
 
 
