@@ -98,6 +98,13 @@ async def ws_server(kind: str, compress: bool = True, ssl_ctx: ssl.SSLContext | 
         await site.start()
         yield f"{scheme}://{HOST}:{runner.addresses[0][1]}/"
     finally:
+        # A TLS connection closes only once its close_notify exchange is over, which on a
+        # loaded machine (and through proxy.py) can outlast the test: wait for the server's
+        # connections to close (bounded) so that none is left for the loop's teardown.
+        for _ in range(100 if ssl_ctx is not None else 0):
+            if runner.server is None or not runner.server.connections:
+                break
+            await asyncio.sleep(0.1)
         await runner.cleanup()
 
 
