@@ -7,8 +7,13 @@ Cython modules with pure-Python twins; see ``_ext`` for how one is chosen.
 
 # cookies, authentication, middlewares, tracing (issue 8)
 from . import abc, hdrs
-from ._client_request import ClientRequest
-from ._client_response import ClientResponse
+
+# -- requests and responses: payloads, forms, multipart, upload tracking (issue 6)
+from ._body._upload_tracker import UploadTracker
+from ._client._client_request import ClientRequest
+from ._client._client_response import ClientResponse
+from ._client._session import ClientSession, request
+from ._client._timeouts import ClientTimeout, ClientWSTimeout
 from ._consts import __version__ as __version__
 
 # WebSocket (issue 9)
@@ -23,14 +28,9 @@ from ._models import (
     WSMessage,
     WSMsgType,
 )
+from ._net._tls import Fingerprint
 from ._sansio._basic_auth import BasicAuth, encode_basic_auth
 from ._sansio._compression import set_zlib_backend
-from ._session import ClientSession, request
-from ._timeouts import ClientTimeout, ClientWSTimeout
-from ._tls import Fingerprint
-
-# -- requests and responses: payloads, forms, multipart, upload tracking (issue 6)
-from ._upload_tracker import UploadTracker
 from .client_exceptions import (
     ClientConnectionError,
     ClientConnectionResetError,

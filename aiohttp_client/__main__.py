@@ -1,8 +1,8 @@
-"""``python -m aiohttp_client`` and the ``aiohttp-client`` console script (see ``_cli``)."""
+"""``python -m aiohttp_client`` and the ``aiohttp-client`` console script (see ``_cli/_cli.py``)."""
 
 import sys
 
-from ._cli import main
+from ._cli._cli import main
 
 __all__ = ("main",)
 

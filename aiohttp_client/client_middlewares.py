@@ -13,8 +13,8 @@ from typing import Callable, Optional
 from yarl import URL
 
 from . import hdrs
-from ._client_request import ClientRequest
-from ._client_response import ClientResponse
+from ._client._client_request import ClientRequest
+from ._client._client_response import ClientResponse
 from ._sansio._digest_auth import (
     DigestChallenge,
     DigestError,

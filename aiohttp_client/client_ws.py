@@ -1,9 +1,9 @@
 """``ClientWebSocketResponse``: the client end of a WebSocket (reference:
 "ClientWebSocketResponse"; RFC 6455).
 
-Built by ``ClientSession.ws_connect`` (see :mod:`._ws_connect`) over a
-:class:`~._ws_stream.WebSocketStream` (messages in) and a
-:class:`~._ws_stream.WebSocketSender` (frames out).  PING, PONG and CLOSE are handled
+Built by ``ClientSession.ws_connect`` (see :mod:`._ws._ws_connect`) over a
+:class:`~._ws._ws_stream.WebSocketStream` (messages in) and a
+:class:`~._ws._ws_stream.WebSocketSender` (frames out).  PING, PONG and CLOSE are handled
 here: *autoping* answers pings, *autoclose* completes the closing handshake, and
 *heartbeat* pings the server when it has been silent and closes the connection when
 no data follows within half the heartbeat interval.  While the stream is paused
@@ -18,12 +18,12 @@ import json
 from types import GenericAlias, TracebackType
 from typing import Any, Callable, Optional
 
-from ._client_response import ClientResponse
-from ._connection import Connection
+from ._body._stream_base import EofStream
+from ._client._client_response import ClientResponse
+from ._client._timeouts import ClientWSTimeout, timeout_after
 from ._models import WS_CLOSED_MESSAGE, WS_CLOSING_MESSAGE, WSCloseCode, WSMessage, WSMsgType
-from ._stream_base import EofStream
-from ._timeouts import ClientWSTimeout, timeout_after
-from ._ws_stream import WebSocketSender, WebSocketStream
+from ._net._connection import Connection
+from ._ws._ws_stream import WebSocketSender, WebSocketStream
 from .client_exceptions import ClientError, ServerTimeoutError, WSMessageTypeError
 from .http_exceptions import WebSocketError
 

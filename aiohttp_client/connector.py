@@ -1,7 +1,7 @@
 """Connectors: ``BaseConnector``, ``TCPConnector``, ``UnixConnector`` and the
 ``Connection`` handle (reference: "Connectors").
 
-The connector asks :class:`~._pool.Pool` what to do, then does the I/O: opening a
+The connector asks :class:`~._sansio._pool.Pool` what to do, then does the I/O: opening a
 connection (DNS with a TTL cache, RFC 8305 Happy Eyeballs via aiohappyeyeballs,
 TLS), returning one to the idle pool, closing expired ones, waking waiters.  A
 connection goes back to the pool only when its protocol says it is reusable (the
@@ -22,18 +22,18 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 import aiohappyeyeballs
 from yarl import URL
 
-from ._connection import Connection
-from ._connector_params import cleanup_closed, connector_ssl, keepalive_seconds, ssl_shutdown_grace
+from ._client._timeouts import ClientTimeout, timeout_after
 from ._consts import sentinel
 from ._models import ConnectionKey
-from ._protocol import ResponseProtocol
+from ._net._connection import Connection
+from ._net._connector_params import cleanup_closed, connector_ssl, keepalive_seconds, ssl_shutdown_grace
+from ._net._tls import Fingerprint, check_fingerprint, connect_errors, ssl_context_off_loop
+from ._net._tunnel import open_tunnel
+from ._protocols._protocol import ResponseProtocol
 from ._sansio._chunked import ChunkedDecoder
 from ._sansio._http_parser import HeadParser
 from ._sansio._pool import Pool
 from ._sansio._proxy import proxy_fields
-from ._timeouts import ClientTimeout, timeout_after
-from ._tls import Fingerprint, check_fingerprint, connect_errors, ssl_context_off_loop
-from ._tunnel import open_tunnel
 from .abc import AbstractResolver, ResolveResult
 from .client_exceptions import (
     ClientConnectionError,
@@ -47,7 +47,7 @@ from .client_exceptions import (
 from .resolver import DefaultResolver, DNSCache, ip_literal_addresses, is_noncanonical_ipv4
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._client_request import ClientRequest
+    from ._client._client_request import ClientRequest
 
 __all__ = (
     "BaseConnector",

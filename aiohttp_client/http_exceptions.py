@@ -1,7 +1,7 @@
 """Protocol errors raised by the sans-IO core and by both twins.
 
 Nothing here imports asyncio: the I/O layer maps these classes onto the public
-``client_exceptions`` tree at one boundary (``_protocol.py``).
+``client_exceptions`` tree at one boundary (``_protocols/_protocol.py``).
 
 Tree::
 

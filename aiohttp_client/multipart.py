@@ -4,7 +4,7 @@ part (reference: "Multipart reference").
 
 Header encoding and validation (boundaries, ``Content-Disposition``, no CR/LF/NUL in
 part headers) live in :mod:`._sansio._part_headers`; the reader is in
-:mod:`._multipart_reader`.
+:mod:`._body._multipart_reader`.
 """
 
 from collections.abc import Iterator
@@ -12,7 +12,7 @@ from typing import Any, Optional
 from urllib.parse import urlencode
 
 from . import hdrs
-from ._multipart_reader import BodyPartReader, MultipartReader, MultipartResponseWrapper
+from ._body._multipart_reader import BodyPartReader, MultipartReader, MultipartResponseWrapper
 from ._sansio._part_headers import (
     BadContentDispositionHeader,
     BadContentDispositionParam,

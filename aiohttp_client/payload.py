@@ -7,7 +7,7 @@ always), and how to ``write`` itself through a writer whose ``write(data)`` and
 ``drain()`` are coroutines.  :data:`PAYLOAD_REGISTRY` maps Python types to payload
 classes; :func:`get_payload` wraps any supported value.  File objects are read in the
 loop's default executor, in ``PAYLOAD_CHUNK`` pieces, never whole.  The base class and
-the registry live in :mod:`._payload_base`; this module holds the concrete bodies.
+the registry live in :mod:`._body._payload_base`; this module holds the concrete bodies.
 """
 
 import asyncio
@@ -19,7 +19,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable
 from typing import Any, Callable, Optional
 
 from . import hdrs
-from ._payload_base import (
+from ._body._payload_base import (
     PAYLOAD_REGISTRY,
     Order,
     Payload,
@@ -27,9 +27,9 @@ from ._payload_base import (
     get_payload,
     payload_type,
 )
-from ._payload_base import LookupError as LookupError  # aiohttp's module names, outside __all__ there too
-from ._payload_base import PayloadRegistry as PayloadRegistry
-from ._payload_base import register_payload as register_payload
+from ._body._payload_base import LookupError as LookupError  # aiohttp's module names, outside __all__ there too
+from ._body._payload_base import PayloadRegistry as PayloadRegistry
+from ._body._payload_base import register_payload as register_payload
 from .client_exceptions import ClientPayloadError
 from .streams import StreamReader
 

@@ -59,8 +59,8 @@ from .payload import Payload
 from .tracing import trace_request_retry
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._client_request import ClientRequest
-    from ._client_response import ClientResponse
+    from ._client._client_request import ClientRequest
+    from ._client._client_response import ClientResponse
 
 __all__ = (
     "DEFAULT_ALLOWED_METHODS",

@@ -54,8 +54,8 @@ from ._sansio._sse import (
 from .client_exceptions import ClientConnectionError, ClientPayloadError, ClientResponseError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._client_response import ClientResponse
-    from ._session import ClientSession
+    from ._client._client_response import ClientResponse
+    from ._client._session import ClientSession
 
 __all__ = ("EventSource", "EventSourceError", "EventStreamError", "ServerSentEvent", "iter_events")
 

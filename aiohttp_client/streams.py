@@ -1,11 +1,11 @@
 """aiohttp's ``streams`` module path: response body streams and the message queue.
 
-- :class:`StreamReader` (bytes with flow control; :mod:`._stream_reader` holds it and
+- :class:`StreamReader` (bytes with flow control; :mod:`._body._stream_reader` holds it and
   its docstring describes the producer/consumer contract),
 - :class:`EmptyStreamReader` and :data:`EMPTY_PAYLOAD` (a body that is always at EOF),
-- :class:`DataQueue` (whole items, e.g. WebSocket messages; :mod:`._data_queue`) and
+- :class:`DataQueue` (whole items, e.g. WebSocket messages; :mod:`._body._data_queue`) and
   :class:`FlowControlDataQueue` (the same, pausing its producer),
-- :exc:`EofStream` and the ``async for`` iterators (:mod:`._stream_base`).
+- :exc:`EofStream` and the ``async for`` iterators (:mod:`._body._stream_base`).
 
 Reference: "ClientResponse.content" and the "Streaming API" (``streams.rst``).
 """
@@ -13,14 +13,14 @@ Reference: "ClientResponse.content" and the "Streaming API" (``streams.rst``).
 import asyncio
 from typing import Callable, Final, Optional
 
-from ._data_queue import DataQueue, FlowControlDataQueue
-from ._stream_base import (
+from ._body._data_queue import DataQueue, FlowControlDataQueue
+from ._body._stream_base import (
     _NO_CAUSE,
     EofStream,
     _NoFlowControl,
     _run_eof_callback,
 )
-from ._stream_reader import StreamReader
+from ._body._stream_reader import StreamReader
 
 __all__ = (
     "EMPTY_PAYLOAD",

@@ -14,7 +14,7 @@ from multidict import CIMultiDict
 from yarl import URL
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._client_response import ClientResponse
+    from ._client._client_response import ClientResponse
 
 __all__ = (
     "TraceConfig",

@@ -7,7 +7,7 @@ whole or in 7-byte pieces.
 
 - ours: the per-connection reader twin (``_sansio._http_reader_<kind>.ResponseReader``)
   with the head-parser and chunked-decoder twins of the same kind, its events delivered
-  to our ``StreamReader`` as ``_protocol.ResponseProtocol`` delivers them (one stream
+  to our ``StreamReader`` as ``_protocols._protocol.ResponseProtocol`` delivers them (one stream
   per response, which the reader feeds directly; restarted on the leftover bytes
   after each message);
 - aiohttp 3.14.5: ``HttpResponseParser`` (compiled) and ``HttpResponseParserPy``, which

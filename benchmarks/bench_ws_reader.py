@@ -1,6 +1,6 @@
 """WebSocket frame reader: 10,000 small text frames (``SMALL_TEXT_STREAM`` of
 ``tests/vectors/ws_frames.py``) parsed through to queued messages, what ``receive()``
-returns: our twins behind :class:`~aiohttp_client._ws_stream.WebSocketStream` (reader
+returns: our twins behind :class:`~aiohttp_client._ws._ws_stream.WebSocketStream` (reader
 + ``DataQueue``) vs aiohttp's ``WebSocketReader`` twins with their ``WebSocketDataQueue``.
 
 Both sides get the same 4 KiB pieces, build a fresh reader and queue in every timed
@@ -44,7 +44,7 @@ def ours(kind: str, loop: asyncio.AbstractEventLoop) -> Any:
         reader_cls = importlib.import_module(f"aiohttp_client._sansio._ws_reader_{kind}").WebSocketReader
     except ImportError as exc:
         pytest.skip(f"compiled twin not built ({exc})")
-    from aiohttp_client._ws_stream import WebSocketStream
+    from aiohttp_client._ws._ws_stream import WebSocketStream
 
     def run() -> Any:
         stream = WebSocketStream(_Protocol(), reader_cls(), loop, limit=1 << 40)

@@ -320,7 +320,7 @@ def test_json(base_url: str) -> None:
 def _without_tqdm() -> list[str]:
     code = (
         "import sys; sys.modules['tqdm'] = None; "  # makes `import tqdm` raise ImportError
-        f"from {CLI_MODULE}._cli import main; sys.exit(main())"
+        f"from {CLI_MODULE}._cli._cli import main; sys.exit(main())"
     )
     return [sys.executable, "-c", code]
 
@@ -362,7 +362,7 @@ def test_bad_method_is_one_error_line_and_usage_status(base_url: str) -> None:
 
 
 def test_verbose_rate_is_measured_over_the_body_like_the_bar() -> None:
-    from aiohttp_client._cli_timing import RequestTimes
+    from aiohttp_client._cli._cli_timing import RequestTimes
 
     # 1 s to the head, then 10 MB in 1 s: the bar (started at the head) shows 10 MB/s,
     # and so must the timing line (not 5 MB/s over the whole 2 s).

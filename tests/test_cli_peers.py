@@ -20,7 +20,7 @@ TWINS = ["py", pytest.param("c", marks=pytest.mark.c_extension)]
 
 # Runs the CLI in-process after printing which twins the selectors loaded.
 _RUNNER = (
-    "import sys, json; from aiohttp_client import _cli, _ext;"
+    "import sys, json; from aiohttp_client import _ext; from aiohttp_client._cli import _cli;"
     "sys.stderr.write('twins=' + json.dumps(_ext.LOADED, sort_keys=True) + '\\n');"
     "sys.argv = ['aiohttp-client'] + sys.argv[1:]; raise SystemExit(_cli.main())"
 )

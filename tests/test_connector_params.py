@@ -231,7 +231,7 @@ def test_unusable_proxy_values() -> None:
 
 
 def test_default_tls_context_is_built_off_the_loop(tls_server_port: int, monkeypatch) -> None:
-    from aiohttp_client import _tls
+    from aiohttp_client._net import _tls
 
     threads: list[str] = []
     make = _tls._make_context

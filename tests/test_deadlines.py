@@ -1,4 +1,4 @@
-"""Tests of aiohttp_client._timeouts.Deadlines: the session's total-timeout timers,
+"""Tests of aiohttp_client._client._timeouts.Deadlines: the session's total-timeout timers,
 one loop handle per deadline shared by the requests due then."""
 
 import asyncio
@@ -9,7 +9,7 @@ import pytest
 import aiohttp_client as aiohttp
 from _raw_helpers import OK
 from _servers import Reply, run
-from aiohttp_client._timeouts import Deadlines
+from aiohttp_client._client._timeouts import Deadlines
 
 #: Python 3.11+ (``Task.uncancel``): shared handles; before, one ``_DeadlineTimeout`` each.
 SHARED = hasattr(asyncio.Task, "uncancel")

@@ -33,45 +33,39 @@ SANSIO = PKG / "_sansio"
 CPARSER = ROOT / "_cparser"
 
 LAYER0 = {"_ext", "_consts", "http_exceptions", "hdrs", "typedefs", "_models"}
+# Folders whose modules (their ``__init__`` included) are all in one layer.
+FOLDER_LAYER = {
+    "_protocols": 2,  # what is spoken on one connection
+    "_net": 2,  # making and lending connections
+    "_body": 2,  # payloads, the response stream, multipart reading, upload tracking
+    "_cli": 3,  # the command
+}
+# The top level's public modules (aiohttp's paths) and the modules of the mixed folders,
+# ``_client/`` (request, response, timeouts: 2; the session: 3) and ``_ws/``.
 LAYER2 = {
-    "_stream_base",
-    "_stream_reader",
-    "_stream_buffer",
-    "_data_queue",
     "streams",
-    "_protocol",
-    "_connection",
     "resolver",
-    "_tls",
     "connector",
     "payload",
-    "_payload_base",
-    "_body_writer",
     "formdata",
     "multipart",
-    "_multipart_reader",
-    "_upload_tracker",
-    "_request_params",
-    "_connector_params",
-    "_request_target",
-    "_session_attributes",
-    "_client_request",
-    "_client_response",
     "tracing",
     "client_exceptions",
-    "_timeouts",
-    "_proxy_env",
-    "_tunnel",
     "cookiejar",
     "abc",
-    # WebSocket (issue 9)
-    "_ws_stream",
-    "_netrc",
+    "_client.__init__",
+    "_client._request_params",
+    "_client._request_target",
+    "_client._session_attributes",
+    "_client._client_request",
+    "_client._client_response",
+    "_client._timeouts",
+    "_ws.__init__",
+    "_ws._ws_stream",  # WebSocket (issue 9)
 }
-LAYER3 = {"__init__", "__main__", "_cli", "client_middlewares", "_session", "_context_managers", "client_ws"}
-LAYER3 |= {"_ws_connect"}  # WebSocket (issue 9)
-LAYER3 |= {"_cli_timing"}  # the CLI's timing line (issue 8)
-LAYER3 |= {"_session_hops"}  # ClientSession's per-hop decisions
+LAYER3 = {"__init__", "__main__", "client_middlewares", "client_ws"}
+LAYER3 |= {"_client._session", "_client._context_managers", "_client._session_hops"}
+LAYER3 |= {"_ws._ws_connect"}  # WebSocket (issue 9)
 LAYER3 |= {"retry", "sse"}  # RetryMiddleware, the Server-Sent Events client (issue 19)
 IO_STDLIB = {"asyncio", "socket", "ssl"}
 
@@ -165,9 +159,23 @@ SOURCES = {name: (path, py_imports(name, path)) for name, path in PY_MODULES.ite
 SOURCES.update({name: (path, pyx_imports(name, path)) for name, path in PYX_MODULES.items()})
 
 
+def _shown(path: pathlib.Path) -> str:
+    """*path* as a failure message names it: from the package's parent folder (the
+    checkout or site-packages), or from the checkout for a ``.pyx``."""
+    for base in (PKG.parent, ROOT):
+        try:
+            return str(path.relative_to(base))
+        except ValueError:
+            continue
+    return str(path)
+
+
 def layer_of(module: str) -> int:
     if module.startswith("_sansio."):
         return 1
+    folder, dot, _ = module.partition(".")
+    if dot and folder in FOLDER_LAYER:
+        return FOLDER_LAYER[folder]
     for layer, members in ((0, LAYER0), (2, LAYER2), (3, LAYER3)):
         if module in members:
             return layer
@@ -182,8 +190,24 @@ def test_every_module_has_a_layer() -> None:
     """A new module must be placed in a layer (above, or by its folder)."""
     unplaced = sorted(name for name in SOURCES if layer_of(name) == -1)
     assert not unplaced, f"modules without a layer: {unplaced}"
-    stale = sorted(name for name in LAYER0 | LAYER2 | LAYER3 if name in OURS and name.startswith("_sansio"))
-    assert not stale
+    named = LAYER0 | LAYER2 | LAYER3
+    by_folder = {"_sansio", *FOLDER_LAYER}
+    stale = sorted(name for name in named if name not in OURS or name.partition(".")[0] in by_folder)
+    assert not stale, f"named in a layer set but no module, or placed by its folder already: {stale}"
+
+
+def test_folder_inits_are_empty() -> None:
+    """Importing any module of a folder runs the folder's ``__init__`` first: it holds a
+    docstring only, so it adds no import the layers above do not see (and a mixed folder,
+    ``_client/`` or ``_ws/``, pulls nothing of layer 3 into layer 2)."""
+    inits = sorted(name for name in PY_MODULES if name.endswith(".__init__"))
+    assert {"_sansio.__init__", "_net.__init__", "_client.__init__"} <= set(inits)
+    bad = []
+    for name in inits:
+        body = ast.parse(PY_MODULES[name].read_text(encoding="utf-8")).body
+        if not (len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)):
+            bad.append(name)
+    assert not bad, f"folder __init__ modules with code: {bad}"
 
 
 @pytest.mark.parametrize("name", sorted(SOURCES))
@@ -193,19 +217,19 @@ def test_imports_point_down(name: str) -> None:
     bad = []
     for target, line in imports:
         if _ours(target) and target != "__init__" and layer_of(target) > own:
-            bad.append(f"{path.name}:{line} (layer {own}) imports {target} (layer {layer_of(target)})")
+            bad.append(f"{_shown(path)}:{line} (layer {own}) imports {target} (layer {layer_of(target)})")
         elif _ours(target) and target == "__init__" and own < 3:
-            bad.append(f"{path.name}:{line} (layer {own}) imports the package front")
+            bad.append(f"{_shown(path)}:{line} (layer {own}) imports the package front")
     assert not bad, "\n".join(bad)
 
 
 @pytest.mark.parametrize("name", sorted(n for n in SOURCES if layer_of(n) <= 1))
 def test_lower_layers_stay_sans_io(name: str) -> None:
     path, imports = SOURCES[name]
-    bad = [f"{path.name}:{line} imports {t[1:]}" for t, line in imports if t[1:] in IO_STDLIB]
+    bad = [f"{_shown(path)}:{line} imports {t[1:]}" for t, line in imports if t[1:] in IO_STDLIB]
     if name.startswith("_sansio."):
         bad += [
-            f"{path.name}:{line} imports {t}, outside _sansio/ and not layer 0"
+            f"{_shown(path)}:{line} imports {t}, outside _sansio/ and not layer 0"
             for t, line in imports
             if _ours(t) and not t.startswith("_sansio.") and layer_of(t) != 0
         ]
@@ -293,7 +317,7 @@ def test_only_selectors_import_twins() -> None:
         allowed = _c_level_cimports(name, path)
         for target, line in imports:
             if target in twins and name != target.rsplit("_", 1)[0] and (target, line) not in allowed:
-                bad.append(f"{path.name}:{line} imports twin {target}")
+                bad.append(f"{_shown(path)}:{line} imports twin {target}")
     assert not bad, "\n".join(bad)
 
 
@@ -311,7 +335,7 @@ def test_the_reader_reaches_the_decoder_and_parser_only_by_cimport() -> None:
 
 
 def test_nothing_imports_aiohttp() -> None:
-    bad = [f"{path.name}:{line}" for path, imports in SOURCES.values() for t, line in imports if t == "!aiohttp"]
+    bad = [f"{_shown(path)}:{line}" for path, imports in SOURCES.values() for t, line in imports if t == "!aiohttp"]
     assert not bad, "aiohttp_client must not import aiohttp: " + ", ".join(bad)
 
 
@@ -330,8 +354,11 @@ def test_scanner_sees_imports() -> None:
     assert "_ext" in found["_sansio._chunked"]
     assert "!re" in found["_sansio._http_parser_py"]
     assert "!asyncio" in found["connector"]
-    assert "_connection" in found["_client_request"]  # a TYPE_CHECKING-free import
-    assert "__init__" in found["_cli"]  # import aiohttp_client as client
+    assert "_net._connection" in found["_client._client_request"]  # a TYPE_CHECKING-free import
+    assert "_protocols._protocol" in found["connector"]  # a public module reaches into a folder
+    assert "hdrs" in found["_client._session"]  # ``from .. import hdrs``: a folder reaches up
+    assert "_body._stream_base" in found["_body._data_queue"]  # a sibling in the same folder
+    assert "__init__" in found["_cli._cli"]  # import aiohttp_client as client
     assert {"!os", "!sys"} <= found["_ext"]
     # every layer is populated, so no rule above runs over an empty set
     assert {layer_of(n) for n in SOURCES} == {0, 1, 2, 3}

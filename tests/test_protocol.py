@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from _servers import run
-from aiohttp_client._protocol import ResponseProtocol
+from aiohttp_client._protocols._protocol import ResponseProtocol
 from aiohttp_client.client_exceptions import ClientPayloadError, ServerDisconnectedError, SocketTimeoutError
 from aiohttp_client.http_exceptions import BadStatusLine
 

@@ -1,4 +1,4 @@
-"""Tests of aiohttp_client._timeouts (ClientTimeout, ClientWSTimeout, the timer helpers)
+"""Tests of aiohttp_client._client._timeouts (ClientTimeout, ClientWSTimeout, the timer helpers)
 and aiohttp_client._sansio._basic_auth (BasicAuth), with comparisons against aiohttp 3.14."""
 
 import asyncio
@@ -12,8 +12,7 @@ import pytest
 from yarl import URL
 
 from _servers import run
-from aiohttp_client._sansio._basic_auth import BasicAuth
-from aiohttp_client._timeouts import (
+from aiohttp_client._client._timeouts import (
     DEFAULT_TIMEOUT,
     DEFAULT_WS_CLIENT_TIMEOUT,
     ClientTimeout,
@@ -23,6 +22,7 @@ from aiohttp_client._timeouts import (
     timeout_after,
     timeout_at,
 )
+from aiohttp_client._sansio._basic_auth import BasicAuth
 
 try:
     import aiohttp

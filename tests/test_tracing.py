@@ -14,7 +14,7 @@ from yarl import URL
 
 import aiohttp_client as aiohttp
 from _servers import run
-from aiohttp_client._cli_timing import RequestTimes, timing_trace_config
+from aiohttp_client._cli._cli_timing import RequestTimes, timing_trace_config
 
 SIGNALS = {
     "on_request_start": aiohttp.TraceRequestStartParams,

@@ -22,7 +22,7 @@ import pytest
 
 import aiohttp_client as aiohttp
 from _servers import HOST, Reply, run, served_in_thread, tls_server_for
-from aiohttp_client._protocol import ResponseProtocol
+from aiohttp_client._protocols._protocol import ResponseProtocol
 from test_client_tls import ca, client_context
 from test_protocol import FakeTransport
 

@@ -21,7 +21,7 @@ from websockets.asyncio.server import serve
 
 import aiohttp_client as aiohttp
 from _servers import run
-from aiohttp_client import _ws_connect
+from aiohttp_client._ws import _ws_connect
 
 HOST = "127.0.0.1"
 BIG = os.urandom(1 << 16) * 256  # 16 MiB

@@ -1,5 +1,5 @@
 """What changes from one hop of a request to the next (the session's redirect policy
-glue over :mod:`._sansio._redirects`): the arguments of each hop's ``ClientRequest``
+glue over :mod:`.._sansio._redirects`): the arguments of each hop's ``ClientRequest``
 (the request's fields over the session's, auth, cookies, proxy, environment), cookies
 stored from each hop's response, and the follow-up request after a redirect (RFC 9110
 §15.4).  A mixin of ``ClientSession``.
@@ -12,21 +12,21 @@ from typing import Any, Optional
 from multidict import CIMultiDict, istr
 from yarl import URL
 
-from . import hdrs
-from ._client_request import ClientRequest
-from ._client_response import ClientResponse
-from ._proxy_env import explicit_proxy, with_env_settings
-from ._sansio._basic_auth import BasicAuth
-from ._sansio._redirects import BadRedirect, redirect_headers, redirect_method, redirect_url, same_origin
-from .abc import AbstractCookieJar
-from .client_exceptions import (
+from .. import hdrs
+from .._net._proxy_env import explicit_proxy, with_env_settings
+from .._sansio._basic_auth import BasicAuth
+from .._sansio._redirects import BadRedirect, redirect_headers, redirect_method, redirect_url, same_origin
+from ..abc import AbstractCookieJar
+from ..client_exceptions import (
     ClientPayloadError,
     InvalidUrlRedirectClientError,
     NonHttpUrlRedirectClientError,
     TooManyRedirects,
 )
-from .cookiejar import CookieJar, _UnlimitedCookieJar
-from .payload import Payload
+from ..cookiejar import CookieJar, _UnlimitedCookieJar
+from ..payload import Payload
+from ._client_request import ClientRequest
+from ._client_response import ClientResponse
 
 __all__ = ("_RedirectHops",)
 

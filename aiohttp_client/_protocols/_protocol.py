@@ -1,34 +1,34 @@
 """``ResponseProtocol``: the asyncio face of one connection.
 
-Bytes from the transport go to a sans-IO :class:`~._http_reader.ResponseReader`
+Bytes from the transport go to a sans-IO :class:`~.._sansio._http_reader.ResponseReader`
 (one call per ``data_received``); its events are routed here: the head resolves the
-waiting future, body bytes go to the response's :class:`~.streams.StreamReader`
+waiting future, body bytes go to the response's :class:`~..streams.StreamReader`
 (which pauses this protocol above its high-water mark), and the end of the message
 or an error settles the connection.  It also owns the ``sock_read`` timer.
 
 Exceptions are translated here, once: protocol errors in the body become
-:class:`~.client_exceptions.ClientPayloadError` on the stream; a head error is handed
+:class:`~..client_exceptions.ClientPayloadError` on the stream; a head error is handed
 to the waiting response, which raises ``ClientResponseError`` with its request info;
-EOF before a complete head is :class:`~.client_exceptions.ServerDisconnectedError`.
+EOF before a complete head is :class:`~..client_exceptions.ServerDisconnectedError`.
 """
 
 import asyncio
 from typing import Any, Callable, Optional
 
-from ._models import ResponseHead
-from ._sansio._chunked import ChunkedDecoder
-from ._sansio._framing import CHUNKED, Framing
-from ._sansio._http_parser import HeadParser
-from ._sansio._http_reader import BODY, DONE, HEAD, ResponseReader
-from .client_exceptions import (
+from .._models import ResponseHead
+from .._sansio._chunked import ChunkedDecoder
+from .._sansio._framing import CHUNKED, Framing
+from .._sansio._http_parser import HeadParser
+from .._sansio._http_reader import BODY, DONE, HEAD, ResponseReader
+from ..client_exceptions import (
     ClientConnectionResetError,
     ClientOSError,
     ClientPayloadError,
     ServerDisconnectedError,
     SocketTimeoutError,
 )
-from .http_exceptions import HttpProcessingError
-from .streams import StreamReader
+from ..http_exceptions import HttpProcessingError
+from ..streams import StreamReader
 
 __all__ = ("ResponseProtocol",)
 

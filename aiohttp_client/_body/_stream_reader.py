@@ -35,6 +35,7 @@ import sys
 import warnings
 from typing import Callable, Optional, Union
 
+from ..http_exceptions import LineTooLong
 from ._stream_base import (
     _NO_CAUSE,
     AsyncStreamIterator,
@@ -44,7 +45,6 @@ from ._stream_base import (
     _wake,
 )
 from ._stream_buffer import _NO_CALLBACKS, _deque, _Piece, _StreamBuffer
-from .http_exceptions import LineTooLong
 
 #: read() of everything joins batches of pieces under this average size, and copies
 #: those under _RUN_BLOCK bytes into blocks of about _RUN_BLOCK bytes.

@@ -10,7 +10,7 @@ import time
 from types import SimpleNamespace
 from typing import Any, Callable, Optional
 
-from .tracing import TraceConfig
+from ..tracing import TraceConfig
 
 __all__ = ("RequestTimes", "timing_trace_config")
 

@@ -4,9 +4,9 @@ support").
 
 ``Proxy-Authorization`` and the ``proxy_headers`` go on the CONNECT request only;
 nothing of them is sent inside the tunnel.  A CONNECT answered with a status other
-than 2xx raises :class:`~.client_exceptions.ClientHttpProxyError` and closes the
+than 2xx raises :class:`~..client_exceptions.ClientHttpProxyError` and closes the
 connection (it is never pooled).  Bytes that follow a 2xx head are refused
-(:class:`~.client_exceptions.ClientProxyConnectionError`, the connection closed):
+(:class:`~..client_exceptions.ClientProxyConnectionError`, the connection closed):
 they would otherwise be read as the origin's first response, outside TLS.  The
 tunnel's TLS layer gets a fresh protocol, so no parser state crosses it.  Through
 an ``https://`` proxy this is TLS inside TLS, which asyncio supports from Python 3.11.
@@ -21,10 +21,10 @@ from typing import Callable, Optional
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from ._models import ConnectionKey, RequestInfo
-from ._protocol import ResponseProtocol
-from ._sansio._proxy import connect_request
-from .client_exceptions import ClientConnectionError, ClientHttpProxyError, ClientProxyConnectionError
+from .._models import ConnectionKey, RequestInfo
+from .._protocols._protocol import ResponseProtocol
+from .._sansio._proxy import connect_request
+from ..client_exceptions import ClientConnectionError, ClientHttpProxyError, ClientProxyConnectionError
 
 __all__ = ("open_tunnel",)
 

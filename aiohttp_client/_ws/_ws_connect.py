@@ -2,7 +2,7 @@
 
 One GET with the upgrade fields goes through the session's ordinary request path
 (auth, params, proxy, TLS); the 101 answer is checked by
-:mod:`._sansio._ws_handshake`, then the connection is handed to a
+:mod:`.._sansio._ws_handshake`, then the connection is handed to a
 :class:`~._ws_stream.WebSocketStream` (bytes that arrived behind the 101 head
 included) and wrapped in the session's ``ws_response_class``.
 """
@@ -18,18 +18,18 @@ import attr
 from multidict import CIMultiDict
 from yarl import URL
 
-from ._client_response import ClientResponse
-from ._consts import sentinel
-from ._context_managers import _AwaitableContext
-from ._sansio._basic_auth import BasicAuth
-from ._sansio._ws_handshake import HandshakeFailure, check_response, extension_offer, new_key
-from ._sansio._ws_reader import WebSocketReader
-from ._sansio._ws_writer import FrameWriter
-from ._timeouts import DEFAULT_WS_CLIENT_TIMEOUT, ClientWSTimeout
-from ._tls import Fingerprint
+from .._client._client_response import ClientResponse
+from .._client._context_managers import _AwaitableContext
+from .._client._timeouts import DEFAULT_WS_CLIENT_TIMEOUT, ClientWSTimeout
+from .._consts import sentinel
+from .._net._tls import Fingerprint
+from .._sansio._basic_auth import BasicAuth
+from .._sansio._ws_handshake import HandshakeFailure, check_response, extension_offer, new_key
+from .._sansio._ws_reader import WebSocketReader
+from .._sansio._ws_writer import FrameWriter
+from ..client_exceptions import WSServerHandshakeError
+from ..client_ws import ClientWebSocketResponse
 from ._ws_stream import WebSocketSender, WebSocketStream
-from .client_exceptions import WSServerHandshakeError
-from .client_ws import ClientWebSocketResponse
 
 __all__ = ("WSRequestContextManager", "ws_connect")
 

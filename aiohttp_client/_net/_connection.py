@@ -10,8 +10,8 @@ import asyncio
 import warnings
 from typing import Any, Optional, Protocol
 
-from ._models import ConnectionKey
-from ._protocol import ResponseProtocol
+from .._models import ConnectionKey
+from .._protocols._protocol import ResponseProtocol
 
 __all__ = ("Connection",)
 

@@ -17,16 +17,16 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDictProxy
 from yarl import URL
 
-from ._models import ContentDisposition, HttpVersion, RequestInfo, ResponseHead
-from ._sansio._cookies import parse_set_cookie_headers
-from ._sansio._framing import Framing
-from ._sansio._header_values import is_json_mimetype, parse_content_disposition, parse_content_type, parse_links
-from .client_exceptions import ClientConnectionError, ClientResponseError, ContentTypeError
-from .http_exceptions import HttpProcessingError
-from .streams import EMPTY_PAYLOAD, StreamReader
+from .._models import ContentDisposition, HttpVersion, RequestInfo, ResponseHead
+from .._sansio._cookies import parse_set_cookie_headers
+from .._sansio._framing import Framing
+from .._sansio._header_values import is_json_mimetype, parse_content_disposition, parse_content_type, parse_links
+from ..client_exceptions import ClientConnectionError, ClientResponseError, ContentTypeError
+from ..http_exceptions import HttpProcessingError
+from ..streams import EMPTY_PAYLOAD, StreamReader
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._connection import Connection
+    from .._net._connection import Connection
 
 __all__ = ("ClientResponse",)
 

@@ -15,9 +15,9 @@ from typing import Any, Optional, Protocol
 
 from multidict import CIMultiDict
 
-from . import hdrs
-from ._consts import sentinel
-from ._sansio._part_headers import content_disposition_header, serialize_part_headers
+from .. import hdrs
+from .._consts import sentinel
+from .._sansio._part_headers import content_disposition_header, serialize_part_headers
 
 __all__ = (
     "LookupError",

@@ -1,9 +1,13 @@
 """``ClientSession`` and the module-level ``request()`` (reference: "Client Session").
 
-A request goes through four short layers, one concern each:
-``_request`` (merge the session defaults, total timeout) -> ``_send_with_redirects``
-(the redirect loop, ``_redirects`` policy) -> middlewares -> ``_send_once`` (one
-request on one connection: connect timeout, write, read the head).
+A request goes through short steps, one concern each:
+``_request`` (check the arguments, merge the session defaults) -> ``_send_traced``
+(only when ``trace_configs`` are set: the request start, end and exception signals) ->
+``_send`` (the total timeout and the redirect loop, ``_sansio/_redirects`` policy; what
+changes per hop, auth, cookies, proxy, environment, is in ``_session_hops``) ->
+middlewares -> ``_send_once`` (one request on one connection: an idle pooled one or a
+new one under the connect timeout, and the one retry of an idempotent request whose
+reused connection was lost) -> ``_exchange`` (write the request, read the head).
 """
 
 import asyncio
@@ -18,13 +22,30 @@ from typing import Any, Callable, Optional, Union
 from multidict import CIMultiDict, istr
 from yarl import URL
 
-from . import hdrs
+from .. import hdrs
+from .._body._upload_tracker import UploadTracker
+from .._consts import sentinel
+from .._models import HttpVersion, HttpVersion11
+from .._protocols._protocol import ResponseProtocol
+from .._sansio._basic_auth import BasicAuth
+from .._sansio._redirects import REDIRECT_STATUSES
+from .._ws._ws_connect import WSRequestContextManager, ws_connect
+from ..abc import AbstractCookieJar
+from ..client_exceptions import (
+    ClientError,
+    ClientOSError,
+    ConnectionTimeoutError,
+    InvalidUrlClientError,
+    ServerDisconnectedError,
+)
+from ..client_middlewares import build_client_middlewares
+from ..client_ws import ClientWebSocketResponse
+from ..connector import BaseConnector, Connection, TCPConnector
+from ..payload import JsonBytesPayload, JsonPayload, Payload
+from ..tracing import TraceConfig, make_traces, trace_request_exception, trace_request_start
 from ._client_request import ClientRequest
 from ._client_response import ClientResponse
-from ._consts import sentinel
 from ._context_managers import _RequestContextManager, _SessionRequestContextManager
-from ._models import HttpVersion, HttpVersion11
-from ._protocol import ResponseProtocol
 from ._request_params import (
     checked_base_url,
     checked_request_args,
@@ -35,26 +56,9 @@ from ._request_params import (
     session_timeout,
     warn_auth_params,
 )
-from ._sansio._basic_auth import BasicAuth
-from ._sansio._redirects import REDIRECT_STATUSES
 from ._session_attributes import SessionAttributes
 from ._session_hops import _RedirectHops
 from ._timeouts import ClientTimeout, Deadlines, deadline_after, timeout_after
-from ._upload_tracker import UploadTracker
-from ._ws_connect import WSRequestContextManager, ws_connect
-from .abc import AbstractCookieJar
-from .client_exceptions import (
-    ClientError,
-    ClientOSError,
-    ConnectionTimeoutError,
-    InvalidUrlClientError,
-    ServerDisconnectedError,
-)
-from .client_middlewares import build_client_middlewares
-from .client_ws import ClientWebSocketResponse
-from .connector import BaseConnector, Connection, TCPConnector
-from .payload import JsonBytesPayload, JsonPayload, Payload
-from .tracing import TraceConfig, make_traces, trace_request_exception, trace_request_start
 
 __all__ = ("ClientSession", "request")
 
@@ -95,10 +99,11 @@ class ClientSession(SessionAttributes, _RedirectHops):
     handler (keys ``client_session``, ``message``, and ``source_traceback`` when the
     loop was in debug mode), so that it shows on stderr under the default filters.
 
-    Unsupported in this release (they raise ``NotImplementedError`` when given):
-    ``cookie_jar``, ``proxy``, ``trace_configs``, and ``trust_env=True`` when the
-    environment names a proxy for the request.  ``cookies`` are sent with every
-    request but Set-Cookie answers are not stored yet (no cookie jar).
+    The cookie jar (``cookie_jar``, ``cookies``), HTTP and HTTPS proxies (``proxy``,
+    and with ``trust_env=True`` the environment's proxies and netrc), ``trace_configs``
+    and ``middlewares`` work as in aiohttp 3.14.5; README.md lists where this client
+    deliberately differs (e.g. the session's ``auth`` is not sent across origins on a
+    redirect).
     """
 
     def __init__(
@@ -193,7 +198,7 @@ class ClientSession(SessionAttributes, _RedirectHops):
         return _RequestContextManager(self._request(hdrs.METH_DELETE, url, **kwargs))
 
     def ws_connect(self, url: Union[str, URL], **kwargs: Any) -> WSRequestContextManager:
-        """Open a WebSocket (reference: ``ws_connect``; parameters in :mod:`._ws_connect`)."""
+        """Open a WebSocket (reference: ``ws_connect``; parameters in :mod:`.._ws._ws_connect`)."""
         return WSRequestContextManager(ws_connect(self, url, **kwargs))
 
     # -- layer 1: defaults and the total timeout -------------------------------------------

@@ -7,7 +7,7 @@ a delimiter, so a part of any size is read in bounded pieces.  A delimiter line 
 carry transport padding (spaces, tabs) after the boundary; anything else after it
 is an error (RFC 2046 §5.1.1).  A base64 part is handed out in whole quartets
 (:meth:`BodyPartReader.read_chunk`), and content codings are undone in bounded
-pieces (:mod:`._sansio._compression`).
+pieces (:mod:`.._sansio._compression`).
 """
 
 import base64
@@ -21,11 +21,11 @@ from urllib.parse import parse_qsl
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from . import hdrs
-from ._sansio._compression import make_decoder
-from ._sansio._header_values import parse_mimetype
-from ._sansio._part_headers import content_disposition_filename, parse_content_disposition
-from .http_exceptions import ContentEncodingError
+from .. import hdrs
+from .._sansio._compression import make_decoder
+from .._sansio._header_values import parse_mimetype
+from .._sansio._part_headers import content_disposition_filename, parse_content_disposition
+from ..http_exceptions import ContentEncodingError
 
 __all__ = ("MultipartReader", "BodyPartReader", "MultipartResponseWrapper")
 

@@ -8,12 +8,12 @@ from typing import Any, Callable, Optional
 
 from multidict import CIMultiDict, istr
 
-from ._models import HttpVersion
-from ._sansio._basic_auth import BasicAuth
+from .._models import HttpVersion
+from .._sansio._basic_auth import BasicAuth
+from ..abc import AbstractCookieJar
+from ..connector import BaseConnector
+from ..tracing import TraceConfig
 from ._timeouts import ClientTimeout
-from .abc import AbstractCookieJar
-from .connector import BaseConnector
-from .tracing import TraceConfig
 
 __all__ = ("SessionAttributes",)
 

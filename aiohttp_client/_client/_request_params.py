@@ -11,12 +11,12 @@ from typing import Any, Optional, Union
 import attr
 from yarl import URL
 
-from ._consts import sentinel
+from .._consts import sentinel
+from .._net._tls import SSL_ALLOWED_TYPES, Fingerprint
+from ..abc import AbstractCookieJar
+from ..connector import BaseConnector, TCPConnector
+from ..cookiejar import CookieJar
 from ._timeouts import DEFAULT_TIMEOUT, ClientTimeout
-from ._tls import SSL_ALLOWED_TYPES, Fingerprint
-from .abc import AbstractCookieJar
-from .connector import BaseConnector, TCPConnector
-from .cookiejar import CookieJar
 
 __all__ = (
     "checked_base_url",

@@ -16,13 +16,13 @@ per read.  :class:`WebSocketSender` writes the client's frames.
 import asyncio
 from typing import Any, Callable, Optional, Union
 
-from ._data_queue import DataQueue
-from ._models import WSMessage, WSMsgType
-from ._sansio._ws_reader import MESSAGE_OVERHEAD, WebSocketReader
-from ._sansio._ws_writer import FrameWriter
-from ._stream_base import EofStream
-from .client_exceptions import ClientConnectionResetError, ServerDisconnectedError
-from .http_exceptions import WebSocketError
+from .._body._data_queue import DataQueue
+from .._body._stream_base import EofStream
+from .._models import WSMessage, WSMsgType
+from .._sansio._ws_reader import MESSAGE_OVERHEAD, WebSocketReader
+from .._sansio._ws_writer import FrameWriter
+from ..client_exceptions import ClientConnectionResetError, ServerDisconnectedError
+from ..http_exceptions import WebSocketError
 
 __all__ = ("WebSocketSender", "WebSocketStream")
 

@@ -11,10 +11,10 @@ import sys
 from multidict import CIMultiDict
 from yarl import URL
 
-from . import hdrs
-from ._consts import __version__
-from ._sansio._compression import supported_encodings
-from .resolver import is_noncanonical_ipv4
+from .. import hdrs
+from .._consts import __version__
+from .._sansio._compression import supported_encodings
+from ..resolver import is_noncanonical_ipv4
 
 __all__ = ("USER_AGENT", "DEFAULT_FIELDS", "Target", "target", "host_header")
 

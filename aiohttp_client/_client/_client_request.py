@@ -14,8 +14,11 @@ from typing import Any, Optional, Union
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, getversion
 from yarl import URL
 
-from . import hdrs
-from ._body_writer import (
+from .. import hdrs
+from .._body._upload_tracker import UploadTracker
+from .._models import ConnectionKey, HttpVersion, HttpVersion10, HttpVersion11, RequestInfo
+from .._net._connection import Connection
+from .._protocols._body_writer import (
     BodyWriter,
     compress_whole,
     content_length,
@@ -24,18 +27,15 @@ from ._body_writer import (
     write_body,
     write_whole,
 )
-from ._connection import Connection
-from ._models import ConnectionKey, HttpVersion, HttpVersion10, HttpVersion11, RequestInfo
+from .._sansio._basic_auth import BasicAuth
+from .._sansio._http_writer import lists_close, serialize_head, validate_method
+from .._sansio._proxy import proxy_fields
+from ..client_exceptions import ClientPayloadError, InvalidUrlClientError, NonHttpUrlClientError
+from ..formdata import FormData
+from ..payload import PAYLOAD_CHUNK, Payload, get_payload
+from ..payload import LookupError as PayloadLookupError
 from ._request_target import DEFAULT_FIELDS, USER_AGENT, Target
 from ._request_target import target as url_target
-from ._sansio._basic_auth import BasicAuth
-from ._sansio._http_writer import lists_close, serialize_head, validate_method
-from ._sansio._proxy import proxy_fields
-from ._upload_tracker import UploadTracker
-from .client_exceptions import ClientPayloadError, InvalidUrlClientError, NonHttpUrlClientError
-from .formdata import FormData
-from .payload import PAYLOAD_CHUNK, Payload, get_payload
-from .payload import LookupError as PayloadLookupError
 
 __all__ = ("ClientRequest",)
 

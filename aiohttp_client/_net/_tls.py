@@ -7,8 +7,8 @@ import ssl
 from collections.abc import Iterator
 from typing import Any, Optional, Union
 
-from ._models import ConnectionKey
-from .client_exceptions import (
+from .._models import ConnectionKey
+from ..client_exceptions import (
     ClientConnectorCertificateError,
     ClientConnectorError,
     ClientConnectorSSLError,

@@ -11,7 +11,7 @@ attempt's body writer has stopped.
 import asyncio
 from typing import Optional
 
-from .client_exceptions import UploadAbortedError
+from ..client_exceptions import UploadAbortedError
 
 __all__ = ("UploadTracker",)
 

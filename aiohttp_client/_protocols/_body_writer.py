@@ -2,7 +2,7 @@
 
 A :class:`~aiohttp_client.payload.Payload` writes into a :class:`BodyWriter`, which
 applies the content coding (``compress=``) and the chunked transfer coding (RFC 9112
-§7.1, framed by :mod:`._sansio._http_writer`) and writes to the transport.
+§7.1, framed by :mod:`.._sansio._http_writer`) and writes to the transport.
 :func:`write_body` runs one payload to its end and closes the connection on failure, so
 a half-written body is never followed by another request on the same connection.
 """
@@ -11,11 +11,11 @@ import asyncio
 import zlib
 from typing import Any, Callable, Optional
 
-from . import hdrs
-from ._connection import Connection
-from ._sansio._http_writer import LAST_CHUNK, chunk
-from .client_exceptions import ClientConnectionError, ClientOSError
-from .payload import Payload, write_in_pieces
+from .. import hdrs
+from .._net._connection import Connection
+from .._sansio._http_writer import LAST_CHUNK, chunk
+from ..client_exceptions import ClientConnectionError, ClientOSError
+from ..payload import Payload, write_in_pieces
 
 __all__ = (
     "BodyWriter",

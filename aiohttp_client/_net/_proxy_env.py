@@ -1,7 +1,7 @@
 """``trust_env=True``: proxies from the environment and credentials from ``.netrc``
 (reference: ``ClientSession(trust_env=...)`` and "Proxy support").
 
-The rules are in :mod:`._sansio._proxy`; this module reads ``os.environ`` and the
+The rules are in :mod:`.._sansio._proxy`; this module reads ``os.environ`` and the
 netrc file (``$NETRC``, else ``~/.netrc``, ``~/_netrc`` on Windows).  Both are read
 on every call, so a redirect to another scheme or host picks its own proxy and
 credentials.
@@ -16,9 +16,9 @@ from typing import Any, Optional
 
 from yarl import URL
 
-from ._sansio._basic_auth import BasicAuth
-from ._sansio._proxy import bypasses_proxy, check_proxy, no_proxy_rules, proxy_from_environ
-from .client_exceptions import InvalidUrlClientError
+from .._sansio._basic_auth import BasicAuth
+from .._sansio._proxy import bypasses_proxy, check_proxy, no_proxy_rules, proxy_from_environ
+from ..client_exceptions import InvalidUrlClientError
 
 _log = logging.getLogger("aiohttp_client.client")
 
@@ -83,7 +83,7 @@ def explicit_proxy(proxy: Any, proxy_auth: Optional[BasicAuth], proxy_headers: A
     with an explicit *proxy* (``str`` or :class:`~yarl.URL`; ``None``: none).
 
     :raises InvalidUrlClientError: (a ``ValueError``) an unusable proxy URL, see
-        :func:`~._sansio._proxy.check_proxy`.
+        :func:`~.._sansio._proxy.check_proxy`.
     :raises ValueError: *proxy_auth* is not a :class:`BasicAuth`.
     :raises TypeError: *proxy* is neither text nor a URL.
     """
