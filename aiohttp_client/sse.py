@@ -244,7 +244,8 @@ class EventSource:
             self._drop()
             return
         parser = self._parser
-        assert parser is not None
+        if parser is None:  # pragma: no cover - _open() makes one before any _read()
+            raise RuntimeError("EventSource read without an open event stream")
         try:
             events = parser.feed(chunk)
         except EventStreamLimitError as exc:

@@ -308,7 +308,8 @@ class BodyPartReader:
         if encoding not in ("gzip", "x-gzip", "deflate"):
             raise RuntimeError(f"unknown content encoding: {encoding}")
         decoder = make_decoder(encoding)
-        assert decoder is not None  # gzip and deflate are always decodable
+        if decoder is None:  # pragma: no cover - gzip and deflate are always decodable
+            raise RuntimeError(f"no decoder for content encoding: {encoding}")
         try:
             decoder.feed(data)
             while True:  # bounded: each piece consumes input, which is finite
