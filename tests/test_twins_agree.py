@@ -254,7 +254,11 @@ def test_compiled_reader_agrees_with_any_parser_or_decoder_class(
     if other == "subclass":
         if part == "parser" and any(pieces):
             assert _Counting.get(part).calls > before  # the head bytes went through feed()
-        if part == "decoder" and any(e[0] == "head" and e[2][0] == 2 for e in direct[0]):
+        events = direct[0]
+        # A chunked head with an event after it: body bytes reached the decoder (a
+        # chunked head at the very end of the input leaves the decoder unfed).
+        fed = any(e[0] == "head" and e[2][0] == 2 and i + 1 < len(events) for i, e in enumerate(events))
+        if part == "decoder" and fed:
             assert _Counting.get(part).calls > before  # a chunked body went through feed()
 
 
