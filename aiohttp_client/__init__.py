@@ -14,7 +14,6 @@ from ._client._client_request import ClientRequest
 from ._client._client_response import ClientResponse
 from ._client._session import ClientSession, request
 from ._client._timeouts import ClientTimeout, ClientWSTimeout
-from ._consts import __version__ as __version__
 
 # WebSocket (issue 9)
 from ._models import (
@@ -28,6 +27,7 @@ from ._models import (
     WSMessage,
     WSMsgType,
 )
+from ._models import __version__ as __version__
 from ._net._tls import Fingerprint
 from ._sansio._basic_auth import BasicAuth, encode_basic_auth
 from ._sansio._compression import set_zlib_backend

@@ -1,19 +1,26 @@
-"""Immutable records shared by both twins and by the I/O layer.
+"""Immutable records and constants shared by both twins and by the I/O layer.
 
 ``ResponseHead`` is a tuple subclass so that the compiled twin can build it with
 ``tuple.__new__`` without going through a Python-level constructor.
+
+- ``__version__``: the distribution's version; ``pyproject.toml`` reads it from here
+  and the default ``User-Agent`` field value names it.
+- ``sentinel``: the "argument not given" marker of keyword defaults, where ``None``
+  has a meaning of its own (aiohttp's ``sentinel`` plays the same part).
 """
 
 import enum
 import json
 from types import MappingProxyType
-from typing import Any, Callable, NamedTuple, Optional
+from typing import Any, Callable, Final, NamedTuple, Optional
 
 import attr
 from multidict import CIMultiDictProxy
 from yarl import URL
 
 __all__ = (
+    "__version__",
+    "sentinel",
     "HttpVersion",
     "HttpVersion10",
     "HttpVersion11",
@@ -29,6 +36,10 @@ __all__ = (
     "WS_CLOSED_MESSAGE",
     "WS_CLOSING_MESSAGE",
 )
+
+__version__: Final = "0.1.0"
+
+sentinel: Any = object()
 
 
 class HttpVersion(NamedTuple):

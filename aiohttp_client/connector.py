@@ -23,8 +23,7 @@ import aiohappyeyeballs
 from yarl import URL
 
 from ._client._timeouts import ClientTimeout, timeout_after
-from ._consts import sentinel
-from ._models import ConnectionKey
+from ._models import ConnectionKey, sentinel
 from ._net._connection import Connection
 from ._net._connector_params import cleanup_closed, connector_ssl, keepalive_seconds, ssl_shutdown_grace
 from ._net._tls import Fingerprint, check_fingerprint, connect_errors, ssl_context_off_loop

@@ -32,7 +32,7 @@ PKG = pathlib.Path(_SPEC.submodule_search_locations[0]).resolve()
 SANSIO = PKG / "_sansio"
 CPARSER = ROOT / "_cparser"
 
-LAYER0 = {"_ext", "_consts", "http_exceptions", "hdrs", "typedefs", "_models"}
+LAYER0 = {"_ext", "http_exceptions", "hdrs", "typedefs", "_models"}
 # Folders whose modules (their ``__init__`` included) are all in one layer.
 FOLDER_LAYER = {
     "_protocols": 2,  # what is spoken on one connection

@@ -16,7 +16,7 @@ from typing import Any, Optional, Protocol
 from multidict import CIMultiDict
 
 from .. import hdrs
-from .._consts import sentinel
+from .._models import sentinel
 from .._sansio._part_headers import content_disposition_header, serialize_part_headers
 
 __all__ = (

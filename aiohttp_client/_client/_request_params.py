@@ -11,7 +11,7 @@ from typing import Any, Optional, Union
 import attr
 from yarl import URL
 
-from .._consts import sentinel
+from .._models import sentinel
 from .._net._tls import SSL_ALLOWED_TYPES, Fingerprint
 from ..abc import AbstractCookieJar
 from ..connector import BaseConnector, TCPConnector

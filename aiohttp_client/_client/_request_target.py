@@ -12,7 +12,7 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from .. import hdrs
-from .._consts import __version__
+from .._models import __version__
 from .._sansio._compression import supported_encodings
 from ..resolver import is_noncanonical_ipv4
 

@@ -24,8 +24,7 @@ from yarl import URL
 
 from .. import hdrs
 from .._body._upload_tracker import UploadTracker
-from .._consts import sentinel
-from .._models import HttpVersion, HttpVersion11
+from .._models import HttpVersion, HttpVersion11, sentinel
 from .._protocols._protocol import ResponseProtocol
 from .._sansio._basic_auth import BasicAuth
 from .._sansio._redirects import REDIRECT_STATUSES

@@ -9,7 +9,7 @@ import warnings
 from ssl import SSLContext
 from typing import Any, Optional
 
-from .._consts import sentinel
+from .._models import sentinel
 from ._tls import Fingerprint
 
 __all__ = ("keepalive_seconds", "cleanup_closed", "connector_ssl", "ssl_shutdown_grace")

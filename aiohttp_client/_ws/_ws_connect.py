@@ -21,7 +21,7 @@ from yarl import URL
 from .._client._client_response import ClientResponse
 from .._client._context_managers import _AwaitableContext
 from .._client._timeouts import DEFAULT_WS_CLIENT_TIMEOUT, ClientWSTimeout
-from .._consts import sentinel
+from .._models import sentinel
 from .._net._tls import Fingerprint
 from .._sansio._basic_auth import BasicAuth
 from .._sansio._ws_handshake import HandshakeFailure, check_response, extension_offer, new_key
