@@ -28,6 +28,7 @@ from .._protocols._body_writer import (
     write_whole,
 )
 from .._sansio._basic_auth import BasicAuth
+from .._sansio._hops import FROM_PROXY, Call, Hop, bind, first_hop
 from .._sansio._http_writer import lists_close, serialize_head, validate_method
 from .._sansio._proxy import proxy_fields
 from ..client_exceptions import ClientPayloadError, InvalidUrlClientError, NonHttpUrlClientError
@@ -151,105 +152,85 @@ class ClientRequest:
         trust_env: bool = False,
         server_hostname: Optional[str] = None,
     ) -> None:
-        self._setup(
-            method, url, params, headers, skip_auto_headers, data, cookies, auth, version, compress, chunked, expect100
+        call = Call(
+            method=method,
+            url=url,
+            params=params,
+            data=data,
+            headers=headers,
+            skip_auto_headers=skip_auto_headers,
+            auth=auth,
+            session_auth=None,
+            cookies=cookies,
+            compress=compress,
+            chunked=chunked,
+            expect100=expect100,
+            ssl=ssl,
+            server_hostname=server_hostname,
+            proxy=proxy,
+            proxy_auth=bind(proxy_auth, proxy, FROM_PROXY),
+            proxy_headers=proxy_headers,
+            traces=traces,
         )
-        self._setup_route(proxy, proxy_auth, session, response_class, ssl, proxy_headers, traces, server_hostname)
-        self._setup_fields(headers, auth, cookies, data)
+        self._from_hop(first_hop(call), cookies, version, session, response_class)
 
     @classmethod
-    def _for_session(cls, method: str, url: URL, hop: Any, session: Any) -> "ClientRequest":
-        """``cls(method, url, version=..., session=..., **hop)`` as the session makes
-        it, without binding twenty keyword arguments (only for the stock class; a
+    def _for_session(cls, hop: Hop, cookies: Any, session: Any) -> "ClientRequest":
+        """The request of one hop of a session's call (:mod:`.._sansio._hops`), with
+        *cookies* (the jar's and the request's) and the session's version and
+        response class: ``cls(method, url, version=..., session=..., **kwargs)``
+        without binding twenty keyword arguments (only for the stock class; a
         subclass is always built through its own ``__init__``).
         """
         self = cls.__new__(cls)
-        headers, auth, cookies, data = hop["headers"], hop["auth"], hop["cookies"], hop["data"]
-        self._setup(
-            method,
-            url,
-            hop["params"],
-            headers,
-            hop["skip_auto_headers"],
-            data,
-            cookies,
-            auth,
-            session._version,
-            hop["compress"],
-            hop["chunked"],
-            hop["expect100"],
-        )
-        self._setup_route(
-            hop["proxy"],
-            hop["proxy_auth"],
-            session,
-            session._response_class,
-            hop["ssl"],
-            hop["proxy_headers"],
-            hop.get("traces"),
-            hop["server_hostname"],
-        )
-        self._setup_fields(headers, auth, cookies, data)
+        self._from_hop(hop, cookies, session._version, session, session._response_class)
         return self
 
-    def _setup(
-        self,
-        method: str,
-        url: URL,
-        params: Any,
-        headers: Any,
-        skip_auto_headers: Optional[Iterable[str]],
-        data: Any,
-        cookies: Any,
-        auth: Optional[BasicAuth],
-        version: HttpVersion,
-        compress: Union[str, bool, None],
-        chunked: Optional[bool],
-        expect100: bool,
+    def _from_hop(
+        self, hop: Hop, cookies: Any, version: HttpVersion, session: Any, response_class: Optional[type[Any]]
     ) -> None:
-        self.method = validate_method(method.upper())
-        if params:
-            url = url.extend_query(params)
+        call = hop.call
+        self._setup(hop, version)
+        self.session = session
+        self.response_class = response_class
+        self.proxy = hop.proxy
+        self.proxy_auth = hop.proxy_auth.auth if hop.proxy_auth is not None else None
+        proxy_headers = call.proxy_headers
+        self.proxy_headers: Optional[CIMultiDict[str]] = CIMultiDict(proxy_headers) if proxy_headers else None
+        self.ssl = call.ssl
+        self.server_hostname = call.server_hostname
+        self._traces = call.traces or []
+        self._build_headers(hop.headers, hop.auth.auth if hop.auth is not None else None, cookies)
+        if self.proxy is not None and not self.is_ssl():  # the proxy reads this request itself
+            self.headers.update(proxy_fields(self.proxy_auth, self.proxy_headers))
+        if hop.data is not None:
+            self._set_body(_as_payload(hop.data))
+
+    def _setup(self, hop: Hop, version: HttpVersion) -> None:
+        """Method, URL (``params`` added, fragment out), version, and how the body is
+        framed.
+
+        :raises ValueError: a method that is not a token, a bad version.
+        """
+        call = hop.call
+        self.method = validate_method(hop.method.upper())
+        url = hop.url
+        if hop.params:
+            url = url.extend_query(hop.params)
         self.original_url = url
         self.url = url.with_fragment(None) if url.raw_fragment else url
         self._check_url(self.url, url)
         self.version = version if version is HttpVersion11 else _http_version(version)
+        chunked = call.chunked
         if chunked is not None and not isinstance(chunked, bool):
-            warnings.warn("Chunk size is deprecated #1615", DeprecationWarning, stacklevel=4)
+            warnings.warn("Chunk size is deprecated #1615", DeprecationWarning, stacklevel=5)
         self.chunked = chunked
+        compress = call.compress
         self.compress: Optional[str] = ("deflate" if compress is True else compress) or None
-        self._expect100 = expect100
+        self._expect100 = call.expect100
         self._write_task: Optional[asyncio.Task[None]] = None
-        self.skip_auto_headers = (
-            CIMultiDict((h, None) for h in skip_auto_headers) if skip_auto_headers else CIMultiDict()
-        )
-
-    def _setup_route(
-        self,
-        proxy: Optional[URL],
-        proxy_auth: Optional[BasicAuth],
-        session: Any,
-        response_class: Optional[type[Any]],
-        ssl: Any,
-        proxy_headers: Any,
-        traces: Any,
-        server_hostname: Optional[str],
-    ) -> None:
-        self.session = session
-        self.response_class = response_class
-        self.proxy = proxy
-        self.proxy_auth = proxy_auth
-        self.proxy_headers: Optional[CIMultiDict[str]] = CIMultiDict(proxy_headers) if proxy_headers else None
-        self.ssl = ssl
-        self.server_hostname = server_hostname
-        self._traces = traces or []
-
-    def _setup_fields(self, headers: Any, auth: Optional[BasicAuth], cookies: Any, data: Any) -> None:
-        self._build_headers(headers, auth, cookies)
-        if self.proxy is not None and not self.is_ssl():  # the proxy reads this request itself
-            self.headers.update(proxy_fields(self.proxy_auth, self.proxy_headers))
-        if data is not None:
-            self._set_body(_as_payload(data))
+        skip = call.skip_auto_headers
+        self.skip_auto_headers = CIMultiDict((h, None) for h in skip) if skip else CIMultiDict()
 
     # -- building -------------------------------------------------------------
 
@@ -274,8 +255,6 @@ class ClientRequest:
         else:
             self.headers = self._given_fields(target.host_header, headers)
         fields = self.headers
-        if target.userinfo:
-            auth = self._url_auth(auth)
         if auth is not None:
             if not isinstance(auth, BasicAuth):
                 raise TypeError("BasicAuth() tuple is required instead")
@@ -307,22 +286,6 @@ class ClientRequest:
         if hdrs.USER_AGENT not in self.skip_auto_headers and hdrs.USER_AGENT not in fields:
             fields[hdrs.USER_AGENT] = USER_AGENT
         return fields
-
-    def _url_auth(self, auth: Optional[BasicAuth]) -> Optional[BasicAuth]:
-        """The credentials in the URL (taken out of it), unless *auth* is given too.
-
-        :raises ValueError: both.
-        """
-        url = self.url
-        url_auth = BasicAuth.from_url(url)
-        if url_auth is not None:
-            if auth is not None:
-                raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
-            auth = url_auth
-        if url.raw_user or url.raw_password:
-            self.url = url.with_user(None)
-            self.original_url = self.original_url.with_user(None)
-        return auth
 
     def _set_body(self, payload: Payload) -> None:
         self.body = payload

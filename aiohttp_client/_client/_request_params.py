@@ -30,6 +30,7 @@ __all__ = (
     "warn_auth_params",
 )
 
+_NO_ALIASES = (None, None, None)
 _EXCLUSIVE = "verify_ssl, ssl_context, fingerprint and ssl parameters are mutually exclusive"
 
 
@@ -126,24 +127,18 @@ def warn_auth_params(auth: Any, proxy_auth: Any, stacklevel: int) -> None:
 
 
 def checked_request_args(
-    ssl: Any,
-    verify_ssl: Optional[bool],
-    ssl_context: Any,
-    fingerprint: Optional[bytes],
-    auth: Any,
-    proxy_auth: Any,
-    data: Any,
-    json: Any,
+    ssl: Any, aliases: tuple[Optional[bool], Any, Optional[bytes]], auth: Any, proxy_auth: Any, data: Any, json: Any
 ) -> Any:
-    """A request's ``ssl=`` after its deprecated aliases (:func:`merge_ssl`), with
-    the deprecation warnings of ``auth``/``proxy_auth`` attributed to the caller of
-    ``ClientSession.request`` (called from ``ClientSession._request`` only).
+    """A request's ``ssl=`` after its deprecated *aliases* (``(verify_ssl,
+    ssl_context, fingerprint)``, :func:`merge_ssl`), with the deprecation warnings of
+    ``auth``/``proxy_auth`` attributed to the caller of ``ClientSession.request``
+    (called from ``ClientSession._request`` only).
 
     :raises ValueError: conflicting TLS arguments, or both *data* and *json*.
     :raises TypeError: *ssl* of a type ``ssl=`` does not accept.
     """
-    if ssl is not True or verify_ssl is not None or ssl_context is not None or fingerprint is not None:
-        ssl = merge_ssl(ssl, verify_ssl, ssl_context, fingerprint, stacklevel=5)
+    if ssl is not True or aliases != _NO_ALIASES:
+        ssl = merge_ssl(ssl, *aliases, stacklevel=5)
     if auth is not None or proxy_auth is not None:
         warn_auth_params(auth, proxy_auth, stacklevel=5)
     if data is not None and json is not None:

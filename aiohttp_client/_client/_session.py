@@ -25,8 +25,10 @@ from yarl import URL
 from .. import hdrs
 from .._body._upload_tracker import UploadTracker
 from .._models import HttpVersion, HttpVersion11, sentinel
+from .._net._proxy_env import with_env_settings
 from .._protocols._protocol import ResponseProtocol
 from .._sansio._basic_auth import BasicAuth
+from .._sansio._hops import Call, Hop, first_hop, session_auth_for
 from .._sansio._redirects import REDIRECT_STATUSES
 from .._ws._ws_connect import WSRequestContextManager, ws_connect
 from ..abc import AbstractCookieJar
@@ -244,36 +246,55 @@ class ClientSession(SessionAttributes, _RedirectHops):
         try:
             if self.closed:
                 raise RuntimeError("Session is closed")
-            ssl = checked_request_args(ssl, verify_ssl, ssl_context, fingerprint, auth, proxy_auth, data, json)
-            if json is not None:
-                data = self._json_payload(json)
+            ssl = checked_request_args(ssl, (verify_ssl, ssl_context, fingerprint), auth, proxy_auth, data, json)
             url = self._build_url(str_or_url)
             opts = self._options(
                 timeout, read_until_eof, auto_decompress, read_bufsize, max_line_size, max_field_size, max_headers
             )
-            kw = self._request_kwargs(url, params, data, headers, skip_auto_headers, auth, cookies, compress, chunked)
-            kw.update(self._proxy_kwargs(proxy, proxy_auth, proxy_headers), expect100=expect100, ssl=ssl)
-            kw["server_hostname"] = server_hostname
-            rest = (opts, allow_redirects, max_redirects, middlewares, upload_tracker, raise_for_status)
-            if self._trace_configs:  # nothing is done for tracing when no config is set
-                traces = make_traces(self, self._trace_configs, trace_request_ctx)
-                return await self._send_traced(traces, params, method, url, kw, *rest)
-            return await self._send(method, url, kw, *rest)
+            merged = self._merged_headers(headers, auth, url)
+            traces = make_traces(self, self._trace_configs, trace_request_ctx) if self._trace_configs else ()
+            proxy, bound_proxy_auth, proxy_headers = self._proxy_args(proxy, proxy_auth, proxy_headers)
+            call = Call(
+                method=method,
+                url=url,
+                params=params,
+                data=data if json is None else self._json_payload(json),
+                headers=CIMultiDict(merged) if traces else merged,  # trace handlers may change the copy
+                skip_auto_headers=self._merged_skip(skip_auto_headers),
+                auth=auth,
+                session_auth=session_auth_for(self._default_auth, self._base_url, url),
+                cookies=cookies,
+                compress=compress,
+                chunked=chunked,
+                expect100=expect100,
+                ssl=ssl,
+                server_hostname=server_hostname,
+                proxy=proxy,
+                proxy_auth=bound_proxy_auth,
+                proxy_headers=proxy_headers,
+                traces=traces,
+                options=opts,
+                allow_redirects=allow_redirects,
+                max_redirects=max_redirects,
+                middlewares=middlewares,
+                upload_tracker=upload_tracker,
+                raise_for_status=raise_for_status,
+            )
+            if traces:  # nothing is done for tracing when no config is set
+                return await self._send_traced(call)
+            return await self._send(call)
         finally:
             if upload_tracker is not None:
                 upload_tracker._request_done()
 
-    async def _send_traced(
-        self, traces: list[Any], params: Any, method: str, url: URL, request_kwargs: Any, *rest: Any
-    ) -> ClientResponse:
+    async def _send_traced(self, call: Call) -> ClientResponse:
         """:meth:`_send` between the request-start signal and the request-end (or
         request-exception) signal (``tracing_reference.rst``).
         """
-        headers = request_kwargs["headers"] = CIMultiDict(request_kwargs["headers"])
-        request_kwargs["traces"] = traces
+        traces, method, url, headers, params = call.traces, call.method, call.url, call.headers, call.params
         await trace_request_start(traces, method, url, headers, params)
         try:
-            resp = await self._send(method, url, request_kwargs, *rest)
+            resp = await self._send(call)
         except BaseException as exc:
             await trace_request_exception(traces, method, url, headers, params, exc)
             raise
@@ -281,52 +302,38 @@ class ClientSession(SessionAttributes, _RedirectHops):
             await trace.send_request_end(resp.method, resp.url, headers, resp)
         return resp
 
-    async def _send(
-        self,
-        method: str,
-        url: URL,
-        kwargs: Any,
-        opts: _Options,
-        allow_redirects: bool,
-        max_redirects: int,
-        middlewares: Optional[Sequence[Any]],
-        tracker: Optional[UploadTracker],
-        raise_for_status: Any,
-    ) -> ClientResponse:
-        """Send, following redirects (the ``_redirects`` policy), under the total
-        timeout; the last request's body is closed when it is over.
+    async def _send(self, call: Call) -> ClientResponse:
+        """Send *call*, hop by hop (:mod:`.._sansio._hops`; redirects as the
+        ``_redirects`` policy says), under the total timeout; the last request's body
+        is closed when it is over.
         """
-        mws = self._middlewares if middlewares is None else tuple(middlewares)
+        mws = self._middlewares if call.middlewares is None else tuple(call.middlewares)
+        opts = call.options
         total = opts.timeout.total
         deadline = deadline_after(self._loop, total, opts.timeout.ceil_threshold) if total else None
         history: list[ClientResponse] = []
         req: Optional[ClientRequest] = None
-        first = url
         try:
             with self._deadlines.scope(deadline):
+                hop = first_hop(call)
                 while True:
-                    hop = (
-                        await self._hop_kwargs(kwargs, url, first)
-                        if self._trust_env
-                        else self._hop_args(kwargs, url, first)
-                    )
-                    req = self._new_request(method, url, hop)
-                    if tracker is not None:
-                        req._upload_tracker = tracker
+                    if self._trust_env:
+                        hop = await with_env_settings(hop)
+                    req = self._new_request(hop)
                     if mws:
                         resp = await self._with_middlewares(mws, opts, tuple(history))(req)
                     else:
                         resp = await self._send_once(req, opts, tuple(history))
                     self._store_cookies(resp)
-                    if not allow_redirects or resp.status not in REDIRECT_STATUSES:
+                    if not call.allow_redirects or resp.status not in REDIRECT_STATUSES:
                         break
-                    location = self._redirect_location(resp, history, max_redirects)
+                    location = self._redirect_location(resp, history, call.max_redirects)
                     if location is None:
                         break
-                    method, url, kwargs = await self._next_hop(req, resp, location, kwargs, url)
+                    hop = await self._next_hop(req, resp, location, hop)
             resp._history = tuple(history)
             resp._set_deadline(deadline)
-            check = self._raise_for_status if raise_for_status is None else raise_for_status
+            check = self._raise_for_status if call.raise_for_status is None else call.raise_for_status
             if check:
                 await self._check_status(resp, check)
             return resp
@@ -334,21 +341,28 @@ class ClientSession(SessionAttributes, _RedirectHops):
             if req is not None and isinstance(req.body, Payload):
                 await req._close_body()
 
-    def _new_request(self, method: str, url: URL, hop: Any) -> ClientRequest:
-        """One hop's request, of the session's ``request_class`` (built with
-        aiohttp's keyword arguments, which subclasses expect).
+    def _new_request(self, hop: Hop) -> ClientRequest:
+        """One hop's request, of the session's ``request_class`` (a subclass is built
+        with aiohttp's keyword arguments, which subclasses expect), with the jar's
+        cookies for the hop's URL under the request's own.
         """
+        cookies = self._cookies_for(hop.url, hop.cookies)
         if self._request_class is ClientRequest:
-            return ClientRequest._for_session(method, url, hop, self)
-        return self._request_class(
-            method,
-            url,
-            loop=self._loop,
-            version=self._version,
-            session=self,
-            response_class=self._response_class,
-            **hop,
-        )
+            req = ClientRequest._for_session(hop, cookies, self)
+        else:
+            req = self._request_class(
+                hop.method,
+                hop.url,
+                loop=self._loop,
+                version=self._version,
+                session=self,
+                response_class=self._response_class,
+                **_request_kwargs(hop, cookies),
+            )
+        tracker = hop.call.upload_tracker
+        if tracker is not None:
+            req._upload_tracker = tracker
+        return req
 
     def _new_response(self, req: ClientRequest) -> ClientResponse:
         """The response object for *req*, of the session's ``response_class`` (built
@@ -544,6 +558,33 @@ class ClientSession(SessionAttributes, _RedirectHops):
         exc_tb: Optional[TracebackType],
     ) -> None:
         await self.close()
+
+
+def _request_kwargs(hop: Hop, cookies: Any) -> dict[str, Any]:
+    """*hop* as aiohttp's ``ClientRequest`` keyword arguments (for a session's
+    ``request_class`` subclass); ``traces`` only when the call is traced.
+    """
+    call = hop.call
+    auth, proxy_auth = hop.auth, hop.proxy_auth
+    kwargs = {
+        "params": hop.params,
+        "data": hop.data,
+        "headers": hop.headers,
+        "skip_auto_headers": call.skip_auto_headers,
+        "auth": auth.auth if auth is not None else None,
+        "cookies": cookies,
+        "compress": call.compress,
+        "chunked": call.chunked,
+        "expect100": call.expect100,
+        "proxy": hop.proxy,
+        "proxy_auth": proxy_auth.auth if proxy_auth is not None else None,
+        "proxy_headers": call.proxy_headers,
+        "ssl": call.ssl,
+        "server_hostname": call.server_hostname,
+    }
+    if call.traces:
+        kwargs["traces"] = call.traces
+    return kwargs
 
 
 def _body_replayable(req: ClientRequest) -> bool:

@@ -1,8 +1,9 @@
-"""What changes from one hop of a request to the next (the session's redirect policy
-glue over :mod:`.._sansio._redirects`): the arguments of each hop's ``ClientRequest``
-(the request's fields over the session's, auth, cookies, proxy, environment), cookies
-stored from each hop's response, and the follow-up request after a redirect (RFC 9110
-§15.4).  A mixin of ``ClientSession``.
+"""What changes from one hop of a request to the next (the session's side of
+:mod:`.._sansio._hops`, which builds the call and hop records): the call's fields over
+the session's, its proxy, the cookie jar's cookies for each hop's URL, cookies stored
+from each hop's response, and the hop after a redirect (RFC 9110 §15.4), with what
+needs I/O around the pure function (trace signals, releasing the response, rewinding
+the body).  A mixin of ``ClientSession``.
 """
 
 from collections.abc import Iterable
@@ -13,9 +14,10 @@ from multidict import CIMultiDict, istr
 from yarl import URL
 
 from .. import hdrs
-from .._net._proxy_env import explicit_proxy, with_env_settings
+from .._net._proxy_env import explicit_proxy
 from .._sansio._basic_auth import BasicAuth
-from .._sansio._redirects import BadRedirect, redirect_headers, redirect_method, redirect_url, same_origin
+from .._sansio._hops import BoundAuth, Hop, Redirect, has_userinfo, next_hop
+from .._sansio._redirects import BadRedirect, redirect_url, same_origin
 from ..abc import AbstractCookieJar
 from ..client_exceptions import (
     ClientPayloadError,
@@ -30,11 +32,7 @@ from ._client_response import ClientResponse
 
 __all__ = ("_RedirectHops",)
 
-_NO_PROXY: dict[str, Any] = {"proxy": None, "proxy_auth": None, "proxy_headers": None}
-
-
-def _has_userinfo(url: URL) -> bool:
-    return url.raw_user is not None or url.raw_password is not None
+_NO_PROXY: tuple[None, None, None] = (None, None, None)
 
 
 class _RedirectHops:
@@ -50,43 +48,24 @@ class _RedirectHops:
     _skip_auto_headers: "frozenset[istr]"
     _default_headers: "CIMultiDict[str]"
 
-    def _request_kwargs(
-        self,
-        url: URL,
-        params: Any,
-        data: Any,
-        headers: Any,
-        skip_auto_headers: Any,
-        auth: Optional[BasicAuth],
-        cookies: Any,
-        compress: Any,
-        chunked: Optional[bool],
-    ) -> dict[str, Any]:
-        """The ClientRequest arguments a request to *url* starts with (its first
-        hop's, before the per-hop ones, the proxy's and the TLS ones).
-
-        :raises ValueError: an Authorization field together with credentials.
-        """
-        return {
-            "params": params,
-            "data": data,
-            "headers": self._merged_headers(headers, auth, url),
-            "skip_auto_headers": self._merged_skip(skip_auto_headers),
-            "auth": auth,
-            "cookies": cookies,
-            "compress": compress,
-            "chunked": chunked,
-        }
-
     def _merged_headers(self, headers: Any, auth: Optional[BasicAuth], url: URL) -> "CIMultiDict[str]":
-        """The request's fields over the session's (:meth:`_prepare_headers`).
+        """The request's fields over the session's (:meth:`_prepare_headers`), for a
+        call to *url* with *auth*.
 
-        :raises ValueError: an Authorization field together with credentials.
+        :raises ValueError: an Authorization field together with credentials (*auth*,
+            the session's auth for *url*, or credentials in *url*).
         """
         merged = self._prepare_headers(headers) if headers else self._default_headers  # never mutated
-        if hdrs.AUTHORIZATION in merged and (auth or self._auth_for(url, url) or url.raw_user):
+        if hdrs.AUTHORIZATION in merged and (auth or self._session_auth_applies(url) or url.raw_user):
             raise ValueError("Cannot combine AUTHORIZATION header with AUTH argument or credentials encoded in URL")
         return merged
+
+    def _session_auth_applies(self, url: URL) -> bool:
+        """The session's auth would be sent to *url* (the first hop of a call)."""
+        if self._default_auth is None or has_userinfo(url):
+            return False
+        anchor = self._base_url
+        return anchor is None or url is anchor or same_origin(url, anchor)
 
     def _prepare_headers(self, headers: Any) -> "CIMultiDict[str]":
         """The session's default headers overridden by *headers* (a mapping, a
@@ -112,10 +91,14 @@ class _RedirectHops:
             return self._skip_auto_headers
         return self._skip_auto_headers.union(istr(h) for h in skip_auto_headers)
 
-    def _proxy_kwargs(self, proxy: Any, proxy_auth: Optional[BasicAuth], proxy_headers: Any) -> dict[str, Any]:
-        """The request's proxy settings, the session's as defaults (validated)."""
+    def _proxy_args(
+        self, proxy: Any, proxy_auth: Optional[BasicAuth], proxy_headers: Any
+    ) -> tuple[Optional[URL], Optional[BoundAuth], Any]:
+        """The request's proxy settings, the session's as defaults (validated), the
+        credentials bound to the proxy's origin.
+        """
         if proxy is None and self._default_proxy is None and proxy_auth is None and proxy_headers is None:
-            return _NO_PROXY  # no proxy: nothing to check (read only, never mutated)
+            return _NO_PROXY  # no proxy: nothing to check
         if proxy is None:
             proxy = self._default_proxy
             proxy_auth = proxy_auth if proxy_auth is not None else self._default_proxy_auth
@@ -139,39 +122,6 @@ class _RedirectHops:
             merged.update(found)
         merged.update(request_jar.filter_cookies(url))
         return _by_name(merged)
-
-    def _auth_for(self, url: URL, first: URL) -> Optional[BasicAuth]:
-        """The session's own auth for a hop to *url* of a request first sent to
-        *first*: only inside the origin it is bound to, ``base_url``'s when the
-        session has one, else *first*'s.  A redirect to another origin does not get
-        it (RFC 9110 §15.4; requests' CVE-2018-18074; aiohttp sends it everywhere),
-        a hop back to that origin does (§11.5: the protection space is the origin).
-        Credentials in *url* replace it.
-        """
-        if self._default_auth is None or _has_userinfo(url):
-            return None
-        anchor = self._base_url if self._base_url is not None else first
-        if url is not anchor and not same_origin(url, anchor):
-            return None
-        return self._default_auth
-
-    def _hop_args(self, kwargs: Any, url: URL, first: URL) -> Any:
-        """The ClientRequest arguments for one hop to *url* of a request first sent
-        to *first*: the request's own auth (dropped by :meth:`_redirect_kwargs` on a
-        cross-origin hop), else the session's (:meth:`_auth_for`); the jar's cookies
-        for *url* under the per-request ones.  *kwargs* itself when none of that
-        changes anything (an empty jar, no cookies, no auth: nothing is copied).
-        """
-        given = kwargs["auth"]
-        auth = given if given is not None or self._default_auth is None else self._auth_for(url, first)
-        cookies = self._cookies_for(url, kwargs["cookies"])
-        if auth is given and cookies is None and kwargs["cookies"] is None:
-            return kwargs
-        return dict(kwargs, auth=auth, cookies=cookies)
-
-    async def _hop_kwargs(self, kwargs: Any, url: URL, first: URL) -> Any:
-        """:meth:`_hop_args` with ``trust_env``: the environment's proxy and netrc."""
-        return await with_env_settings(dict(self._hop_args(kwargs, url, first)), url)
 
     def _store_cookies(self, resp: ClientResponse) -> None:
         """Every hop's ``Set-Cookie`` fields go to the jar, for that hop's URL; a
@@ -197,42 +147,26 @@ class _RedirectHops:
             raise TooManyRedirects(history[0].request_info, tuple(history))
         return resp.headers.get(hdrs.LOCATION) or resp.headers.get(hdrs.URI)
 
-    async def _next_hop(
-        self, req: ClientRequest, resp: ClientResponse, location: str, kwargs: Any, url: URL
-    ) -> tuple[str, URL, Any]:
-        """The method, URL and request arguments of the request after redirect *resp*."""
+    async def _next_hop(self, req: ClientRequest, resp: ClientResponse, location: str, last: Hop) -> Hop:
+        """The hop after redirect *resp* to *location* (:func:`.._sansio._hops.next_hop`);
+        the body, when it goes again (307, 308), is rewound first.
+
+        :raises ClientPayloadError: that body cannot be sent again (it was consumed).
+        """
         for trace in req._traces:
             await trace.send_request_redirect(req.method, req.url, req.headers, resp)
         resp.release()
         await req.close()  # a body writer still running ends before the body is reused
-        new_method = redirect_method(req.method, resp.status)
-        new_url = self._redirect_url(resp, location)
-        return new_method, new_url, self._redirect_kwargs(kwargs, req, resp, url, new_url, new_method)
-
-    @staticmethod
-    def _redirect_kwargs(
-        kwargs: Any, req: ClientRequest, resp: ClientResponse, url: URL, new_url: URL, new_method: str
-    ) -> Any:
-        """The ClientRequest arguments of the follow-up request (``_redirects`` policy)."""
-        method_changed = new_method != req.method
-        kwargs = dict(kwargs, params=None, headers=redirect_headers(kwargs["headers"], url, new_url, method_changed))
-        if method_changed:
-            kwargs["data"] = None
-        elif isinstance(req.body, Payload):
-            if not req.body.rewind():
-                resp.close()
-                raise ClientPayloadError(
-                    "Cannot follow redirect with a consumed request body. Use bytes, "
-                    "a seekable file-like object, or set allow_redirects=False."
-                )
-            kwargs["data"] = req.body
-        if not same_origin(url, new_url) or _has_userinfo(new_url):
-            kwargs["auth"] = None  # credentials in the new URL replace the old ones
-        elif _has_userinfo(url):  # the URL's credentials go on to its own origin (item 5)
-            kwargs["auth"] = BasicAuth.from_url(url)
-        if not same_origin(url, new_url):
-            kwargs["cookies"] = None
-        return kwargs
+        url = self._redirect_url(resp, location)
+        body = req.body if isinstance(req.body, Payload) else last.data
+        hop = next_hop(last, Redirect(resp.status, url, req.method, body))
+        if isinstance(hop.data, Payload) and not hop.data.rewind():
+            resp.close()
+            raise ClientPayloadError(
+                "Cannot follow redirect with a consumed request body. Use bytes, "
+                "a seekable file-like object, or set allow_redirects=False."
+            )
+        return hop
 
     def _redirect_url(self, resp: ClientResponse, location: str) -> URL:
         try:

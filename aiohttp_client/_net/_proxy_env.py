@@ -16,7 +16,9 @@ from typing import Any, Optional
 
 from yarl import URL
 
+from .. import hdrs
 from .._sansio._basic_auth import BasicAuth
+from .._sansio._hops import FROM_NETRC, FROM_PROXY, BoundAuth, Hop, bind
 from .._sansio._proxy import bypasses_proxy, check_proxy, no_proxy_rules, proxy_from_environ
 from ..client_exceptions import InvalidUrlClientError
 
@@ -78,9 +80,12 @@ def env_proxy_for(url: URL) -> Optional[tuple[URL, Optional[BasicAuth]]]:
     return proxy, auth
 
 
-def explicit_proxy(proxy: Any, proxy_auth: Optional[BasicAuth], proxy_headers: Any) -> dict[str, Any]:
-    """``proxy``, ``proxy_auth`` and ``proxy_headers`` keywords for a request made
-    with an explicit *proxy* (``str`` or :class:`~yarl.URL`; ``None``: none).
+def explicit_proxy(
+    proxy: Any, proxy_auth: Optional[BasicAuth], proxy_headers: Any
+) -> tuple[Optional[URL], Optional[BoundAuth], Any]:
+    """``(proxy, proxy_auth, proxy_headers)`` of a request made with an explicit
+    *proxy* (``str`` or :class:`~yarl.URL`; ``None``: none, and nothing else either),
+    the credentials bound to the proxy's origin.
 
     :raises InvalidUrlClientError: (a ``ValueError``) an unusable proxy URL, see
         :func:`~.._sansio._proxy.check_proxy`.
@@ -90,31 +95,33 @@ def explicit_proxy(proxy: Any, proxy_auth: Optional[BasicAuth], proxy_headers: A
     if proxy_auth is not None and not isinstance(proxy_auth, BasicAuth):
         raise ValueError("proxy_auth must be None or BasicAuth() tuple")
     if proxy is None:
-        return {"proxy": None, "proxy_auth": None, "proxy_headers": None}
+        return None, None, None
     try:
         url, auth = check_proxy(URL(proxy), proxy_auth)
     except ValueError as exc:
         raise InvalidUrlClientError(proxy, str(exc)) from exc
-    return {"proxy": url, "proxy_auth": auth, "proxy_headers": proxy_headers}
+    return url, bind(auth, url, FROM_PROXY), proxy_headers
 
 
-async def with_env_settings(kwargs: dict[str, Any], url: URL) -> dict[str, Any]:
-    """*kwargs* for one request (or redirect hop) to *url* with ``trust_env=True``:
-    the environment's proxy unless one was given, and origin credentials from netrc
-    unless the request has some.  The netrc file is read in a worker thread, off
-    the event loop.
+async def with_env_settings(hop: Hop) -> Hop:
+    """*hop* with ``trust_env=True``: the environment's proxy unless the call named
+    one, and the netrc credentials of the hop's host (bound to its origin) unless the
+    hop sends some or has an ``Authorization`` field.  The netrc file is read in a
+    worker thread, off the event loop; both are read again for every hop.
     """
-    return await asyncio.get_running_loop().run_in_executor(None, _env_settings, kwargs, url)
+    return await asyncio.get_running_loop().run_in_executor(None, _env_settings, hop)
 
 
-def _env_settings(kwargs: dict[str, Any], url: URL) -> dict[str, Any]:
+def _env_settings(hop: Hop) -> Hop:
     changes: dict[str, Any] = {}
-    if kwargs.get("proxy") is None:
+    url = hop.url
+    if hop.proxy is None:
         found = env_proxy_for(url)
         if found is not None:
-            changes["proxy"], changes["proxy_auth"] = found
-    if kwargs.get("auth") is None and url.raw_user is None and "Authorization" not in kwargs.get("headers", ()):
+            changes["proxy"] = found[0]
+            changes["proxy_auth"] = bind(found[1], found[0], FROM_PROXY)
+    if hop.auth is None and hdrs.AUTHORIZATION not in hop.headers:
         auth = netrc_auth_for(url.host)
         if auth is not None:
-            changes["auth"] = auth
-    return dict(kwargs, **changes) if changes else kwargs
+            changes["auth"] = bind(auth, url, FROM_NETRC)
+    return hop._replace(**changes) if changes else hop

@@ -23,6 +23,8 @@ from .. import hdrs
 __all__ = (
     "REDIRECT_STATUSES",
     "BadRedirect",
+    "Origin",
+    "origin",
     "redirect_method",
     "redirect_url",
     "redirect_headers",
@@ -87,13 +89,20 @@ def redirect_url(current: URL, location: str, requote: bool = True) -> URL:
 _CREDENTIAL_FIELDS = (hdrs.AUTHORIZATION, hdrs.PROXY_AUTHORIZATION, hdrs.COOKIE)
 
 
-def _origin(url: URL) -> tuple[str, Optional[str], Optional[int]]:
+#: ``(scheme, host, port)`` of a URL, lower case (RFC 6454 §4)
+Origin = tuple[str, str, Optional[int]]
+
+
+def origin(url: URL) -> Origin:
+    """*url*'s origin: scheme and host lower case, and the port (the scheme's
+    default when the URL has none).
+    """
     return url.scheme.lower(), (url.raw_host or "").lower(), url.port
 
 
 def same_origin(old: URL, new: URL) -> bool:
     """``True`` when *old* and *new* share scheme, host and port (RFC 6454 §4)."""
-    return _origin(old) == _origin(new)
+    return origin(old) == origin(new)
 
 
 def redirect_headers(headers: "CIMultiDict[str]", old: URL, new: URL, method_changed: bool) -> "CIMultiDict[str]":
