@@ -189,48 +189,67 @@ class ClientRequest:
     def _from_hop(
         self, hop: Hop, cookies: Any, version: HttpVersion, session: Any, response_class: Optional[type[Any]]
     ) -> None:
-        call = hop.call
-        self._setup(hop, version)
-        self.session = session
-        self.response_class = response_class
-        self.proxy = hop.proxy
-        self.proxy_auth = hop.proxy_auth.auth if hop.proxy_auth is not None else None
-        proxy_headers = call.proxy_headers
-        self.proxy_headers: Optional[CIMultiDict[str]] = CIMultiDict(proxy_headers) if proxy_headers else None
-        self.ssl = call.ssl
-        self.server_hostname = call.server_hostname
-        self._traces = call.traces or []
-        self._build_headers(hop.headers, hop.auth.auth if hop.auth is not None else None, cookies)
-        if self.proxy is not None and not self.is_ssl():  # the proxy reads this request itself
-            self.headers.update(proxy_fields(self.proxy_auth, self.proxy_headers))
-        if hop.data is not None:
-            self._set_body(_as_payload(hop.data))
+        """Build this request from *hop* (and *cookies*, the ``Cookie`` pairs to send).
 
-    def _setup(self, hop: Hop, version: HttpVersion) -> None:
-        """Method, URL (``params`` added, fragment out), version, and how the body is
-        framed.
-
-        :raises ValueError: a method that is not a token, a bad version.
+        :raises ValueError: a method that is not a token, a bad version, a forbidden
+            character in a field.
+        :raises InvalidUrlClientError: the URL has no scheme or no host.
+        :raises NonHttpUrlClientError: the scheme is not http, https, ws or wss.
         """
-        call = hop.call
-        self.method = validate_method(hop.method.upper())
-        url = hop.url
-        if hop.params:
-            url = url.extend_query(hop.params)
+        call, method, url, params, data, headers, auth, _carried, proxy, proxy_auth = hop  # one unpacking
+        self.method = validate_method(method.upper())
+        if params:
+            url = url.extend_query(params)
         self.original_url = url
         self.url = url.with_fragment(None) if url.raw_fragment else url
         self._check_url(self.url, url)
         self.version = version if version is HttpVersion11 else _http_version(version)
-        chunked = call.chunked
+        self._setup(call)
+        self.session = session
+        self.response_class = response_class
+        self.proxy = proxy
+        self.proxy_auth = proxy_auth.auth if proxy_auth is not None else None
+        self._build_headers(headers, auth.auth if auth is not None else None, cookies)
+        if proxy is not None and not self.is_ssl():  # the proxy reads this request itself
+            self.headers.update(proxy_fields(self.proxy_auth, self.proxy_headers))
+        if data is not None:
+            self._set_body(_as_payload(data))
+
+    def _setup(self, call: Call) -> None:
+        """What every hop of *call* shares: body framing and coding, TLS, proxy fields,
+        traces.
+        """
+        (
+            _,
+            _,
+            _,
+            _,
+            _,
+            skip,
+            _,
+            _,
+            _,
+            compress,
+            chunked,
+            expect100,
+            ssl,
+            server_hostname,
+            _,
+            _,
+            proxy_headers,
+            traces,
+        ) = call[:18]
         if chunked is not None and not isinstance(chunked, bool):
             warnings.warn("Chunk size is deprecated #1615", DeprecationWarning, stacklevel=5)
         self.chunked = chunked
-        compress = call.compress
         self.compress: Optional[str] = ("deflate" if compress is True else compress) or None
-        self._expect100 = call.expect100
+        self._expect100 = expect100
         self._write_task: Optional[asyncio.Task[None]] = None
-        skip = call.skip_auto_headers
         self.skip_auto_headers = CIMultiDict((h, None) for h in skip) if skip else CIMultiDict()
+        self.proxy_headers: Optional[CIMultiDict[str]] = CIMultiDict(proxy_headers) if proxy_headers else None
+        self.ssl = ssl
+        self.server_hostname = server_hostname
+        self._traces = traces or []
 
     # -- building -------------------------------------------------------------
 

@@ -66,6 +66,7 @@ __all__ = ("ClientSession", "request")
 Handler = Callable[[ClientRequest], Awaitable[ClientResponse]]
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 _NO_LIMITS = (None, None, None, None)
+_tuple_new = tuple.__new__
 _URL_CACHE_SIZE = 256
 _STOCK_CONNECT = BaseConnector.connect
 _STOCK_SEND = ClientRequest.send
@@ -254,31 +255,34 @@ class ClientSession(SessionAttributes, _RedirectHops):
             merged = self._merged_headers(headers, auth, url)
             traces = make_traces(self, self._trace_configs, trace_request_ctx) if self._trace_configs else ()
             proxy, bound_proxy_auth, proxy_headers = self._proxy_args(proxy, proxy_auth, proxy_headers)
-            call = Call(
-                method=method,
-                url=url,
-                params=params,
-                data=data if json is None else self._json_payload(json),
-                headers=CIMultiDict(merged) if traces else merged,  # trace handlers may change the copy
-                skip_auto_headers=self._merged_skip(skip_auto_headers),
-                auth=auth,
-                session_auth=session_auth_for(self._default_auth, self._base_url, url),
-                cookies=cookies,
-                compress=compress,
-                chunked=chunked,
-                expect100=expect100,
-                ssl=ssl,
-                server_hostname=server_hostname,
-                proxy=proxy,
-                proxy_auth=bound_proxy_auth,
-                proxy_headers=proxy_headers,
-                traces=traces,
-                options=opts,
-                allow_redirects=allow_redirects,
-                max_redirects=max_redirects,
-                middlewares=middlewares,
-                upload_tracker=upload_tracker,
-                raise_for_status=raise_for_status,
+            call: Call = _tuple_new(  # as Call(...) in field order, without binding 24 parameters
+                Call,
+                (
+                    method,
+                    url,
+                    params,
+                    data if json is None else self._json_payload(json),
+                    CIMultiDict(merged) if traces else merged,  # trace handlers may change the copy
+                    self._merged_skip(skip_auto_headers),
+                    auth,
+                    None if self._default_auth is None else session_auth_for(self._default_auth, self._base_url, url),
+                    cookies,
+                    compress,
+                    chunked,
+                    expect100,
+                    ssl,
+                    server_hostname,
+                    proxy,
+                    bound_proxy_auth,
+                    proxy_headers,
+                    traces,
+                    opts,
+                    allow_redirects,
+                    max_redirects,
+                    middlewares,
+                    upload_tracker,
+                    raise_for_status,
+                ),
             )
             if traces:  # nothing is done for tracing when no config is set
                 return await self._send_traced(call)
@@ -308,7 +312,7 @@ class ClientSession(SessionAttributes, _RedirectHops):
         is closed when it is over.
         """
         mws = self._middlewares if call.middlewares is None else tuple(call.middlewares)
-        opts = call.options
+        opts, tracker = call.options, call.upload_tracker
         total = opts.timeout.total
         deadline = deadline_after(self._loop, total, opts.timeout.ceil_threshold) if total else None
         history: list[ClientResponse] = []
@@ -320,6 +324,8 @@ class ClientSession(SessionAttributes, _RedirectHops):
                     if self._trust_env:
                         hop = await with_env_settings(hop)
                     req = self._new_request(hop)
+                    if tracker is not None:
+                        req._upload_tracker = tracker
                     if mws:
                         resp = await self._with_middlewares(mws, opts, tuple(history))(req)
                     else:
@@ -359,9 +365,6 @@ class ClientSession(SessionAttributes, _RedirectHops):
                 response_class=self._response_class,
                 **_request_kwargs(hop, cookies),
             )
-        tracker = hop.call.upload_tracker
-        if tracker is not None:
-            req._upload_tracker = tracker
         return req
 
     def _new_response(self, req: ClientRequest) -> ClientResponse:

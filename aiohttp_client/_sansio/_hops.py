@@ -173,6 +173,9 @@ class Redirect(NamedTuple):
     body: Any
 
 
+_tuple_new = tuple.__new__
+
+
 def _url_credential(url: URL) -> tuple[URL, Optional[BoundAuth]]:
     """*url* without its userinfo, and the userinfo as a credential bound to its
     origin (percent-decoded, latin-1, as :meth:`BasicAuth.from_url`).
@@ -188,20 +191,19 @@ def first_hop(call: Call) -> Hop:
 
     :raises ValueError: credentials both in the URL and in ``auth=``.
     """
-    url = call.url
-    if has_userinfo(url):
-        if call.auth is not None:
+    method, url, params, data, headers, _, given, session_auth, cookies = call[:9]  # one unpacking, no lookups
+    if url.raw_user is not None or url.raw_password is not None:  # has_userinfo(url), inline
+        if given is not None:
             raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
         url, auth = _url_credential(url)
-    elif call.auth is not None:
-        auth = BoundAuth(call.auth, origin(url), FROM_ARGUMENT)
+    elif given is not None:
+        auth = BoundAuth(given, origin(url), FROM_ARGUMENT)
     else:
-        auth = call.session_auth
+        auth = session_auth
         if auth is not None and not auth.allows(url):
             auth = None
-    return Hop(
-        call, call.method, url, call.params, call.data, call.headers, auth, call.cookies, call.proxy, call.proxy_auth
-    )
+    hop = (call, method, url, params, data, headers, auth, cookies, call.proxy, call.proxy_auth)
+    return _tuple_new(Hop, hop)  # as Hop(...), without binding its Python __new__'s parameters
 
 
 def next_hop(last: Hop, redirect: Redirect) -> Hop:
@@ -230,4 +232,4 @@ def next_hop(last: Hop, redirect: Redirect) -> Hop:
             auth = None
     cookies = last.cookies if last.cookies is not None and origin(url) == origin(last.url) else None
     data = None if changed else redirect.body
-    return Hop(call, method, url, None, data, headers, auth, cookies, call.proxy, call.proxy_auth)
+    return _tuple_new(Hop, (call, method, url, None, data, headers, auth, cookies, call.proxy, call.proxy_auth))
