@@ -12,7 +12,7 @@ import ssl as ssl_module
 import warnings
 from collections.abc import Iterable
 from types import TracebackType
-from typing import Any, Optional, Union
+from typing import Any, NamedTuple, Optional, Union
 
 import attr
 from multidict import CIMultiDict
@@ -20,9 +20,9 @@ from yarl import URL
 
 from .._client._client_response import ClientResponse
 from .._client._context_managers import _AwaitableContext
+from .._client._request_params import merge_ssl
 from .._client._timeouts import DEFAULT_WS_CLIENT_TIMEOUT, ClientWSTimeout
 from .._models import sentinel
-from .._net._tls import Fingerprint
 from .._sansio._basic_auth import BasicAuth
 from .._sansio._ws_handshake import HandshakeFailure, check_response, extension_offer, new_key
 from .._sansio._ws_reader import WebSocketReader
@@ -75,37 +75,6 @@ def _ws_timeout(timeout: Any, receive_timeout: Optional[float]) -> ClientWSTimeo
     return ws_timeout
 
 
-def merge_ssl(ssl: Any, verify_ssl: Optional[bool], ssl_context: Any, fingerprint: Optional[bytes]) -> Any:
-    """Fold the deprecated ``verify_ssl``/``ssl_context``/``fingerprint`` into *ssl*.
-
-    :raises ValueError: a deprecated alias conflicts with *ssl* or another alias.
-    :raises TypeError: *ssl* is not an ``SSLContext``, ``Fingerprint`` or ``bool``.
-    """
-    if ssl is None:
-        ssl = True
-    if verify_ssl is not None:
-        warnings.warn("verify_ssl is deprecated, use ssl=False instead", DeprecationWarning, stacklevel=4)
-        if not verify_ssl:
-            if ssl is not True:
-                raise ValueError("verify_ssl, ssl_context, fingerprint and ssl parameters are mutually exclusive")
-            ssl = False
-    if ssl_context is not None:
-        warnings.warn("ssl_context is deprecated, use ssl=context instead", DeprecationWarning, stacklevel=4)
-        if ssl is not True:
-            raise ValueError("verify_ssl, ssl_context, fingerprint and ssl parameters are mutually exclusive")
-        ssl = ssl_context
-    if fingerprint is not None:
-        warnings.warn(
-            "fingerprint is deprecated, use ssl=Fingerprint(fingerprint) instead", DeprecationWarning, stacklevel=4
-        )
-        if ssl is not True:
-            raise ValueError("verify_ssl, ssl_context, fingerprint and ssl parameters are mutually exclusive")
-        ssl = Fingerprint(fingerprint)
-    if not isinstance(ssl, (ssl_module.SSLContext, Fingerprint, bool)):
-        raise TypeError(f"ssl should be SSLContext, Fingerprint, or bool, got {ssl!r} instead.")
-    return ssl
-
-
 def _handshake_headers(
     headers: Any, key: str, protocols: Iterable[str], origin: Optional[str], compress: int
 ) -> "CIMultiDict[str]":
@@ -156,7 +125,7 @@ async def ws_connect(
     :raises ValueError: *compress* outside 0 and 9-15; conflicting TLS arguments.
     """
     ws_timeout = _ws_timeout(timeout, receive_timeout)
-    ssl = merge_ssl(ssl, verify_ssl, ssl_context, fingerprint)
+    ssl = merge_ssl(ssl, verify_ssl, ssl_context, fingerprint, stacklevel=4)
     key = new_key()
     protocols = tuple(protocols)
     fields = _handshake_headers(headers, key, protocols, origin, compress)
@@ -173,11 +142,10 @@ async def ws_connect(
         server_hostname=server_hostname,
         proxy_headers=proxy_headers,
     )
+    options = _WSOptions(ws_timeout, autoclose, autoping, heartbeat, max_msg_size, decode_text)
     try:
         negotiated = _negotiated(resp, key, protocols, compress)
-        return _upgrade(
-            session, resp, negotiated, ws_timeout, autoclose, autoping, heartbeat, max_msg_size, decode_text
-        )
+        return _upgrade(session, resp, negotiated, options)
     except BaseException:
         resp.close()
         raise
@@ -196,17 +164,18 @@ def _negotiated(resp: ClientResponse, key: str, protocols: tuple[str, ...], comp
         ) from None
 
 
-def _upgrade(
-    session: Any,
-    resp: ClientResponse,
-    negotiated: Any,
-    ws_timeout: ClientWSTimeout,
-    autoclose: bool,
-    autoping: bool,
-    heartbeat: Optional[float],
-    max_msg_size: int,
-    decode_text: bool,
-) -> ClientWebSocketResponse:
+class _WSOptions(NamedTuple):
+    """The ``ws_connect`` arguments the WebSocket object takes after the handshake."""
+
+    timeout: ClientWSTimeout
+    autoclose: bool
+    autoping: bool
+    heartbeat: Optional[float]
+    max_msg_size: int
+    decode_text: bool
+
+
+def _upgrade(session: Any, resp: ClientResponse, negotiated: Any, options: _WSOptions) -> ClientWebSocketResponse:
     conn = resp.connection
     protocol = conn.protocol if conn is not None else None
     if protocol is None:
@@ -218,7 +187,7 @@ def _upgrade(
         resp._deadline = None
     resp._connection = None  # the WebSocket owns the connection from now on
     loop: asyncio.AbstractEventLoop = session._loop
-    reader = WebSocketReader(max_msg_size, bool(negotiated.compress), decode_text)
+    reader = WebSocketReader(options.max_msg_size, bool(negotiated.compress), options.decode_text)
     stream = WebSocketStream(protocol, reader, loop)
     leftover = protocol.detach_for_upgrade(stream)
     if leftover:
@@ -234,11 +203,11 @@ def _upgrade(
         sender,
         negotiated.protocol,
         resp,
-        ws_timeout,
-        autoclose,
-        autoping,
+        options.timeout,
+        options.autoclose,
+        options.autoping,
         loop,
-        heartbeat=heartbeat,
+        heartbeat=options.heartbeat,
         compress=negotiated.compress,
         client_notakeover=negotiated.notakeover,
         connection=conn,
