@@ -9,6 +9,8 @@ from typing import NamedTuple, Optional
 
 from yarl import URL
 
+from ._fields import ascii_lower
+
 __all__ = (
     "DigestChallenge",
     "DigestError",
@@ -29,11 +31,11 @@ def _sha512_256(data: bytes = b"") -> "hashlib._Hash":
 # Algorithm names (upper-case, without "-sess") to hash functions (RFC 7616 §3.2;
 # SHA (SHA-1) and SHA-512 are not registered but are common, as in aiohttp).
 _HASHES: dict[str, Callable[..., "hashlib._Hash"]] = {
-    "MD5": hashlib.md5,
-    "SHA": hashlib.sha1,
-    "SHA-256": hashlib.sha256,
-    "SHA-512": hashlib.sha512,
-    "SHA-512-256": _sha512_256,
+    "md5": hashlib.md5,
+    "sha": hashlib.sha1,
+    "sha-256": hashlib.sha256,
+    "sha-512": hashlib.sha512,
+    "sha-512-256": _sha512_256,
 }
 
 
@@ -110,7 +112,7 @@ def parse_challenges(header: str) -> list[tuple[str, dict[str, str]]]:
                 value, i = _quoted(header, value_start)
             else:
                 value, i = _token(header, value_start)
-            result[-1][1].setdefault(name.lower(), value)
+            result[-1][1].setdefault(ascii_lower(name), value)
             continue
         if k < n and header[k] == "=":
             break  # a parameter before any scheme
@@ -126,7 +128,7 @@ def digest_challenge(header: str) -> Optional[DigestChallenge]:
     realm and a nonce, or ``None``.
     """
     for scheme, params in parse_challenges(header):
-        if scheme.lower() == "digest" and "nonce" in params and "realm" in params and params["nonce"]:
+        if ascii_lower(scheme) == "digest" and "nonce" in params and "realm" in params and params["nonce"]:
             return DigestChallenge(
                 params["realm"],
                 params["nonce"],
@@ -134,7 +136,7 @@ def digest_challenge(header: str) -> Optional[DigestChallenge]:
                 params.get("algorithm", ""),
                 params.get("opaque", ""),
                 params.get("domain", ""),
-                params.get("stale", "").lower() == "true",
+                ascii_lower(params.get("stale", "")) == "true",
             )
     return None
 
@@ -145,7 +147,7 @@ def escape_quotes(value: str) -> str:
 
 
 def _choose_qop(offered: str) -> str:
-    options = [q.strip().lower() for q in offered.split(",") if q.strip()]
+    options = [ascii_lower(q.strip()) for q in offered.split(",") if q.strip()]
     if not options:
         return ""
     if "auth" in options:
@@ -176,10 +178,10 @@ def authorization(
     :raises DigestError: an unknown algorithm or qop.
     """
     algorithm = challenge.algorithm or "MD5"
-    base = algorithm.upper()
-    session = base.endswith("-SESS")
+    base = ascii_lower(algorithm)  # a token, compared ASCII-only: "ſha-256" is no SHA-256
+    session = base.endswith("-sess")
     if session:
-        base = base[: -len("-SESS")]
+        base = base[: -len("-sess")]
     hash_fn = _HASHES.get(base)
     if hash_fn is None:
         raise DigestError(f"Unsupported hash algorithm: {algorithm}")
