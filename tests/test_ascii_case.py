@@ -25,7 +25,7 @@ def _challenge(algorithm: str) -> DigestChallenge:
 
 @pytest.mark.parametrize("algorithm", ["sha-256", "Sha-256", "SHA-256", "md5-sess", "MD5-Sess"])
 def test_digest_algorithm_ascii_case_insensitive(algorithm: str) -> None:
-    value = authorization(_challenge(algorithm), "u", "p", "GET", "/", b"", 1, "c")
+    value = authorization(_challenge(algorithm), "u", "p", method="GET", uri="/", nonce_count=1, cnonce="c")
     assert f"algorithm={algorithm}" in value  # echoed with the challenge's own spelling
 
 
@@ -33,14 +33,14 @@ def test_digest_algorithm_ascii_case_insensitive(algorithm: str) -> None:
 def test_digest_algorithm_unicode_lookalike_refused(algorithm: str) -> None:
     # str.upper() maps U+017F to "S": before, these were answered as SHA-256 / MD5-sess / SHA.
     with pytest.raises(DigestError):
-        authorization(_challenge(algorithm), "u", "p", "GET", "/", b"", 1, "c")
+        authorization(_challenge(algorithm), "u", "p", method="GET", uri="/", nonce_count=1, cnonce="c")
 
 
 def test_digest_names_and_qop_fold_ascii() -> None:
     [(scheme, params)] = parse_challenges('Digest REALM="r", NONCE="n", QOP="AUTH-INT", STALE=TRUE')
     assert scheme == "Digest" and params == {"realm": "r", "nonce": "n", "qop": "AUTH-INT", "stale": "TRUE"}
     challenge = DigestChallenge("r", "n", "AUTH-INT", "", "", "", False)
-    assert "qop=auth-int" in authorization(challenge, "u", "p", "GET", "/", b"", 1, "c")
+    assert "qop=auth-int" in authorization(challenge, "u", "p", method="GET", uri="/", nonce_count=1, cnonce="c")
 
 
 def test_cookie_domain_folds_ascii_only() -> None:

@@ -15,6 +15,7 @@ __all__ = (
     "DigestChallenge",
     "DigestError",
     "authorization",
+    "entity_hasher",
     "escape_quotes",
     "parse_challenges",
     "protection_space",
@@ -157,25 +158,10 @@ def _choose_qop(offered: str) -> str:
     raise DigestError(f"Unsupported quality of protection: {offered}")
 
 
-def authorization(
-    challenge: DigestChallenge,
-    login: str,
-    password: str,
-    method: str,
-    uri: str,
-    body: bytes,
-    nonce_count: int,
-    cnonce: str,
-) -> str:
-    """The ``Authorization`` value answering *challenge* (RFC 7616 §3.4).
+def _hash_fn(challenge: DigestChallenge) -> tuple[Callable[..., "hashlib._Hash"], bool]:
+    """The challenge's hash function and whether its algorithm is a ``-sess`` one.
 
-    With a qop (``auth`` preferred to ``auth-int``), ``response`` is
-    ``KD(H(A1), nonce:nc:cnonce:qop:H(A2))``; without one the RFC 2069 form
-    ``H(H(A1):nonce:H(A2))``.  A ``-sess`` algorithm hashes the nonce and cnonce
-    into A1; ``auth-int`` the *body* into A2.  The algorithm is echoed with the
-    challenge's own spelling.
-
-    :raises DigestError: an unknown algorithm or qop.
+    :raises DigestError: an unknown algorithm.
     """
     algorithm = challenge.algorithm or "MD5"
     base = ascii_lower(algorithm)  # a token, compared ASCII-only: "ſha-256" is no SHA-256
@@ -185,6 +171,45 @@ def authorization(
     hash_fn = _HASHES.get(base)
     if hash_fn is None:
         raise DigestError(f"Unsupported hash algorithm: {algorithm}")
+    return hash_fn, session
+
+
+def entity_hasher(challenge: DigestChallenge) -> "Optional[hashlib._Hash]":
+    """A fresh hash object for the request content when the answer to *challenge*
+    uses ``qop=auth-int`` (RFC 7616 §3.4.3: H(entity-body) goes into A2), else
+    ``None``; feed it the body and pass its ``hexdigest()`` as *entity_hash*.
+
+    :raises DigestError: an unknown algorithm or qop.
+    """
+    hash_fn, _session = _hash_fn(challenge)
+    return hash_fn() if _choose_qop(challenge.qop) == "auth-int" else None
+
+
+def authorization(
+    challenge: DigestChallenge,
+    login: str,
+    password: str,
+    *,
+    method: str,
+    uri: str,
+    body: bytes = b"",
+    entity_hash: Optional[str] = None,
+    nonce_count: int,
+    cnonce: str,
+) -> str:
+    """The ``Authorization`` value answering *challenge* (RFC 7616 §3.4).
+
+    With a qop (``auth`` preferred to ``auth-int``), ``response`` is
+    ``KD(H(A1), nonce:nc:cnonce:qop:H(A2))``; without one the RFC 2069 form
+    ``H(H(A1):nonce:H(A2))``.  A ``-sess`` algorithm hashes the nonce and cnonce
+    into A1; ``auth-int`` the hash of the *body* into A2 (or *entity_hash*, the hex
+    digest of a body hashed as it was read: :func:`entity_hasher`).  The algorithm is
+    echoed with the challenge's own spelling.
+
+    :raises DigestError: an unknown algorithm or qop.
+    """
+    algorithm = challenge.algorithm or "MD5"
+    hash_fn, session = _hash_fn(challenge)
 
     def h(data: str) -> str:
         return hash_fn(data.encode("utf-8")).hexdigest()
@@ -196,7 +221,7 @@ def authorization(
         ha1 = h(f"{ha1}:{challenge.nonce}:{cnonce}")
     a2 = f"{method}:{uri}"
     if qop == "auth-int":
-        a2 = f"{a2}:{hash_fn(body).hexdigest()}"
+        a2 = f"{a2}:{entity_hash if entity_hash is not None else hash_fn(body).hexdigest()}"
     ha2 = h(a2)
     if qop:
         response = h(f"{ha1}:{challenge.nonce}:{nc}:{cnonce}:{qop}:{ha2}")
