@@ -6,6 +6,7 @@ sees the response last).  The Digest computation is sans-IO in
 ``_sansio._digest_auth``; this module holds the middleware's state.
 """
 
+import hashlib
 import secrets
 from collections.abc import Awaitable, Sequence
 from typing import Callable, Optional
@@ -20,6 +21,7 @@ from ._sansio._digest_auth import (
     DigestError,
     authorization,
     digest_challenge,
+    entity_hasher,
     in_protection_space,
     protection_space,
 )
@@ -85,12 +87,12 @@ class DigestAuthMiddleware:
         if origin != self._anchor and not (self._challenge and in_protection_space(url, self._space)):
             return await handler(request)
         if self._preemptive and self._challenge is not None and in_protection_space(url, self._space):
-            request.headers[hdrs.AUTHORIZATION] = self._answer(request)
+            request.headers[hdrs.AUTHORIZATION] = await self._answer(request)
         response = await handler(request)
         if response.status != 401 or not self._take_challenge(response, origin):
             return response
         response.release()
-        request.headers[hdrs.AUTHORIZATION] = self._answer(request)
+        request.headers[hdrs.AUTHORIZATION] = await self._answer(request)
         return await handler(request)
 
     def _take_challenge(self, response: ClientResponse, origin: URL) -> bool:
@@ -104,7 +106,13 @@ class DigestAuthMiddleware:
                 return True
         return False
 
-    def _answer(self, request: ClientRequest) -> str:
+    async def _answer(self, request: ClientRequest) -> str:
+        """The Authorization value for *request*; with ``qop=auth-int`` a body that is
+        not in memory (a file, a stream) is read once to hash it, then rewound.
+
+        :raises ClientError: an unknown algorithm or qop, or an ``auth-int`` body
+            that can be read only once (an async iterable).
+        """
         challenge = self._challenge
         if challenge is None:  # pragma: no cover - callers check
             raise ClientError("No digest challenge to answer")
@@ -112,15 +120,50 @@ class DigestAuthMiddleware:
         body = request.body
         raw = body._in_memory() if isinstance(body, Payload) else bytes(body)
         try:
+            entity_hash = None
+            if raw is None and isinstance(body, Payload):
+                hasher = entity_hasher(challenge)
+                if hasher is not None:
+                    entity_hash = await _hash_body(body, hasher)
             return authorization(
                 challenge,
                 self._login,
                 self._password,
-                request.method,
-                request.url.raw_path_qs or "/",
-                raw if raw is not None else b"",
-                self._nonce_count,
-                secrets.token_hex(16),
+                method=request.method,
+                uri=request.url.raw_path_qs or "/",
+                body=raw if raw is not None else b"",
+                entity_hash=entity_hash,
+                nonce_count=self._nonce_count,
+                cnonce=secrets.token_hex(16),
             )
         except DigestError as exc:
             raise ClientError(str(exc)) from exc
+
+
+class _HashingWriter:
+    """A payload writer that only hashes what it is given."""
+
+    def __init__(self, hasher: "hashlib._Hash") -> None:
+        self._hasher = hasher
+
+    async def write(self, data: bytes) -> None:
+        self._hasher.update(data)
+
+    async def drain(self) -> None:
+        return None
+
+
+async def _hash_body(body: Payload, hasher: "hashlib._Hash") -> str:
+    """The hex digest of *body*'s bytes (RFC 7616 §3.4.3, H(entity-body)), the body
+    rewound afterwards so that it is sent from its start.
+
+    :raises ClientError: *body* cannot be read twice.
+    """
+    if body.rewind():
+        await body.write(_HashingWriter(hasher))
+        if body.rewind():
+            return hasher.hexdigest()
+    raise ClientError(
+        "Digest qop=auth-int hashes the request body before sending it, and this body "
+        "can be read only once (an async iterable); send bytes or a file instead"
+    )

@@ -41,7 +41,9 @@ RFC_RESPONSES = {
 @pytest.mark.parametrize("algorithm", sorted(RFC_RESPONSES))
 def test_rfc_7616_example(algorithm: str) -> None:
     challenge = DigestChallenge(**RFC_CHALLENGE, algorithm=algorithm)
-    value = authorization(challenge, RFC_USER, RFC_PASSWORD, "GET", "/dir/index.html", b"", 1, RFC_CNONCE)
+    value = authorization(
+        challenge, RFC_USER, RFC_PASSWORD, method="GET", uri="/dir/index.html", nonce_count=1, cnonce=RFC_CNONCE
+    )
     assert f'response="{RFC_RESPONSES[algorithm]}"' in value
     for part in (
         'username="Mufasa"',
@@ -76,12 +78,16 @@ def test_challenge_parsing() -> None:
         "Basic realm=x",
     ):
         assert digest_challenge(bad) is None
-    value = authorization(challenge, 'u"s\\r', "p", "GET", "/", b"", 1, "c")
+    value = authorization(challenge, 'u"s\\r', "p", method="GET", uri="/", nonce_count=1, cnonce="c")
     assert 'username="u\\"s\\\\r"' in value and 'realm="a \\"quoted\\" \\\\ realm"' in value
     with pytest.raises(DigestError):
-        authorization(DigestChallenge("r", "n", algorithm="FOO"), "u", "p", "GET", "/", b"", 1, "c")
+        authorization(
+            DigestChallenge("r", "n", algorithm="FOO"), "u", "p", method="GET", uri="/", nonce_count=1, cnonce="c"
+        )
     with pytest.raises(DigestError):
-        authorization(DigestChallenge("r", "n", qop="auth-conf"), "u", "p", "GET", "/", b"", 1, "c")
+        authorization(
+            DigestChallenge("r", "n", qop="auth-conf"), "u", "p", method="GET", uri="/", nonce_count=1, cnonce="c"
+        )
 
 
 # -- a Digest server from RFC 7616's text ---------------------------------------------------------------
@@ -271,3 +277,62 @@ def test_constructor_validation() -> None:
         aiohttp.DigestAuthMiddleware("u", None)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="username"):
         aiohttp.DigestAuthMiddleware("u:x", "p")
+
+
+@pytest.mark.parametrize("kind", ["file", "bytesio"])
+def test_auth_int_hashes_a_streamed_body(tmp_path: Any, kind: str) -> None:
+    """qop=auth-int with a body not in memory: the body is hashed as read, then sent
+    from its start (before, the empty body was hashed and the server answered 401).
+    """
+    import io
+
+    content = secrets.token_bytes(300_000)
+    path = tmp_path / "body.bin"
+    path.write_bytes(content)
+    server = DigestServer("SHA-256", "auth-int", {"Mufasa": "Circle of Life"})
+    received: list[bytes] = []
+    handle = server.handle
+
+    async def recording(request: Any) -> Any:
+        received.append(await request.read())
+        return await handle(request)
+
+    server.handle = recording  # type: ignore[method-assign]
+
+    async def main() -> None:
+        runner = await _serve(server)
+        url = f"http://127.0.0.1:{runner.addresses[0][1]}/upload"
+        try:
+            mw = aiohttp.DigestAuthMiddleware("Mufasa", "Circle of Life")
+            async with aiohttp.ClientSession(middlewares=(mw,)) as session:
+                with open(path, "rb") as f:
+                    data: Any = f if kind == "file" else io.BytesIO(content)
+                    async with session.put(url, data=data) as resp:
+                        assert resp.status == 200 and await resp.text() == "hello Mufasa"
+        finally:
+            await runner.cleanup()
+
+    run(main())
+    assert [p["qop"] for p in server.seen if p] == ["auth-int"]
+    assert received == [content, content]  # the whole body both times, byte for byte
+
+
+def test_auth_int_with_a_one_shot_body_says_why() -> None:
+    server = DigestServer("MD5", "auth-int", {"Mufasa": "Circle of Life"})
+
+    async def chunks() -> Any:
+        yield b"once"
+
+    async def main() -> None:
+        runner = await _serve(server)
+        url = f"http://127.0.0.1:{runner.addresses[0][1]}/upload"
+        try:
+            mw = aiohttp.DigestAuthMiddleware("Mufasa", "Circle of Life")
+            async with aiohttp.ClientSession(middlewares=(mw,)) as session:
+                with pytest.raises(aiohttp.ClientError, match="auth-int .* read only once"):
+                    await session.put(url, data=chunks())
+        finally:
+            await runner.cleanup()
+
+    run(main())
+    assert server.seen == [None]  # the challenge was asked for; no wrong answer was sent

@@ -29,6 +29,7 @@ from ._cookies import (
     quote_value,
     sendable,
 )
+from ._fields import ascii_lower
 
 __all__ = ("MAX_TIME", "CookieKey", "CookieStore", "finite_timestamp")
 
@@ -167,7 +168,7 @@ class CookieStore:
             domain = domain[1:]
         if domain.endswith("."):
             domain = ""
-        domain = domain.lower()
+        domain = ascii_lower(domain)  # RFC 6265 §5.2.3; ASCII only, as a host is compared
         host_only = False
         if domain and hostname and is_public_suffix(domain):
             # RFC 6265 §5.3 step 5: a public suffix as Domain is host-only from that

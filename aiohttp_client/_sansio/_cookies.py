@@ -16,6 +16,8 @@ from functools import lru_cache
 from http.cookies import Morsel, SimpleCookie
 from typing import Any, NamedTuple, Optional
 
+from ._fields import ascii_lower
+
 __all__ = (
     "MAX_COOKIES_PER_RESPONSE",
     "ParsedCookie",
@@ -169,7 +171,7 @@ def parse_set_cookie(text: str) -> Optional[ParsedCookie]:
     attributes = [part for field in fields[1:] for part in _MISSING_SEMICOLON.split(field)]
     for field in attributes[:MAX_ATTRIBUTES]:
         key, _, value = field.partition("=")
-        key = key.strip(" \t").lower()
+        key = ascii_lower(key.strip(" \t"))
         if key in _FLAGS:
             if key in _MORSEL_KEYS:
                 morsel[key] = True
@@ -215,9 +217,9 @@ def parse_cookie_date(text: str) -> Optional[float]:
         elif not found_day and (m := _DAY.match(token)):
             found_day = True
             day = int(m.group(1))
-        elif not found_month and token[:3].lower() in _MONTHS:
+        elif not found_month and ascii_lower(token[:3]) in _MONTHS:
             found_month = True
-            month = _MONTHS[token[:3].lower()]
+            month = _MONTHS[ascii_lower(token[:3])]
         elif not found_year and (m := _YEAR.match(token)):
             found_year = True
             year = int(m.group(1))

@@ -9,10 +9,13 @@ from typing import NamedTuple, Optional
 
 from yarl import URL
 
+from ._fields import ascii_lower
+
 __all__ = (
     "DigestChallenge",
     "DigestError",
     "authorization",
+    "entity_hasher",
     "escape_quotes",
     "parse_challenges",
     "protection_space",
@@ -29,11 +32,11 @@ def _sha512_256(data: bytes = b"") -> "hashlib._Hash":
 # Algorithm names (upper-case, without "-sess") to hash functions (RFC 7616 §3.2;
 # SHA (SHA-1) and SHA-512 are not registered but are common, as in aiohttp).
 _HASHES: dict[str, Callable[..., "hashlib._Hash"]] = {
-    "MD5": hashlib.md5,
-    "SHA": hashlib.sha1,
-    "SHA-256": hashlib.sha256,
-    "SHA-512": hashlib.sha512,
-    "SHA-512-256": _sha512_256,
+    "md5": hashlib.md5,
+    "sha": hashlib.sha1,
+    "sha-256": hashlib.sha256,
+    "sha-512": hashlib.sha512,
+    "sha-512-256": _sha512_256,
 }
 
 
@@ -110,7 +113,7 @@ def parse_challenges(header: str) -> list[tuple[str, dict[str, str]]]:
                 value, i = _quoted(header, value_start)
             else:
                 value, i = _token(header, value_start)
-            result[-1][1].setdefault(name.lower(), value)
+            result[-1][1].setdefault(ascii_lower(name), value)
             continue
         if k < n and header[k] == "=":
             break  # a parameter before any scheme
@@ -126,7 +129,7 @@ def digest_challenge(header: str) -> Optional[DigestChallenge]:
     realm and a nonce, or ``None``.
     """
     for scheme, params in parse_challenges(header):
-        if scheme.lower() == "digest" and "nonce" in params and "realm" in params and params["nonce"]:
+        if ascii_lower(scheme) == "digest" and "nonce" in params and "realm" in params and params["nonce"]:
             return DigestChallenge(
                 params["realm"],
                 params["nonce"],
@@ -134,7 +137,7 @@ def digest_challenge(header: str) -> Optional[DigestChallenge]:
                 params.get("algorithm", ""),
                 params.get("opaque", ""),
                 params.get("domain", ""),
-                params.get("stale", "").lower() == "true",
+                ascii_lower(params.get("stale", "")) == "true",
             )
     return None
 
@@ -145,7 +148,7 @@ def escape_quotes(value: str) -> str:
 
 
 def _choose_qop(offered: str) -> str:
-    options = [q.strip().lower() for q in offered.split(",") if q.strip()]
+    options = [ascii_lower(q.strip()) for q in offered.split(",") if q.strip()]
     if not options:
         return ""
     if "auth" in options:
@@ -155,13 +158,42 @@ def _choose_qop(offered: str) -> str:
     raise DigestError(f"Unsupported quality of protection: {offered}")
 
 
+def _hash_fn(challenge: DigestChallenge) -> tuple[Callable[..., "hashlib._Hash"], bool]:
+    """The challenge's hash function and whether its algorithm is a ``-sess`` one.
+
+    :raises DigestError: an unknown algorithm.
+    """
+    algorithm = challenge.algorithm or "MD5"
+    base = ascii_lower(algorithm)  # a token, compared ASCII-only: "ſha-256" is no SHA-256
+    session = base.endswith("-sess")
+    if session:
+        base = base[: -len("-sess")]
+    hash_fn = _HASHES.get(base)
+    if hash_fn is None:
+        raise DigestError(f"Unsupported hash algorithm: {algorithm}")
+    return hash_fn, session
+
+
+def entity_hasher(challenge: DigestChallenge) -> "Optional[hashlib._Hash]":
+    """A fresh hash object for the request content when the answer to *challenge*
+    uses ``qop=auth-int`` (RFC 7616 §3.4.3: H(entity-body) goes into A2), else
+    ``None``; feed it the body and pass its ``hexdigest()`` as *entity_hash*.
+
+    :raises DigestError: an unknown algorithm or qop.
+    """
+    hash_fn, _session = _hash_fn(challenge)
+    return hash_fn() if _choose_qop(challenge.qop) == "auth-int" else None
+
+
 def authorization(
     challenge: DigestChallenge,
     login: str,
     password: str,
+    *,
     method: str,
     uri: str,
-    body: bytes,
+    body: bytes = b"",
+    entity_hash: Optional[str] = None,
     nonce_count: int,
     cnonce: str,
 ) -> str:
@@ -170,19 +202,14 @@ def authorization(
     With a qop (``auth`` preferred to ``auth-int``), ``response`` is
     ``KD(H(A1), nonce:nc:cnonce:qop:H(A2))``; without one the RFC 2069 form
     ``H(H(A1):nonce:H(A2))``.  A ``-sess`` algorithm hashes the nonce and cnonce
-    into A1; ``auth-int`` the *body* into A2.  The algorithm is echoed with the
-    challenge's own spelling.
+    into A1; ``auth-int`` the hash of the *body* into A2 (or *entity_hash*, the hex
+    digest of a body hashed as it was read: :func:`entity_hasher`).  The algorithm is
+    echoed with the challenge's own spelling.
 
     :raises DigestError: an unknown algorithm or qop.
     """
     algorithm = challenge.algorithm or "MD5"
-    base = algorithm.upper()
-    session = base.endswith("-SESS")
-    if session:
-        base = base[: -len("-SESS")]
-    hash_fn = _HASHES.get(base)
-    if hash_fn is None:
-        raise DigestError(f"Unsupported hash algorithm: {algorithm}")
+    hash_fn, session = _hash_fn(challenge)
 
     def h(data: str) -> str:
         return hash_fn(data.encode("utf-8")).hexdigest()
@@ -194,7 +221,7 @@ def authorization(
         ha1 = h(f"{ha1}:{challenge.nonce}:{cnonce}")
     a2 = f"{method}:{uri}"
     if qop == "auth-int":
-        a2 = f"{a2}:{hash_fn(body).hexdigest()}"
+        a2 = f"{a2}:{entity_hash if entity_hash is not None else hash_fn(body).hexdigest()}"
     ha2 = h(a2)
     if qop:
         response = h(f"{ha1}:{challenge.nonce}:{nc}:{cnonce}:{qop}:{ha2}")
