@@ -320,11 +320,12 @@ def _print_head(resp: client.ClientResponse) -> None:
 async def _fetch_one(
     session: client.ClientSession,
     url: str,
+    out: _Output,
+    args: argparse.Namespace,
+    *,
     method: str,
     headers: "CIMultiDict[str]",
     body: Optional[bytes],
-    out: _Output,
-    args: argparse.Namespace,
 ) -> None:
     times = RequestTimes(on_headers_sent=_print_request if args.verbose else None)
     ssl = False if args.insecure else True
@@ -367,7 +368,7 @@ async def _fetch_all(
     async with client.ClientSession(timeout=timeout, trace_configs=traces) as session:
         for url in args.urls:
             try:
-                await _fetch_one(session, url, method, headers, body, out, args)
+                await _fetch_one(session, url, out, args, method=method, headers=headers, body=body)
             except CliError:
                 raise
             except asyncio.TimeoutError:
