@@ -1,10 +1,12 @@
 """``ClientSession`` and the module-level ``request()`` (reference: "Client Session").
 
 A request goes through short steps, one concern each:
-``_request`` (check the arguments, merge the session defaults) -> ``_send_traced``
-(only when ``trace_configs`` are set: the request start, end and exception signals) ->
-``_send`` (the total timeout and the redirect loop, ``_sansio/_redirects`` policy; what
-changes per hop, auth, cookies, proxy, environment, is in ``_session_hops``) ->
+``_request`` (check the arguments, merge the session defaults into one ``Call``
+record, ``_sansio/_hops``) -> ``_send_traced`` (only when ``trace_configs`` are set:
+the request start, end and exception signals) -> ``_send`` (the total timeout and the
+redirect loop: ``first_hop``, then ``next_hop`` after each redirect, one ``Hop`` record
+each; the jar's cookies, the environment and the ``ClientRequest`` of each hop are in
+``_session_hops``) ->
 middlewares -> ``_send_once`` (one request on one connection: an idle pooled one or a
 new one under the connect timeout, and the one retry of an idempotent request whose
 reused connection was lost) -> ``_exchange`` (write the request, read the head).
@@ -19,7 +21,7 @@ from collections.abc import Awaitable, Iterable, Sequence
 from types import TracebackType
 from typing import Any, Callable, Optional, Union
 
-from multidict import CIMultiDict, istr
+from multidict import CIMultiDict
 from yarl import URL
 
 from .. import hdrs
@@ -28,7 +30,7 @@ from .._models import HttpVersion, HttpVersion11, sentinel
 from .._net._proxy_env import with_env_settings
 from .._protocols._exchange import ReaderOptions
 from .._sansio._basic_auth import BasicAuth
-from .._sansio._hops import Call, Hop, first_hop, session_auth_for
+from .._sansio._hops import Call, first_hop
 from .._sansio._redirects import REDIRECT_STATUSES
 from .._ws._ws_connect import WSRequestContextManager, ws_connect
 from ..abc import AbstractCookieJar
@@ -36,7 +38,6 @@ from ..client_exceptions import (
     ClientError,
     ClientOSError,
     ConnectionTimeoutError,
-    InvalidUrlClientError,
     ServerDisconnectedError,
 )
 from ..client_middlewares import build_client_middlewares
@@ -67,7 +68,6 @@ Handler = Callable[[ClientRequest], Awaitable[ClientResponse]]
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 _NO_LIMITS = (None, None, None, None)
 _tuple_new = tuple.__new__
-_URL_CACHE_SIZE = 256
 _STOCK_CONNECT = BaseConnector.connect
 _STOCK_SEND = ClientRequest.send
 
@@ -146,17 +146,12 @@ class ClientSession(SessionAttributes, _RedirectHops):
         self._base_url = checked_base_url(base_url)
         self._timeout = session_timeout(timeout, read_timeout, conn_timeout)
         warn_auth_params(auth, proxy_auth, stacklevel=3)
-        self._loop = loop or asyncio.get_running_loop()
-        if self._loop.get_debug():  # where it was made, for the "Unclosed" report
-            self._source_traceback = traceback.extract_stack(sys._getframe(1))
+        self._loop = self._running_loop(loop)
         # The jar first: an illegal cookie name raises CookieError before a connector is opened.
         self._cookie_jar: AbstractCookieJar = session_cookie_jar(cookie_jar, cookies, self._loop)
         self._connector: Optional[BaseConnector] = session_connector(connector, self._loop, ssl_shutdown_timeout)
         self._connector_owner = connector_owner
-        self._default_headers: CIMultiDict[str] = CIMultiDict(headers or {})
-        self._skip_auto_headers = frozenset(istr(h) for h in (skip_auto_headers or ()))
-        self._default_auth, self._default_proxy_auth = auth, proxy_auth
-        self._default_proxy = URL(proxy) if proxy is not None else None
+        self._set_request_defaults(headers, skip_auto_headers, auth, proxy, proxy_auth)
         self._json_serialize, self._json_serialize_bytes = json_serialize, json_serialize_bytes
         self._request_class, self._response_class = request_class, response_class
         self._ws_response_class, self._version = ws_response_class, version
@@ -172,6 +167,17 @@ class ClientSession(SessionAttributes, _RedirectHops):
         self._retry_connection = True  # aiohttp's private switch for the retry in _send_once
         self._deadlines = Deadlines(self._loop)  # the total timeouts' shared timer handles
         self._urls: dict[str, URL] = {}  # str -> URL, bounded (the URLs a session asks for again)
+
+    def _running_loop(self, loop: Optional[asyncio.AbstractEventLoop]) -> asyncio.AbstractEventLoop:
+        """*loop*, else the running one; in debug mode, where the session was made
+        is kept for the "Unclosed client session" report.
+
+        :raises RuntimeError: no *loop* and none running.
+        """
+        loop = loop or asyncio.get_running_loop()
+        if loop.get_debug():
+            self._source_traceback = traceback.extract_stack(sys._getframe(2))
+        return loop
 
     # -- the public verbs ------------------------------------------------------------
 
@@ -250,44 +256,18 @@ class ClientSession(SessionAttributes, _RedirectHops):
                 raise RuntimeError("Session is closed")
             ssl = checked_request_args(ssl, (verify_ssl, ssl_context, fingerprint), auth, proxy_auth, data, json)
             url = self._build_url(str_or_url)
-            opts = self._options(
-                timeout, read_until_eof, auto_decompress, read_bufsize, max_line_size, max_field_size, max_headers
-            )
-            merged = self._merged_headers(headers, auth, url)
-            traces = make_traces(self, self._trace_configs, trace_request_ctx) if self._trace_configs else ()
             proxy, bound_proxy_auth, proxy_headers = self._proxy_args(proxy, proxy_auth, proxy_headers)
-            call: Call = _tuple_new(  # as Call(...) in field order, without binding 24 parameters
-                Call,
-                (
-                    method,
-                    url,
-                    params,
-                    data if json is None else self._json_payload(json),
-                    CIMultiDict(merged) if traces else merged,  # trace handlers may change the copy
-                    self._merged_skip(skip_auto_headers),
-                    auth,
-                    None if self._default_auth is None else session_auth_for(self._default_auth, self._base_url, url),
-                    cookies,
-                    compress,
-                    chunked,
-                    expect100,
-                    ssl,
-                    server_hostname,
-                    proxy,
-                    bound_proxy_auth,
-                    proxy_headers,
-                    traces,
-                    opts,
-                    allow_redirects,
-                    max_redirects,
-                    middlewares,
-                    upload_tracker,
-                    raise_for_status,
-                ),
-            )
-            if traces:  # nothing is done for tracing when no config is set
-                return await self._send_traced(call)
-            return await self._send(call)
+            call: Call = _tuple_new(Call, (  # as Call(...), in its field order, without binding 24 parameters
+                method, url, params, data if json is None else self._json_payload(json),
+                self._merged_headers(headers, auth, url), self._merged_skip(skip_auto_headers), auth,
+                self._session_auth(url), cookies, compress, chunked, expect100, ssl, server_hostname,
+                proxy, bound_proxy_auth, proxy_headers,
+                make_traces(self, self._trace_configs, trace_request_ctx) if self._trace_configs else (),
+                self._options(timeout, read_until_eof, auto_decompress, read_bufsize, max_line_size, max_field_size,
+                              max_headers),
+                allow_redirects, max_redirects, middlewares, upload_tracker, raise_for_status,
+            ))  # fmt: skip
+            return await (self._send_traced(call) if call.traces else self._send(call))  # traced: only when configured
         finally:
             if upload_tracker is not None:
                 upload_tracker._request_done()
@@ -296,6 +276,7 @@ class ClientSession(SessionAttributes, _RedirectHops):
         """:meth:`_send` between the request-start signal and the request-end (or
         request-exception) signal (``tracing_reference.rst``).
         """
+        call = call._replace(headers=CIMultiDict(call.headers))  # trace handlers may change this copy
         traces, method, url, headers, params = call.traces, call.method, call.url, call.headers, call.params
         await trace_request_start(traces, method, url, headers, params)
         try:
@@ -348,26 +329,6 @@ class ClientSession(SessionAttributes, _RedirectHops):
             if req is not None and isinstance(req.body, Payload):
                 await req._close_body()
 
-    def _new_request(self, hop: Hop) -> ClientRequest:
-        """One hop's request, of the session's ``request_class`` (a subclass is built
-        with aiohttp's keyword arguments, which subclasses expect), with the jar's
-        cookies for the hop's URL under the request's own.
-        """
-        cookies = self._cookies_for(hop.url, hop.cookies)
-        if self._request_class is ClientRequest:
-            req = ClientRequest._for_session(hop, cookies, self)
-        else:
-            req = self._request_class(
-                hop.method,
-                hop.url,
-                loop=self._loop,
-                version=self._version,
-                session=self,
-                response_class=self._response_class,
-                **_request_kwargs(hop, cookies),
-            )
-        return req
-
     def _new_response(self, req: ClientRequest) -> ClientResponse:
         """The response object for *req*, of the session's ``response_class`` (built
         with aiohttp 3.14.5's arguments, which subclasses expect).
@@ -392,26 +353,6 @@ class ClientSession(SessionAttributes, _RedirectHops):
         if self._json_serialize_bytes is not None:
             return JsonBytesPayload(value, dumps=self._json_serialize_bytes)
         return JsonPayload(value, dumps=self._json_serialize)
-
-    def _build_url(self, str_or_url: Union[str, URL]) -> URL:
-        """The request URL: parsed once per distinct string (a bounded cache), then
-        joined to ``base_url`` when relative.
-        """
-        if type(str_or_url) is str:
-            url = self._urls.get(str_or_url)
-            if url is not None:
-                return url
-        try:
-            url = URL(str_or_url)
-        except (ValueError, TypeError) as exc:
-            raise InvalidUrlClientError(str_or_url) from exc
-        if self._base_url is not None and not url.is_absolute():
-            url = self._base_url.join(url)
-        if type(str_or_url) is str:
-            if len(self._urls) >= _URL_CACHE_SIZE:
-                self._urls.clear()
-            self._urls[str_or_url] = url
-        return url
 
     def _options(
         self, timeout: Any, read_until_eof: bool, auto_decompress: Optional[bool], *limits: Optional[int]
@@ -559,33 +500,6 @@ class ClientSession(SessionAttributes, _RedirectHops):
         exc_tb: Optional[TracebackType],
     ) -> None:
         await self.close()
-
-
-def _request_kwargs(hop: Hop, cookies: Any) -> dict[str, Any]:
-    """*hop* as aiohttp's ``ClientRequest`` keyword arguments (for a session's
-    ``request_class`` subclass); ``traces`` only when the call is traced.
-    """
-    call = hop.call
-    auth, proxy_auth = hop.auth, hop.proxy_auth
-    kwargs = {
-        "params": hop.params,
-        "data": hop.data,
-        "headers": hop.headers,
-        "skip_auto_headers": call.skip_auto_headers,
-        "auth": auth.auth if auth is not None else None,
-        "cookies": cookies,
-        "compress": call.compress,
-        "chunked": call.chunked,
-        "expect100": call.expect100,
-        "proxy": hop.proxy,
-        "proxy_auth": proxy_auth.auth if proxy_auth is not None else None,
-        "proxy_headers": call.proxy_headers,
-        "ssl": call.ssl,
-        "server_hostname": call.server_hostname,
-    }
-    if call.traces:
-        kwargs["traces"] = call.traces
-    return kwargs
 
 
 def _body_replayable(req: ClientRequest) -> bool:

@@ -6,21 +6,24 @@ needs I/O around the pure function (trace signals, releasing the response, rewin
 the body).  A mixin of ``ClientSession``.
 """
 
+import asyncio
 from collections.abc import Iterable
 from http.cookies import SimpleCookie
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from multidict import CIMultiDict, istr
 from yarl import URL
 
 from .. import hdrs
+from .._models import HttpVersion
 from .._net._proxy_env import explicit_proxy
 from .._sansio._basic_auth import BasicAuth
-from .._sansio._hops import BoundAuth, Hop, Redirect, has_userinfo, next_hop
+from .._sansio._hops import BoundAuth, Hop, Redirect, has_userinfo, next_hop, session_auth_for
 from .._sansio._redirects import BadRedirect, redirect_url, same_origin
 from ..abc import AbstractCookieJar
 from ..client_exceptions import (
     ClientPayloadError,
+    InvalidUrlClientError,
     InvalidUrlRedirectClientError,
     NonHttpUrlRedirectClientError,
     TooManyRedirects,
@@ -33,6 +36,7 @@ from ._client_response import ClientResponse
 __all__ = ("_RedirectHops",)
 
 _NO_PROXY: tuple[None, None, None] = (None, None, None)
+_URL_CACHE_SIZE = 256
 
 
 class _RedirectHops:
@@ -47,6 +51,72 @@ class _RedirectHops:
     _requote_redirect_url: bool
     _skip_auto_headers: "frozenset[istr]"
     _default_headers: "CIMultiDict[str]"
+    _urls: dict[str, URL]
+    _request_class: type[ClientRequest]
+    _response_class: type[ClientResponse]
+    _version: HttpVersion
+    _loop: asyncio.AbstractEventLoop
+
+    def _set_request_defaults(
+        self,
+        headers: Any,
+        skip_auto_headers: Optional[Iterable[str]],
+        auth: Optional[BasicAuth],
+        proxy: Any,
+        proxy_auth: Optional[BasicAuth],
+    ) -> None:
+        """The defaults every request of the session starts from (its fields over
+        these, :meth:`_merged_headers`; its proxy, :meth:`_proxy_args`).
+        """
+        self._default_headers: CIMultiDict[str] = CIMultiDict(headers or {})
+        self._skip_auto_headers = frozenset(istr(h) for h in (skip_auto_headers or ()))
+        self._default_auth, self._default_proxy_auth = auth, proxy_auth
+        self._default_proxy = URL(proxy) if proxy is not None else None
+
+    def _session_auth(self, url: URL) -> Optional[BoundAuth]:
+        """The session's auth for a call to *url*, bound (:func:`.._sansio._hops.session_auth_for`)."""
+        auth = self._default_auth
+        return None if auth is None else session_auth_for(auth, self._base_url, url)
+
+    def _build_url(self, str_or_url: Union[str, URL]) -> URL:
+        """The request URL: parsed once per distinct string (a bounded cache), then
+        joined to ``base_url`` when relative.
+        """
+        if type(str_or_url) is str:
+            url = self._urls.get(str_or_url)
+            if url is not None:
+                return url
+        try:
+            url = URL(str_or_url)
+        except (ValueError, TypeError) as exc:
+            raise InvalidUrlClientError(str_or_url) from exc
+        if self._base_url is not None and not url.is_absolute():
+            url = self._base_url.join(url)
+        if type(str_or_url) is str:
+            if len(self._urls) >= _URL_CACHE_SIZE:
+                self._urls.clear()
+            self._urls[str_or_url] = url
+        return url
+
+    def _new_request(self, hop: Hop) -> ClientRequest:
+        """One hop's request, of the session's ``request_class`` (a subclass is built
+        with aiohttp's keyword arguments, which subclasses expect), with the jar's
+        cookies for the hop's URL under the request's own.
+        """
+        cookies = self._cookies_for(hop.url, hop.cookies)
+        if self._request_class is ClientRequest:
+            req = ClientRequest._for_session(hop, cookies, self)
+        else:
+            req = self._request_class(
+                hop.method,
+                hop.url,
+                loop=self._loop,
+                version=self._version,
+                session=self,
+                response_class=self._response_class,
+                **_request_kwargs(hop, cookies),
+            )
+        return req
 
     def _merged_headers(self, headers: Any, auth: Optional[BasicAuth], url: URL) -> "CIMultiDict[str]":
         """The request's fields over the session's (:meth:`_prepare_headers`), for a
@@ -176,6 +246,33 @@ class _RedirectHops:
             if exc.non_http:
                 raise NonHttpUrlRedirectClientError(location) from exc
             raise InvalidUrlRedirectClientError(location, exc.description) from exc
+
+
+def _request_kwargs(hop: Hop, cookies: Any) -> dict[str, Any]:
+    """*hop* as aiohttp's ``ClientRequest`` keyword arguments (for a session's
+    ``request_class`` subclass); ``traces`` only when the call is traced.
+    """
+    call = hop.call
+    auth, proxy_auth = hop.auth, hop.proxy_auth
+    kwargs = {
+        "params": hop.params,
+        "data": hop.data,
+        "headers": hop.headers,
+        "skip_auto_headers": call.skip_auto_headers,
+        "auth": auth.auth if auth is not None else None,
+        "cookies": cookies,
+        "compress": call.compress,
+        "chunked": call.chunked,
+        "expect100": call.expect100,
+        "proxy": hop.proxy,
+        "proxy_auth": proxy_auth.auth if proxy_auth is not None else None,
+        "proxy_headers": call.proxy_headers,
+        "ssl": call.ssl,
+        "server_hostname": call.server_hostname,
+    }
+    if call.traces:
+        kwargs["traces"] = call.traces
+    return kwargs
 
 
 def _by_name(cookies: Any) -> Any:
