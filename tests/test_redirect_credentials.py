@@ -368,3 +368,33 @@ def test_middleware_sees_each_hop_without_the_session_auth_cross_origin(raw_serv
     run(main())
     assert seen == [("/a", _SESSION_AUTH), ("/b", None)]
     assert _authorizations(second) == [[]]
+
+
+@pytest.mark.aiohttp_oracle
+def test_netrc_credentials_per_hop_host(raw_server, tmp_path: Path, monkeypatch) -> None:
+    """trust_env: each hop sends its own host's netrc entry (bound to that origin),
+    never the previous host's, as aiohttp 3.14.5 does."""
+    import aiohttp as reference
+
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login one password 1\nmachine localhost login two password 2\n")
+    monkeypatch.setenv("NETRC", str(netrc))
+    for name in ("http_proxy", "HTTP_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    seen = []
+    for module in (aiohttp, reference):
+        script: list[Reply] = []
+        srv = raw_server(script)
+        script += [_to(f"http://localhost:{srv.port}/b"), _to(f"http://127.0.0.1:{srv.port}/c"), Reply.of(OK)]
+
+        async def main(module=module, srv=srv) -> None:
+            async with module.ClientSession(trust_env=True) as session:
+                async with session.get(srv.url("/a")) as resp:
+                    assert resp.status == 200
+
+        run(main())
+        by_target = {parse_request(raw)[0]: auth for raw, auth in zip(srv.requests, _authorizations(srv))}
+        seen.append(by_target)  # (two connections: the requests are listed per connection)
+    expected = {"GET /a HTTP/1.1": [_basic(b"one:1")], "GET /b HTTP/1.1": [_basic(b"two:2")]}
+    expected["GET /c HTTP/1.1"] = [_basic(b"one:1")]
+    assert seen[0] == seen[1] == expected
