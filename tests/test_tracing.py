@@ -340,3 +340,31 @@ def test_chunk_sent_for_streamed_and_compressed_bodies() -> None:
         assert compressed == [b"zip me" * 10]  # the body as given, before the content coding
 
     run(main())
+
+
+def test_a_header_added_at_request_start_goes_on_every_hop_and_not_into_the_session() -> None:
+    """on_request_start's headers are the call's own copy: the field a handler adds
+    goes out on the first hop and on the redirect's hop, and the session's default
+    fields (which a call without headers= otherwise shares) stay as they were."""
+    config = aiohttp.TraceConfig()
+
+    async def add_header(session: Any, ctx: Any, params: aiohttp.TraceRequestStartParams) -> None:
+        params.headers["X-Added"] = "yes"
+
+    config.on_request_start.append(add_header)
+
+    async def main() -> None:
+        runner = await _app()
+        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        try:
+            async with aiohttp.ClientSession(headers={"X-Default": "d"}, trace_configs=[config]) as session:
+                for _ in range(2):
+                    async with session.get(f"{base}/redirect") as resp:
+                        assert (resp.status, resp.url.path, len(resp.history)) == (200, "/echo", 1)
+                        assert resp.headers["X-Seen"] == "yes"
+                        assert resp.history[0].request_info.headers["X-Added"] == "yes"
+                assert dict(session.headers) == {"X-Default": "d"}
+        finally:
+            await runner.cleanup()
+
+    run(main())
