@@ -33,6 +33,9 @@ _EXPECTED = {
     "ftp://x": (_NON_HTTP, "ftp://x"),
     "mailto:a@b": (_NON_HTTP, "mailto:a@b"),
     "example.com:80/x": (_NON_HTTP, "example.com:80/x"),  # "example.com" is the scheme
+    # named with the credentials the request would have taken out of the URL
+    "ftp://user:pw@x": (_NON_HTTP, "ftp://user:pw@x"),
+    "ftp://u%40x:p@x/a#f": (_NON_HTTP, "ftp://u%40x:p@x/a#f"),
 }
 
 

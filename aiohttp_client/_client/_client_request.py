@@ -28,7 +28,7 @@ from .._protocols._body_writer import (
 )
 from .._protocols._exchange import Exchange, RequestHead
 from .._sansio._basic_auth import BasicAuth
-from .._sansio._hops import FROM_PROXY, Call, Hop, bind, first_hop
+from .._sansio._hops import FROM_PROXY, FROM_URL, Call, Hop, bind, first_hop
 from .._sansio._http_writer import serialize_head, validate_method
 from .._sansio._proxy import proxy_fields
 from ..client_exceptions import ClientPayloadError, InvalidUrlClientError, NonHttpUrlClientError
@@ -90,6 +90,17 @@ def _exchange_of(conn: Connection) -> Exchange:
     if exchange is None:
         raise ConnectionResetError("Connection closed before the request was sent")
     return exchange
+
+
+def _given_url(hop: Hop, url: URL) -> URL:
+    """*url* (the hop's, ``params`` added) as the caller gave it: with the userinfo
+    :func:`.._sansio._hops.first_hop` took out into the credential, so an error names
+    the URL as aiohttp 3.14.5 does.
+    """
+    given, auth = hop.call.url, hop.auth
+    if auth is None or auth.source != FROM_URL or given.with_user(None) != hop.url:
+        return url
+    return given.extend_query(hop.params) if hop.params else given
 
 
 def _close_soon(body: Payload) -> None:
@@ -210,7 +221,9 @@ class ClientRequest:
             url = url.extend_query(params)
         self.original_url = url
         self.url = url.with_fragment(None) if url.raw_fragment else url
-        self._check_url(self.url, url)
+        target = url_target(self.url)
+        if not (target.scheme_ok and target.host_ok):  # the error names the URL as it was given
+            self._check_url(self.url, _given_url(hop, url))
         self.version = version if version is HttpVersion11 else _http_version(version)
         self._setup(call)
         self.session = session
