@@ -20,6 +20,8 @@ doing the harness's sequential loop (``TCPConnector(limit=1)``,
   callgrind over two runs (``CALLGRIND_RUNS`` requests apart, so start-up cancels
   out): every object a request creates and frees, not only the ones alive mid-request
   (``--no-callgrind`` skips it; it takes about a minute);
+- the gc-tracked objects alive inside the ``async with`` that were not alive before
+  the request, by type (``gc.get_objects()``; the ``--top`` K types);
 - the ``--top`` K source lines holding the most live blocks mid-request (tracemalloc,
   one request after warm-up), the library's own lines only.
 """
@@ -58,6 +60,17 @@ async def _measure(client: Any, url: str, count: int, top: int, lib_dir: str) ->
             del r  # else the last response lives on into the next "before"
         blocks1 = sys.getallocatedblocks()
         stats1 = gc.get_stats()
+        gc.collect()
+        before_ids = {id(o) for o in gc.get_objects()}
+        async with session.get(url) as r:
+            await r.read()
+            new_objects = [o for o in gc.get_objects() if id(o) not in before_ids]
+            types: dict[str, int] = {}
+            for o in new_objects:
+                t = type(o)
+                name = f"{t.__module__}.{t.__qualname__}"
+                types[name] = types.get(name, 0) + 1
+            del new_objects
         tracemalloc.start(1)
         snap0 = tracemalloc.take_snapshot()
         async with session.get(url) as r:
@@ -77,6 +90,8 @@ async def _measure(client: Any, url: str, count: int, top: int, lib_dir: str) ->
             round((b["collections"] - a["collections"]) * scale, 1) for a, b in zip(stats0, stats1)
         ],
         "gc_collected_per_10k": [round((b["collected"] - a["collected"]) * scale) for a, b in zip(stats0, stats1)],
+        "gc_tracked_new_by_type": sorted(types.items(), key=lambda kv: -kv[1])[:top],
+        "gc_tracked_new": sum(types.values()),
         "tracemalloc_live_blocks": sum(d.count_diff for d in diff if d.count_diff > 0),
         "top": [
             (os.path.relpath(d.traceback[0].filename, lib_dir), d.traceback[0].lineno, d.count_diff) for d in mine[:top]
@@ -192,6 +207,9 @@ def main() -> None:
                 if use_callgrind:
                     per = mallocs_per_request(lib, url + "/small.txt")
                     print(f"  allocator calls per request (callgrind): {sum(per.values()):.1f} {per}")
+                print(f"  gc-tracked objects alive mid-request, new since before it: {out['gc_tracked_new']}")
+                for name, n in out["gc_tracked_new_by_type"]:
+                    print(f"    {n:5d}  {name}")
                 print("  live blocks mid-request by source line (one request):")
                 for path, line, n in out["top"]:
                     print(f"    {n:5d}  {path}:{line}")
