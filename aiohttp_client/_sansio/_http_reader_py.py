@@ -50,6 +50,9 @@ DONE = 3  # the response ended; ``leftover`` holds any bytes that followed it
 _EMPTY: tuple[tuple[bytes, bytes], ...] = ()
 
 
+_registered: Optional[type] = None  # the class given to register_stream_type
+
+
 def register_stream_type(cls: type) -> None:
     """Declare *cls* (the body stream, ``_body._stream_reader.StreamReader``) a target
     whose ``feed_data`` the compiled twin may run inline, on the stream's slots, with
@@ -71,8 +74,6 @@ def register_stream_type(cls: type) -> None:
     global _registered
     _registered = cls
 
-
-_registered: Optional[type] = None
 
 
 def registered_stream_type() -> Optional[type]:
