@@ -75,7 +75,6 @@ def register_stream_type(cls: type) -> None:
     _registered = cls
 
 
-
 def registered_stream_type() -> Optional[type]:
     """The class given to :func:`register_stream_type` (``None`` before)."""
     return _registered
