@@ -25,12 +25,18 @@ says how the twin is made fast.
   ``on_chunk_end``.  A body piece that is
   all of the input is the input object itself; any other is one ``bytes`` of the span.
   While the sink is paused, the input is kept with an offset (no copy of the tail).
+- A target of exactly the class given to :func:`register_stream_type` (the response
+  stream) is fed inline: ``feed_data``'s effect done on its slots, found by their
+  member-descriptor offsets, without a Python call per piece (issue 20); at EOF or
+  with a reader waiting, ``feed_data`` itself is called.
 """
 
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
+from cpython.long cimport PyLong_AsSsize_t, PyLong_CheckExact, PyLong_FromSsize_t
 from cpython.object cimport PyObject
+from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.tuple cimport PyTuple_GET_ITEM
 
 from aiohttp_client._sansio._chunked_c cimport ChunkedDecoder as CChunkedDecoder
@@ -42,7 +48,7 @@ from aiohttp_client._sansio._chunked import ChunkedDecoder
 from aiohttp_client._sansio._http_parser import HeadParser
 from aiohttp_client.http_exceptions import BadHttpMessage, ContentLengthError, TransferEncodingError
 
-__all__ = ("ResponseReader", "IDLE", "HEAD", "BODY", "DONE")
+__all__ = ("ResponseReader", "IDLE", "HEAD", "BODY", "DONE", "register_stream_type", "registered_stream_type")
 
 IDLE = 0  # no request outstanding
 HEAD = 1  # waiting for (more of) the response head
@@ -66,6 +72,155 @@ if (_framing.NO_BODY, _framing.LENGTH, _framing.CHUNKED, _framing.UNTIL_CLOSE) !
 cdef extern from "Python.h":
     # cpython.list declares the last argument ``object``; NULL deletes the slice
     int PyList_SetSlice(list lst, Py_ssize_t low, Py_ssize_t high, PyObject* itemlist) except -1
+
+cdef extern from "structmember.h":
+    ctypedef struct PyMemberDef:
+        int type
+        Py_ssize_t offset
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef* d_member
+    enum:
+        T_OBJECT_EX
+
+# -- the inline feed of the response stream (register_stream_type) -------------------
+
+import collections
+
+cdef object _fast_type = None  # the registered stream class; None: always feed_data
+cdef object _FALSE = False  # a Python object: ``<PyObject*>False`` would be the C constant 0
+cdef object _NONE = None
+cdef object _deque = collections.deque
+cdef object _deque_append = collections.deque.append
+cdef Py_ssize_t _off_eof, _off_waiter, _off_buffer, _off_size, _off_total, _off_high, _off_paused
+cdef Py_ssize_t _off_splits, _off_last_end, _off_high_chunks
+cdef tuple _FAST_SLOTS = (
+    "_eof", "_waiter", "_buffer", "_size", "total_bytes", "_high_water", "_paused",
+    "_http_chunk_splits", "_last_chunk_end", "_high_water_chunks",
+)
+cdef Py_ssize_t _MANY_PIECES = 64  # feed_http_chunks may join more pieces than this: not inlined
+
+
+cdef Py_ssize_t _slot_offset(type cls, str name) except -1:
+    cdef object descr = None
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            descr = klass.__dict__[name]
+            break
+    if descr is None or type(descr).__name__ != "member_descriptor":
+        raise TypeError(f"{cls.__name__}.{name} is not a slot")
+    if (<PyMemberDescrObject*>descr).d_member.type != T_OBJECT_EX:
+        raise TypeError(f"{cls.__name__}.{name} is not an object slot")
+    return (<PyMemberDescrObject*>descr).d_member.offset
+
+
+def register_stream_type(cls):
+    """See the Python twin: *cls*'s ``feed_data`` is run inline on its slots.
+
+    :raises TypeError: *cls* lacks one of the slots (nothing is registered then).
+    """
+    global _fast_type, _off_eof, _off_waiter, _off_buffer, _off_size, _off_total, _off_high, _off_paused
+    global _off_splits, _off_last_end, _off_high_chunks
+    offsets = [_slot_offset(cls, name) for name in _FAST_SLOTS]
+    _off_eof, _off_waiter, _off_buffer, _off_size, _off_total, _off_high, _off_paused = offsets[:7]
+    _off_splits, _off_last_end, _off_high_chunks = offsets[7:]
+    _fast_type = cls
+
+
+def registered_stream_type():
+    """The class given to :func:`register_stream_type` (``None`` before)."""
+    return _fast_type
+
+
+cdef inline PyObject* _get_slot(object obj, Py_ssize_t offset):
+    return (<PyObject**>((<char*><PyObject*>obj) + offset))[0]
+
+
+cdef inline void _set_slot(object obj, Py_ssize_t offset, object value):
+    cdef PyObject** p = <PyObject**>((<char*><PyObject*>obj) + offset)
+    cdef PyObject* old = p[0]
+    Py_INCREF(value)
+    p[0] = <PyObject*>value
+    Py_XDECREF(old)
+
+
+cdef int _feed_stream(object stream, object piece) except -1:
+    """``stream.feed_data(piece)`` for a stream of the registered class (see the
+    Python twin's ``register_stream_type`` for the effect reproduced here)."""
+    cdef PyObject* eof = _get_slot(stream, _off_eof)
+    cdef PyObject* waiter = _get_slot(stream, _off_waiter)
+    cdef PyObject* buffer = _get_slot(stream, _off_buffer)
+    cdef PyObject* size = _get_slot(stream, _off_size)
+    cdef PyObject* total = _get_slot(stream, _off_total)
+    cdef PyObject* high = _get_slot(stream, _off_high)
+    cdef PyObject* paused = _get_slot(stream, _off_paused)
+    cdef Py_ssize_t n, new_size
+    if (eof != <PyObject*>_FALSE or waiter != <PyObject*>_NONE or not PyBytes_CheckExact(piece) or buffer == NULL
+            or type(<object>buffer) is not _deque or size == NULL or not PyLong_CheckExact(<object>size)
+            or total == NULL or not PyLong_CheckExact(<object>total) or high == NULL
+            or not PyLong_CheckExact(<object>high) or paused == NULL):
+        stream.feed_data(piece)  # EOF (it raises), a waiting reader (woken), or unexpected state
+        return 0
+    n = PyBytes_GET_SIZE(piece)
+    if n == 0:
+        return 0
+    _deque_append(<object>buffer, piece)
+    new_size = PyLong_AsSsize_t(<object>size) + n
+    _set_slot(stream, _off_size, PyLong_FromSsize_t(new_size))
+    _set_slot(stream, _off_total, PyLong_FromSsize_t(PyLong_AsSsize_t(<object>total) + n))
+    if new_size > PyLong_AsSsize_t(<object>high) and paused == <PyObject*>_FALSE:
+        stream._pause()  # once per crossing of the high-water mark
+    return 0
+
+
+cdef int _feed_stream_chunks(object stream, list pieces) except -1:
+    """``stream.feed_http_chunks(pieces)`` for a stream of the registered class and at
+    most ``_MANY_PIECES`` pieces (data, ``b""`` at chunk ends): see the Python twin's
+    ``register_stream_type``; chunk ends become ``_http_chunk_splits`` entries as
+    ``feed_http_chunks`` makes them."""
+    cdef PyObject* eof = _get_slot(stream, _off_eof)
+    cdef PyObject* waiter = _get_slot(stream, _off_waiter)
+    cdef PyObject* buffer = _get_slot(stream, _off_buffer)
+    cdef PyObject* splits = _get_slot(stream, _off_splits)
+    cdef PyObject* size = _get_slot(stream, _off_size)
+    cdef PyObject* total = _get_slot(stream, _off_total)
+    cdef PyObject* last = _get_slot(stream, _off_last_end)
+    cdef PyObject* high = _get_slot(stream, _off_high)
+    cdef PyObject* high_chunks = _get_slot(stream, _off_high_chunks)
+    cdef PyObject* paused = _get_slot(stream, _off_paused)
+    cdef Py_ssize_t i, n = PyList_GET_SIZE(pieces), start_total, new_total, last_end, new_size
+    cdef object piece
+    if (n > _MANY_PIECES or eof != <PyObject*>_FALSE or waiter != <PyObject*>_NONE or buffer == NULL
+            or type(<object>buffer) is not _deque or splits == NULL or type(<object>splits) is not _deque
+            or size == NULL or not PyLong_CheckExact(<object>size) or total == NULL
+            or not PyLong_CheckExact(<object>total) or last == NULL or not PyLong_CheckExact(<object>last)
+            or high == NULL or not PyLong_CheckExact(<object>high) or high_chunks == NULL
+            or not PyLong_CheckExact(<object>high_chunks) or paused == NULL):
+        stream.feed_http_chunks(pieces)
+        return 0
+    for i in range(n):
+        if not PyBytes_CheckExact(<object>PyList_GET_ITEM(pieces, i)):
+            stream.feed_http_chunks(pieces)
+            return 0
+    start_total = new_total = PyLong_AsSsize_t(<object>total)
+    last_end = PyLong_AsSsize_t(<object>last)
+    for i in range(n):
+        piece = <object>PyList_GET_ITEM(pieces, i)
+        if PyBytes_GET_SIZE(piece):
+            _deque_append(<object>buffer, piece)
+            new_total += PyBytes_GET_SIZE(piece)
+        elif new_total != last_end:
+            last_end = new_total
+            _deque_append(<object>splits, PyLong_FromSsize_t(new_total))
+    _set_slot(stream, _off_last_end, PyLong_FromSsize_t(last_end))
+    new_size = PyLong_AsSsize_t(<object>size) + (new_total - start_total)
+    _set_slot(stream, _off_size, PyLong_FromSsize_t(new_size))
+    _set_slot(stream, _off_total, PyLong_FromSsize_t(new_total))
+    if paused == <PyObject*>_FALSE and (
+        new_size > PyLong_AsSsize_t(<object>high) or len(<object>splits) > PyLong_AsSsize_t(<object>high_chunks)
+    ):
+        stream._pause()  # once per crossing
+    return 0
+
 
 cdef object _begin_body = begin_body
 cdef object _BadHttpMessage = BadHttpMessage
@@ -112,6 +267,7 @@ cdef class ResponseReader:
     cdef object _out
     cdef object _feed
     cdef object _feed_chunks
+    cdef object _stream  # the target when it is of the registered stream class, else None
     cdef list _pieces
     cdef object _stash
     cdef Py_ssize_t _stash_pos
@@ -142,6 +298,7 @@ cdef class ResponseReader:
         self._out = sink
         self._feed = sink.on_body
         self._feed_chunks = None
+        self._stream = None
         self._pieces = []
         self._stash = None
         self._stash_pos = 0
@@ -165,6 +322,7 @@ cdef class ResponseReader:
         self._out = self._sink
         self._feed = self._on_body
         self._feed_chunks = None
+        self._stream = None
         self._chunked = None
         self._cchunked = None
 
@@ -296,6 +454,8 @@ cdef class ResponseReader:
                 self._feed_chunks = out.feed_http_chunks
         elif target is not None:
             self._feed = target.feed_data
+            if type(target) is _fast_type:  # not a subclass, which may override feed_data
+                self._stream = target
             if self._kind == _CHUNKED:
                 self._feed_chunks = target.feed_http_chunks
         else:
@@ -329,7 +489,10 @@ cdef class ResponseReader:
         else:
             piece = PyBytes_FromStringAndSize(PyBytes_AS_STRING(data) + pos, take)
         pos += take
-        self._feed(piece)
+        if self._stream is not None:
+            _feed_stream(self._stream, piece)
+        else:
+            self._feed(piece)
         if self._kind == _LENGTH:
             self._remaining -= take
             if self._remaining == 0:
@@ -370,8 +533,13 @@ cdef class ResponseReader:
         cdef Py_ssize_t i, n = PyList_GET_SIZE(pieces)
         cdef object piece
         if self._feed_chunks is not None:
-            if n == 1 and <object>PyList_GET_ITEM(pieces, 0):
-                self._feed(<object>PyList_GET_ITEM(pieces, 0))  # one piece of data: the leaner call
+            if n == 1 and <object>PyList_GET_ITEM(pieces, 0):  # one piece of data: the leaner call
+                if self._stream is not None:
+                    _feed_stream(self._stream, <object>PyList_GET_ITEM(pieces, 0))
+                else:
+                    self._feed(<object>PyList_GET_ITEM(pieces, 0))
+            elif self._stream is not None:
+                _feed_stream_chunks(self._stream, pieces)
             else:
                 self._feed_chunks(pieces)
         else:

@@ -14,6 +14,7 @@ import asyncio
 import io
 import json
 import os
+import sys
 import warnings
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable
 from typing import Any, Callable, Optional
@@ -55,7 +56,11 @@ _NOT_AGAIN = (
     "The request body cannot be sent again: it was consumed (an async iterable or a stream "
     "that cannot seek). Use bytes or a seekable file-like object"
 )
-PAYLOAD_CHUNK = 2**18  # bytes read from a file per executor call (as aiohttp 3.14.5)
+PAYLOAD_CHUNK = 2**18  # bytes per write of a file body (and per read() of a file without readinto)
+PAYLOAD_READ = 2**20  # bytes a binary file reads into its reused buffer per executor call
+# Whether a buffer's reference count tells that nobody kept it (CPython): else every
+# read gets a fresh buffer (PyPy has no reference counts; it reads with read()).
+_REFCOUNTS = hasattr(sys, "getrefcount") and sys.implementation.name == "cpython"
 TOO_LARGE_BYTES_BODY = 2**20  # a bytes body above this warns (use a file or stream)
 
 
@@ -233,6 +238,9 @@ class IOBasePayload(Payload):
             self._value.seek(self._start)
         self._started = True
         remaining = self._size
+        if _REFCOUNTS and type(self)._read is IOBasePayload._read and hasattr(self._value, "readinto"):
+            await self._write_read_into(writer, remaining)
+            return
         while remaining is None or remaining > 0:
             size = PAYLOAD_CHUNK if remaining is None else min(PAYLOAD_CHUNK, remaining)
             data = await self._read(size)
@@ -243,11 +251,39 @@ class IOBasePayload(Payload):
                 remaining -= len(chunk)
             await writer.write(chunk)
 
+    async def _write_read_into(self, writer: _Writer, remaining: Optional[int]) -> None:
+        """The binary-file loop: ``readinto`` up to ``PAYLOAD_READ`` bytes per executor
+        call (a 1 MiB file is one round trip, not four), written in ``PAYLOAD_CHUNK``
+        views of one buffer.  The buffer is used again only when nothing kept a
+        reference to it (its reference count is back to ours alone): a transport may
+        queue the written view itself instead of copying it (asyncio's since 3.12,
+        TLS's backlog), and then the next read gets a fresh buffer.
+        """
+        buf: Optional[bytearray] = None
+        while remaining is None or remaining > 0:
+            want = PAYLOAD_READ if remaining is None else min(PAYLOAD_READ, remaining)
+            if buf is None or len(buf) < want:
+                buf = bytearray(want)
+            view = memoryview(buf)[:want]
+            n = await self._run_read(self._value.readinto, view)
+            if not n:
+                return
+            if remaining is not None:
+                remaining -= n
+            for start in range(0, n, PAYLOAD_CHUNK):
+                await writer.write(view[start : min(n, start + PAYLOAD_CHUNK)])  # type: ignore[arg-type]
+            del view
+            if sys.getrefcount(buf) > 2:  # ours and the argument: anything more kept it
+                buf = None
+
     async def _read(self, size: int) -> Any:
-        """``read(size)`` in the default executor.  If the writer is cancelled the
+        return await self._run_read(self._value.read, size)
+
+    async def _run_read(self, read_func: Callable[[Any], Any], arg: Any) -> Any:
+        """``read_func(arg)`` in the default executor.  If the writer is cancelled the
         read is still waited for, so the file position is settled before a rewind.
         """
-        self._reading = read = asyncio.get_running_loop().run_in_executor(None, self._value.read, size)
+        self._reading = read = asyncio.get_running_loop().run_in_executor(None, read_func, arg)
         try:
             return await asyncio.shield(read)
         except asyncio.CancelledError:

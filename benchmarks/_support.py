@@ -240,15 +240,16 @@ http {{
 
 
 @contextmanager
-def nginx(base: Path) -> Iterator[str]:
+def nginx(base: Path, conf: str = _NGINX_CONF) -> Iterator[str]:
     """Debian's nginx (one process, pinned to CPU 0) serving ``base/www`` on a free
-    port, with on-the-fly gzip under ``/gz/``; yields its base URL.
+    port, with on-the-fly gzip under ``/gz/`` (*conf*: another configuration template,
+    with ``{dir}`` and ``{port}``); yields its base URL.
 
     :raises RuntimeError: nginx did not start within 10 s (its error log is the message).
     """
     (base / "tmp").mkdir(exist_ok=True)
     port = free_port()
-    (base / "nginx.conf").write_text(_NGINX_CONF.format(dir=base, port=port))
+    (base / "nginx.conf").write_text(conf.format(dir=base, port=port))
     cmd = [NGINX, "-p", str(base), "-c", str(base / "nginx.conf"), "-e", str(base / "error.log")]
     with subprocess.Popen(cmd, stdin=subprocess.DEVNULL) as proc:
         try:

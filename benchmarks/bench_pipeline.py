@@ -164,9 +164,9 @@ def gzip_wire() -> tuple[bytes, list[bytes]]:
 
 @pytest.fixture(params=BACKENDS)
 def zlib_backend(request: Any) -> Any:
-    """Each zlib backend that is installed, set with ``set_zlib_backend`` (and reset)."""
+    """Each zlib backend that is installed, set with ``set_zlib_backend`` (and reset
+    to the default, zlib-ng when installed)."""
     import importlib
-    import zlib
 
     from aiohttp_client._sansio import _compression
 
@@ -174,9 +174,10 @@ def zlib_backend(request: Any) -> Any:
         lib = importlib.import_module(request.param)
     except ImportError:
         pytest.skip(f"{request.param} is not installed")
+    before = _compression._zlib
     _compression.set_zlib_backend(lib)
     yield lib
-    _compression.set_zlib_backend(zlib)
+    _compression.set_zlib_backend(before)
 
 
 def ours_decode(reader_cls: Any, head_parser_cls: Any, decoder_cls: Any, chunks: Sequence[bytes]) -> int:

@@ -214,6 +214,27 @@ def _uploads_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
     return head + _table(rows)
 
 
+def _harness_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
+    rows = [["loop", "figure", "", "median", "min", "max"]]
+    for (suite, item, _mode, _impl), bench in results.items():
+        if suite != "harness":
+            continue
+        extra = bench.extra_info
+        for n, (impl, v) in enumerate(extra["values"].items()):
+            rows.append([item if n == 0 else "", f"{impl}: {extra['unit']}", "", f"{v:.4g}", "", ""])
+        for name, r in extra["ratios"].items():
+            rows.append(["", name, "", f"{r['median']:.2f}", f"{r['min']:.2f}", f"{r['max']:.2f}"])
+    if len(rows) == 1:
+        return []
+    head = [
+        "The outside harness's loops (bench_harness.py): nginx on CPU 0, each client in its own",
+        "process on CPU 1, interleaved repeats; a ratio is the median of the per-repeat ratios",
+        "(min and max beside it); a value is the median over the repeats.",
+        "",
+    ]
+    return head + _table(rows)
+
+
 def _state_lines(results: dict[tuple[str, ...], Any]) -> list[str]:
     medians: dict[str, dict[str, float]] = {}
     for (suite, item, _mode, impl), bench in results.items():
@@ -243,6 +264,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         _parser_lines(results),
         _e2e_lines(results),
         _nginx_lines(results),
+        _harness_lines(results),
         _uploads_lines(results),
         ws_lines(results, _fmt_time, _table),
         _state_lines(results),

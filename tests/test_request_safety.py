@@ -249,6 +249,10 @@ class _ThreadRecordingFile(io.BufferedReader):
         self.read_threads.add(threading.get_ident())
         return super().read(size)
 
+    def readinto(self, buffer: "bytearray | memoryview") -> int:  # the reused-buffer path (issue 20)
+        self.read_threads.add(threading.get_ident())
+        return super().readinto(buffer)
+
 
 def test_file_body_is_read_in_the_executor(raw_server, tmp_path) -> None:
     srv = raw_server(Reply.of(OK))

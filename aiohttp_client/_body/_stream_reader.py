@@ -35,6 +35,7 @@ import sys
 import warnings
 from typing import Callable, Optional, Union
 
+from .._sansio._http_reader import register_stream_type
 from ..http_exceptions import LineTooLong
 from ._stream_base import (
     _NO_CAUSE,
@@ -203,6 +204,10 @@ class StreamReader(_StreamBuffer):
     def feed_data(self, data: bytes) -> None:
         """Append *data* (``bytes``, kept without copying: do not pass a buffer that
         changes later) and wake the reader.  Empty data is ignored.
+
+        The compiled response reader runs this inline on the slots (the class is
+        registered with ``_http_reader.register_stream_type`` below): a change here
+        is a change to ``_cparser/_http_reader_c.pyx``'s ``_feed_stream`` too.
 
         :raises RuntimeError: after :meth:`feed_eof`.
         """
@@ -535,3 +540,7 @@ class StreamReader(_StreamBuffer):
         if n < 0:
             return self._take_all()
         return self._take(n)
+
+
+# The compiled reader feeds exactly this class inline (see feed_data).
+register_stream_type(StreamReader)

@@ -52,7 +52,6 @@ IN_SLICE = 16384  # coded bytes handed to a decoder per call (bounds the tail it
 _MIN_WINDOW = 64  # coded bytes handed to a decoder at the start of each member
 MAX_MEMBERS = 1024  # gzip members / zstd frames accepted in one body (aiohttp's limit)
 
-_zlib: Any = zlib
 _IS_PYPY = sys.implementation.name == "pypy"
 
 
@@ -64,6 +63,21 @@ def _optional_module(*names: str) -> Any:
         except ImportError:
             continue
     return None
+
+
+def _default_zlib() -> Any:
+    """The zlib API used for gzip and deflate until :func:`set_zlib_backend`: zlib-ng's
+    (``zlib_ng.zlib_ng``, the ``speedups`` extra: about twice stdlib zlib's decoding
+    rate) when it imports, else ISA-L's (``isal.isal_zlib``, where it installs and
+    zlib-ng does not; second because its gzip header check is laxer: it accepts
+    reserved FLG bits that RFC 1952 §2.3.1.2 says must fail), else the stdlib
+    :mod:`zlib` (always on PyPy: neither package builds there).  Every backend gets
+    the same output caps (``SLICE``).
+    """
+    return _optional_module("zlib_ng.zlib_ng", "isal.isal_zlib") or zlib
+
+
+_zlib: Any = _default_zlib()
 
 
 def _bounded_brotli() -> Any:
@@ -79,8 +93,10 @@ _zstd_mod: Any = _optional_module("compression.zstd", "backports.zstd")
 
 
 def set_zlib_backend(lib: Any) -> None:
-    """Use *lib*, a module with zlib's API (e.g. ``zlib_ng.zlib_ng``, ``isal.isal_zlib``),
-    for gzip and deflate from now on (reference: ``set_zlib_backend``).
+    """Use *lib*, a module with zlib's API (e.g. :mod:`zlib`, ``zlib_ng.zlib_ng``,
+    ``isal.isal_zlib``), for gzip and deflate from now on, instead of the default
+    (zlib-ng when installed, see ``_default_zlib``); decoded output stays capped at
+    ``SLICE`` bytes per call whatever the backend (reference: ``set_zlib_backend``).
     """
     global _zlib
     _zlib = lib

@@ -40,7 +40,7 @@ from ._chunked import ChunkedDecoder
 from ._framing import CHUNKED, LENGTH, NO_BODY, UNTIL_CLOSE, Framing
 from ._http_parser import HeadParser
 
-__all__ = ("ResponseReader", "IDLE", "HEAD", "BODY", "DONE")
+__all__ = ("ResponseReader", "IDLE", "HEAD", "BODY", "DONE", "register_stream_type", "registered_stream_type")
 
 IDLE = 0  # no request outstanding
 HEAD = 1  # waiting for (more of) the response head
@@ -48,6 +48,36 @@ BODY = 2  # inside the body
 DONE = 3  # the response ended; ``leftover`` holds any bytes that followed it
 
 _EMPTY: tuple[tuple[bytes, bytes], ...] = ()
+
+
+_registered: Optional[type] = None  # the class given to register_stream_type
+
+
+def register_stream_type(cls: type) -> None:
+    """Declare *cls* (the body stream, ``_body._stream_reader.StreamReader``) a target
+    whose ``feed_data`` the compiled twin may run inline, on the stream's slots, with
+    the same effect (issue 20: the per-piece Python call was most of parse-to-stream
+    in small pieces).  This twin always calls ``target.feed_data``: it only records *cls*.
+
+    The effect the compiled twin reproduces, for a target of exactly *cls* that is
+    not at EOF and has no waiting reader (else it calls ``feed_data``): append the
+    piece to ``_buffer`` (a ``deque``), add its length to ``_size`` and
+    ``total_bytes``, and call ``_pause()`` when ``_size`` exceeds ``_high_water`` and
+    ``_paused`` is false.  Likewise ``feed_http_chunks(pieces)`` for at most 64 pieces
+    (more may be joined): data pieces as above, each ``b""`` appending the body offset
+    to ``_http_chunk_splits`` unless it equals ``_last_chunk_end`` (which it then
+    becomes), and the pause also when ``_http_chunk_splits`` holds more than
+    ``_high_water_chunks`` entries.
+
+    :raises TypeError: (compiled twin) *cls* lacks one of those slots.
+    """
+    global _registered
+    _registered = cls
+
+
+def registered_stream_type() -> Optional[type]:
+    """The class given to :func:`register_stream_type` (``None`` before)."""
+    return _registered
 
 
 class ResponseReader:
