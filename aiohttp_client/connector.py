@@ -9,6 +9,7 @@ response was read to the end, keep-alive, no error); otherwise it is closed.
 """
 
 import asyncio
+import errno
 import socket
 import ssl
 import sys
@@ -22,17 +23,18 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 import aiohappyeyeballs
 from yarl import URL
 
-from ._client._timeouts import ClientTimeout, timeout_after
+from ._client._timeouts import ClientTimeout, deadline_after, timeout_after, timeout_at
 from ._models import ConnectionKey, sentinel
 from ._net._connection import Connection
 from ._net._connector_params import cleanup_closed, connector_ssl, keepalive_seconds, ssl_shutdown_grace
+from ._net._socks import SocksRoute, socks_handshake, socks_route, start_origin
 from ._net._tls import Fingerprint, check_fingerprint, connect_errors, ssl_context_off_loop
 from ._net._tunnel import open_tunnel
 from ._protocols._protocol import ResponseProtocol
 from ._sansio._chunked import ChunkedDecoder
 from ._sansio._http_parser import HeadParser
 from ._sansio._pool import Pool
-from ._sansio._proxy import proxy_fields
+from ._sansio._proxy import SOCKS_SCHEMES, proxy_fields
 from .abc import AbstractResolver, ResolveResult
 from .client_exceptions import (
     ClientConnectionError,
@@ -469,6 +471,9 @@ class TCPConnector(BaseConnector):
         proxy = req.proxy
         if proxy is None:
             protocol = await self._open(key, req.host, req.port or 80, sslcontext, server_hostname, timeout, traces)
+        elif proxy.scheme in SOCKS_SCHEMES:
+            route = socks_route(proxy, req.proxy_auth)
+            protocol = await self._open_via_socks(req, route, sslcontext, server_hostname, timeout, traces)
         else:
             protocol = await self._open_via_proxy(
                 req, key, proxy, ssl_arg, sslcontext, server_hostname, timeout, traces
@@ -520,6 +525,65 @@ class TCPConnector(BaseConnector):
         except BaseException:
             protocol.close()
             raise
+
+    async def _open_via_socks(
+        self,
+        req: "ClientRequest",
+        route: SocksRoute,
+        sslcontext: Optional[ssl.SSLContext],
+        server_hostname: str,
+        timeout: ClientTimeout,
+        traces: Any = None,
+    ) -> ResponseProtocol:
+        """A connection to the origin through the SOCKS proxy of *route*
+        (``_net/_socks``): the origin's name resolved here unless the proxy resolves
+        it, TCP to the proxy, the handshake, then HTTP or TLS with the origin.
+        ``sock_connect`` bounds TCP to the proxy, and once more the handshake and TLS.
+
+        Errors carry the proxy's key or the request's without the credentials.
+        """
+        key = req.connection_key._replace(proxy_auth=None)  # exceptions never show credentials
+        host, port = req.host, req.port or 80
+        if not route.remote_dns or route.version == 4:
+            host = await self._socks_target(key, host, port, route, traces)
+        proxy_key = ConnectionKey(route.host, route.port, False, True, None, None, None)
+        proto = await self._open(
+            proxy_key, route.host, route.port, None, route.host, timeout, traces, ClientProxyConnectionError
+        )
+        transport = proto.transport
+        assert transport is not None
+        delay = timeout.sock_connect
+        when = None if delay is None else deadline_after(self._loop, delay, self._timeout_ceil_threshold)
+        try:
+            with connect_errors(proxy_key, ClientProxyConnectionError):
+                async with timeout_at(when):
+                    await socks_handshake(transport, route, proxy_key, host, port)
+            with connect_errors(key, ClientConnectorError):
+                async with timeout_at(when):
+                    return await start_origin(transport, sslcontext, server_hostname, self._protocol_factory)
+        except BaseException:
+            transport.abort()
+            raise
+
+    async def _socks_target(self, key: ConnectionKey, host: str, port: int, route: SocksRoute, traces: Any) -> str:
+        """The address the SOCKS request names: *host* resolved by the connector
+        (``socks4://``, ``socks5://``; SOCKS4 carries IPv4 only), or *host* itself
+        for ``socks4a://`` with a name.
+
+        :raises ClientConnectorDNSError: the name did not resolve.
+        :raises ClientConnectorError: SOCKS4 and no IPv4 address.
+        """
+        if route.remote_dns and ":" not in host:  # socks4a with a name or an IPv4 literal
+            return host
+        try:
+            addrs = await self._resolve(host, port, traces)
+        except OSError as exc:
+            raise ClientConnectorDNSError(key, exc) from exc
+        ipv4 = [a["host"] for a in addrs if a["family"] == socket.AF_INET]
+        if route.version == 4 and not ipv4:
+            reason = f"SOCKS4 carries only IPv4 addresses, and {host} has none"
+            raise ClientConnectorError(key, OSError(errno.EAFNOSUPPORT, reason))
+        return ipv4[0] if ipv4 else str(addrs[0]["host"])
 
     async def _open(
         self,

@@ -29,7 +29,7 @@ from .._protocols._body_writer import (
 )
 from .._sansio._basic_auth import BasicAuth
 from .._sansio._http_writer import lists_close, serialize_head, validate_method
-from .._sansio._proxy import proxy_fields
+from .._sansio._proxy import is_http_proxy, proxy_fields
 from ..client_exceptions import ClientPayloadError, InvalidUrlClientError, NonHttpUrlClientError
 from ..formdata import FormData
 from ..payload import PAYLOAD_CHUNK, Payload, get_payload
@@ -246,7 +246,7 @@ class ClientRequest:
 
     def _setup_fields(self, headers: Any, auth: Optional[BasicAuth], cookies: Any, data: Any) -> None:
         self._build_headers(headers, auth, cookies)
-        if self.proxy is not None and not self.is_ssl():  # the proxy reads this request itself
+        if is_http_proxy(self.proxy) and not self.is_ssl():  # the proxy reads this request itself (not SOCKS)
             self.headers.update(proxy_fields(self.proxy_auth, self.proxy_headers))
         if data is not None:
             self._set_body(_as_payload(data))
@@ -411,10 +411,11 @@ class ClientRequest:
     @property
     def request_target(self) -> str:
         """The request-target: origin-form (RFC 9112 §3.2.1), or absolute-form
-        (§3.2.2) for a plain-HTTP request through a proxy.
+        (§3.2.2) for a plain-HTTP request through an HTTP proxy (a SOCKS proxy only
+        carries bytes: the origin reads the request).
         """
         target = url_target(self.url)
-        if self.proxy is not None and not target.is_ssl:
+        if self.proxy is not None and not target.is_ssl and is_http_proxy(self.proxy):
             return str(self.url)
         return target.path_qs
 

@@ -19,6 +19,7 @@ from yarl import URL
 from .._sansio._basic_auth import BasicAuth
 from .._sansio._proxy import bypasses_proxy, check_proxy, no_proxy_rules, proxy_from_environ
 from ..client_exceptions import InvalidUrlClientError
+from ._socks import check_socks
 
 _log = logging.getLogger("aiohttp_client.client")
 
@@ -61,7 +62,8 @@ def env_proxy_for(url: URL) -> Optional[tuple[URL, Optional[BasicAuth]]]:
 
     Credentials come from the proxy URL, else from netrc for the proxy's host.
 
-    :raises ValueError: the environment names an unsupported (e.g. SOCKS) proxy.
+    :raises ValueError: the environment names an unsupported proxy, or a SOCKS proxy
+        without python-socks installed (the message names ``aiohttp_client[socks]``).
     """
     environ = os.environ
     value = proxy_from_environ(environ, url.scheme)
@@ -75,6 +77,7 @@ def env_proxy_for(url: URL) -> Optional[tuple[URL, Optional[BasicAuth]]]:
     proxy, auth = check_proxy(URL(value), None)
     if auth is None:
         auth = netrc_auth_for(proxy.host)
+    check_socks(proxy, auth)
     return proxy, auth
 
 
@@ -83,7 +86,9 @@ def explicit_proxy(proxy: Any, proxy_auth: Optional[BasicAuth], proxy_headers: A
     with an explicit *proxy* (``str`` or :class:`~yarl.URL`; ``None``: none).
 
     :raises InvalidUrlClientError: (a ``ValueError``) an unusable proxy URL, see
-        :func:`~.._sansio._proxy.check_proxy`.
+        :func:`~.._sansio._proxy.check_proxy`, or a SOCKS proxy without python-socks
+        installed (the message names ``aiohttp_client[socks]``) or with credentials
+        SOCKS cannot carry (:func:`~._socks.check_socks`).
     :raises ValueError: *proxy_auth* is not a :class:`BasicAuth`.
     :raises TypeError: *proxy* is neither text nor a URL.
     """
@@ -93,9 +98,21 @@ def explicit_proxy(proxy: Any, proxy_auth: Optional[BasicAuth], proxy_headers: A
         return {"proxy": None, "proxy_auth": None, "proxy_headers": None}
     try:
         url, auth = check_proxy(URL(proxy), proxy_auth)
+        check_socks(url, auth)
     except ValueError as exc:
-        raise InvalidUrlClientError(proxy, str(exc)) from exc
+        raise InvalidUrlClientError(_shown(proxy), str(exc)) from exc
     return {"proxy": url, "proxy_auth": auth, "proxy_headers": proxy_headers}
+
+
+def _shown(proxy: Any) -> Any:
+    """*proxy* as an exception may show it: without its credentials."""
+    try:
+        url = URL(proxy)
+        if url.absolute and (url.raw_user is not None or url.raw_password is not None):
+            return url.with_user(None)
+    except ValueError:
+        pass
+    return proxy
 
 
 async def with_env_settings(kwargs: dict[str, Any], url: URL) -> dict[str, Any]:
