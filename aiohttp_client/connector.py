@@ -579,11 +579,13 @@ class TCPConnector(BaseConnector):
             addrs = await self._resolve(host, port, traces)
         except OSError as exc:
             raise ClientConnectorDNSError(key, exc) from exc
-        ipv4 = [a["host"] for a in addrs if a["family"] == socket.AF_INET]
-        if route.version == 4 and not ipv4:
+        # IPv4 first, as python-socks does (aiodns hands the address over as bytes).
+        hosts = [a["host"] for a in sorted(addrs, key=lambda a: a["family"] != socket.AF_INET)]
+        texts = [h.decode() if isinstance(h, bytes) else str(h) for h in hosts]
+        if route.version == 4 and (not texts or ":" in texts[0]):
             reason = f"SOCKS4 carries only IPv4 addresses, and {host} has none"
             raise ClientConnectorError(key, OSError(errno.EAFNOSUPPORT, reason))
-        return ipv4[0] if ipv4 else str(addrs[0]["host"])
+        return texts[0]
 
     async def _open(
         self,
