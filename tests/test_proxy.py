@@ -367,7 +367,8 @@ def test_check_proxy_and_connect_request() -> None:
     assert url == URL("http://proxy:3128") and auth == aiohttp.BasicAuth("u", "p")
     with pytest.raises(ValueError, match="ftp"):
         check_proxy(URL("ftp://proxy:1080"), None)
-    assert check_proxy(URL("socks5://u:p@proxy:1080"), None) == (URL("socks5://proxy:1080"), aiohttp.BasicAuth("u", "p"))
+    socks = check_proxy(URL("socks5://u:p@proxy:1080"), None)
+    assert socks == (URL("socks5://proxy:1080"), aiohttp.BasicAuth("u", "p"))
     with pytest.raises(ValueError):
         check_proxy(URL("http://u:p@proxy:3128"), aiohttp.BasicAuth("a", "b"))
     assert connect_request("::1", 443, [("Proxy-Authorization", "Basic x")]) == (
