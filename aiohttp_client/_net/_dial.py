@@ -143,7 +143,7 @@ async def _open_via_socks(
     key = dial.key._replace(proxy_auth=None)  # exceptions never show credentials
     host, port = dial.host, dial.port
     if not route.remote_dns or route.version == 4:
-        host = await _socks_target(connector, key, dial.host, dial.port, route, traces)
+        host = await _socks_target(connector, key, route, dial, traces=traces)
     proxy_key = ConnectionKey(route.host, route.port, False, True, None, None, None)
     to_proxy = Dial(proxy_key, route.host, route.port, None, route.host, ClientProxyConnectionError)
     hop = ProxyHop(req.proxy, proxy_key, True, traces)
@@ -163,7 +163,7 @@ async def _open_via_socks(
         raise
 
 
-async def _socks_target(connector: Any, key: ConnectionKey, host: str, port: int, route: SocksRoute, traces: Any) -> str:
+async def _socks_target(connector: Any, key: ConnectionKey, route: SocksRoute, target: Dial, *, traces: Any) -> str:
     """The address the SOCKS request names: *host* resolved by the connector
     (``socks4://``, ``socks5://``; SOCKS4 carries IPv4 only), or *host* itself for
     ``socks4a://`` with a name.
@@ -171,6 +171,7 @@ async def _socks_target(connector: Any, key: ConnectionKey, host: str, port: int
     :raises ClientConnectorDNSError: the name did not resolve.
     :raises ClientConnectorError: SOCKS4 and no IPv4 address.
     """
+    host, port = target.host, target.port
     if route.remote_dns and ":" not in host:  # socks4a with a name or an IPv4 literal
         return host
     try:
