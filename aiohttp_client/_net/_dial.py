@@ -164,8 +164,8 @@ async def _open_via_socks(
 
 
 async def _socks_target(connector: Any, key: ConnectionKey, route: SocksRoute, target: Dial, *, traces: Any) -> str:
-    """The address the SOCKS request names: *host* resolved by the connector
-    (``socks4://``, ``socks5://``; SOCKS4 carries IPv4 only), or *host* itself for
+    """The address the SOCKS request names: *target*'s host resolved by the connector
+    (``socks4://``, ``socks5://``; SOCKS4 carries IPv4 only), or the host itself for
     ``socks4a://`` with a name.
 
     :raises ClientConnectorDNSError: the name did not resolve.
