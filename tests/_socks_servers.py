@@ -196,7 +196,7 @@ class SocksPeer:
         return f"{scheme}://{userinfo}{HOST}:{self.port}"
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, HOST, 0)
+        self._server = await asyncio.start_server(self._serve, HOST, self.port)  # 0: any free port
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
