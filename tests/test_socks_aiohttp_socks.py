@@ -136,3 +136,21 @@ def test_proxy_connector_from_url_on_our_session(dante: Any, web_server: Any, tm
         assert out[f"plain-{rdns}"] == [200, "/echo"] and out[f"tls-{rdns}"] == [200, "secure"]
         assert out[f"pooled-{rdns}"] == 1  # the second request reused the connection (our pool)
     assert out["wrong-password"] == "ProxyError"
+
+
+def test_client_proto_response_handler_takes_the_loop() -> None:
+    """``aiohttp_client.client_proto.ResponseHandler`` is built with the loop,
+    positionally (aiohttp-socks) or as ``loop=``, and is the connector's protocol."""
+    import asyncio
+
+    from aiohttp_client import client_proto
+    from aiohttp_client._protocols._protocol import ResponseProtocol
+
+    loop = asyncio.new_event_loop()
+    try:
+        for handler in (client_proto.ResponseHandler(loop), client_proto.ResponseHandler(loop=loop)):
+            assert isinstance(handler, ResponseProtocol) and handler.transport is None
+            assert not handler.is_connected()
+    finally:
+        loop.close()
+    assert client_proto.__all__ == ("ResponseHandler",)

@@ -183,3 +183,27 @@ def test_cancelled_mid_handshake_closes_the_socket(socks_peer: Any) -> None:
 
     run(main())
     assert len(peer.handshakes) == 4
+
+
+def test_credentials_from_proxy_headers(socks_peer: Any, raw_server: Any) -> None:
+    """aiohttp 3.14 deprecates ``proxy_auth`` for ``proxy_headers={"Proxy-Authorization":
+    encode_basic_auth(...)}``: with a SOCKS proxy those become the SOCKS5 credentials
+    (RFC 1929), and no field of ``proxy_headers`` reaches the origin; a field that is
+    not Basic credentials is refused before connecting."""
+    peer = socks_peer()
+    srv = raw_server(Reply.of(OK))
+    fields = {"Proxy-Authorization": aiohttp.encode_basic_auth(USER, PASSWORD), "X-For-Proxy": "1"}
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(srv.url("/"), proxy=peer.url("socks5"), proxy_headers=fields) as resp:
+                assert await resp.read() == b"ok"
+            with pytest.raises(ValueError, match="Unknown authorization method"):
+                bearer = {"Proxy-Authorization": "Bearer x"}
+                await session.get(srv.url("/"), proxy=peer.url("socks5"), proxy_headers=bearer)
+
+    run(main())
+    (shake,) = peer.handshakes
+    assert shake.startswith(b"\x05\x02\x00\x02" + _AUTH)
+    (request,) = srv.requests
+    assert b"roxy-" not in request and b"X-For-Proxy" not in request

@@ -21,7 +21,7 @@ from .._client._timeouts import ClientTimeout, deadline_after, timeout_at
 from .._models import ConnectionKey
 from .._sansio._proxy import SOCKS_SCHEMES, proxy_fields
 from ..client_exceptions import ClientConnectorDNSError, ClientConnectorError, ClientProxyConnectionError
-from ._socks import SocksRoute, socks_handshake, socks_route, start_origin
+from ._socks import SocksRoute, socks_credentials, socks_handshake, socks_route, start_origin
 from ._tls import HTTP11_ONLY, Fingerprint, check_fingerprint, connect_errors, ssl_context_off_loop
 from ._tunnel import open_tunnel
 
@@ -139,7 +139,7 @@ async def _open_via_socks(
 
     Errors carry the proxy's key, or the request's without the credentials.
     """
-    route = socks_route(req.proxy, req.proxy_auth)
+    route = socks_route(req.proxy, socks_credentials(req.proxy_auth, req.proxy_headers))
     key = dial.key._replace(proxy_auth=None)  # exceptions never show credentials
     host, port = dial.host, dial.port
     if not route.remote_dns or route.version == 4:

@@ -17,9 +17,9 @@ from typing import Any, Optional
 from yarl import URL
 
 from .._sansio._basic_auth import BasicAuth
-from .._sansio._proxy import bypasses_proxy, check_proxy, no_proxy_rules, proxy_from_environ
+from .._sansio._proxy import SOCKS_SCHEMES, bypasses_proxy, check_proxy, no_proxy_rules, proxy_from_environ
 from ..client_exceptions import InvalidUrlClientError
-from ._socks import check_socks
+from ._socks import check_socks, socks_credentials
 
 _log = logging.getLogger("aiohttp_client.client")
 
@@ -98,7 +98,7 @@ def explicit_proxy(proxy: Any, proxy_auth: Optional[BasicAuth], proxy_headers: A
         return {"proxy": None, "proxy_auth": None, "proxy_headers": None}
     try:
         url, auth = check_proxy(URL(proxy), proxy_auth)
-        check_socks(url, auth)
+        check_socks(url, socks_credentials(auth, proxy_headers) if url.scheme in SOCKS_SCHEMES else None)
     except ValueError as exc:
         raise InvalidUrlClientError(_shown(proxy), str(exc)) from exc
     return {"proxy": url, "proxy_auth": auth, "proxy_headers": proxy_headers}

@@ -14,7 +14,10 @@ scheme      version who resolves the origin's name
 ``socks5h`` 5       the proxy
 =========== ======= ======================================================
 
-Credentials come from ``proxy_auth`` or the proxy URL's userinfo: SOCKS5 sends them
+Credentials come from ``proxy_auth``, the proxy URL's userinfo, or a Basic
+``Proxy-Authorization`` in ``proxy_headers`` (what aiohttp 3.14 recommends instead of
+the deprecated ``proxy_auth``; SOCKS has no header fields, so nothing else of
+``proxy_headers`` is sent anywhere): SOCKS5 sends them
 with the username/password method (RFC 1929, each 1 to 255 ASCII bytes), SOCKS4 sends
 the login as its user id (the password is not part of SOCKS4).  They go to the proxy
 only: never to the origin, never into a log, a ``repr`` or an exception message.
@@ -49,7 +52,15 @@ from .._sansio._basic_auth import BasicAuth
 from .._sansio._proxy import SOCKS_SCHEMES
 from ..client_exceptions import ClientProxyConnectionError, ClientSocksProxyError
 
-__all__ = ("SOCKS_PORT", "SocksRoute", "check_socks", "socks_handshake", "socks_route", "start_origin")
+__all__ = (
+    "SOCKS_PORT",
+    "SocksRoute",
+    "check_socks",
+    "socks_credentials",
+    "socks_handshake",
+    "socks_route",
+    "start_origin",
+)
 
 #: The default port of a SOCKS proxy (RFC 1928 §3).
 SOCKS_PORT = 1080
@@ -93,6 +104,20 @@ def socks_route(proxy: URL, auth: Optional[BasicAuth]) -> SocksRoute:
         proxy.port or SOCKS_PORT,
         auth,
     )
+
+
+def socks_credentials(auth: Optional[BasicAuth], proxy_headers: Any) -> Optional[BasicAuth]:
+    """The SOCKS credentials: *auth* (``proxy_auth`` or the URL's), else a Basic
+    ``Proxy-Authorization`` field of *proxy_headers* (a mapping), else ``None``.
+
+    :raises ValueError: that field is not Basic credentials.
+    """
+    if auth is not None or not proxy_headers:
+        return auth
+    for name, value in proxy_headers.items():
+        if name.lower() == "proxy-authorization":
+            return BasicAuth.decode(value)
+    return None
 
 
 def _python_socks() -> tuple[Any, Any, Any]:
