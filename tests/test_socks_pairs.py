@@ -207,3 +207,22 @@ def test_credentials_from_proxy_headers(socks_peer: Any, raw_server: Any) -> Non
     assert shake.startswith(b"\x05\x02\x00\x02" + _AUTH)
     (request,) = srv.requests
     assert b"roxy-" not in request and b"X-For-Proxy" not in request
+
+
+def test_trust_env_ws_proxy_socks(dante: Any, monkeypatch: Any) -> None:
+    """``ws_proxy=socks5h://…`` carries ``ws_connect`` under ``trust_env`` (the
+    WebSocket server's name resolves only for the proxy)."""
+    from test_ws_interop import ws_server
+
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("ws_proxy", dante.url("socks5h", f"{USER}:{PASSWORD}"))
+
+    async def main() -> None:
+        async with ws_server("aiohttp") as url, aiohttp.ClientSession(trust_env=True) as session:
+            async with session.ws_connect(url.replace(HOST, PROXY_ONLY_NAME)) as ws:
+                await ws.send_str("via ws_proxy")
+                assert await ws.receive_str() == "via ws_proxy"
+
+    run(main())
