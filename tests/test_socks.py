@@ -55,6 +55,49 @@ def test_plain_http_through_dante(dante: Any, web_server: Any, scheme: str) -> N
     run(main())
 
 
+@pytest.fixture
+def pproxy_url(unused_port: int) -> Any:
+    """pproxy (a second SOCKS implementation, pure Python) speaking SOCKS4 and SOCKS5
+    on 127.0.0.1; stopped at teardown."""
+    import socket
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pproxy", "-l", f"socks4+socks5://{HOST}:{unused_port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection((HOST, unused_port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            pytest.fail("pproxy did not start")
+        yield lambda scheme: f"{scheme}://{HOST}:{unused_port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.mark.parametrize("scheme", ["socks4", "socks5", "socks5h"])
+def test_plain_http_through_pproxy(pproxy_url: Any, web_server: Any, scheme: str) -> None:
+    """The same through pproxy: a second SOCKS server implementation."""
+    srv = web_server()
+
+    async def main() -> None:
+        async with aiohttp.ClientSession(proxy=pproxy_url(scheme)) as session:
+            for _ in range(2):
+                async with session.get(srv.url("/echo")) as resp:
+                    assert (await resp.json(content_type=None))["path"] == "/echo"
+
+    run(main())
+    assert len(set(srv.peers)) == 1  # one connection through the proxy, reused
+
+
 def test_socks4a_sends_the_name_and_user_id(socks_peer: Any, raw_server: Any) -> None:
     """socks4a:// hands the name to the proxy (SOCKS4a: address 0.0.0.1, then the
     name) with the URL's user as the SOCKS4 user id; socks4:// resolves it here."""
