@@ -12,6 +12,7 @@ Tree (builtin bases in brackets)::
     │   ├── ClientOSError [OSError]
     │   │   └── ClientConnectorError
     │   │       ├── ClientProxyConnectionError
+    │   │       │   └── ClientSocksProxyError
     │   │       ├── ClientConnectorDNSError
     │   │       ├── ClientSSLError
     │   │       │   ├── ClientConnectorCertificateError [ssl.CertificateError]
@@ -74,6 +75,7 @@ __all__ = (
     "ClientOSError",
     "ClientConnectorError",
     "ClientProxyConnectionError",
+    "ClientSocksProxyError",
     "ClientSSLError",
     "ClientConnectorDNSError",
     "ClientConnectorSSLError",
@@ -283,6 +285,31 @@ class ClientConnectorDNSError(ClientConnectorError):
 
 class ClientProxyConnectionError(ClientConnectorError):
     """A connection to the proxy could not be established."""
+
+
+class ClientSocksProxyError(ClientProxyConnectionError):
+    """A SOCKS proxy answered the request for a connection with a failure
+    (authentication refused, host unreachable, connection refused, ...) or with
+    something that is not SOCKS; an addition to aiohttp's tree (issue 18).
+
+    :attr:`host` and :attr:`port` are the proxy's; the message gives the origin and
+    the reply's meaning (RFC 1928 §6 for SOCKS5), ``errno`` the nearest error
+    number (e.g. ``EHOSTUNREACH`` for SOCKS5 reply 4, ``EACCES`` for refused
+    credentials).  The credentials are never part of it.
+
+    :param connection_key: the proxy's pool key (no credentials).
+    :param os_error: an :exc:`OSError` carrying the errno and the message.
+    :param reply_code: the proxy's reply code (``int``), ``None`` when the failure
+        was not a coded reply (refused credentials, a malformed answer).
+    """
+
+    def __init__(self, connection_key: ConnectionKey, os_error: OSError, reply_code: Optional[int] = None) -> None:
+        super().__init__(connection_key, os_error)
+        self.reply_code = reply_code
+        self.args = (connection_key, os_error, reply_code)
+
+    def __str__(self) -> str:
+        return f"SOCKS proxy {self.host}:{self.port} {self._reason()}"
 
 
 class UnixClientConnectorError(ClientConnectorError):

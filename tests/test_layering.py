@@ -53,6 +53,7 @@ LAYER2 = {
     "client_exceptions",
     "cookiejar",
     "abc",
+    "client_proto",  # aiohttp's path for the connection protocol (issue 18)
     "_client.__init__",
     "_client._request_params",
     "_client._request_target",

@@ -289,11 +289,12 @@ def test_trust_env_ignores_all_proxy(raw_server, monkeypatch) -> None:
     assert request.startswith(b"GET /direct HTTP/1.1\r\n")  # origin-form: no proxy in between
 
 
-def test_socks_and_bad_proxy_auth_are_refused_clearly() -> None:
+def test_unknown_proxy_scheme_and_bad_proxy_auth_are_refused_clearly() -> None:
+    # SOCKS proxies work since issue 18 (tests/test_socks*.py); other schemes do not.
     async def main() -> None:
         async with aiohttp.ClientSession() as session:
-            with pytest.raises(ValueError, match="socks5"):
-                await session.get("http://example.invalid/", proxy="socks5://127.0.0.1:1080")
+            with pytest.raises(ValueError, match="ftp://127.0.0.1:1080"):
+                await session.get("http://example.invalid/", proxy="ftp://127.0.0.1:1080")
             with pytest.raises(ValueError, match="proxy_auth must be None or BasicAuth"):
                 await session.get("http://example.invalid/", proxy="http://127.0.0.1:9", proxy_auth=("u", "p"))
 
@@ -364,8 +365,10 @@ def test_proxy_from_environ_reads_what_aiohttp_reads(env: dict[str, str], expect
 def test_check_proxy_and_connect_request() -> None:
     url, auth = check_proxy(URL("http://u:p@proxy:3128"), None)
     assert url == URL("http://proxy:3128") and auth == aiohttp.BasicAuth("u", "p")
-    with pytest.raises(ValueError, match="socks4"):
-        check_proxy(URL("socks4://proxy:1080"), None)
+    with pytest.raises(ValueError, match="ftp"):
+        check_proxy(URL("ftp://proxy:1080"), None)
+    socks = check_proxy(URL("socks5://u:p@proxy:1080"), None)
+    assert socks == (URL("socks5://proxy:1080"), aiohttp.BasicAuth("u", "p"))
     with pytest.raises(ValueError):
         check_proxy(URL("http://u:p@proxy:3128"), aiohttp.BasicAuth("a", "b"))
     assert connect_request("::1", 443, [("Proxy-Authorization", "Basic x")]) == (

@@ -30,7 +30,7 @@ from .._protocols._exchange import Exchange, RequestHead
 from .._sansio._basic_auth import BasicAuth
 from .._sansio._hops import FROM_PROXY, FROM_URL, Call, Hop, bind, first_hop
 from .._sansio._http_writer import serialize_head, validate_method
-from .._sansio._proxy import proxy_fields
+from .._sansio._proxy import is_http_proxy, proxy_fields
 from ..client_exceptions import ClientPayloadError, InvalidUrlClientError, NonHttpUrlClientError
 from ..formdata import FormData
 from ..payload import PAYLOAD_CHUNK, Payload, get_payload
@@ -231,7 +231,7 @@ class ClientRequest:
         self.proxy = proxy
         self.proxy_auth = proxy_auth.auth if proxy_auth is not None else None
         self._build_headers(headers, auth.auth if auth is not None else None, cookies)
-        if proxy is not None and not self.is_ssl():  # the proxy reads this request itself
+        if is_http_proxy(proxy) and not self.is_ssl():  # the proxy reads this request itself (not SOCKS)
             self.headers.update(proxy_fields(self.proxy_auth, self.proxy_headers))
         if data is not None:
             self._set_body(_as_payload(data))
@@ -414,10 +414,11 @@ class ClientRequest:
     @property
     def request_target(self) -> str:
         """The request-target: origin-form (RFC 9112 §3.2.1), or absolute-form
-        (§3.2.2) for a plain-HTTP request through a proxy.
+        (§3.2.2) for a plain-HTTP request through an HTTP proxy (a SOCKS proxy only
+        carries bytes: the origin reads the request).
         """
         target = url_target(self.url)
-        if self.proxy is not None and not target.is_ssl:
+        if self.proxy is not None and not target.is_ssl and is_http_proxy(self.proxy):
             return str(self.url)
         return target.path_qs
 

@@ -1,5 +1,6 @@
-"""Making a TCP connection for ``TCPConnector``: direct, to an HTTP proxy, and
-through a CONNECT tunnel (reference: "Connectors", "Proxy support").
+"""Making a TCP connection for ``TCPConnector``: direct, to an HTTP proxy, through
+a CONNECT tunnel, and through a SOCKS proxy (reference: "Connectors", "Proxy
+support"; SOCKS: ``_socks``, issue 18).
 
 Every TCP connection is made by the connector's ``_wrap_create_connection`` (aiohttp
 3.14.5's hook, which libraries such as aiohttp-socks override); this module decides
@@ -9,16 +10,18 @@ place, by ``BaseConnector.connect`` (``_connection_protocol``).
 """
 
 import asyncio
+import errno
 import socket
 import ssl
 from typing import Any, NamedTuple, Optional
 
 from yarl import URL
 
-from .._client._timeouts import ClientTimeout
+from .._client._timeouts import ClientTimeout, deadline_after, timeout_at
 from .._models import ConnectionKey
-from .._sansio._proxy import proxy_fields
+from .._sansio._proxy import SOCKS_SCHEMES, proxy_fields
 from ..client_exceptions import ClientConnectorDNSError, ClientConnectorError, ClientProxyConnectionError
+from ._socks import SocksRoute, socks_credentials, socks_handshake, socks_route, start_origin
 from ._tls import HTTP11_ONLY, Fingerprint, check_fingerprint, connect_errors, ssl_context_off_loop
 from ._tunnel import open_tunnel
 
@@ -78,6 +81,8 @@ async def create_connection(connector: Any, req: Any, traces: Any, timeout: Clie
     dial = Dial(key, req.host, req.port or 80, sslcontext, req.server_hostname or req.host.rstrip("."))
     if req.proxy is None:
         _, protocol = await open_dial(connector, dial, req, traces=traces, timeout=timeout)
+    elif req.proxy.scheme in SOCKS_SCHEMES:
+        protocol = await _open_via_socks(connector, dial, req, traces=traces, timeout=timeout)
     else:
         protocol = await _open_via_proxy(connector, dial, req, ssl_arg, traces=traces, timeout=timeout)
     if isinstance(ssl_arg, Fingerprint) and sslcontext is not None:
@@ -121,6 +126,65 @@ async def _open_via_proxy(
     except BaseException:
         protocol.close()  # type: ignore[attr-defined]
         raise
+
+
+async def _open_via_socks(
+    connector: Any, dial: Dial, req: Any, *, traces: Any, timeout: ClientTimeout
+) -> asyncio.Protocol:
+    """A connection to the origin through *req*'s SOCKS proxy (:mod:`._socks`): the
+    origin's name resolved here unless the proxy resolves it, TCP to the proxy
+    (``_wrap_create_connection``), the handshake, then HTTP or TLS with the origin
+    over a fresh protocol from the connector's factory.  ``sock_connect`` bounds TCP
+    to the proxy, and once more the handshake and TLS together.
+
+    Errors carry the proxy's key, or the request's without the credentials.
+    """
+    route = socks_route(req.proxy, socks_credentials(req.proxy_auth, req.proxy_headers))
+    key = dial.key._replace(proxy_auth=None)  # exceptions never show credentials
+    host, port = dial.host, dial.port
+    if not route.remote_dns or route.version == 4:
+        host = await _socks_target(connector, key, route, dial, traces=traces)
+    proxy_key = ConnectionKey(route.host, route.port, False, True, None, None, None)
+    to_proxy = Dial(proxy_key, route.host, route.port, None, route.host, ClientProxyConnectionError)
+    hop = ProxyHop(req.proxy, proxy_key, True, traces)
+    transport, _ = await open_dial(connector, to_proxy, hop, traces=traces, timeout=timeout)
+    delay = timeout.sock_connect
+    loop = connector._loop
+    when = None if delay is None else deadline_after(loop, delay, connector._timeout_ceil_threshold)
+    try:
+        with connect_errors(proxy_key, ClientProxyConnectionError):
+            async with timeout_at(when):
+                await socks_handshake(transport, route, proxy_key, host, port)
+        with connect_errors(key, ClientConnectorError):
+            async with timeout_at(when):
+                return await start_origin(transport, dial.sslcontext, dial.server_hostname, connector._protocol_factory)
+    except BaseException:
+        transport.abort()
+        raise
+
+
+async def _socks_target(connector: Any, key: ConnectionKey, route: SocksRoute, target: Dial, *, traces: Any) -> str:
+    """The address the SOCKS request names: *target*'s host resolved by the connector
+    (``socks4://``, ``socks5://``; SOCKS4 carries IPv4 only), or the host itself for
+    ``socks4a://`` with a name.
+
+    :raises ClientConnectorDNSError: the name did not resolve.
+    :raises ClientConnectorError: SOCKS4 and no IPv4 address.
+    """
+    host, port = target.host, target.port
+    if route.remote_dns and ":" not in host:  # socks4a with a name or an IPv4 literal
+        return host
+    try:
+        addrs = await connector._resolve(host, port, traces)
+    except OSError as exc:
+        raise ClientConnectorDNSError(key, exc) from exc
+    # IPv4 first, as python-socks does (aiodns hands the address over as bytes).
+    hosts = [a["host"] for a in sorted(addrs, key=lambda a: a["family"] != socket.AF_INET)]
+    texts = [h.decode() if isinstance(h, bytes) else str(h) for h in hosts]
+    if route.version == 4 and (not texts or ":" in texts[0]):
+        reason = f"SOCKS4 carries only IPv4 addresses, and {host} has none"
+        raise ClientConnectorError(key, OSError(errno.EAFNOSUPPORT, reason))
+    return texts[0]
 
 
 async def open_dial(

@@ -19,8 +19,9 @@ from yarl import URL
 from .. import hdrs
 from .._sansio._basic_auth import BasicAuth
 from .._sansio._hops import FROM_NETRC, FROM_PROXY, BoundAuth, Hop, bind
-from .._sansio._proxy import bypasses_proxy, check_proxy, no_proxy_rules, proxy_from_environ
+from .._sansio._proxy import SOCKS_SCHEMES, bypasses_proxy, check_proxy, no_proxy_rules, proxy_from_environ
 from ..client_exceptions import InvalidUrlClientError
+from ._socks import check_socks, socks_credentials
 
 _log = logging.getLogger("aiohttp_client.client")
 
@@ -63,7 +64,8 @@ def env_proxy_for(url: URL) -> Optional[tuple[URL, Optional[BasicAuth]]]:
 
     Credentials come from the proxy URL, else from netrc for the proxy's host.
 
-    :raises ValueError: the environment names an unsupported (e.g. SOCKS) proxy.
+    :raises ValueError: the environment names an unsupported proxy, or a SOCKS proxy
+        without python-socks installed (the message names ``aiohttp_client[socks]``).
     """
     environ = os.environ
     value = proxy_from_environ(environ, url.scheme)
@@ -77,6 +79,7 @@ def env_proxy_for(url: URL) -> Optional[tuple[URL, Optional[BasicAuth]]]:
     proxy, auth = check_proxy(URL(value), None)
     if auth is None:
         auth = netrc_auth_for(proxy.host)
+    check_socks(proxy, auth)
     return proxy, auth
 
 
@@ -88,7 +91,9 @@ def explicit_proxy(
     the credentials bound to the proxy's origin.
 
     :raises InvalidUrlClientError: (a ``ValueError``) an unusable proxy URL, see
-        :func:`~.._sansio._proxy.check_proxy`.
+        :func:`~.._sansio._proxy.check_proxy`, or a SOCKS proxy without python-socks
+        installed (the message names ``aiohttp_client[socks]``) or with credentials
+        SOCKS cannot carry (:func:`~._socks.check_socks`).
     :raises ValueError: *proxy_auth* is not a :class:`BasicAuth`.
     :raises TypeError: *proxy* is neither text nor a URL.
     """
@@ -98,9 +103,21 @@ def explicit_proxy(
         return None, None, None
     try:
         url, auth = check_proxy(URL(proxy), proxy_auth)
+        check_socks(url, socks_credentials(auth, proxy_headers) if url.scheme in SOCKS_SCHEMES else None)
     except ValueError as exc:
-        raise InvalidUrlClientError(proxy, str(exc)) from exc
+        raise InvalidUrlClientError(_shown(proxy), str(exc)) from exc
     return url, bind(auth, url, FROM_PROXY), proxy_headers
+
+
+def _shown(proxy: Any) -> Any:
+    """*proxy* as an exception may show it: without its credentials."""
+    try:
+        url = URL(proxy)
+        if url.absolute and (url.raw_user is not None or url.raw_password is not None):
+            return url.with_user(None)
+    except ValueError:
+        pass
+    return proxy
 
 
 async def with_env_settings(hop: Hop) -> Hop:

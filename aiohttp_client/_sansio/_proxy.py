@@ -7,8 +7,9 @@ rule here is a pure function:
 
 - Only ``http_proxy``, ``https_proxy``, ``ws_proxy`` and ``wss_proxy`` are read, each
   for its own scheme (``ws://`` never falls back to ``http_proxy``), as aiohttp does;
-  ``all_proxy`` is never read: it commonly names a SOCKS proxy, which would fail
-  every request.  Names are matched case-insensitively as urllib's
+  ``all_proxy`` is never read (aiohttp does not read it either), whatever it names;
+  a ``socks5://`` (or ``socks4://``, ``socks4a://``, ``socks5h://``) value in one of
+  the four is a SOCKS proxy (``_net/_socks``).  Names are matched case-insensitively as urllib's
   ``getproxies_environment`` does: the all-lower-case name wins, and an empty
   lower-case variable switches its scheme off.  ``HTTP_PROXY`` in any other case
   is ignored when ``REQUEST_METHOD`` is set (a CGI script would otherwise take the
@@ -31,7 +32,9 @@ from ._http_writer import serialize_head
 
 __all__ = (
     "ProxyRule",
+    "SOCKS_SCHEMES",
     "check_proxy",
+    "is_http_proxy",
     "connect_request",
     "no_proxy_rules",
     "proxy_from_environ",
@@ -42,7 +45,8 @@ __all__ = (
 PROXY_SCHEMES = frozenset({"http", "https"})
 #: The request schemes a proxy is read from the environment for (``<scheme>_proxy``).
 ENV_PROXY_SCHEMES = frozenset({"http", "https", "ws", "wss"})
-_SOCKS_SCHEMES = frozenset({"socks4", "socks4a", "socks5", "socks5h"})
+#: SOCKS proxy schemes (``_net/_socks``); the request itself then goes as to the origin.
+SOCKS_SCHEMES = frozenset({"socks4", "socks4a", "socks5", "socks5h"})
 _IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
 
@@ -60,19 +64,21 @@ def check_proxy(proxy: URL, proxy_auth: Optional[BasicAuth]) -> tuple[URL, Optio
     """Validate a proxy URL and its credentials; return the URL without userinfo
     and the credentials (from *proxy_auth* or from the URL's userinfo).
 
-    :raises ValueError: a SOCKS or other non-HTTP scheme, *proxy_auth* that is not a
+    Schemes: ``http``, ``https``, and the :data:`SOCKS_SCHEMES` (whether python-socks
+    is installed is checked by the caller, ``_net/_socks.check_socks``).
+
+    :raises ValueError: another scheme, no host, *proxy_auth* that is not a
         :class:`BasicAuth`, or credentials both in the URL and in *proxy_auth*.
     """
     if proxy_auth is not None and not isinstance(proxy_auth, BasicAuth):
         raise ValueError("proxy_auth must be None or BasicAuth() tuple")
     scheme = proxy.scheme
-    if scheme in _SOCKS_SCHEMES:
+    if (scheme not in PROXY_SCHEMES and scheme not in SOCKS_SCHEMES) or not proxy.raw_host:
+        shown = str(proxy.with_user(None)) if proxy.absolute else str(proxy)  # no credentials in messages
         raise ValueError(
-            f"{scheme}:// proxies are not supported (only http:// and https:// proxies); "
-            "a SOCKS proxy needs a third-party connector"
+            "Only http://, https:// and SOCKS (socks4://, socks4a://, socks5://, socks5h://) "
+            f"proxies are supported, got {shown!r}"
         )
-    if scheme not in PROXY_SCHEMES or not proxy.raw_host:
-        raise ValueError(f"Only http:// and https:// proxies are supported, got {str(proxy)!r}")
     url_auth = BasicAuth.from_url(proxy)
     if url_auth is not None:
         if proxy_auth is not None:
@@ -80,6 +86,13 @@ def check_proxy(proxy: URL, proxy_auth: Optional[BasicAuth]) -> tuple[URL, Optio
         proxy_auth = url_auth
         proxy = proxy.with_user(None)
     return proxy, proxy_auth
+
+
+def is_http_proxy(proxy: Optional[URL]) -> bool:
+    """Whether *proxy* is an HTTP proxy, which reads plain-HTTP requests itself
+    (absolute-form, ``Proxy-Authorization``); a SOCKS proxy only carries bytes.
+    """
+    return proxy is not None and proxy.scheme not in SOCKS_SCHEMES
 
 
 def proxy_fields(proxy_auth: Optional[BasicAuth], proxy_headers: Optional[Mapping[str, str]]) -> list[tuple[str, str]]:
