@@ -1,0 +1,30 @@
+"""The pytest plugin of :mod:`aiohttp_client.testing` (entry point ``pytest11``).
+
+It defines one fixture, ``mock_router``, and no hooks: loading it changes no other
+test.  The test transport is imported when a test asks for the fixture.
+"""
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import MockRouter
+
+
+@pytest.fixture
+def mock_router() -> "Iterator[MockRouter]":
+    """A :class:`~aiohttp_client.testing.MockRouter` that every session of the test
+    uses (:func:`~aiohttp_client.testing.mock_network` is active for the test).
+
+    At teardown, a request that matched no route fails the test even when the code
+    under test caught the :exc:`~aiohttp_client.testing.NoRouteError`.
+    """
+    from . import MockRouter, mock_network
+
+    router = MockRouter()
+    with mock_network(router):
+        yield router
+    if router.unmatched:
+        pytest.fail(f"requests matched no route: {router.unmatched}", pytrace=False)
