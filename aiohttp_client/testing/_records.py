@@ -171,7 +171,8 @@ class MockResponse:
         if self.compress is None:
             return self.body
         coder = _compressor(self.compress)
-        return coder.compress(self.body) + coder.flush()
+        coded: bytes = coder.compress(self.body) + coder.flush()
+        return coded
 
     def _chunked(self) -> bool:
         return self.chunks is not None and not self._has("content-length")
@@ -221,7 +222,7 @@ class MockResponse:
         raise RuntimeError("to_bytes() cannot run an asynchronous body")  # pragma: no cover
 
 
-def _compressor(coding: str) -> Any:
+def _compressor(coding: str) -> "zlib._Compress":
     # gzip: a gzip member (RFC 1952, wbits 16+15); deflate: the zlib format (RFC 1950),
     # which is what "deflate" names in HTTP (RFC 9110 §8.4.1.2).
     return zlib.compressobj(wbits=31 if coding == "gzip" else 15)

@@ -13,18 +13,25 @@ import difflib
 import inspect
 import re
 from collections.abc import Mapping
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, Protocol, Union
 
-from multidict import MultiDict
+from multidict import MultiDictProxy
 from yarl import URL
 
 from ._records import MockResponse, RecordedRequest
 
 __all__ = ("Answer", "NoRouteError", "Route", "RouteExhaustedError", "origin_of", "absolute_url", "resolve")
 
+class Serving(Protocol):
+    """An answer that serves the connection itself (a WebSocket route's handshake)."""
+
+    async def serve(self, conn: Any, request: RecordedRequest) -> None:
+        """Send the answer on *conn* (the ``MockConnection``)."""
+
+
 #: What a route answers: a response, a status code, an exception (raised in the
 #: request's caller), or ``handler(request)`` returning (or awaiting) one of them.
-Answer = Union[MockResponse, int, BaseException, type, Callable[[RecordedRequest], Any]]
+Answer = Union[MockResponse, int, BaseException, type, Callable[[RecordedRequest], Any], Serving]
 UrlArg = Union[str, URL, "re.Pattern[str]"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
@@ -224,7 +231,7 @@ class Route:
         self.calls.clear()
 
 
-def _query_mismatches(query: "MultiDict[str]", wanted: Mapping[str, Any]) -> list[str]:
+def _query_mismatches(query: "MultiDictProxy[str]", wanted: Mapping[str, Any]) -> list[str]:
     reasons = []
     for key, value in wanted.items():
         values = [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
@@ -234,7 +241,7 @@ def _query_mismatches(query: "MultiDict[str]", wanted: Mapping[str, Any]) -> lis
 
 
 def _differences(call: RecordedRequest, expected: Mapping[str, Any]) -> list[str]:
-    problems = []
+    problems: list[str] = []
     for key, want in expected.items():
         if key == "method":
             got: Any = call.method

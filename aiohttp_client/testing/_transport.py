@@ -133,6 +133,7 @@ class MockConnection(ResponseProtocol):
         self._body = bytearray()
         self._serving: Optional[asyncio.Task[None]] = None
         self._upgraded_event = asyncio.Event()
+        self._client_closes = False  # the request said Connection: close (RFC 9112 §9.6)
         self.connection_made(MemoryTransport(loop, self, (key.host, key.port or 0)))
 
     @property
@@ -146,8 +147,8 @@ class MockConnection(ResponseProtocol):
             raise ConnectionResetError("Connection closed")
         self._request = head
         self._body = bytearray()
-        if head.fields.get("Connection", "").lower() == "close":
-            self.close_after_response()
+        connection = ",".join(head.fields.getall("Connection", ())).lower()
+        self._client_closes = "close" in (token.strip() for token in connection.split(","))
         if body is not None:
             self._body += body
             self._dispatch()
@@ -215,7 +216,7 @@ class MockConnection(ResponseProtocol):
         async for piece in response.pieces(request.method):
             for start in range(0, max(len(piece), 1), _PIECE):
                 await self.feed(piece[start : start + _PIECE])
-        if response.closes or self._close_requested:
+        if response.closes or self._client_closes:
             self.memory_transport.close()
 
     async def feed(self, data: bytes) -> None:

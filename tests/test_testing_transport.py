@@ -1,0 +1,420 @@
+"""The test transport where it meets the rest of the client: request bodies of each
+kind, flow control, timeouts, errors, cancellation, pooling and tracing, middlewares,
+pass-through to a real server, ``mock_network`` for sessions made inside the code
+under test, and WebSocket routes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import zlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+import aiohttp_client as aiohttp
+from _raw_helpers import OK
+from _servers import Reply, run
+from aiohttp_client.connector import TCPConnector
+from aiohttp_client.testing import MockConnector, MockResponse, MockRouter, NoRouteError, mock_network
+
+URL = "http://api.test/items"
+
+
+def _session(router: MockRouter, **kwargs: Any) -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(connector=MockConnector(router), **kwargs)
+
+
+# -- request bodies as recorded ------------------------------------------------------
+
+
+async def _gen() -> AsyncIterator[bytes]:
+    for part in (b"a" * 10, b"b" * 20_000, b"c"):
+        yield part
+
+
+@pytest.mark.parametrize(
+    "kwargs, expected, content_type",
+    [
+        ({"json": {"k": [1, 2]}}, json.dumps({"k": [1, 2]}).encode(), "application/json"),
+        ({"data": "text é"}, "text é".encode(), "text/plain; charset=utf-8"),
+        ({"data": {"a": "1", "b": "x y"}}, b"a=1&b=x+y", "application/x-www-form-urlencoded"),
+        ({"data": _gen}, b"a" * 10 + b"b" * 20_000 + b"c", "application/octet-stream"),
+        ({"data": b"z" * 300_000}, b"z" * 300_000, "application/octet-stream"),
+    ],
+    ids=["json", "str", "form", "async-iterable-chunked", "large-bytes"],
+)
+def test_request_body_recorded_as_sent(kwargs: dict[str, Any], expected: bytes, content_type: str) -> None:
+    router = MockRouter()
+    route = router.post(URL).respond(201)
+    if callable(kwargs.get("data")):
+        kwargs = {"data": kwargs["data"]()}
+
+    async def main() -> None:
+        async with _session(router) as session:
+            async with session.post(URL, **kwargs) as resp:
+                assert resp.status == 201
+
+    run(main())
+    call = route.assert_called_once_with(method="POST", url=URL, body=expected)
+    assert call.headers["Content-Type"] == content_type
+    assert call.headers["Host"] == "api.test"
+
+
+def test_compressed_request_body_recorded_coded() -> None:
+    router = MockRouter()
+    route = router.put(URL).respond(204)
+
+    async def main() -> None:
+        async with _session(router) as session:
+            async with session.put(URL, data=b"x" * 1000, compress="deflate") as resp:
+                assert resp.status == 204
+
+    run(main())
+    call = route.assert_called_once()
+    assert call.headers["Content-Encoding"] == "deflate"
+    assert zlib.decompress(call.body) == b"x" * 1000
+
+
+def test_expect_100_continue_body_arrives() -> None:
+    router = MockRouter()
+    route = router.post(URL).respond(lambda req: MockResponse(200, body=req.body[::-1]))
+
+    async def main() -> None:
+        async with _session(router) as session:
+            async with session.post(URL, data=b"abc", expect100=True) as resp:
+                assert await resp.read() == b"cba"
+
+    run(main())
+    assert route.assert_called_once().headers["Expect"] == "100-continue"
+
+
+# -- handlers, sequences, errors -------------------------------------------------------
+
+
+def test_async_handler_computes_response_from_request() -> None:
+    router = MockRouter()
+
+    async def handler(request: Any) -> MockResponse:
+        await asyncio.sleep(0)
+        return MockResponse(200, json={"q": request.url.query["q"], "auth": request.headers.get("Authorization")})
+
+    router.get(URL, query={"q": "x"}).respond(handler)
+
+    async def main() -> None:
+        async with _session(router) as session:
+            async with session.get(
+                URL, params={"q": "x"}, headers={"Authorization": aiohttp.encode_basic_auth("u", "p")}
+            ) as resp:
+                assert await resp.json() == {"q": "x", "auth": "Basic dTpw"}
+
+    run(main())
+
+
+def test_sequence_then_exhausted_fails_loudly() -> None:
+    router = MockRouter()
+    route = router.get(URL).sequence(503, MockResponse(200, text="ok"))
+
+    async def main() -> None:
+        async with _session(router) as session:
+            for expected in (503, 200):
+                async with session.get(URL) as resp:
+                    assert resp.status == expected
+            with pytest.raises(AssertionError, match="called 3 times; its sequence has 2 answers"):
+                await session.get(URL)
+
+    run(main())
+    assert route.call_count == 3
+
+
+def test_unmatched_request_lists_closest_routes() -> None:
+    router = MockRouter()
+    router.get("http://api.test/users", name="users")
+    router.post("http://api.test/items")
+    router.get("http://other.test/")
+
+    async def main() -> None:
+        async with _session(router) as session:
+            with pytest.raises(NoRouteError) as info:
+                await session.get("http://api.test/items?page=2")
+            return str(info.value)
+
+    message = run(main())
+    lines = message.splitlines()
+    assert lines[0] == "no route matches GET http://api.test/items?page=2"
+    assert lines[2] == "  POST http://api.test/items: method is GET, route wants POST"
+    assert "GET http://api.test/users ('users'): path is /items, route wants /users" in lines[3]
+    assert "router.passthrough('http://api.test:80')" in lines[-1]
+    assert [str(r.url) for r in router.unmatched] == ["http://api.test/items?page=2"]
+
+
+def test_oserror_answer_is_a_connector_error_and_the_connection_is_not_pooled() -> None:
+    router = MockRouter()
+    route = router.get(URL).sequence(ConnectionRefusedError(111, "refused"), 200)
+    trace = aiohttp.TraceConfig()
+    creates: list[str] = []
+
+    async def on_create(*_: Any) -> None:
+        creates.append("create")
+
+    trace.on_connection_create_end.append(on_create)
+
+    async def main() -> None:
+        async with _session(router, trace_configs=[trace]) as session:
+            with pytest.raises(aiohttp.ClientConnectorError) as info:
+                await session.get(URL)
+            assert info.value.host == "api.test" and info.value.port == 80
+            assert info.value.errno == 111
+            async with session.get(URL) as resp:
+                assert resp.status == 200
+
+    run(main())
+    assert creates == ["create", "create"]
+    assert route.call_count == 2
+
+
+def test_client_error_answer_raised_unchanged() -> None:
+    router = MockRouter()
+    router.get(URL).respond(aiohttp.ServerDisconnectedError())
+
+    async def main() -> None:
+        async with _session(router) as session:
+            with pytest.raises(aiohttp.ServerDisconnectedError):
+                await session.get(URL)
+
+    run(main())
+
+
+def test_delay_meets_the_real_sock_read_timeout() -> None:
+    router = MockRouter()
+    router.get(URL).respond(MockResponse(200, delay=5.0))
+
+    async def main() -> None:
+        timeout = aiohttp.ClientTimeout(sock_read=0.05)
+        async with _session(router, timeout=timeout) as session:
+            with pytest.raises(aiohttp.SocketTimeoutError):
+                await session.get(URL)
+
+    run(main())
+
+
+def test_cancelled_request_stops_the_handler_and_leaves_no_task() -> None:
+    router = MockRouter()
+    started = asyncio.Event()
+
+    async def slow(request: Any) -> MockResponse:
+        started.set()
+        await asyncio.sleep(30)
+        return MockResponse(200)  # pragma: no cover - cancelled first
+
+    router.get(URL).respond(slow)
+
+    async def main() -> None:
+        async with _session(router) as session:
+            task = asyncio.ensure_future(session.get(URL))
+            await asyncio.wait_for(started.wait(), 5)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+    run(main())  # run() fails on a task left pending
+
+
+# -- flow control, pooling, tracing, middlewares -------------------------------------------
+
+
+def test_large_body_is_held_back_while_the_reader_is_paused() -> None:
+    body = bytes(range(256)) * 16384  # 4 MiB
+    router = MockRouter()
+    router.get(URL).respond(MockResponse(200, body=body))
+
+    async def main() -> None:
+        async with _session(router, read_bufsize=2**16) as session:
+            async with session.get(URL) as resp:
+                for _ in range(50):
+                    await asyncio.sleep(0)
+                held = resp.content.total_bytes
+                assert held < len(body) // 4, f"{held} bytes buffered: the transport was not paused"
+                assert await resp.read() == body
+
+    run(main())
+
+
+def test_streamed_chunks_arrive_as_they_are_produced() -> None:
+    gate = asyncio.Event()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"first"
+        await gate.wait()
+        yield b"second"
+
+    router = MockRouter()
+    router.get(URL).respond(lambda _req: MockResponse(200, chunks=chunks()))
+
+    async def main() -> None:
+        async with _session(router) as session:
+            async with session.get(URL) as resp:
+                assert await asyncio.wait_for(resp.content.readany(), 5) == b"first"
+                gate.set()
+                assert await resp.content.read() == b"second"
+
+    run(main())
+
+
+def test_keep_alive_connection_is_reused_and_traced() -> None:
+    router = MockRouter()
+    router.get(URL).respond(200, text="x")
+    events: list[str] = []
+    trace = aiohttp.TraceConfig()
+
+    async def record(_s: Any, _c: Any, params: Any) -> None:
+        events.append(type(params).__name__)
+
+    trace.on_connection_create_end.append(record)
+    trace.on_connection_reuseconn.append(record)
+    trace.on_request_end.append(record)
+
+    async def main() -> None:
+        async with _session(router, trace_configs=[trace]) as session:
+            for _ in range(2):
+                async with session.get(URL) as resp:
+                    await resp.read()
+
+    run(main())
+    assert events == [
+        "TraceConnectionCreateEndParams",
+        "TraceRequestEndParams",
+        "TraceConnectionReuseconnParams",
+        "TraceRequestEndParams",
+    ]
+
+
+def test_middleware_sees_the_mocked_response() -> None:
+    router = MockRouter()
+    router.get(URL).respond(200, headers={"X-Seen": "yes"})
+    seen: list[tuple[int, str]] = []
+
+    async def middleware(request: Any, handler: Any) -> Any:
+        request.headers["X-Added"] = "1"
+        resp = await handler(request)
+        seen.append((resp.status, resp.headers["X-Seen"]))
+        return resp
+
+    async def main() -> None:
+        async with _session(router, middlewares=(middleware,)) as session:
+            async with session.get(URL) as resp:
+                assert resp.status == 200
+
+    run(main())
+    assert seen == [(200, "yes")]
+    router.routes[0].assert_called_once_with(headers={"X-Added": "1"})
+
+
+# -- pass-through and mock_network ---------------------------------------------------------
+
+
+def test_passthrough_origin_reaches_the_real_server(raw_server: Any) -> None:
+    srv = raw_server(Reply.of(OK))
+    router = MockRouter()
+    router.get(URL).respond(200, text="mocked")
+    router.passthrough(srv.url(""))
+
+    async def main() -> None:
+        async with _session(router) as session:
+            async with session.get(srv.url("/real")) as resp:
+                assert await resp.read() == b"ok"
+            async with session.get(URL) as resp:
+                assert await resp.text() == "mocked"
+
+    run(main())
+    assert srv.requests[0].startswith(b"GET /real HTTP/1.1\r\n")
+    assert [str(r.url) for r in router.calls] == [URL]
+
+
+def test_mock_network_routes_sessions_made_inside_and_restores() -> None:
+    original = TCPConnector._create_connection
+    router = MockRouter()
+    route = router.get(URL).respond(200, json=[1, 2])
+
+    async def code_under_test() -> Any:
+        async with aiohttp.ClientSession() as session:  # its own connector
+            async with session.get(URL) as resp:
+                return await resp.json()
+
+    async def main() -> None:
+        with mock_network(router):
+            assert await code_under_test() == [1, 2]
+            async with aiohttp.request("GET", URL) as resp:
+                assert resp.status == 200
+            with pytest.raises(RuntimeError, match="does not nest"):
+                with mock_network(MockRouter()):
+                    pass  # pragma: no cover
+
+    run(main())
+    assert TCPConnector._create_connection is original
+    assert route.call_count == 2
+
+
+# -- WebSocket routes ---------------------------------------------------------------------
+
+
+def test_websocket_script_and_recorded_client_messages() -> None:
+    router = MockRouter()
+
+    async def echo(ws: Any) -> None:
+        message = await ws.receive()
+        await ws.send_str(f"echo: {message.data}")
+
+    route = router.websocket("ws://chat.test/socket", echo, messages=["hello", b"\x00\x01", {"n": 1}], protocol="chat")
+
+    async def main() -> None:
+        async with _session(router) as session:
+            async with session.ws_connect("ws://chat.test/socket", protocols=("other", "chat")) as ws:
+                assert ws.protocol == "chat"
+                assert await ws.receive_str(timeout=5) == "hello"
+                assert await ws.receive_bytes(timeout=5) == b"\x00\x01"
+                assert await ws.receive_json(timeout=5) == {"n": 1}
+                await ws.send_str("hi")
+                assert await ws.receive_str(timeout=5) == "echo: hi"
+                await ws.send_bytes(b"x" * 70_000)
+            assert ws.close_code == 1000
+
+    run(main())
+    (server,) = route.sockets
+    kinds = [(m.type, m.data if m.type != aiohttp.WSMsgType.BINARY else len(m.data)) for m in server.received]
+    assert kinds == [
+        (aiohttp.WSMsgType.TEXT, "hi"),
+        (aiohttp.WSMsgType.BINARY, 70_000),
+        (aiohttp.WSMsgType.CLOSE, 1000),
+    ]
+
+
+def test_websocket_server_close_reaches_the_client() -> None:
+    router = MockRouter()
+
+    async def bye(ws: Any) -> None:
+        await ws.close(4000, b"done")
+
+    router.websocket("ws://chat.test/socket", bye)
+
+    async def main() -> None:
+        async with _session(router) as session:
+            async with session.ws_connect("ws://chat.test/socket") as ws:
+                msg = await ws.receive(timeout=5)
+                assert (msg.type, msg.data, msg.extra) == (aiohttp.WSMsgType.CLOSE, 4000, "done")
+
+    run(main())
+
+
+def test_plain_get_does_not_match_a_websocket_route() -> None:
+    router = MockRouter()
+    router.websocket("ws://chat.test/socket")
+
+    async def main() -> None:
+        async with _session(router) as session:
+            with pytest.raises(NoRouteError, match="not a WebSocket handshake"):
+                await session.get("http://chat.test/socket")
+
+    run(main())
