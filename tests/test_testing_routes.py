@@ -123,6 +123,7 @@ def test_assert_called_once_with_names_each_difference() -> None:
     [
         ({"body": b"x", "json": {}}, "give one body kind, not body and json"),
         ({"status": 101}, "status 101"),
+        ({"status": 103}, "status 103"),
         ({"status": 600}, "status 600"),
         ({"headers": {"X": "a\r\nInjected: 1"}}, "invalid header field"),
         ({"headers": {"Bad Name": "v"}}, "invalid header field"),

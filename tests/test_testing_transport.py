@@ -202,22 +202,30 @@ def test_delay_meets_the_real_sock_read_timeout() -> None:
 
 def test_cancelled_request_stops_the_handler_and_leaves_no_task() -> None:
     router = MockRouter()
-    started = asyncio.Event()
+    state: dict[str, Any] = {"cancelled": False}
 
     async def slow(request: Any) -> MockResponse:
-        started.set()
-        await asyncio.sleep(30)
+        state["started"].set()
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            state["cancelled"] = True
+            raise
         return MockResponse(200)  # pragma: no cover - cancelled first
 
     router.get(URL).respond(slow)
 
     async def main() -> None:
+        state["started"] = asyncio.Event()  # made in the loop (Python 3.9 binds it at creation)
         async with _session(router) as session:
             task = asyncio.ensure_future(session.get(URL))
-            await asyncio.wait_for(started.wait(), 5)
+            await asyncio.wait_for(state["started"].wait(), 5)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
+            for _ in range(5):
+                await asyncio.sleep(0)
+            assert state["cancelled"], "the handler still runs for a cancelled request"
 
     run(main())  # run() fails on a task left pending
 
@@ -243,17 +251,18 @@ def test_large_body_is_held_back_while_the_reader_is_paused() -> None:
 
 
 def test_streamed_chunks_arrive_as_they_are_produced() -> None:
-    gate = asyncio.Event()
+    state: dict[str, asyncio.Event] = {}
 
     async def chunks() -> AsyncIterator[bytes]:
         yield b"first"
-        await gate.wait()
+        await state["gate"].wait()
         yield b"second"
 
     router = MockRouter()
     router.get(URL).respond(lambda _req: MockResponse(200, chunks=chunks()))
 
     async def main() -> None:
+        state["gate"] = gate = asyncio.Event()
         async with _session(router) as session:
             async with session.get(URL) as resp:
                 assert await asyncio.wait_for(resp.content.readany(), 5) == b"first"
@@ -416,5 +425,76 @@ def test_plain_get_does_not_match_a_websocket_route() -> None:
         async with _session(router) as session:
             with pytest.raises(NoRouteError, match="not a WebSocket handshake"):
                 await session.get("http://chat.test/socket")
+
+    run(main())
+
+
+def test_websocket_heartbeat_pings_are_answered() -> None:
+    router = MockRouter()
+    route = router.websocket("ws://chat.test/socket")
+
+    async def main() -> None:
+        async with _session(router) as session:
+            async with session.ws_connect("ws://chat.test/socket", heartbeat=0.05) as ws:
+                await asyncio.sleep(0.3)
+                assert not ws.closed  # each ping got its pong in time
+
+    run(main())
+    pings = [m for m in route.sockets[0].received if m.type == aiohttp.WSMsgType.PING]
+    assert len(pings) >= 2
+
+
+# -- a route failing while it answers ----------------------------------------------------
+
+
+def test_body_source_failing_mid_stream_drops_the_connection() -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"partial"
+        raise RuntimeError("disk gone")
+
+    router = MockRouter()
+    router.get(URL).respond(lambda _req: MockResponse(200, chunks=chunks()))
+
+    async def main() -> None:
+        async with _session(router) as session:
+            async with session.get(URL) as resp:
+                assert await resp.content.readany() == b"partial"
+                with pytest.raises(aiohttp.ClientPayloadError) as info:
+                    await resp.read()
+                assert isinstance(info.value.__cause__, RuntimeError)
+            async with session.get(URL) as resp:  # a fresh connection: the failed one is gone
+                assert await resp.content.readany() == b"partial"
+                resp.close()
+
+    run(main())
+    assert [str(e) for e in router.errors] == ["disk gone"]  # the second was closed before it raised
+
+
+def test_websocket_handler_failing_closes_the_socket() -> None:
+    router = MockRouter()
+
+    async def broken(ws: Any) -> None:
+        raise ValueError("handler bug")
+
+    router.websocket("ws://chat.test/socket", broken)
+
+    async def main() -> None:
+        async with _session(router) as session:
+            async with session.ws_connect("ws://chat.test/socket") as ws:
+                msg = await ws.receive(timeout=5)
+                assert msg.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.ERROR)
+
+    run(main())
+    assert [str(e) for e in router.errors] == ["handler bug"]
+
+
+def test_handler_returning_something_else_is_a_type_error() -> None:
+    router = MockRouter()
+    router.get(URL).respond(lambda _req: {"status": 200})
+
+    async def main() -> None:
+        async with _session(router) as session:
+            with pytest.raises(TypeError, match="not a MockResponse"):
+                await session.get(URL)
 
     run(main())

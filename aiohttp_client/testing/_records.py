@@ -84,8 +84,8 @@ class MockResponse:
     async iterable of ``bytes``: a streamed body, sent with ``Transfer-Encoding:
     chunked`` one chunk per event-loop turn unless *headers* give ``Content-Length``).
 
-    :param status: the status code (``int``, 100-599 except 101, which only a
-        WebSocket route sends).
+    :param status: the status code (``int``, 200-599; the transport sends
+        ``100 Continue`` itself, and a WebSocket route its ``101``).
     :param headers: field lines (a mapping or ``(name, value)`` pairs; repeat a name
         for several ``Set-Cookie``).  ``Content-Length`` is added for a fixed body
         unless given; giving ``Connection: close`` closes the connection after the
@@ -116,7 +116,7 @@ class MockResponse:
         given = [kind for kind, value in kinds if value is not None]
         if len(given) > 1:
             raise ValueError(f"give one body kind, not {' and '.join(given)}")
-        if not 100 <= status <= 599 or status == 101:
+        if not 200 <= status <= 599:  # 1xx: the transport sends 100 Continue itself
             raise ValueError(f"status {status} is not a response status a route may send")
         if compress is not None and compress not in _CODINGS:
             raise ValueError(f"compress must be one of {_CODINGS}, not {compress!r}")

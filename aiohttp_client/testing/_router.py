@@ -23,12 +23,16 @@ class MockRouter:
 
     :ivar calls: ``list[RecordedRequest]``, every request received, matched or not.
     :ivar unmatched: ``list[RecordedRequest]``, the requests no route matched.
+    :ivar errors: ``list[Exception]``, what a route raised while its answer was being
+        sent (a body source, a WebSocket handler); the client then sees the
+        connection drop (``ClientPayloadError`` for a body).
     """
 
     def __init__(self) -> None:
         self.routes: list[Route] = []
         self.calls: list[RecordedRequest] = []
         self.unmatched: list[RecordedRequest] = []
+        self.errors: list[BaseException] = []
         self._passthrough: set[tuple[str, str, int]] = set()
 
     def add(
@@ -134,6 +138,7 @@ class MockRouter:
         """Forget every recorded request (routes and their answers stay)."""
         self.calls.clear()
         self.unmatched.clear()
+        self.errors.clear()
         for route in self.routes:
             route.reset()
 

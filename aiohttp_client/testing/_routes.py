@@ -22,6 +22,7 @@ from ._records import MockResponse, RecordedRequest
 
 __all__ = ("Answer", "NoRouteError", "Route", "RouteExhaustedError", "origin_of", "absolute_url", "resolve")
 
+
 class Serving(Protocol):
     """An answer that serves the connection itself (a WebSocket route's handshake)."""
 

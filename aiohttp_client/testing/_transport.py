@@ -24,7 +24,7 @@ from yarl import URL
 from .._models import ConnectionKey
 from .._protocols._exchange import RequestHead
 from .._protocols._protocol import ResponseProtocol
-from ..client_exceptions import ClientConnectionResetError, ClientConnectorError, ClientError
+from ..client_exceptions import ClientConnectionResetError, ClientConnectorError, ClientError, ClientPayloadError
 from ..connector import TCPConnector
 from ._records import MockResponse, RecordedRequest, frozen_headers
 
@@ -40,6 +40,8 @@ _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 class MockRouter(Protocol):
     """What a connection needs from its router (a :class:`~aiohttp_client.testing.MockRouter`)."""
+
+    errors: list[BaseException]  # what the routes raised after their answer started
 
     def passes_through(self, url: URL) -> bool:
         """Requests to *url*'s origin go to the network."""
@@ -202,13 +204,26 @@ class MockConnection(ResponseProtocol):
         except BaseException as exc:
             self.abort(exc)
             return
+        if not isinstance(answer, MockResponse) and not hasattr(answer, "serve"):
+            self.abort(
+                TypeError(f"a route answered {answer!r}: not a MockResponse, a status, an exception or a handler")
+            )
+            return
         try:
             if isinstance(answer, MockResponse):
                 await self._send(answer, request)
             else:
                 await answer.serve(self, request)
-        except _Gone:
-            pass
+        except (_Gone, asyncio.CancelledError):
+            pass  # the connection closed under it: the task ends quietly
+        except Exception as exc:  # the route's body source or WebSocket handler failed
+            self._router.errors.append(exc)
+            if self.response_started:  # as a server crashing mid-response: the connection drops
+                error = ClientPayloadError(f"the route failed while sending the response: {exc!r}")
+                error.__cause__ = exc
+                self.abort(error)
+            else:
+                self.abort(exc)
 
     async def _send(self, response: MockResponse, request: RecordedRequest) -> None:
         if response.delay:

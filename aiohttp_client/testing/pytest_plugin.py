@@ -19,7 +19,8 @@ def mock_router() -> "Iterator[MockRouter]":
     uses (:func:`~aiohttp_client.testing.mock_network` is active for the test).
 
     At teardown, a request that matched no route fails the test even when the code
-    under test caught the :exc:`~aiohttp_client.testing.NoRouteError`.
+    under test caught the :exc:`~aiohttp_client.testing.NoRouteError`, and so does
+    an exception a route raised while sending its answer (``router.errors``).
     """
     from . import MockRouter, mock_network
 
@@ -28,3 +29,5 @@ def mock_router() -> "Iterator[MockRouter]":
         yield router
     if router.unmatched:
         pytest.fail(f"requests matched no route: {router.unmatched}", pytrace=False)
+    if router.errors:
+        pytest.fail(f"routes raised while answering: {router.errors!r}", pytrace=False)
