@@ -1,8 +1,9 @@
 """The examples of docs/testing.md are test modules: each runs here, in a pytest
-subprocess that loads the plugin (``aiohttp_client.testing.pytest_plugin``, as its
-``pytest11`` entry point does once installed), and every test in it must pass.
-Also: the plugin's fixture fails a test whose request matched no route, the entry
-point is declared, and loading the plugin adds nothing but the fixture.
+subprocess that loads the plugin (``pytest_aiohttp_client``, as its ``pytest11``
+entry point does once installed), and every test in it must pass.  Also: the
+plugin's fixture fails a test whose request matched no route, the entry point is
+declared, and loading the plugin adds nothing but the fixture and imports nothing of
+the client.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "testing.md"
-PLUGIN = "aiohttp_client.testing.pytest_plugin"
+PLUGIN = "pytest_aiohttp_client"
 
 
 def _examples() -> list[str]:
@@ -74,9 +75,16 @@ def test_plugin_adds_only_the_fixture(tmp_path: pathlib.Path) -> None:
     result = _pytest(tmp_path, "--fixtures")
     assert "mock_router" in result.stdout and "every session of the test" in result.stdout
     assert "1 passed" in _pytest(tmp_path).stdout
-    import aiohttp_client.testing.pytest_plugin as plugin
+    import pytest_aiohttp_client as plugin
 
     assert [name for name in vars(plugin) if name.startswith("pytest_")] == []  # no hooks
+
+
+def test_loading_the_plugin_imports_nothing_of_the_client() -> None:
+    code = "import sys, pytest_aiohttp_client; print(sorted(m for m in sys.modules if m.startswith('aiohttp_client')))"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
 
 
 def test_entry_point_is_declared() -> None:
@@ -85,3 +93,4 @@ def test_entry_point_is_declared() -> None:
     section = text.split("[project.entry-points.pytest11]\n", 1)[1].split("\n[", 1)[0]
     assert f'aiohttp_client = "{PLUGIN}"' in section.splitlines()
     assert '    "aiohttp_client.testing",' in text.split("packages = [", 1)[1].split("]", 1)[0].splitlines()
+    assert 'py-modules = ["pytest_aiohttp_client"]' in text.splitlines()

@@ -11,7 +11,8 @@ response path (aiohttp_client addition; aiohttp leaves it to add-ons).
     router.routes[0].assert_called_once()
 
 The page ``docs/testing.md`` describes it; the pytest fixture ``mock_router`` is in
-:mod:`aiohttp_client.testing.pytest_plugin`.
+the plugin module ``pytest_aiohttp_client`` (beside the package, so that pytest loads
+it without importing the client).
 """
 
 from ._records import MockResponse, RecordedRequest
