@@ -1,7 +1,7 @@
 """The test transport where it meets the rest of the client: request bodies of each
 kind, flow control, timeouts, errors, cancellation, pooling and tracing, middlewares,
 pass-through to a real server, ``mock_network`` for sessions made inside the code
-under test, and WebSocket routes.
+under test (WebSocket routes: test_testing_websocket.py).
 """
 
 from __future__ import annotations
@@ -366,82 +366,22 @@ def test_mock_network_routes_sessions_made_inside_and_restores() -> None:
     assert route.call_count == 2
 
 
-# -- WebSocket routes ---------------------------------------------------------------------
-
-
-def test_websocket_script_and_recorded_client_messages() -> None:
+def test_mock_network_passthrough_reaches_the_real_server(raw_server: Any) -> None:
+    srv = raw_server(Reply.of(OK))
     router = MockRouter()
-
-    async def echo(ws: Any) -> None:
-        message = await ws.receive()
-        await ws.send_str(f"echo: {message.data}")
-
-    route = router.websocket("ws://chat.test/socket", echo, messages=["hello", b"\x00\x01", {"n": 1}], protocol="chat")
+    router.passthrough(srv.url(""))
 
     async def main() -> None:
-        async with _session(router) as session:
-            async with session.ws_connect("ws://chat.test/socket", protocols=("other", "chat")) as ws:
-                assert ws.protocol == "chat"
-                assert await ws.receive_str(timeout=5) == "hello"
-                assert await ws.receive_bytes(timeout=5) == b"\x00\x01"
-                assert await ws.receive_json(timeout=5) == {"n": 1}
-                await ws.send_str("hi")
-                assert await ws.receive_str(timeout=5) == "echo: hi"
-                await ws.send_bytes(b"x" * 70_000)
-            assert ws.close_code == 1000
+        with mock_network(router):
+            async with aiohttp.ClientSession() as session:
+                async with session.get(srv.url("/through")) as resp:
+                    assert await resp.read() == b"ok"
+                with pytest.raises(NoRouteError):
+                    await session.get(URL)
 
     run(main())
-    (server,) = route.sockets
-    kinds = [(m.type, m.data if m.type != aiohttp.WSMsgType.BINARY else len(m.data)) for m in server.received]
-    assert kinds == [
-        (aiohttp.WSMsgType.TEXT, "hi"),
-        (aiohttp.WSMsgType.BINARY, 70_000),
-        (aiohttp.WSMsgType.CLOSE, 1000),
-    ]
-
-
-def test_websocket_server_close_reaches_the_client() -> None:
-    router = MockRouter()
-
-    async def bye(ws: Any) -> None:
-        await ws.close(4000, b"done")
-
-    router.websocket("ws://chat.test/socket", bye)
-
-    async def main() -> None:
-        async with _session(router) as session:
-            async with session.ws_connect("ws://chat.test/socket") as ws:
-                msg = await ws.receive(timeout=5)
-                assert (msg.type, msg.data, msg.extra) == (aiohttp.WSMsgType.CLOSE, 4000, "done")
-
-    run(main())
-
-
-def test_plain_get_does_not_match_a_websocket_route() -> None:
-    router = MockRouter()
-    router.websocket("ws://chat.test/socket")
-
-    async def main() -> None:
-        async with _session(router) as session:
-            with pytest.raises(NoRouteError, match="not a WebSocket handshake"):
-                await session.get("http://chat.test/socket")
-
-    run(main())
-
-
-def test_websocket_heartbeat_pings_are_answered() -> None:
-    router = MockRouter()
-    route = router.websocket("ws://chat.test/socket")
-
-    async def main() -> None:
-        async with _session(router) as session:
-            async with session.ws_connect("ws://chat.test/socket", heartbeat=0.05) as ws:
-                await asyncio.sleep(0.3)
-                assert not ws.closed  # each ping got its pong in time
-
-    run(main())
-    pings = [m for m in route.sockets[0].received if m.type == aiohttp.WSMsgType.PING]
-    assert len(pings) >= 2
+    assert srv.requests[0].startswith(b"GET /through HTTP/1.1\r\n")
+    assert [str(r.url) for r in router.calls] == [URL]
 
 
 # -- a route failing while it answers ----------------------------------------------------
@@ -470,24 +410,6 @@ def test_body_source_failing_mid_stream_drops_the_connection() -> None:
     assert [str(e) for e in router.errors] == ["disk gone"]  # the second was closed before it raised
 
 
-def test_websocket_handler_failing_closes_the_socket() -> None:
-    router = MockRouter()
-
-    async def broken(ws: Any) -> None:
-        raise ValueError("handler bug")
-
-    router.websocket("ws://chat.test/socket", broken)
-
-    async def main() -> None:
-        async with _session(router) as session:
-            async with session.ws_connect("ws://chat.test/socket") as ws:
-                msg = await ws.receive(timeout=5)
-                assert msg.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.ERROR)
-
-    run(main())
-    assert [str(e) for e in router.errors] == ["handler bug"]
-
-
 def test_handler_returning_something_else_is_a_type_error() -> None:
     router = MockRouter()
     router.get(URL).respond(lambda _req: {"status": 200})
@@ -498,3 +420,103 @@ def test_handler_returning_something_else_is_a_type_error() -> None:
                 await session.get(URL)
 
     run(main())
+
+
+# -- more features meeting: retries, redirects, cookies, pool limits --------------------
+
+
+def test_retry_after_refused_connect_replays_the_post_body() -> None:
+    from aiohttp_client.retry import RetryMiddleware, retry_history
+
+    router = MockRouter()
+    route = router.post(URL).sequence(ConnectionRefusedError(111, "refused"), MockResponse(201, json={"ok": True}))
+
+    async def no_wait(_seconds: float) -> None:
+        return None
+
+    async def main() -> None:
+        retry = RetryMiddleware(total=2, sleep=no_wait)
+        async with _session(router, middlewares=[retry]) as session:
+            async with session.post(URL, json={"n": 1}) as resp:
+                assert (resp.status, await resp.json()) == (201, {"ok": True})
+                assert [type(a.exception).__name__ for a in retry_history(resp)] == ["ClientConnectorError"]
+
+    run(main())
+    assert [call.json() for call in route.calls] == [{"n": 1}, {"n": 1}]
+
+
+def test_cross_origin_redirect_drops_authorization_and_keeps_cookies_per_origin() -> None:
+    router = MockRouter()
+    router.get("http://a.test/login").respond(
+        302, headers=[("Location", "http://b.test/home"), ("Set-Cookie", "sid=1; Path=/")]
+    )
+    home = router.get("http://b.test/home").respond(200)
+    again = router.get("http://a.test/again").respond(200)
+
+    async def main() -> None:
+        async with _session(router) as session:
+            headers = {"Authorization": "Bearer secret"}
+            async with session.get("http://a.test/login", headers=headers) as resp:
+                assert [h.status for h in resp.history] == [302]
+            async with session.get("http://a.test/again") as resp:
+                assert resp.status == 200
+
+    run(main())
+    first_hop = router.calls[0]
+    assert first_hop.headers["Authorization"] == "Bearer secret"
+    assert "Authorization" not in home.assert_called_once().headers  # RFC 9110 §15.4: not to another origin
+    assert "Cookie" not in home.assert_called_once().headers
+    assert again.assert_called_once().headers["Cookie"] == "sid=1"
+
+
+def test_pool_limit_queues_the_second_request() -> None:
+    router = MockRouter()
+    state = {"active": 0, "most": 0, "queued": 0}
+
+    async def slow(_request: Any) -> MockResponse:
+        state["active"] += 1
+        state["most"] = max(state["most"], state["active"])
+        await asyncio.sleep(0.05)
+        state["active"] -= 1
+        return MockResponse(200)
+
+    router.get(URL).respond(slow)
+    trace = aiohttp.TraceConfig()
+
+    async def queued(*_: Any) -> None:
+        state["queued"] += 1
+
+    trace.on_connection_queued_start.append(queued)
+
+    async def one(session: aiohttp.ClientSession) -> int:
+        async with session.get(URL) as resp:
+            await resp.read()
+            return resp.status
+
+    async def main() -> None:
+        async with aiohttp.ClientSession(connector=MockConnector(router, limit=1), trace_configs=[trace]) as session:
+            assert await asyncio.gather(one(session), one(session)) == [200, 200]
+
+    run(main())
+    assert (state["most"], state["queued"]) == (1, 1)
+
+
+def test_connection_close_response_is_not_reused() -> None:
+    router = MockRouter()
+    router.get(URL).respond(200, headers={"Connection": "close"}, body=b"x")
+    creates: list[int] = []
+    trace = aiohttp.TraceConfig()
+
+    async def created(*_: Any) -> None:
+        creates.append(1)
+
+    trace.on_connection_create_end.append(created)
+
+    async def main() -> None:
+        async with _session(router, trace_configs=[trace]) as session:
+            for _ in range(2):
+                async with session.get(URL) as resp:
+                    assert await resp.read() == b"x"
+
+    run(main())
+    assert len(creates) == 2
