@@ -155,3 +155,21 @@ def test_serialisation() -> None:
     streamed = MockResponse(200, chunks=[b"ab", b"c"], headers={"Content-Length": "3"})
     assert streamed.to_bytes() == b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc"
     assert MockResponse(599).reason == "" and MockResponse(200, reason="Fine").reason == "Fine"
+
+
+def test_one_shot_chunks_are_refused_the_second_time() -> None:
+    async def agen() -> Any:
+        yield b"a"
+
+    async def drain(response: MockResponse) -> list[bytes]:
+        return [piece async for piece in response.pieces()]
+
+    for chunks in (iter([b"a"]), agen()):
+        response = MockResponse(200, chunks=chunks)
+        assert run(drain(response))[1:] == [b"1\r\na\r\n", b"0\r\n\r\n"]
+        with pytest.raises(RuntimeError, match="one-shot iterator: answer with a handler"):
+            run(drain(response))
+    collection = MockResponse(200, chunks=[b"a"])  # a list is sent again and again
+    assert run(drain(collection)) == run(drain(collection))
+    with pytest.raises(ValueError, match="give one body as body="):
+        MockResponse(200, chunks=b"abc")

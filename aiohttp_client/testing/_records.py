@@ -82,7 +82,8 @@ class MockResponse:
     ``Content-Type: text/plain; charset=utf-8`` unless *headers* set one), *json*
     (any JSON-serialisable value, ``application/json``) and *chunks* (an iterable or
     async iterable of ``bytes``: a streamed body, sent with ``Transfer-Encoding:
-    chunked`` one chunk per event-loop turn unless *headers* give ``Content-Length``).
+    chunked`` one chunk per event-loop turn unless *headers* give ``Content-Length``;
+    an iterator is consumed by one response, a collection can be sent again).
 
     :param status: the status code (``int``, 200-599; the transport sends
         ``100 Continue`` itself, and a WebSocket route its ``101``).
@@ -128,6 +129,10 @@ class MockResponse:
         self.compress = compress
         self.delay = delay
         self.chunks = chunks
+        if isinstance(chunks, (bytes, bytearray, str)):
+            raise ValueError("chunks is an iterable of bytes pieces; give one body as body=")
+        self._one_shot = _one_shot(chunks)
+        self._sent = False
         content_type = None
         if json is not None:
             body, content_type = _json.dumps(json).encode(), "application/json"
@@ -180,7 +185,15 @@ class MockResponse:
     async def pieces(self, method: str = "GET") -> AsyncIterator[bytes]:
         """The response's bytes in the pieces they are sent in: the head, then the body
         (nothing for ``HEAD``, 1xx, 204 and 304; one piece per chunk for *chunks*).
+
+        :raises RuntimeError: *chunks* is an iterator that was sent already.
         """
+        if self._one_shot and self._sent:
+            raise RuntimeError(
+                f"{self!r} was sent already and its chunks are a one-shot iterator: answer with a handler that "
+                "makes a new MockResponse per request"
+            )
+        self._sent = True
         yield self.head(method)
         if method == "HEAD" or self.status < 200 or self.status in _NO_BODY:
             return
@@ -220,6 +233,15 @@ class MockResponse:
             return b"".join(out)
         coro.close()  # pragma: no cover - a synchronous iterable never suspends
         raise RuntimeError("to_bytes() cannot run an asynchronous body")  # pragma: no cover
+
+
+def _one_shot(chunks: Union[Iterable[bytes], AsyncIterable[bytes], None]) -> bool:
+    """*chunks* is an iterator (consumed by one response), not a collection."""
+    if chunks is None:
+        return False
+    if isinstance(chunks, AsyncIterable):
+        return hasattr(chunks, "__anext__")
+    return iter(chunks) is chunks
 
 
 def _compressor(coding: str) -> "zlib._Compress":

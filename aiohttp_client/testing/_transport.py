@@ -156,6 +156,8 @@ class MockConnection(ResponseProtocol):
             self._dispatch()
 
     def write(self, data: bytes) -> None:
+        if not self.is_connected():
+            raise ConnectionResetError("Cannot write to closing transport")
         self._body += data
 
     async def drain(self) -> None:
@@ -229,7 +231,7 @@ class MockConnection(ResponseProtocol):
         if response.delay:
             await asyncio.sleep(response.delay)
         async for piece in response.pieces(request.method):
-            for start in range(0, max(len(piece), 1), _PIECE):
+            for start in range(0, len(piece), _PIECE):
                 await self.feed(piece[start : start + _PIECE])
         if response.closes or self._client_closes:
             self.memory_transport.close()
