@@ -25,7 +25,7 @@ from ._models import ConnectionKey, sentinel
 from ._net._connection import Connection
 from ._net._connector_params import cleanup_closed, connector_ssl, keepalive_seconds, ssl_shutdown_grace
 from ._net._dial import create_connection
-from ._net._tls import connect_errors
+from ._net._tls import HTTP11_ONLY, connect_errors
 from ._protocols._exchange import ExchangeConnection
 from ._protocols._protocol import ResponseProtocol
 from ._sansio._chunked import ChunkedDecoder
@@ -476,6 +476,13 @@ class TCPConnector(BaseConnector):
         """
         protocol = await create_connection(self, req, traces, timeout)
         return protocol  # type: ignore[return-value]
+
+    def _alpn_offer(self, req: "ClientRequest") -> tuple[str, ...]:
+        """The ALPN protocols (RFC 7301) a default TLS context offers for *req*: its
+        shared context is the one for ``(verification, this offer)``; a user's
+        ``SSLContext`` is used as given.  Today HTTP/1.1 only.
+        """
+        return HTTP11_ONLY
 
     async def _wrap_create_connection(
         self,
