@@ -25,6 +25,7 @@ from ._models import ConnectionKey, sentinel
 from ._net._connection import Connection
 from ._net._connector_params import cleanup_closed, connector_ssl, keepalive_seconds, ssl_shutdown_grace
 from ._net._dial import create_connection
+from ._net._lending import Lending
 from ._net._tls import HTTP11_ONLY, connect_errors
 from ._protocols._exchange import ExchangeConnection
 from ._protocols._protocol import ResponseProtocol
@@ -67,7 +68,7 @@ AddrInfoType = aiohappyeyeballs.AddrInfoType
 SocketFactoryType = Callable[[AddrInfoType], socket.socket]
 
 
-class BaseConnector:
+class BaseConnector(Lending):
     """Pool of connections with limits (reference: ``BaseConnector``).
 
     :param keepalive_timeout: seconds an idle connection is kept (default 15).
@@ -105,7 +106,7 @@ class BaseConnector:
         if self._loop.get_debug():  # where it was made, for the "Unclosed" report
             self._source_traceback = traceback.extract_stack(sys._getframe(1))
         self._force_close = force_close
-        self._pool: Pool[ExchangeConnection, asyncio.Future[None]] = Pool(
+        self._pool: Pool[ExchangeConnection, asyncio.Future[Optional[ExchangeConnection]]] = Pool(
             limit, limit_per_host, self._keepalive_timeout, self._loop.time
         )
         self._in_use: set[ExchangeConnection] = set()
@@ -179,116 +180,7 @@ class BaseConnector:
     def limit_per_host(self) -> int:
         return self._pool.limit_per_host
 
-    # -- acquire / release ---------------------------------------------------------
-
-    async def connect(
-        self, req: "ClientRequest", traces: Any = None, timeout: Optional[ClientTimeout] = None
-    ) -> Connection:
-        """A connection for *req*: an idle one, or a new one once the limits allow.
-
-        :raises ClientConnectionError: the connector is closed.
-        :raises ClientConnectorError: (and subclasses) the connection could not be made.
-        """
-        if self._closed:
-            raise ClientConnectionError("Connector is closed.")
-        key = req.connection_key
-        pool = self._pool
-        protocol = self._take_idle(key)
-        if protocol is not None:
-            pool.acquire(key)
-            for trace in traces or ():
-                await trace.send_connection_reuseconn()
-            return self._lend(key, protocol, reused=True)
-        if pool.can_acquire(key) and not pool.has_waiters(key):
-            pool.acquire(key)
-        else:
-            for trace in traces or ():
-                await trace.send_connection_queued_start()
-            await self._wait_for_slot(key)  # the slot is acquired on our behalf
-            for trace in traces or ():
-                await trace.send_connection_queued_end()
-            protocol = self._take_idle(key)
-            if protocol is not None:
-                for trace in traces or ():
-                    await trace.send_connection_reuseconn()
-                return self._lend(key, protocol, reused=True)
-        try:
-            for trace in traces or ():
-                await trace.send_connection_create_start()
-            made = await self._create_connection(req, traces, timeout or ClientTimeout())
-            protocol = self._connection_protocol(made.transport, made)
-            for trace in traces or ():
-                await trace.send_connection_create_end()
-        except BaseException:
-            pool.release(key)
-            self._wake_waiters()
-            raise
-        if self._closed:
-            protocol.close()
-            pool.release(key)
-            raise ClientConnectionError("Connector is closed.")
-        return self._lend(key, protocol)
-
-    def _reuse_idle(self, req: "ClientRequest") -> Optional[Connection]:
-        """:meth:`connect`'s idle-pool step without a coroutine (nothing traced)."""
-        if self._closed:
-            return None
-        key = req.connection_key
-        protocol = self._take_idle(key)
-        if protocol is None:
-            return None
-        self._pool.acquire(key)
-        return self._lend(key, protocol, reused=True)
-
-    def _lend(self, key: ConnectionKey, protocol: ExchangeConnection, reused: bool = False) -> Connection:
-        self._in_use.add(protocol)
-        return Connection(self, key, protocol, self._loop, reused)
-
-    async def _wait_for_slot(self, key: ConnectionKey) -> None:
-        waiter: asyncio.Future[None] = self._loop.create_future()
-        self._pool.add_waiter(key, waiter)
-        try:
-            await waiter
-        except BaseException:
-            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
-                self._pool.release(key)  # we were handed a slot but gave up
-                self._wake_waiters()
-            else:
-                self._pool.remove_waiter(waiter)
-            raise
-
-    def _take_idle(self, key: ConnectionKey) -> Optional[ExchangeConnection]:
-        while True:
-            protocol, expired = self._pool.take_idle(key)
-            for old in expired:
-                old.close()
-            if protocol is None or (protocol.is_connected() and not protocol.should_close):
-                return protocol
-            protocol.close()
-
-    def _release(self, key: ConnectionKey, protocol: ExchangeConnection, *, should_close: bool = False) -> None:
-        if protocol not in self._in_use:
-            return
-        self._in_use.discard(protocol)
-        self._pool.release(key)
-        if self._closed or self._force_close or should_close or protocol.should_close:
-            protocol.close()
-        else:
-            self._pool.put_idle(key, protocol)
-            self._schedule_cleanup()
-        self._wake_waiters()
-
-    def _wake_waiters(self) -> None:
-        pool = self._pool
-        while True:
-            item = pool.next_waiter()
-            if item is None:
-                return
-            key, waiter = item
-            if waiter.done():
-                continue
-            pool.acquire(key)
-            waiter.set_result(None)
+    # -- acquire / release: _net/_lending.Lending --------------------------------------
 
     def _schedule_cleanup(self) -> None:
         if self._cleanup_handle is not None:
