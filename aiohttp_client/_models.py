@@ -108,6 +108,23 @@ class ConnectionKey(NamedTuple):
     #: for another.
     server_hostname: Optional[str] = None
 
+    def __repr__(self) -> str:
+        """The fields, with the proxy's password hidden: a key is shown by the repr of
+        connection errors (``ClientConnectorError(key, ...)``) and reaches logs.
+        """
+        proxy = self.proxy
+        if proxy is not None and proxy.raw_password is not None:
+            proxy = proxy.with_password("***")
+        auth = self.proxy_auth
+        shown = (
+            "None" if auth is None else f"{type(auth).__name__}(login={getattr(auth, 'login', '?')!r}, password='***')"
+        )
+        return (
+            f"ConnectionKey(host={self.host!r}, port={self.port!r}, is_ssl={self.is_ssl!r}, ssl={self.ssl!r}, "
+            f"proxy={proxy!r}, proxy_auth={shown}, proxy_headers_hash={self.proxy_headers_hash!r}, "
+            f"server_hostname={self.server_hostname!r})"
+        )
+
 
 @attr.s(auto_attribs=True, frozen=True, slots=True)
 class ETag:
