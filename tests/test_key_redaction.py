@@ -10,11 +10,11 @@ import socket
 import pytest
 from yarl import URL
 
-# BasicAuth and proxy_auth= are deprecated (as in aiohttp 3.14) and still supported.
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
 import aiohttp_client as aiohttp
 from aiohttp_client._models import ConnectionKey
+
+# BasicAuth and proxy_auth= are deprecated (as in aiohttp 3.14) and still supported.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 def test_key_repr_hides_the_proxy_password() -> None:
