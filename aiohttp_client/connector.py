@@ -10,7 +10,6 @@ response was read to the end, keep-alive, no error); otherwise it is closed.
 
 import asyncio
 import socket
-import ssl
 import sys
 import traceback
 import warnings
@@ -20,25 +19,22 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import aiohappyeyeballs
-from yarl import URL
 
 from ._client._timeouts import ClientTimeout, timeout_after
 from ._models import ConnectionKey, sentinel
 from ._net._connection import Connection
 from ._net._connector_params import cleanup_closed, connector_ssl, keepalive_seconds, ssl_shutdown_grace
-from ._net._tls import Fingerprint, check_fingerprint, connect_errors, ssl_context_off_loop
-from ._net._tunnel import open_tunnel
+from ._net._dial import create_connection
+from ._net._tls import connect_errors
+from ._protocols._exchange import ExchangeConnection
 from ._protocols._protocol import ResponseProtocol
 from ._sansio._chunked import ChunkedDecoder
 from ._sansio._http_parser import HeadParser
 from ._sansio._pool import Pool
-from ._sansio._proxy import proxy_fields
 from .abc import AbstractResolver, ResolveResult
 from .client_exceptions import (
     ClientConnectionError,
-    ClientConnectorDNSError,
     ClientConnectorError,
-    ClientProxyConnectionError,
     ConnectionTimeoutError,
     InvalidUrlClientError,
     UnixClientConnectorError,
@@ -109,10 +105,10 @@ class BaseConnector:
         if self._loop.get_debug():  # where it was made, for the "Unclosed" report
             self._source_traceback = traceback.extract_stack(sys._getframe(1))
         self._force_close = force_close
-        self._pool: Pool[ResponseProtocol, asyncio.Future[None]] = Pool(
+        self._pool: Pool[ExchangeConnection, asyncio.Future[None]] = Pool(
             limit, limit_per_host, self._keepalive_timeout, self._loop.time
         )
-        self._in_use: set[ResponseProtocol] = set()
+        self._in_use: set[ExchangeConnection] = set()
         self._closed = False
         self._cleanup_handle: Optional[asyncio.TimerHandle] = None
         self._timeout_ceil_threshold = timeout_ceil_threshold
@@ -171,7 +167,7 @@ class BaseConnector:
         return self._pool.limit
 
     @property
-    def _conns(self) -> "Mapping[Any, list[tuple[ResponseProtocol, float]]]":
+    def _conns(self) -> "Mapping[Any, list[tuple[ExchangeConnection, float]]]":
         """Compatibility view, read-only, for libraries that read aiohttp's private
         ``_conns`` (gql waits for TLS transports to close through it): the idle
         connections as ``ConnectionKey -> [(protocol, loop time it went idle)]``;
@@ -219,7 +215,8 @@ class BaseConnector:
         try:
             for trace in traces or ():
                 await trace.send_connection_create_start()
-            protocol = await self._create_connection(req, traces, timeout or ClientTimeout())
+            made = await self._create_connection(req, traces, timeout or ClientTimeout())
+            protocol = self._connection_protocol(made.transport, made)
             for trace in traces or ():
                 await trace.send_connection_create_end()
         except BaseException:
@@ -243,7 +240,7 @@ class BaseConnector:
         self._pool.acquire(key)
         return self._lend(key, protocol, reused=True)
 
-    def _lend(self, key: ConnectionKey, protocol: ResponseProtocol, reused: bool = False) -> Connection:
+    def _lend(self, key: ConnectionKey, protocol: ExchangeConnection, reused: bool = False) -> Connection:
         self._in_use.add(protocol)
         return Connection(self, key, protocol, self._loop, reused)
 
@@ -260,7 +257,7 @@ class BaseConnector:
                 self._pool.remove_waiter(waiter)
             raise
 
-    def _take_idle(self, key: ConnectionKey) -> Optional[ResponseProtocol]:
+    def _take_idle(self, key: ConnectionKey) -> Optional[ExchangeConnection]:
         while True:
             protocol, expired = self._pool.take_idle(key)
             for old in expired:
@@ -269,7 +266,7 @@ class BaseConnector:
                 return protocol
             protocol.close()
 
-    def _release(self, key: ConnectionKey, protocol: ResponseProtocol, *, should_close: bool = False) -> None:
+    def _release(self, key: ConnectionKey, protocol: ExchangeConnection, *, should_close: bool = False) -> None:
         if protocol not in self._in_use:
             return
         self._in_use.discard(protocol)
@@ -311,8 +308,19 @@ class BaseConnector:
         raise NotImplementedError()
 
     def _protocol_factory(self) -> ResponseProtocol:
+        """The asyncio protocol a new transport is made with (HTTP/1.1)."""
         head_cls, chunked_cls = self._parser_twins
         return ResponseProtocol(self._loop, head_parser_cls=head_cls, chunked_decoder_cls=chunked_cls)
+
+    def _connection_protocol(self, transport: Any, protocol: Any) -> ExchangeConnection:
+        """The one protocol factory: what speaks on a new connection, chosen once its
+        transport (and TLS) is up, for every kind of connection (direct, to an HTTP
+        proxy, through a CONNECT tunnel, a SOCKS proxy, a Unix socket).  *protocol* is
+        the asyncio protocol the transport was made with (:meth:`_protocol_factory`);
+        it has read nothing yet.  Today every connection speaks HTTP/1.1: *protocol*
+        itself.
+        """
+        return protocol  # type: ignore[no-any-return]
 
     # -- closing ----------------------------------------------------------------------
 
@@ -462,112 +470,53 @@ class TCPConnector(BaseConnector):
         return addrs
 
     async def _create_connection(self, req: "ClientRequest", traces: Any, timeout: ClientTimeout) -> ResponseProtocol:
-        key = req.connection_key
-        ssl_arg = req.ssl if req.ssl is not True else self._ssl
-        sslcontext = await ssl_context_off_loop(ssl_arg) if req.is_ssl() else None
-        server_hostname = req.server_hostname or req.host.rstrip(".")
-        proxy = req.proxy
-        if proxy is None:
-            protocol = await self._open(key, req.host, req.port or 80, sslcontext, server_hostname, timeout, traces)
-        else:
-            protocol = await self._open_via_proxy(
-                req, key, proxy, ssl_arg, sslcontext, server_hostname, timeout, traces
-            )
-        if isinstance(ssl_arg, Fingerprint) and sslcontext is not None:
-            check_fingerprint(ssl_arg, protocol.transport, key)
-        return protocol
-
-    async def _open_via_proxy(
-        self,
-        req: "ClientRequest",
-        key: ConnectionKey,
-        proxy: URL,
-        ssl_arg: Any,
-        sslcontext: Optional[ssl.SSLContext],
-        server_hostname: str,
-        timeout: ClientTimeout,
-        traces: Any = None,
-    ) -> ResponseProtocol:
-        """A connection to *proxy*: used as is for ``http://`` (absolute-form
-        requests), tunnelled with CONNECT and TLS for ``https://``.
+        """A new TCP connection for *req*: direct, to its HTTP proxy, or tunnelled
+        through it (:mod:`._net._dial`); every one is made by
+        :meth:`_wrap_create_connection`.
         """
-        proxy_host = proxy.raw_host or ""
-        proxy_port = proxy.port or 80
-        proxy_tls = await ssl_context_off_loop(ssl_arg) if proxy.scheme == "https" else None
-        # Errors reaching the proxy name the proxy (host, port, message), as aiohttp's do.
-        proxy_key = ConnectionKey(
-            proxy_host, proxy_port, proxy_tls is not None, ssl_arg if proxy_tls else True, None, None, None
-        )
-        protocol = await self._open(
-            proxy_key, proxy_host, proxy_port, proxy_tls, proxy_host, timeout, traces, ClientProxyConnectionError
-        )
-        if sslcontext is None:
-            return protocol
-        fields = proxy_fields(req.proxy_auth, req.proxy_headers)
-        try:
-            with connect_errors(key, ClientConnectorError):
-                return await open_tunnel(
-                    self._loop,
-                    protocol,
-                    proxy,
-                    proxy_key,
-                    (req.host, req.port),
-                    fields,
-                    sslcontext,
-                    server_hostname,
-                    self._protocol_factory,
-                )
-        except BaseException:
-            protocol.close()
-            raise
+        protocol = await create_connection(self, req, traces, timeout)
+        return protocol  # type: ignore[return-value]
 
-    async def _open(
+    async def _wrap_create_connection(
         self,
-        key: ConnectionKey,
-        host: str,
-        port: int,
-        sslcontext: Optional[ssl.SSLContext],
-        server_hostname: str,
+        *args: Any,
+        addr_infos: "list[AddrInfoType]",
+        req: "ClientRequest",
         timeout: ClientTimeout,
-        traces: Any = None,
-        error_cls: type[ClientConnectorError] = ClientConnectorError,
-    ) -> ResponseProtocol:
-        """A new connection to *host*:*port*, TLS when *sslcontext* is given.
+        client_error: type[Exception] = ClientConnectorError,
+        **kwargs: Any,
+    ) -> tuple[asyncio.Transport, ResponseProtocol]:
+        """Make one TCP connection (aiohttp 3.14.5's hook, same signature): connect
+        to one of *addr_infos* (RFC 8305 Happy Eyeballs, within ``timeout.sock_connect``
+        seconds), then ``loop.create_connection(*args, sock=..., **kwargs)`` (*args*:
+        the protocol factory; *kwargs*: ``ssl``, ``server_hostname``).  The one place
+        a TCP connection is made (direct, to a proxy); libraries override it (e.g.
+        to connect through a SOCKS proxy) and return ``(transport, protocol)``.
 
-        :raises ClientConnectorDNSError: the name did not resolve.
         :raises ConnectionTimeoutError: ``sock_connect`` passed.
         :raises ClientConnectorCertificateError: the certificate did not verify.
         :raises ClientConnectorSSLError: another TLS failure.
-        :raises ClientConnectorError: *error_cls*, for any other connection failure.
+        :raises ClientConnectorError: *client_error* (for ``req.connection_key``), for
+            any other connection failure.
         """
-        try:
-            addrs = await self._resolve(host, port, traces)
-        except OSError as exc:
-            raise ClientConnectorDNSError(key, exc) from exc
-        infos = [(a["family"], socket.SOCK_STREAM, a["proto"], "", (a["host"], a["port"])) for a in addrs]
-        with connect_errors(key, error_cls):
+        error_cls: Any = client_error
+        with connect_errors(req.connection_key, error_cls):
             async with timeout_after(timeout.sock_connect, ceil_threshold=self._timeout_ceil_threshold):
                 sock = await aiohappyeyeballs.start_connection(
-                    infos,
+                    addr_infos,
                     local_addr_infos=self._local_addr_infos,
                     happy_eyeballs_delay=self._happy_eyeballs_delay,
                     interleave=self._interleave,
                     loop=self._loop,
                     socket_factory=self._socket_factory,
                 )
-                for trace in traces or ():
+                for trace in getattr(req, "_traces", None) or ():
                     await trace.send_sock_connected()
                 try:
-                    _, protocol = await self._loop.create_connection(
-                        self._protocol_factory,
-                        sock=sock,
-                        ssl=sslcontext,
-                        server_hostname=server_hostname if sslcontext else None,
-                    )
+                    return await self._loop.create_connection(*args, sock=sock, **kwargs)
                 except BaseException:
                     sock.close()
                     raise
-        return protocol
 
 
 class _PathConnector(BaseConnector):

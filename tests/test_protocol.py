@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from _servers import run
+from aiohttp_client._protocols._exchange import ReaderOptions
 from aiohttp_client._protocols._protocol import ResponseProtocol
 from aiohttp_client.client_exceptions import ClientPayloadError, ServerDisconnectedError, SocketTimeoutError
 from aiohttp_client.http_exceptions import BadStatusLine
@@ -46,7 +47,7 @@ async def connect(head_parser_cls: Any, chunked_decoder_cls: Any, reader_cls: An
     )
     transport = FakeTransport(proto)
     proto.connection_made(transport)
-    waiter = proto.expect_response("GET", **kw)
+    waiter = proto.start("GET", ReaderOptions(**kw))
     proto.request_sent()  # the request went out: sock_read counts from here
     return proto, transport, waiter
 
@@ -57,7 +58,7 @@ def test_head_and_body(head_parser_cls: Any, chunked_decoder_cls: Any, response_
         completed: list[bool] = []
         for piece in (b"HTTP/1.1 200 OK\r\nContent-", b"Length: 5\r\n\r\nhe", b"llo"):
             proto.data_received(piece)
-        head, framing, stream = await waiter
+        head, stream = await waiter
         proto.set_on_complete(lambda: completed.append(True))
         assert head.status == 200 and await stream.read() == b"hello"
         assert completed == [True] and not proto.should_close
@@ -97,7 +98,7 @@ def test_truncated_body_keeps_delivered_bytes(
     async def main() -> None:
         proto, transport, waiter = await connect(head_parser_cls, chunked_decoder_cls, response_reader_cls)
         proto.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
-        head, framing, stream = await waiter
+        head, stream = await waiter
         assert await stream.readany() == b"0123456789"
         proto.connection_lost(None)
         with pytest.raises(ClientPayloadError):
@@ -115,7 +116,7 @@ def test_flow_control_pauses_transport(
             head_parser_cls, chunked_decoder_cls, response_reader_cls, read_bufsize=1024
         )
         proto.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 10000\r\n\r\n")
-        head, framing, stream = await waiter
+        head, stream = await waiter
         proto.data_received(b"x" * 5000)
         assert transport.paused and proto.reading_paused
         data = await stream.read(5000)
@@ -140,7 +141,7 @@ def test_paused_chunked_tail_delivered_in_order(
         )
         body = b"".join(b"1\r\n%c\r\n" % (97 + i % 26) for i in range(20000)) + b"0\r\n\r\n"
         proto.data_received(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body)
-        head, framing, stream = await waiter
+        head, stream = await waiter
         assert transport.paused
         got = await stream.read()
         assert got == bytes(97 + i % 26 for i in range(20000))
@@ -173,7 +174,7 @@ def test_sock_read_counts_from_request_sent(
             reader_cls=response_reader_cls,
         )
         proto.connection_made(FakeTransport(proto))
-        waiter = proto.expect_response("GET", read_timeout=0.05)
+        waiter = proto.start("GET", ReaderOptions(read_timeout=0.05))
         await asyncio.sleep(0.15)  # a slow upload: no timer yet
         assert not waiter.done()
         proto.request_sent()
@@ -191,7 +192,7 @@ def test_sock_read_timeout_resets_on_data(
             head_parser_cls, chunked_decoder_cls, response_reader_cls, read_timeout=0.2
         )
         proto.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n")
-        head, framing, stream = await waiter
+        head, stream = await waiter
         for piece in (b"a", b"b", b"c"):  # each gap is under the timeout, the sum is not
             await asyncio.sleep(0.08)
             proto.data_received(piece)

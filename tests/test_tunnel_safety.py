@@ -22,6 +22,7 @@ import pytest
 
 import aiohttp_client as aiohttp
 from _servers import HOST, Reply, run, served_in_thread, tls_server_for
+from aiohttp_client._protocols._exchange import ReaderOptions
 from aiohttp_client._protocols._protocol import ResponseProtocol
 from test_client_tls import ca, client_context
 from test_protocol import FakeTransport
@@ -312,10 +313,10 @@ def test_detach_for_tunnel_returns_every_byte_after_the_head(
         )
         transport = FakeTransport(proto)
         proto.connection_made(transport)
-        waiter = proto.expect_response("CONNECT", read_until_eof=False)
+        waiter = proto.start("CONNECT", ReaderOptions(read_until_eof=False))
         for piece in pieces:
             proto.data_received(piece)
-        head, _, _ = await asyncio.wait_for(waiter, 5)
+        head, _ = await asyncio.wait_for(waiter, 5)
         assert head.status == 200
         assert proto.detach_for_tunnel() == INJECTED
         assert proto.should_close and not transport.closing
@@ -340,10 +341,10 @@ def test_bytes_after_the_connect_answer_before_the_tunnel_fail_the_connection(
         )
         transport = FakeTransport(proto)
         proto.connection_made(transport)
-        waiter = proto.expect_response("CONNECT", read_until_eof=False)
+        waiter = proto.start("CONNECT", ReaderOptions(read_until_eof=False))
         proto.data_received(ESTABLISHED)
         proto.data_received(INJECTED)
-        head, _, _ = await asyncio.wait_for(waiter, 5)
+        head, _ = await asyncio.wait_for(waiter, 5)
         assert head.status == 200 and transport.closing and proto.should_close
 
     run(main())

@@ -25,10 +25,10 @@ from .._protocols._body_writer import (
     count_once,
     short_body_error,
     write_body,
-    write_whole,
 )
+from .._protocols._exchange import Exchange, RequestHead
 from .._sansio._basic_auth import BasicAuth
-from .._sansio._http_writer import lists_close, serialize_head, validate_method
+from .._sansio._http_writer import serialize_head, validate_method
 from .._sansio._proxy import proxy_fields
 from ..client_exceptions import ClientPayloadError, InvalidUrlClientError, NonHttpUrlClientError
 from ..formdata import FormData
@@ -83,6 +83,14 @@ def _http_version(version: Any) -> HttpVersion:
     raise ValueError(f"HTTP version must be an HttpVersion of two ints, not {version!r}")
 
 
+def _exchange_of(conn: Connection) -> Exchange:
+    """*conn*'s exchange.  :raises ConnectionResetError: the lease has ended."""
+    exchange = conn.exchange
+    if exchange is None:
+        raise ConnectionResetError("Connection closed before the request was sent")
+    return exchange
+
+
 def _close_soon(body: Payload) -> None:
     task = asyncio.ensure_future(body.close())
     _closing.add(task)
@@ -122,7 +130,7 @@ class ClientRequest:
     _pristine: "Optional[tuple[int, Target]]" = None  # the fields as copied from the template
     _framed = False  # the framing fields were set by a send
     _chunked_by_us = False  # a send set Transfer-Encoding: chunked (update_body removes it)
-    _writer_conn: Optional[Connection] = None  # the connection the body writer writes to
+    _writer_exchange: Optional[Exchange] = None  # the exchange the body writer writes to
 
     def __init__(
         self,
@@ -421,58 +429,77 @@ class ClientRequest:
     # -- sending ---------------------------------------------------------------------
 
     async def send(self, conn: "Connection") -> None:
-        """Write the request.  A streamed body is written by a task, so the response
-        can be read while the body is still going out (a server may answer early).
-        With ``Expect: 100-continue`` that task first waits for ``100 Continue``
-        (RFC 9110 §10.1.1); a final response instead means the body is never sent.
+        """Write the request through *conn*'s exchange.  A streamed body is written by
+        a task, so the response can be read while the body is still going out (a
+        server may answer early).  With ``Expect: 100-continue`` that task first
+        waits for ``100 Continue`` (RFC 9110 §10.1.1); a final response instead means
+        the body is never sent.
 
         :raises ValueError: a forbidden character in the head (nothing was written).
+        :raises ConnectionResetError: the connection is closed (nothing was written).
         """
         body = self.body
         if isinstance(body, Payload):
             await self._ready_to_send(body)
-        chunked, raw, head, transport = self._head(conn)
+        exchange = _exchange_of(conn)
+        chunked, raw, head = self._head()
         declared = None if chunked else content_length(self.headers)
         if raw is not None and declared is not None and len(raw) < declared:
             raise short_body_error(len(raw), declared)  # nothing written yet
-        protocol = conn.protocol
         self._continue = None
-        if isinstance(body, Payload) and protocol is not None and self._expects_continue():
-            self._continue = protocol.expect_continue()
-        in_memory = body._in_memory() if self._traces and self._continue is None and isinstance(body, Payload) else None
-        for trace in self._traces:  # the head (and a body in memory) go to the transport now
-            await trace.send_request_headers(self.method, self.url, self.headers)
-            if in_memory:
-                await trace.send_request_chunk_sent(self.method, self.url, in_memory)
-        tracker = self._upload_tracker
+        if isinstance(body, Payload) and self._expects_continue():
+            self._continue = exchange.expect_continue()
+        if self._traces:
+            head = await self._trace_head(conn, head, body)
         if not isinstance(body, Payload):
-            transport.write(head)
+            exchange.write_head(head, b"")
             return
+        tracker = self._upload_tracker
         if tracker is not None:
             tracker._attempt_writing(self._attempt)
         if raw is not None and self._continue is None and len(raw) <= _IN_ONE_WRITE:
-            size = len(raw) if self.compress is None else body.size or 0
-            self._write_in_memory(conn, transport, head, chunked, raw, size)
+            exchange.write_head(head, raw)
+            self._count(len(raw) if self.compress is None else body.size or 0)
+            if tracker is not None:
+                tracker._attempt_finished(self._attempt)
             return
-        transport.write(head)
-        traced = self if self._traces and in_memory is None else None  # streamed chunks: reported by the writer
-        self._start_writer(conn, body, chunked, raw, declared, traced)
+        exchange.write_head(head, None)
+        # Streamed chunks are reported by the writer; a body in memory was reported whole.
+        traced = self if self._traces and (self._continue is not None or body._in_memory() is None) else None
+        self._start_writer(conn, exchange, body, raw, declared, traced)
+
+    async def _trace_head(self, conn: "Connection", head: RequestHead, body: Any) -> RequestHead:
+        """Send the head (and a body in memory) trace signals, after checking what
+        would fail the write (a forbidden character, a closed connection), so no
+        signal reports a request that never went out; returns *head* serialized.
+        """
+        if head.raw is None:  # validates (ValueError); an HTTP/2 exchange ignores raw
+            head = head._replace(raw=serialize_head(head.method, head.target, head.version, head.fields.items()))
+        if conn.closed:
+            raise ConnectionResetError("Connection closed before the request was sent")
+        in_memory = body._in_memory() if self._continue is None and isinstance(body, Payload) else None
+        for trace in self._traces:  # the head (and a body in memory) go out now
+            await trace.send_request_headers(self.method, self.url, self.headers)
+            if in_memory:
+                await trace.send_request_chunk_sent(self.method, self.url, in_memory)
+        return head
 
     def _start_writer(
         self,
         conn: "Connection",
+        exchange: Exchange,
         body: Payload,
-        chunked: bool,
         raw: Optional[bytes],
         declared: Optional[int],
         traced: Optional["ClientRequest"],
     ) -> None:
-        """Start the task writing *body* (or *raw*, the body in memory) after the head.
-        Its byte counts and its end are reported for this attempt only, so a writer
-        of an earlier send still stopping never counts toward a later one.
+        """Start the task writing *body* (or *raw*, the body in memory) through
+        *exchange* after the head.  Its byte counts and its end are reported for this
+        attempt only, so a writer of an earlier send still stopping never counts
+        toward a later one.
         """
         attempt = self._attempt
-        self._writer_conn = conn
+        self._writer_exchange = exchange
 
         def count(n: int) -> None:
             self._count(n, attempt)
@@ -481,11 +508,11 @@ class ClientRequest:
             self._body_done(exc, cancelled, attempt)
 
         if raw is not None and self.compress is not None:  # in memory, coded, after 100 Continue
-            writer = BodyWriter(conn, chunked, None, count_once(count, body.size or 0), traced)
+            writer = BodyWriter(exchange, None, count_once(count, body.size or 0), traced)
         elif raw is not None:  # in memory: after 100 Continue, or too big for one write
-            writer = BodyWriter(conn, chunked, None, count, traced)
+            writer = BodyWriter(exchange, None, count, traced)
         else:
-            writer = BodyWriter(conn, chunked, self.compress, count, traced)
+            writer = BodyWriter(exchange, self.compress, count, traced)
         length = body.size if self._body_length is None else self._body_length
         self._write_task = asyncio.ensure_future(
             write_body(body, writer, conn, length, done, continue100=self._continue, in_memory=raw, declared=declared)
@@ -510,38 +537,18 @@ class ClientRequest:
         """``Expect: 100-continue`` is in the head (``expect100=True`` or given)."""
         return self.headers.get(hdrs.EXPECT, "").lower() == "100-continue"
 
-    def _write_in_memory(
-        self, conn: "Connection", transport: asyncio.Transport, head: bytes, chunked: bool, raw: bytes, size: int
-    ) -> None:
-        """Head and a body in memory (already compressed if asked) in one write to
-        *transport* (*conn*'s), counted as *size*, the body's size before coding.
-        """
-        write_whole(conn, transport, head, chunked, raw)
-        self._count(size)
-        if self._upload_tracker is not None:
-            self._upload_tracker._attempt_finished(self._attempt)
-
-    def _head(self, conn: "Connection") -> tuple[bool, Optional[bytes], bytes, asyncio.Transport]:
-        """The framing (``(chunked, whole body or None)``), the serialized head and the
-        transport to write them to.
-
-        :raises ValueError: a forbidden character in the head.
-        :raises ConnectionResetError: the connection is closed.
+    def _head(self) -> tuple[bool, Optional[bytes], RequestHead]:
+        """The framing (``(chunked, whole body or None)``) and the head to send (its
+        ``raw`` the template head when it applies).
         """
         chunked, raw = self._framing_headers()
-        head = self._template_head() or serialize_head(
-            self.method, self.request_target, self.version, self.headers.items()
-        )
-        transport = conn.transport
-        if transport is None or transport.is_closing():
-            raise ConnectionResetError("Connection closed before the request was sent")
-        if (
-            hdrs.CONNECTION in self.headers
-            and lists_close(self.headers.getall(hdrs.CONNECTION))
-            and conn.protocol is not None
-        ):
-            conn.protocol.close_after_response()
-        return chunked, raw, head, transport
+        template = self._template_head()
+        if template is not None:
+            target = self._pristine[1].path_qs  # type: ignore[index]
+        else:
+            target = self.request_target
+        head = (self.method, self.url, target, self.version, self.headers, template, chunked)
+        return chunked, raw, tuple.__new__(RequestHead, head)  # as RequestHead(...), faster
 
     def _send_nowait(self, conn: "Connection") -> bool:
         """:meth:`send` without a coroutine when it would await nothing (no body,
@@ -550,8 +557,8 @@ class ClientRequest:
         """
         if self._traces or isinstance(self.body, Payload):
             return False
-        _chunked, _raw, head, transport = self._head(conn)
-        transport.write(head)
+        _chunked, _raw, head = self._head()
+        _exchange_of(conn).write_head(head, b"")
         return True
 
     def _template_head(self) -> Optional[bytes]:
@@ -575,7 +582,7 @@ class ClientRequest:
 
     def _count(self, n: int, attempt: Optional[int] = None) -> None:
         """*n* body bytes (before coding) of *attempt* (default: the current one)
-        went to the transport.
+        went to the exchange.
         """
         self._output_size += n
         if self._upload_tracker is not None:
@@ -596,18 +603,17 @@ class ClientRequest:
 
     def _stop_writer(self) -> bool:
         """Cancel the body writer if it is still running; ``True`` when it was (the
-        body is unfinished, so the connection must not be reused).  Its transport is
-        aborted: what it buffered is dropped (closing would first flush it, and a
-        peer that stopped reading would keep the socket open).
+        body is unfinished, so the connection must not be reused).  Its exchange is
+        cut: what it buffered is dropped (closing would first flush it, and a peer
+        that stopped reading would keep the socket open).
         """
         task = self._write_task
         if task is None or task.done():
             return False
         task.cancel()
-        conn = self._writer_conn
-        transport = conn.transport if conn is not None else None
-        if transport is not None:
-            transport.abort()
+        exchange = self._writer_exchange
+        if exchange is not None:
+            exchange.cut()
         return True
 
     async def _close_body(self) -> None:

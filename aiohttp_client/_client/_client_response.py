@@ -1,9 +1,11 @@
 """``ClientResponse``: status, fields, body reading and release (reference:
 "Response object").
 
-The connection goes back to the pool by itself as soon as the whole body has been
-received (the protocol calls back); ``release()`` before that closes it instead,
-because a half-read connection cannot be reused.
+The response holds the ``Connection`` lease and talks to its exchange
+(:mod:`.._protocols._exchange`): the lease ends by itself, the connection going back
+to the pool, as soon as the whole body has been received (the exchange calls back);
+``release()`` before that closes it instead when the exchange says it must (a
+half-read HTTP/1.1 connection cannot be reused).
 """
 
 import asyncio
@@ -19,7 +21,6 @@ from yarl import URL
 
 from .._models import ContentDisposition, HttpVersion, RequestInfo, ResponseHead
 from .._sansio._cookies import parse_set_cookie_headers
-from .._sansio._framing import Framing
 from .._sansio._header_values import is_json_mimetype, parse_content_disposition, parse_content_type, parse_links
 from ..client_exceptions import ClientConnectionError, ClientResponseError, ContentTypeError
 from ..http_exceptions import HttpProcessingError
@@ -111,7 +112,8 @@ class ClientResponse:
     # -- start --------------------------------------------------------------------
 
     async def start(self, connection: "Connection", head_waiter: "asyncio.Future[Any]") -> "ClientResponse":
-        """Wait for the head on *connection*.
+        """Wait for the head on *connection*'s exchange (*head_waiter*, what its
+        ``start()`` returned: ``(head, stream)``).
 
         :raises ClientResponseError: the head was malformed (status 400, as aiohttp).
         :raises ServerDisconnectedError: the server closed before a complete head.
@@ -120,7 +122,7 @@ class ClientResponse:
         self._connection = connection
         self._closed = False
         try:
-            head, framing, stream = await head_waiter
+            head, stream = await head_waiter
         except BaseException as exc:
             # No response: the caller closes the connection; nothing to warn about.
             self._connection = None
@@ -130,13 +132,13 @@ class ClientResponse:
                     self._request_info, self._history, status=exc.code, message=exc.message
                 ) from exc
             raise
-        self._set_head(head, framing, stream)
-        protocol = connection.protocol
-        if protocol is not None:
-            protocol.set_on_complete(self._response_eof)
+        self._set_head(head, stream)
+        exchange = connection.exchange
+        if exchange is not None:
+            exchange.set_on_complete(self._response_eof)
         return self
 
-    def _set_head(self, head: ResponseHead, framing: Framing, stream: StreamReader) -> None:
+    def _set_head(self, head: ResponseHead, stream: StreamReader) -> None:
         self.version = head.version
         self.status = head.status
         self.reason = head.reason
@@ -152,8 +154,9 @@ class ClientResponse:
     def _on_deadline(self) -> None:
         self._deadline = None
         conn = self._connection
-        if conn is not None and conn.protocol is not None:
-            conn.protocol.abort(asyncio.TimeoutError())
+        exchange = None if conn is None else conn.exchange
+        if exchange is not None:
+            exchange.abort(asyncio.TimeoutError())
         self._cleanup(close=True)
 
     def _response_eof(self) -> None:
@@ -361,8 +364,8 @@ class ClientResponse:
         if content is not EMPTY_PAYLOAD and content.exception() is None:
             content.set_exception(ClientConnectionError("Connection closed"))
         if self._connection is not None:
-            protocol = self._connection.protocol
-            reusable = protocol is not None and not protocol.should_close
+            exchange = self._connection.exchange
+            reusable = exchange is not None and not exchange.must_close
             self._cleanup(close=not reusable)
         return _NOOP
 

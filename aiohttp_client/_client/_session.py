@@ -25,7 +25,7 @@ from yarl import URL
 from .. import hdrs
 from .._body._upload_tracker import UploadTracker
 from .._models import HttpVersion, HttpVersion11, sentinel
-from .._protocols._protocol import ResponseProtocol
+from .._protocols._exchange import ReaderOptions
 from .._sansio._basic_auth import BasicAuth
 from .._sansio._redirects import REDIRECT_STATUSES
 from .._ws._ws_connect import WSRequestContextManager, ws_connect
@@ -67,27 +67,26 @@ _NO_LIMITS = (None, None, None, None)
 _URL_CACHE_SIZE = 256
 _STOCK_CONNECT = BaseConnector.connect
 _STOCK_SEND = ClientRequest.send
-_READER_DEFAULTS: dict[str, Any] = ResponseProtocol.expect_response.__kwdefaults__ or {}
 
 
 class _Options:
-    """Per-request settings after merging the session's defaults; *reader_kwargs*
-    holds those of them that differ from ``expect_response``'s defaults (fewer
-    keyword arguments to bind per request).
+    """Per-request settings after merging the session's defaults: the timeouts and
+    how the exchange reads the response (*reader*, built once per distinct set).
     """
 
-    __slots__ = ("timeout", "reader_kwargs")
+    __slots__ = ("timeout", "reader")
 
-    def __init__(
-        self, timeout: ClientTimeout, read_until_eof: bool, auto_decompress: bool, read_bufsize: int, *limits: int
-    ) -> None:
+    def __init__(self, timeout: ClientTimeout, reader: ReaderOptions) -> None:
         self.timeout = timeout
-        given: dict[str, Any] = dict(zip(("max_line_size", "max_field_size", "max_headers"), limits))
-        given.update(read_until_eof=read_until_eof, auto_decompress=auto_decompress, read_bufsize=read_bufsize)
-        given["read_timeout"] = timeout.sock_read
-        self.reader_kwargs: dict[str, Any] = {
-            k: v for k, v in given.items() if k not in _READER_DEFAULTS or v != _READER_DEFAULTS[k]
-        }
+        self.reader = reader
+
+
+def _reader_options(timeout: ClientTimeout, read_until_eof: bool, auto_decompress: bool, limits: Any) -> ReaderOptions:
+    """The :class:`ReaderOptions` of a request: *limits* is ``(read_bufsize,
+    max_line_size, max_field_size, max_headers)`` (bytes); ``sock_read`` of *timeout*.
+    """
+    bufsize, line, field, headers = limits
+    return ReaderOptions(read_until_eof, auto_decompress, bufsize, timeout.sock_read, line, field, headers)
 
 
 class ClientSession(SessionAttributes, _RedirectHops):
@@ -164,7 +163,9 @@ class ClientSession(SessionAttributes, _RedirectHops):
         self._trace_configs: list[TraceConfig] = frozen_trace_configs(trace_configs)
         self._limits = (read_bufsize, max_line_size, max_field_size, max_headers)
         self._resolve_charset = fallback_charset_resolver
-        self._default_options = _Options(self._timeout, True, auto_decompress, *self._limits)
+        self._default_options = _Options(
+            self._timeout, _reader_options(self._timeout, True, auto_decompress, self._limits)
+        )
         self._retry_connection = True  # aiohttp's private switch for the retry in _send_once
         self._deadlines = Deadlines(self._loop)  # the total timeouts' shared timer handles
         self._urls: dict[str, URL] = {}  # str -> URL, bounded (the URLs a session asks for again)
@@ -401,12 +402,9 @@ class ClientSession(SessionAttributes, _RedirectHops):
         if timeout is sentinel and read_until_eof and auto_decompress is None and limits == _NO_LIMITS:
             return self._default_options
         merged = [given if given is not None else default for given, default in zip(limits, self._limits)]
-        return _Options(
-            request_timeout(timeout, self._timeout),
-            read_until_eof,
-            self._auto_decompress if auto_decompress is None else auto_decompress,
-            *merged,
-        )
+        timeouts = request_timeout(timeout, self._timeout)
+        decompress = self._auto_decompress if auto_decompress is None else auto_decompress
+        return _Options(timeouts, _reader_options(timeouts, read_until_eof, decompress, merged))
 
     async def _check_status(self, resp: ClientResponse, check: Any) -> None:
         if check is True:
@@ -436,11 +434,11 @@ class ClientSession(SessionAttributes, _RedirectHops):
         """
         req._begin_attempt()
         conn = self._reuse_idle(req, opts) or await self._connect(req, opts)
-        protocol = conn.protocol
+        exchange = conn.exchange
         try:
             return await self._exchange(req, conn, opts, history)
         except (ServerDisconnectedError, ClientOSError):
-            answered = protocol is None or protocol.response_started  # never retry once a byte came
+            answered = exchange is None or exchange.response_started  # never retry once a byte came
             if answered or not (conn.reused and self._retry_connection and req.method in _IDEMPOTENT):
                 raise
             await req.close()  # the body writer settles before the body is rewound
@@ -475,15 +473,15 @@ class ClientSession(SessionAttributes, _RedirectHops):
     async def _exchange(
         self, req: ClientRequest, conn: Connection, opts: _Options, history: tuple[ClientResponse, ...]
     ) -> ClientResponse:
-        protocol = conn.protocol
-        if protocol is None:  # pragma: no cover - a fresh connection always has one
+        exchange = conn.exchange
+        if exchange is None:  # pragma: no cover - a fresh lease always has one
             raise ClientOSError("Connection closed")
-        waiter = protocol.expect_response(req.method, **opts.reader_kwargs)
+        waiter = exchange.start(req.method, opts.reader)
         resp: Optional[ClientResponse] = None
         try:
             if type(req).send is not _STOCK_SEND or not req._send_nowait(conn):
                 await req.send(conn)
-            _when_written(req, protocol.request_sent)
+            _when_written(req, exchange.request_sent)
             resp = self._new_response(req)
             resp._history = history
             resp._request = req

@@ -1,4 +1,6 @@
-"""``Connection``: one connection lent out by a connector (reference: ``Connection``).
+"""``Connection``: one connection lent out by a connector (reference: ``Connection``),
+and the lease on it: the :class:`~.._protocols._exchange.Exchange` the request and
+its response use (for HTTP/1.1 the connection itself).
 
 Apart from :mod:`connector` so that the request and response modules, which write
 to and read from a connection, need not import the connector (which builds
@@ -11,7 +13,8 @@ import warnings
 from typing import Any, Optional, Protocol
 
 from .._models import ConnectionKey
-from .._protocols._protocol import ResponseProtocol
+from .._protocols._exchange import Exchange, ExchangeConnection
+from ..client_exceptions import ClientConnectionError
 
 __all__ = ("Connection",)
 
@@ -19,30 +22,38 @@ __all__ = ("Connection",)
 class _Releaser(Protocol):
     """What a :class:`Connection` needs from its connector (a ``BaseConnector``)."""
 
-    def _release(self, key: ConnectionKey, protocol: ResponseProtocol, *, should_close: bool = False) -> None:
-        """Pool *protocol*'s connection again, or close it when *should_close*."""
+    def _release(self, key: ConnectionKey, protocol: Any, *, should_close: bool = False) -> None:
+        """End a lease on *protocol*'s connection: pool it again, or close it when
+        *should_close* (or when it says it must).
+        """
 
 
 class Connection:
-    """One connection lent out by a connector (reference: ``Connection``)."""
+    """One connection lent out by a connector (reference: ``Connection``): a lease
+    of one exchange on it (:attr:`exchange`), ended by :meth:`release` or
+    :meth:`close`.  ``protocol`` and ``transport`` are the connection's, as in aiohttp.
+    """
 
-    __slots__ = ("_connector", "_key", "_protocol", "_loop", "reused", "__weakref__")
+    __slots__ = ("_connector", "_key", "_protocol", "_loop", "reused", "_exchange", "__weakref__")
 
     def __init__(
         self,
         connector: _Releaser,
         key: ConnectionKey,
-        protocol: ResponseProtocol,
+        protocol: Any,
         loop: asyncio.AbstractEventLoop,
         reused: bool = False,
+        exchange: Optional[Exchange] = None,
     ) -> None:
         #: ``True`` when the connection came from the idle pool (it may have been
         #: closed by the server meanwhile; the session retries idempotent requests).
         self.reused = reused
         self._connector = connector
         self._key = key
-        self._protocol: Optional[ResponseProtocol] = protocol
+        self._protocol: Optional[ExchangeConnection] = protocol
         self._loop = loop
+        #: this lease's exchange (``None`` once released): HTTP/1.1's is the protocol
+        self._exchange: Optional[Exchange] = protocol.new_exchange() if exchange is None else exchange
 
     def __repr__(self) -> str:
         return f"Connection<{self._key}>"
@@ -64,8 +75,14 @@ class Connection:
         return None if self._protocol is None else self._protocol.transport
 
     @property
-    def protocol(self) -> Optional[ResponseProtocol]:
+    def protocol(self) -> Any:
+        """The connection's protocol (``None`` once released or closed)."""
         return self._protocol
+
+    @property
+    def exchange(self) -> Optional[Exchange]:
+        """The exchange this lease carries (``None`` once released or closed)."""
+        return None if self._protocol is None else self._exchange
 
     @property
     def closed(self) -> bool:
@@ -79,7 +96,15 @@ class Connection:
             self._connector._release(self._key, protocol)
 
     def close(self) -> None:
-        """Close the underlying socket and free the slot."""
+        """End the lease, failing its exchange if unfinished: a connection carrying
+        one exchange at a time is closed (the underlying socket); a multiplexed one
+        only when the exchange says it must.
+        """
         if self._protocol is not None:
             protocol, self._protocol = self._protocol, None
-            self._connector._release(self._key, protocol, should_close=True)
+            exchange = self._exchange
+            if exchange is None or exchange is protocol:  # type: ignore[comparison-overlap]
+                self._connector._release(self._key, protocol, should_close=True)
+            else:
+                exchange.abort(ClientConnectionError("Connection closed"))
+                self._connector._release(self._key, protocol, should_close=exchange.must_close)

@@ -21,31 +21,37 @@ from typing import Callable, Optional
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from .._models import ConnectionKey, RequestInfo
+from .._models import ConnectionKey, HttpVersion11, RequestInfo
+from .._protocols._exchange import ReaderOptions, RequestHead
 from .._protocols._protocol import ResponseProtocol
-from .._sansio._proxy import connect_request
+from .._sansio._proxy import authority, connect_request
 from ..client_exceptions import ClientConnectionError, ClientHttpProxyError, ClientProxyConnectionError
 
 __all__ = ("open_tunnel",)
+
+_CONNECT_OPTIONS = ReaderOptions(read_until_eof=False)
 
 
 async def open_tunnel(
     loop: asyncio.AbstractEventLoop,
     protocol: ResponseProtocol,
+    *,
     proxy: URL,
     proxy_key: ConnectionKey,
     target: tuple[str, Optional[int]],
     fields: Iterable[tuple[str, str]],
     sslcontext: ssl.SSLContext,
     server_hostname: str,
-    protocol_factory: Callable[[], ResponseProtocol],
-) -> ResponseProtocol:
+    protocol_factory: Callable[[], asyncio.Protocol],
+) -> tuple[asyncio.Transport, asyncio.Protocol]:
     """Ask the proxy on *protocol*'s connection for a tunnel to *target* (``(host,
     port)``, ASCII host), then start TLS to the origin over it.
 
-    Returns a new protocol (from *protocol_factory*) reading from the TLS transport:
-    nothing of the exchange with the proxy (parser state, buffered bytes) crosses
-    into the tunnel.  The caller closes *protocol*'s transport on any error.
+    The CONNECT request is one exchange on *protocol* (HTTP/1.1, to the proxy).
+    Returns ``(TLS transport, a new protocol from *protocol_factory*)``: nothing of
+    the exchange with the proxy (parser state, buffered bytes) crosses into the
+    tunnel; the connector then picks the connection's protocol from these (its
+    one factory).  The caller closes *protocol*'s transport on any error.
 
     :raises ClientHttpProxyError: the proxy refused (a status other than 2xx).
     :raises ClientProxyConnectionError: (for *proxy_key*) the proxy sent bytes after
@@ -57,15 +63,19 @@ async def open_tunnel(
     if transport is None or transport.is_closing():
         raise ConnectionResetError("The proxy closed the connection")
     fields = list(fields)
-    waiter = protocol.expect_response("CONNECT", read_until_eof=False)
-    transport.write(connect_request(target[0], target[1], fields))
-    head, _, _ = await waiter
-    if not 200 <= head.status < 300:
+    host, port = target
+    head_fields = CIMultiDict([("Host", authority(host, port)), *fields])
+    raw = connect_request(host, port, fields)
+    head = RequestHead("CONNECT", proxy, authority(host, port), HttpVersion11, head_fields, raw, False)
+    waiter = protocol.start("CONNECT", _CONNECT_OPTIONS)
+    protocol.write_head(head, b"")
+    head_in, _ = await waiter
+    if not 200 <= head_in.status < 300:
         info = RequestInfo(proxy, "CONNECT", CIMultiDictProxy(CIMultiDict(fields)), proxy)
-        raise ClientHttpProxyError(info, (), status=head.status, message=head.reason, headers=head.headers)
+        raise ClientHttpProxyError(info, (), status=head_in.status, message=head_in.reason, headers=head_in.headers)
     extra = protocol.detach_for_tunnel()
     if extra:  # e.g. a plaintext response injected as if from the origin
-        reason = f"the proxy sent {len(extra)} bytes after its {head.status} response to CONNECT"
+        reason = f"the proxy sent {len(extra)} bytes after its {head_in.status} response to CONNECT"
         raise ClientProxyConnectionError(proxy_key, OSError(errno.EPROTO, reason))
     if transport.is_closing():  # pragma: no cover - closed between the head and here
         raise ConnectionResetError("The proxy closed the tunnel")
@@ -81,4 +91,4 @@ async def open_tunnel(
     if tls is None:  # pragma: no cover - only when the transport closed meanwhile
         raise ConnectionResetError("The proxy closed the tunnel")
     inner.connection_made(tls)
-    return inner
+    return tls, inner

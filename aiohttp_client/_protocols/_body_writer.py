@@ -1,10 +1,11 @@
-"""Writing a request body to a connection (the I/O side of :mod:`payload`).
+"""Writing a request body through an exchange (the I/O side of :mod:`payload`).
 
 A :class:`~aiohttp_client.payload.Payload` writes into a :class:`BodyWriter`, which
-applies the content coding (``compress=``) and the chunked transfer coding (RFC 9112
-§7.1, framed by :mod:`.._sansio._http_writer`) and writes to the transport.
-:func:`write_body` runs one payload to its end and closes the connection on failure, so
-a half-written body is never followed by another request on the same connection.
+applies the content coding (``compress=``) and hands the bytes to the
+:class:`~._exchange.Exchange` (which adds the transfer framing: chunked for HTTP/1.1).
+:func:`write_body` runs one payload to its end and, on failure, cuts the exchange
+and closes the lease, so a half-written body is never followed by another request
+on the same connection.
 """
 
 import asyncio
@@ -12,10 +13,9 @@ import zlib
 from typing import Any, Callable, Optional
 
 from .. import hdrs
-from .._net._connection import Connection
-from .._sansio._http_writer import LAST_CHUNK, chunk
 from ..client_exceptions import ClientConnectionError, ClientOSError
 from ..payload import Payload, write_in_pieces
+from ._exchange import Exchange
 
 __all__ = (
     "BodyWriter",
@@ -24,16 +24,12 @@ __all__ = (
     "count_once",
     "short_body_error",
     "write_body",
-    "write_whole",
 )
 
 
 def _compressobj(coding: str) -> Any:
     """A zlib compressor for ``gzip`` (RFC 1952 framing) or ``deflate`` (RFC 1950)."""
     return zlib.compressobj(wbits=16 + zlib.MAX_WBITS if coding == "gzip" else zlib.MAX_WBITS)
-
-
-_SMALL_BODY = 16384  # bodies up to this size go out in the same write as the head
 
 
 def content_length(headers: Any) -> Optional[int]:
@@ -55,19 +51,6 @@ def count_once(count: Callable[[int], None], size: int) -> Callable[[int], None]
     return on_write
 
 
-def write_whole(conn: Connection, transport: asyncio.Transport, head: bytes, chunked: bool, raw: bytes) -> None:
-    """*head* and *raw*, a small body in memory (already coded), written at once."""
-    if chunked:
-        transport.write(head)
-        writer = BodyWriter(conn, chunked, None)
-        writer.write_nowait(raw)
-        writer.finish()
-    elif len(raw) <= _SMALL_BODY:
-        transport.write(head + raw)
-    else:
-        transport.writelines((head, raw))
-
-
 def compress_whole(raw: bytes, coding: str) -> bytes:
     """*raw* (bytes) compressed with *coding* (``"gzip"`` or ``"deflate"``) in one go."""
     obj = _compressobj(coding)
@@ -76,24 +59,24 @@ def compress_whole(raw: bytes, coding: str) -> bytes:
 
 
 class BodyWriter:
-    """Writes body bytes to the transport, applying compression and chunking."""
+    """Writes body bytes through *exchange*, applying the content coding *compress*
+    (``"gzip"``, ``"deflate"`` or ``None``).
+    """
 
     def __init__(
         self,
-        conn: Connection,
-        chunked: bool,
+        exchange: Exchange,
         compress: Optional[str],
         on_write: Optional[Callable[[int], None]] = None,
         traced: Any = None,
     ) -> None:
-        self._conn = conn
-        self._chunked = chunked
+        self._exchange = exchange
         self._compressor: Any = _compressobj(compress) if compress else None
         self._on_write = on_write
         self._traced = traced  # the request, when it has traces: chunks are reported at drain()
         self._sent: list[bytes] = []
-        #: Body bytes handed to the transport after the content coding, without the
-        #: chunk framing: what a Content-Length counts.
+        #: Body bytes handed to the exchange after the content coding, without the
+        #: transfer framing: what a Content-Length counts.
         self.emitted = 0
 
     async def write(self, data: bytes) -> None:
@@ -115,19 +98,11 @@ class BodyWriter:
             self._emit(data)
 
     def _emit(self, data: bytes) -> None:
-        transport = self._conn.transport
-        if transport is None or transport.is_closing():
-            raise ConnectionResetError("Cannot write to closing transport")
+        self._exchange.write(data)  # raises ConnectionResetError when closed
         self.emitted += len(data)
-        if self._chunked:
-            transport.writelines(chunk(data))
-        else:
-            transport.write(data)
 
     async def drain(self) -> None:
-        protocol = self._conn.protocol
-        if protocol is not None:
-            await protocol.drain()
+        await self._exchange.drain()
         if self._sent:
             await self.report_sent()
 
@@ -140,14 +115,12 @@ class BodyWriter:
                 await trace.send_request_chunk_sent(request.method, request.url, data)
 
     def finish(self) -> None:
+        """The body is complete: flush the content coding, end the exchange's body."""
         if self._compressor is not None:
             tail = self._compressor.flush()
             if tail:
                 self._emit(tail)
-        if self._chunked:
-            transport = self._conn.transport
-            if transport is not None and not transport.is_closing():
-                transport.write(LAST_CHUNK)
+        self._exchange.end_body()
 
 
 def short_body_error(sent: int, declared: int) -> ClientConnectionError:
@@ -160,7 +133,7 @@ def short_body_error(sent: int, declared: int) -> ClientConnectionError:
 async def write_body(
     body: Payload,
     writer: BodyWriter,
-    conn: Connection,
+    conn: Any,
     length: Optional[int],
     done: Callable[[Optional[BaseException], bool], None],
     *,
@@ -178,9 +151,10 @@ async def write_body(
     the rest forever, RFC 9112 §6.2; ``ClientConnectionError`` is what a failing body
     write raises), which fails the response and closes the connection.
 
-    On any failure *conn* is closed, so a half-written body is never followed by
-    another request.  An error of the payload itself becomes
-    ``ClientConnectionError`` and fails the response being read on *conn*.
+    On any failure the exchange is cut and *conn* (the ``Connection`` lease) is
+    closed, so a half-written body is never followed by another request.  An error
+    of the payload itself becomes ``ClientConnectionError`` and aborts the exchange
+    with it (the response being read fails with it).
     """
     try:
         if continue100 is not None:
@@ -194,10 +168,10 @@ async def write_body(
         writer.finish()
         await writer.report_sent()
     except asyncio.CancelledError:
-        _cut(conn)
+        _cut(writer, conn)
         done(None, True)
     except OSError as exc:
-        _cut(conn)
+        _cut(writer, conn)
         done(ClientOSError(exc.errno, f"Can not write request body: {exc}"), False)
     except Exception as exc:
         if isinstance(exc, ClientConnectionError):
@@ -205,21 +179,17 @@ async def write_body(
         else:
             wrapped = ClientConnectionError(f"Failed to send bytes into the underlying connection {conn!s}: {exc!r}")
             wrapped.__cause__ = exc
-        protocol = conn.protocol
-        if protocol is not None:
-            protocol.abort(wrapped)
-        _cut(conn)
+        writer._exchange.abort(wrapped)
+        _cut(writer, conn)
         done(wrapped, False)
     else:
         done(None, False)
 
 
-def _cut(conn: Connection) -> None:
-    """Close *conn* with its body unfinished: the transport is aborted, its buffered
-    bytes dropped (a peer that stopped reading would otherwise keep the socket open
-    until it read them: a closing transport flushes first).
+def _cut(writer: BodyWriter, conn: Any) -> None:
+    """End the lease *conn* with its body unfinished: the exchange is cut first (its
+    buffered bytes dropped: a peer that stopped reading would otherwise keep the
+    socket open until it read them, a closing transport flushes first).
     """
-    transport = conn.transport
-    if transport is not None:
-        transport.abort()
+    writer._exchange.cut()
     conn.close()

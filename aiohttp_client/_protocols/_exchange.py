@@ -143,6 +143,14 @@ class Exchange(Protocol):
         it.  HTTP/1.1 closes the connection; HTTP/2 resets the stream only.
         """
 
+    def cut(self) -> None:
+        """Stop sending this exchange's request mid-body (its body writer was
+        cancelled or failed to write): bytes still buffered are dropped and the
+        exchange cannot complete.  The response side then sees what the connection
+        shows (HTTP/1.1: the transport is aborted, the connection lost; HTTP/2:
+        ``RST_STREAM`` with ``CANCEL``, RFC 9113 §8.4).
+        """
+
 
 class ExchangeConnection(Protocol):
     """One connection as the pool holds it."""

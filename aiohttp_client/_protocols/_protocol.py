@@ -1,4 +1,11 @@
-"""``ResponseProtocol``: the asyncio face of one connection.
+"""``ResponseProtocol``: the asyncio face of one HTTP/1.1 connection, and its
+exchange (:mod:`._exchange`: capacity 1, the connection is its own exchange).
+
+The request side hands a :class:`~._exchange.RequestHead` (and the body, whole or
+in pieces) to :meth:`ResponseProtocol.write_head`/:meth:`~ResponseProtocol.write`;
+the HTTP/1.1 framing (the serialized head, the chunked transfer coding, RFC 9112
+§7.1) is applied here, and ``Connection: close`` in the request's fields marks the
+connection as never to be pooled again (RFC 9112 §9.6).
 
 Bytes from the transport go to a sans-IO :class:`~.._sansio._http_reader.ResponseReader`
 (one call per ``data_received``); its events are routed here: the head resolves the
@@ -15,11 +22,13 @@ EOF before a complete head is :class:`~..client_exceptions.ServerDisconnectedErr
 import asyncio
 from typing import Any, Callable, Optional
 
+from .. import hdrs
 from .._models import ResponseHead
 from .._sansio._chunked import ChunkedDecoder
 from .._sansio._framing import CHUNKED, Framing
 from .._sansio._http_parser import HeadParser
 from .._sansio._http_reader import BODY, DONE, HEAD, ResponseReader
+from .._sansio._http_writer import LAST_CHUNK, chunk, lists_close, serialize_head
 from ..client_exceptions import (
     ClientConnectionResetError,
     ClientOSError,
@@ -29,10 +38,12 @@ from ..client_exceptions import (
 )
 from ..http_exceptions import HttpProcessingError
 from ..streams import StreamReader
+from ._exchange import HeadResult, ReaderOptions, RequestHead
 
 __all__ = ("ResponseProtocol",)
 
-HeadResult = tuple[ResponseHead, Framing, StreamReader]
+_SMALL_BODY = 16384  # bodies up to this size go out in the same write as the head
+_DEFAULT_OPTIONS = ReaderOptions()
 
 
 class ResponseProtocol(asyncio.Protocol):
@@ -78,6 +89,7 @@ class ResponseProtocol(asyncio.Protocol):
         self._message_done = False  # the consumer's stream got every decoded byte
         self._response_bytes = False  # a byte of the current response arrived
         self._continue: Optional[asyncio.Future[None]] = None  # waiting for 100 Continue
+        self._chunked = False  # the request body being written goes out chunked
 
     # -- state -------------------------------------------------------------------
 
@@ -96,6 +108,22 @@ class ResponseProtocol(asyncio.Protocol):
             or not self._message_done
             or bool(reader.leftover)
         )
+
+    @property
+    def must_close(self) -> bool:
+        """The exchange leaves the connection unusable (:attr:`should_close`: one
+        exchange per connection at a time).
+        """
+        return self.should_close
+
+    @property
+    def capacity(self) -> int:
+        """One exchange at a time (HTTP/1.1 has no multiplexing)."""
+        return 1
+
+    def new_exchange(self) -> "ResponseProtocol":
+        """The connection is its own exchange (no object per request)."""
+        return self
 
     @property
     def response_started(self) -> bool:
@@ -145,55 +173,105 @@ class ResponseProtocol(asyncio.Protocol):
 
     # -- requests ---------------------------------------------------------------
 
-    def expect_response(
-        self,
-        method: str,
-        *,
-        read_until_eof: bool = True,
-        auto_decompress: bool = True,
-        read_bufsize: int = 2**16,
-        read_timeout: Optional[float] = None,
-        max_line_size: int = 8190,
-        max_field_size: int = 8190,
-        max_headers: int = 128,
-    ) -> "asyncio.Future[HeadResult]":
-        """Prepare for the response to a request about to be written.
+    def start(self, method: str, options: ReaderOptions = _DEFAULT_OPTIONS) -> "asyncio.Future[HeadResult]":
+        """Prepare for the response to a request about to be written (*options*:
+        how to read it).
 
-        Returns a future that resolves to ``(head, framing, stream)``.
+        Returns a future that resolves to ``(head, stream)``.
         """
-        limits = (max_line_size, max_field_size, max_headers)
-        if self._reader is None or self._reader_limits != limits:
+        limits = (options.max_line_size, options.max_field_size, options.max_headers)
+        reader = self._reader
+        if reader is None or self._reader_limits != limits:
             head_cls, chunked_cls = self._parser_classes
-            self._reader = self._reader_cls(
+            self._reader = reader = self._reader_cls(
                 self,
-                max_line_size=max_line_size,
-                max_field_size=max_field_size,
-                max_headers=max_headers,
+                max_line_size=limits[0],
+                max_field_size=limits[1],
+                max_headers=limits[2],
                 head_parser_cls=head_cls,
                 chunked_decoder_cls=chunked_cls,
             )
             self._reader_limits = limits
-        self._reader.start(method, read_until_eof=read_until_eof, auto_decompress=auto_decompress)
+        reader.start(method, read_until_eof=options.read_until_eof, auto_decompress=options.auto_decompress)
         self._stream = None
         self._keep_alive = False
         self._message_done = False
         self._response_bytes = False
         self._on_complete = None
         self._continue = None
-        self._read_bufsize = read_bufsize
+        self._chunked = False
+        self._read_bufsize = options.read_bufsize
         self._head_waiter = waiter = self._loop.create_future()
-        self._read_timeout = read_timeout
+        self._read_timeout = options.read_timeout
         if self._exception is not None:
             waiter.set_exception(self._exception)
         elif self.transport is None or self.transport.is_closing():
             waiter.set_exception(ServerDisconnectedError())
         return waiter
 
-    def close_after_response(self) -> None:
-        """The request being sent has ``Connection: close``: no further request may
-        be sent on this connection (RFC 9112 §9.6), so it is never pooled again.
+    def write_head(self, head: RequestHead, body: Optional[bytes] = None) -> None:
+        """Send the request head (``head.raw``, or serialized from its fields) and,
+        when given, the whole *body* (already content-coded; chunked when
+        ``head.chunked``: one chunk and the last-chunk, RFC 9112 §7.1).  A
+        ``Connection: close`` field means no further request on this connection
+        (RFC 9112 §9.6): it is never pooled again.
+
+        :raises ValueError: a forbidden character in the head (nothing was written).
+        :raises ConnectionResetError: the connection is closed.
         """
-        self._close_requested = True
+        raw = head.raw
+        fields = head.fields
+        if raw is None:
+            raw = serialize_head(head.method, head.target, head.version, fields.items())
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            raise ConnectionResetError("Connection closed before the request was sent")
+        if hdrs.CONNECTION in fields and lists_close(fields.getall(hdrs.CONNECTION)):
+            self._close_requested = True
+        self._chunked = chunked = head.chunked
+        if body is None or not body and not chunked:
+            transport.write(raw)
+        elif chunked:
+            transport.write(raw)
+            if body:
+                transport.writelines(chunk(body))
+            transport.write(LAST_CHUNK)
+        elif len(body) <= _SMALL_BODY:
+            transport.write(raw + body)
+        else:
+            transport.writelines((raw, body))
+
+    def write(self, data: bytes) -> None:
+        """Queue body bytes (content-coded; framed here as one chunk when chunked).
+
+        :raises ConnectionResetError: the connection is closed.
+        """
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            raise ConnectionResetError("Cannot write to closing transport")
+        if self._chunked:
+            transport.writelines(chunk(data))
+        else:
+            transport.write(data)
+
+    def end_body(self) -> None:
+        """The request body is complete: the last-chunk when chunked (nothing is
+        written to a closing transport).
+        """
+        if self._chunked:
+            transport = self.transport
+            if transport is not None and not transport.is_closing():
+                transport.write(LAST_CHUNK)
+
+    def cut(self) -> None:
+        """Stop this exchange's request mid-body: the transport is aborted, its
+        buffered bytes dropped (a closing transport would flush them first, and a
+        peer that stopped reading would keep the socket open); the response then
+        sees the connection lost.
+        """
+        transport = self.transport
+        if transport is not None:
+            transport.abort()
 
     def request_sent(self) -> None:
         """The request (body included) is written: ``sock_read`` starts counting now,
@@ -329,8 +407,11 @@ class ResponseProtocol(asyncio.Protocol):
         await asyncio.shield(waiter)
 
     def abort(self, exc: BaseException) -> None:
-        """Fail the response in progress with *exc* and close the connection."""
+        """Fail the response in progress with *exc* and abort the connection (what
+        it had buffered to send is dropped).
+        """
         self._fail(exc)
+        self.cut()
 
     def pause_reading(self) -> None:
         """Called by the stream above its high-water mark."""
@@ -384,7 +465,7 @@ class ResponseProtocol(asyncio.Protocol):
         self._stream = stream
         waiter = self._head_waiter
         if waiter is not None and not waiter.done():
-            waiter.set_result((head, framing, stream))
+            waiter.set_result((head, stream))
         return stream
 
     def on_interim(self, head: ResponseHead) -> None:
