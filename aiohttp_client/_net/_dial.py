@@ -74,7 +74,9 @@ async def create_connection(connector: Any, req: Any, traces: Any, timeout: Clie
     """
     key = req.connection_key
     ssl_arg = req.ssl if req.ssl is not True else connector._ssl
-    sslcontext = await ssl_context_off_loop(ssl_arg) if req.is_ssl() else None
+    mux = connector._mux  # HTTP/2 asked for: ALPN offers h2 (_multiplex)
+    alpn = None if mux is None else mux.alpn(req)
+    sslcontext = await ssl_context_off_loop(ssl_arg, alpn) if req.is_ssl() else None
     dial = Dial(key, req.host, req.port or 80, sslcontext, req.server_hostname or req.host.rstrip("."))
     if req.proxy is None:
         _, protocol = await open_dial(connector, dial, req, traces=traces, timeout=timeout)
@@ -102,6 +104,9 @@ async def _open_via_proxy(
     to_proxy = Dial(proxy_key, proxy_host, proxy_port, proxy_tls, proxy_host, ClientProxyConnectionError)
     hop = ProxyHop(proxy, proxy_key, ssl_arg, traces)
     _, protocol = await open_dial(connector, to_proxy, hop, traces=traces, timeout=timeout)
+    mux = connector._mux
+    if mux is not None:  # the proxy itself is spoken to in HTTP/1.1
+        protocol = mux.http1(protocol, connector._protocol_factory_http1)
     if dial.sslcontext is None:
         return protocol
     try:

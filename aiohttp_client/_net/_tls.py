@@ -30,12 +30,15 @@ SSL_ALLOWED_TYPES = (ssl.SSLContext, bool, type(None))
 
 _HASHFUNC_BY_DIGESTLEN = {16: hashlib.md5, 20: hashlib.sha1, 32: hashlib.sha256}
 
-_contexts: dict[bool, ssl.SSLContext] = {}
+_HTTP1 = ("http/1.1",)
+#: The shared default contexts, by (verified, ALPN protocols offered): a connection
+#: offering ``h2`` (HTTP/2 asked for) never changes a context HTTP/1.1 ones share.
+_contexts: dict[tuple[bool, tuple[str, ...]], ssl.SSLContext] = {}
 
 
-def _make_context(verified: bool) -> ssl.SSLContext:
-    """A client context offering ALPN ``http/1.1`` (RFC 7301), the only protocol
-    this client speaks; *verified*: certificate and host name checked.
+def _make_context(verified: bool, alpn: tuple[str, ...] = _HTTP1) -> ssl.SSLContext:
+    """A client context offering ALPN *alpn* (RFC 7301; ``http/1.1`` unless HTTP/2 was
+    asked for); *verified*: certificate and host name checked.
     """
     if verified:
         ctx = ssl.create_default_context()
@@ -45,34 +48,35 @@ def _make_context(verified: bool) -> ssl.SSLContext:
         ctx.verify_mode = ssl.CERT_NONE
         ctx.options |= ssl.OP_NO_COMPRESSION
         ctx.set_default_verify_paths()
-    ctx.set_alpn_protocols(("http/1.1",))
+    ctx.set_alpn_protocols(alpn)
     return ctx
 
 
-def ssl_context_for(ssl_arg: Any) -> Optional[ssl.SSLContext]:
+def ssl_context_for(ssl_arg: Any, alpn: Optional[tuple[str, ...]] = None) -> Optional[ssl.SSLContext]:
     """The context for a request's ``ssl`` argument: ``True`` -> the verifying default
     context, ``False`` or a :class:`Fingerprint` -> a non-verifying context, an
-    ``SSLContext`` -> itself.  Default contexts are made once and shared.
+    ``SSLContext`` -> itself (never changed: its ALPN is the user's).  Default
+    contexts are made once per (verification, *alpn*) and shared.
     """
     if isinstance(ssl_arg, ssl.SSLContext):
         return ssl_arg
-    verified = ssl_arg is True or ssl_arg is None
-    ctx = _contexts.get(verified)
+    key = (ssl_arg is True or ssl_arg is None, alpn or _HTTP1)
+    ctx = _contexts.get(key)
     if ctx is None:
-        ctx = _contexts[verified] = _make_context(verified)
+        ctx = _contexts[key] = _make_context(key[0]) if key[1] == _HTTP1 else _make_context(*key)
     return ctx
 
 
-async def ssl_context_off_loop(ssl_arg: Any) -> Optional[ssl.SSLContext]:
+async def ssl_context_off_loop(ssl_arg: Any, alpn: Optional[tuple[str, ...]] = None) -> Optional[ssl.SSLContext]:
     """:func:`ssl_context_for`, building a default context (which reads the system
     CA store from disk) in a worker thread the first time, never on the event loop.
     """
     if isinstance(ssl_arg, ssl.SSLContext):
         return ssl_arg
-    ctx = _contexts.get(ssl_arg is True or ssl_arg is None)
+    ctx = _contexts.get((ssl_arg is True or ssl_arg is None, alpn or _HTTP1))
     if ctx is not None:
         return ctx
-    return await asyncio.get_running_loop().run_in_executor(None, ssl_context_for, ssl_arg)
+    return await asyncio.get_running_loop().run_in_executor(None, ssl_context_for, ssl_arg, alpn)
 
 
 class Fingerprint:

@@ -42,7 +42,7 @@ from ..client_exceptions import ClientConnectionResetError, ClientOSError, Serve
 from ..http_exceptions import BadHttpMessage
 from ._h2_stream import H2Stream
 
-__all__ = ("H2Protocol", "ALPN_H2")
+__all__ = ("H2Protocol", "PendingProtocol", "ALPN_H2")
 
 #: The ALPN protocol id of HTTP/2 over TLS (RFC 9113 §3.2).
 ALPN_H2 = "h2"
@@ -457,3 +457,57 @@ class H2Protocol(asyncio.Protocol):
         if not self.ready.done():
             self.ready.set_exception(exc)
             self.ready.exception()
+
+
+class PendingProtocol(asyncio.Protocol):
+    """What a connection made by an ``http2`` connector speaks until the connector
+    chose HTTP/1.1 or HTTP/2 (from ALPN, or prior knowledge): it keeps what arrives
+    meanwhile (an HTTP/2 server's SETTINGS may come right after the TLS handshake)
+    and hands it, and the transport, to the chosen protocol (:meth:`become`).
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self.transport: Optional[asyncio.Transport] = None
+        self.closed: asyncio.Future[None] = loop.create_future()
+        self._buffer: list[bytes] = []
+        self._eof = False
+        self._lost: Optional[tuple[Optional[Exception]]] = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer.append(data)
+
+    def eof_received(self) -> Optional[bool]:
+        self._eof = True
+        return True  # keep the transport until the chosen protocol says otherwise
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        self._lost = (exc,)
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+    def is_connected(self) -> bool:
+        return self.transport is not None and not self.transport.is_closing()
+
+    def close(self, tls_grace: float = 0.0) -> None:
+        if self.transport is not None:
+            self.transport.abort()
+
+    def become(self, protocol: asyncio.Protocol) -> asyncio.Protocol:
+        """Give the transport to *protocol* and replay what arrived; returns it."""
+        transport = self.transport
+        if transport is None:
+            raise ClientConnectionResetError("Connection lost")
+        transport.set_protocol(protocol)
+        protocol.connection_made(transport)
+        for data in self._buffer:
+            protocol.data_received(data)
+        self._buffer.clear()
+        if self._eof and not protocol.eof_received():
+            transport.close()
+        if self._lost is not None:
+            protocol.connection_lost(self._lost[0])
+        return protocol

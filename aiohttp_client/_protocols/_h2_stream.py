@@ -226,6 +226,16 @@ class H2Stream:
         self._fail(exc)
         self.release()
 
+    def cut(self) -> None:
+        """Stop sending the request mid-body (its writer was cancelled or failed): what
+        waits to go out is dropped and the stream reset with CANCEL (RFC 9113 §8.4);
+        the response, if any, fails.
+        """
+        self._out.clear()
+        self._out_size = 0
+        self._end_pending = False
+        self.abort(ClientConnectionResetError("Request body not sent completely"))
+
     def release(self) -> None:
         """The lease ended (an addition to the seam): a stream still open in either
         direction is reset with CANCEL (RFC 9113 §8.1: the response is not wanted or
