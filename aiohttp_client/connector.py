@@ -195,16 +195,10 @@ class BaseConnector:
         key = req.connection_key
         pool = self._pool
         mux = self._mux
-        if mux is not None and mux.eligible(req):
-            conn: Optional[Connection] = self._reuse_idle(req) or await mux.wait_for_opening(req, key)
+        if mux is not None and mux.eligible(req):  # HTTP/2: a stream on a connection open or opening
+            conn: Optional[Connection] = await mux.before_connect(req, key, traces)
             if conn is not None:
-                for trace in traces or ():
-                    await trace.send_connection_reuseconn()
                 return conn
-            if not pool.can_acquire(key):  # no room for another connection: share one
-                conn = mux.lease_full(key)
-                if conn is not None:
-                    return conn
         protocol = self._take_idle(key)
         if protocol is not None:
             pool.acquire(key)
@@ -246,8 +240,7 @@ class BaseConnector:
                 mux.opened(key)
             raise ClientConnectionError("Connector is closed.")
         if mux is not None:
-            new: Connection = mux.lend_new(key, protocol, self._lend)
-            return new
+            return mux.lend_new(key, protocol, self._lend)  # type: ignore[no-any-return]
         return self._lend(key, protocol)
 
     def _reuse_idle(self, req: "ClientRequest") -> Optional[Connection]:
@@ -396,21 +389,6 @@ class BaseConnector:
         return [p.closed for p in protocols if not p.closed.done()]
 
 
-def _multiplexer(connector: "TCPConnector", http2: Any) -> Any:
-    """The HTTP/2 side of *connector* (``_net._multiplex``, imported only now).
-
-    :raises ValueError: *http2* is not ``False``, ``True`` or ``"prior-knowledge"``.
-    :raises RuntimeError: ``h2`` is not installed.
-    """
-    if http2 is not True and http2 != "prior-knowledge":
-        raise ValueError(f"http2 must be False, True or 'prior-knowledge', not {http2!r}")
-    try:
-        from ._net._multiplex import Multiplexer
-    except ImportError as exc:
-        raise RuntimeError('HTTP/2 needs the h2 package: pip install "aiohttp_client[http2]"') from exc
-    return Multiplexer(connector, http2)
-
-
 class TCPConnector(BaseConnector):
     """Connector for HTTP and HTTPS over TCP (reference: ``TCPConnector``).
 
@@ -418,16 +396,13 @@ class TCPConnector(BaseConnector):
     *use_dns_cache* is true; connecting to several addresses follows RFC 8305
     (Happy Eyeballs) with *happy_eyeballs_delay* seconds between attempts.
 
-    *http2* (an addition to the reference, issue 17): ``True`` offers HTTP/2 to
-    ``https://`` origins by ALPN (RFC 9113 §3.2) and multiplexes requests on one
-    connection per origin; ``"prior-knowledge"`` also speaks HTTP/2 to ``http://``
-    origins without asking (§3.3); ``False`` (default) is HTTP/1.1 only.
+    *http2* (an addition, issue 17; docs/http2.md): ``True`` offers HTTP/2 to ``https://``
+    origins by ALPN (RFC 9113 §3.2); ``"prior-knowledge"`` also to ``http://`` (§3.3).
 
     :raises TypeError: *ssl* is not ``True``, ``False``, an ``SSLContext`` or a
         :class:`Fingerprint`.
     :raises ValueError: *http2* is not ``False``, ``True`` or ``"prior-knowledge"``.
-    :raises RuntimeError: *http2* asked for without ``h2`` installed (the extra
-        ``aiohttp_client[http2]``).
+    :raises RuntimeError: *http2* asked for without ``h2`` (``aiohttp_client[http2]``).
     """
 
     allowed_protocol_schema_set = BaseConnector.allowed_protocol_schema_set | {"tcp"}
@@ -478,14 +453,9 @@ class TCPConnector(BaseConnector):
         self._socket_factory = socket_factory
         self._ssl_shutdown_timeout = ssl_shutdown_grace(ssl_shutdown_timeout, stacklevel=2)
         if http2 is not False:
-            self._mux = _multiplexer(self, http2)
+            from ._net._connector_params import http2_multiplexer  # HTTP/2 code loads only now
 
-    @property
-    def http2(self) -> Any:
-        """``False``, ``True`` (HTTP/2 by ALPN for ``https://``) or ``"prior-knowledge"``
-        (also ``http://``), as given (an addition to the reference).
-        """
-        return False if self._mux is None else ("prior-knowledge" if self._mux.prior_knowledge else True)
+            self._mux = http2_multiplexer(self, http2)
 
     @property
     def family(self) -> int:

@@ -184,7 +184,22 @@ class Multiplexer:
 
     # -- connections being opened --------------------------------------------------------
 
-    async def wait_for_opening(self, req: Any, key: ConnectionKey) -> Optional[Connection]:
+    async def before_connect(self, req: Any, key: ConnectionKey, traces: Any) -> Optional[Connection]:
+        """``connect()``'s first step for a request that may ride HTTP/2: a stream on a
+        connection to *key* that is open (or idle, or being opened); or, when the
+        limits leave no room for another connection, on the least loaded one (the
+        stream waits there for a slot); else ``None`` (open one).
+        """
+        connector = self._connector
+        conn = connector._reuse_idle(req) or await self._wait_for_opening(req, key)
+        if conn is None and not connector._pool.can_acquire(key):
+            conn = self.lease_full(key)
+        if conn is not None:
+            for trace in traces or ():
+                await trace.send_connection_reuseconn()
+        return conn
+
+    async def _wait_for_opening(self, req: Any, key: ConnectionKey) -> Optional[Connection]:
         """While a connection to *key* is being opened, wait for it and lease it."""
         for _ in range(_MAX_WAITS):
             opening = self._opening.get(key)
