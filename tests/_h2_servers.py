@@ -29,7 +29,7 @@ from hyperframe.frame import GoAwayFrame
 
 from _servers import HOST, _LoopThread, started_in_threads
 
-__all__ = ("H2Request", "H2ServerConn", "H2Server", "h2_server")
+__all__ = ("H2Request", "H2ServerConn", "H2Server", "h2_server", "tls_ca", "client_tls")
 
 
 @dataclass
@@ -257,6 +257,22 @@ class H2Server:
             return fn()
 
         return self.thread.call(call())
+
+
+@pytest.fixture(scope="session")
+def tls_ca() -> Any:
+    """A trustme CA for the HTTP/2 peers (certificates for 127.0.0.1 and localhost)."""
+    import trustme
+
+    return trustme.CA()
+
+
+def client_tls(ca: Any, alpn: tuple[str, ...] = ("h2", "http/1.1")) -> ssl.SSLContext:
+    """A client context trusting *ca*, offering *alpn*."""
+    ctx = ssl.create_default_context()
+    ca.configure_trust(ctx)
+    ctx.set_alpn_protocols(list(alpn))
+    return ctx
 
 
 @pytest.fixture

@@ -48,6 +48,9 @@ _NOT_SENT = frozenset({"connection", "keep-alive", "proxy-connection", "transfer
 _REFUSED_STREAM = 0x7
 _CANCEL = 0x8
 
+#: Seconds :meth:`H2Stream.expect_continue` waits for ``100 Continue`` (curl's default).
+EXPECT_WAIT = 1.0
+
 #: :meth:`H2Stream.drain` returns while fewer bytes than this wait for the window.
 _DRAIN_BELOW = 2**16
 
@@ -209,9 +212,21 @@ class H2Stream:
             self._start_read_timer()
 
     def expect_continue(self) -> "asyncio.Future[None]":
+        """A future resolved by ``100 Continue``, or after :data:`EXPECT_WAIT` seconds
+        without an answer: RFC 9110 §10.1.1 lets a client send the body without
+        waiting indefinitely, and HTTP/2 servers (hypercorn) often never send a 100.
+        A final response first leaves it pending: the body is never sent.
+        """
         self._continue = fut = self._loop.create_future()
         self._start_read_timer()
+        handle = self._loop.call_later(EXPECT_WAIT, self._continue_anyway, fut)
+        fut.add_done_callback(lambda _: handle.cancel())
         return fut
+
+    def _continue_anyway(self, fut: "asyncio.Future[None]") -> None:
+        if self._continue is fut and not fut.done() and not self._response_bytes:
+            self._continue = None
+            fut.set_result(None)
 
     def set_on_complete(self, callback: Optional[Callable[[], None]]) -> None:
         if callback is not None and self._message_done and self._exception is None:
