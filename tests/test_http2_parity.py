@@ -11,11 +11,11 @@ import json
 from typing import Any
 
 import pytest
+
+import aiohttp_client as aiohttp
 from _h2_servers import client_tls
 from _hypercorn_server import GZIP_TEXT
 from _servers import pattern_bytes, run
-
-import aiohttp_client as aiohttp
 from aiohttp_client import HttpVersion
 
 LANES = {

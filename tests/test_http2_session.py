@@ -14,12 +14,12 @@ import textwrap
 from typing import Any
 
 import pytest
-from _h2_servers import SETTINGS, H2Request, H2ServerConn, client_tls
-from _servers import Reply, pattern_bytes, run
-from test_proxy import proxy_url  # noqa: F401  (the proxy.py fixture)
 
 import aiohttp_client as aiohttp
+from _h2_servers import SETTINGS, H2Request, H2ServerConn, client_tls
+from _servers import Reply, pattern_bytes, run
 from aiohttp_client import HttpVersion
+from test_proxy import proxy_url  # noqa: F401  (the proxy.py fixture)
 
 H2 = HttpVersion(2, 0)
 
