@@ -25,7 +25,8 @@ from ._models import ConnectionKey, sentinel
 from ._net._connection import Connection
 from ._net._connector_params import cleanup_closed, connector_ssl, keepalive_seconds, ssl_shutdown_grace
 from ._net._dial import create_connection
-from ._net._tls import connect_errors
+from ._net._lending import Lending
+from ._net._tls import HTTP11_ONLY, connect_errors
 from ._protocols._exchange import ExchangeConnection
 from ._protocols._protocol import ResponseProtocol
 from ._sansio._chunked import ChunkedDecoder
@@ -67,7 +68,7 @@ AddrInfoType = aiohappyeyeballs.AddrInfoType
 SocketFactoryType = Callable[[AddrInfoType], socket.socket]
 
 
-class BaseConnector:
+class BaseConnector(Lending):
     """Pool of connections with limits (reference: ``BaseConnector``).
 
     :param keepalive_timeout: seconds an idle connection is kept (default 15).
@@ -106,7 +107,7 @@ class BaseConnector:
         if self._loop.get_debug():  # where it was made, for the "Unclosed" report
             self._source_traceback = traceback.extract_stack(sys._getframe(1))
         self._force_close = force_close
-        self._pool: Pool[ExchangeConnection, asyncio.Future[None]] = Pool(
+        self._pool: Pool[ExchangeConnection, asyncio.Future[Optional[ExchangeConnection]]] = Pool(
             limit, limit_per_host, self._keepalive_timeout, self._loop.time
         )
         self._in_use: set[ExchangeConnection] = set()
@@ -180,135 +181,7 @@ class BaseConnector:
     def limit_per_host(self) -> int:
         return self._pool.limit_per_host
 
-    # -- acquire / release ---------------------------------------------------------
-
-    async def connect(
-        self, req: "ClientRequest", traces: Any = None, timeout: Optional[ClientTimeout] = None
-    ) -> Connection:
-        """A connection for *req*: an idle one, or a new one once the limits allow.
-
-        :raises ClientConnectionError: the connector is closed.
-        :raises ClientConnectorError: (and subclasses) the connection could not be made.
-        """
-        if self._closed:
-            raise ClientConnectionError("Connector is closed.")
-        key = req.connection_key
-        pool = self._pool
-        mux = self._mux
-        if mux is not None and mux.eligible(req):  # HTTP/2: a stream on a connection open or opening
-            conn: Optional[Connection] = await mux.before_connect(req, key, traces)
-            if conn is not None:
-                return conn
-        protocol = self._take_idle(key)
-        if protocol is not None:
-            pool.acquire(key)
-            for trace in traces or ():
-                await trace.send_connection_reuseconn()
-            return self._lend(key, protocol, reused=True)
-        if pool.can_acquire(key) and not pool.has_waiters(key):
-            pool.acquire(key)
-        else:
-            for trace in traces or ():
-                await trace.send_connection_queued_start()
-            await self._wait_for_slot(key)  # the slot is acquired on our behalf
-            for trace in traces or ():
-                await trace.send_connection_queued_end()
-            protocol = self._take_idle(key)
-            if protocol is not None:
-                for trace in traces or ():
-                    await trace.send_connection_reuseconn()
-                return self._lend(key, protocol, reused=True)
-        try:
-            if mux is not None:
-                mux.opening(req, key)
-            for trace in traces or ():
-                await trace.send_connection_create_start()
-            made = await self._create_connection(req, traces, timeout or ClientTimeout())
-            protocol = self._connection_protocol(made.transport, made, req)
-            for trace in traces or ():
-                await trace.send_connection_create_end()
-        except BaseException:
-            if mux is not None:
-                mux.opened(key)
-            pool.release(key)
-            self._wake_waiters()
-            raise
-        if self._closed:
-            protocol.close()
-            pool.release(key)
-            if mux is not None:
-                mux.opened(key)
-            raise ClientConnectionError("Connector is closed.")
-        if mux is not None:
-            return mux.lend_new(key, protocol, self._lend)  # type: ignore[no-any-return]
-        return self._lend(key, protocol)
-
-    def _reuse_idle(self, req: "ClientRequest") -> Optional[Connection]:
-        """:meth:`connect`'s idle-pool step without a coroutine (nothing traced)."""
-        if self._closed:
-            return None
-        key = req.connection_key
-        if self._mux is not None and self._mux.eligible(req):
-            conn: Optional[Connection] = self._mux.lease(req, key)
-            if conn is not None:
-                return conn
-        protocol = self._take_idle(key)
-        if protocol is None:
-            return None
-        self._pool.acquire(key)
-        return self._lend(key, protocol, reused=True)
-
-    def _lend(self, key: ConnectionKey, protocol: ExchangeConnection, reused: bool = False) -> Connection:
-        self._in_use.add(protocol)
-        return Connection(self, key, protocol, self._loop, reused)
-
-    async def _wait_for_slot(self, key: ConnectionKey) -> None:
-        waiter: asyncio.Future[None] = self._loop.create_future()
-        self._pool.add_waiter(key, waiter)
-        try:
-            await waiter
-        except BaseException:
-            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
-                self._pool.release(key)  # we were handed a slot but gave up
-                self._wake_waiters()
-            else:
-                self._pool.remove_waiter(waiter)
-            raise
-
-    def _take_idle(self, key: ConnectionKey) -> Optional[ExchangeConnection]:
-        while True:
-            protocol, expired = self._pool.take_idle(key)
-            for old in expired:
-                old.close()
-            if protocol is None or (protocol.is_connected() and not protocol.should_close):
-                return protocol
-            protocol.close()
-
-    def _release(self, key: ConnectionKey, protocol: ExchangeConnection, *, should_close: bool = False) -> None:
-        if protocol not in self._in_use:
-            if self._mux is not None:
-                self._mux.release(key, protocol, should_close)
-            return
-        self._in_use.discard(protocol)
-        self._pool.release(key)
-        if self._closed or self._force_close or should_close or protocol.should_close:
-            protocol.close()
-        else:
-            self._pool.put_idle(key, protocol)
-            self._schedule_cleanup()
-        self._wake_waiters()
-
-    def _wake_waiters(self) -> None:
-        pool = self._pool
-        while True:
-            item = pool.next_waiter()
-            if item is None:
-                return
-            key, waiter = item
-            if waiter.done():
-                continue
-            pool.acquire(key)
-            waiter.set_result(None)
+    # -- acquire / release: _net/_lending.Lending --------------------------------------
 
     def _schedule_cleanup(self) -> None:
         if self._cleanup_handle is not None:
@@ -329,7 +202,7 @@ class BaseConnector:
 
     def _protocol_factory(self) -> ResponseProtocol:
         """The asyncio protocol a new transport is made with (HTTP/1.1; with HTTP/2
-        asked for, one that waits for the choice, :meth:`_connection_protocol`).
+        asked for, one that keeps what arrives until :meth:`_connection_protocol`).
         """
         if self._mux is not None:
             return self._mux.factory()  # type: ignore[no-any-return]
@@ -340,17 +213,17 @@ class BaseConnector:
         head_cls, chunked_cls = self._parser_twins
         return ResponseProtocol(self._loop, head_parser_cls=head_cls, chunked_decoder_cls=chunked_cls)
 
-    def _connection_protocol(self, transport: Any, protocol: Any, req: Any = None) -> ExchangeConnection:
+    def _connection_protocol(self, transport: Any, protocol: Any) -> ExchangeConnection:
         """The one protocol factory: what speaks on a new connection, chosen once its
         transport (and TLS) is up, for every kind of connection (direct, to an HTTP
         proxy, through a CONNECT tunnel, a SOCKS proxy, a Unix socket).  *protocol* is
         the asyncio protocol the transport was made with (:meth:`_protocol_factory`);
-        it has read nothing yet (or kept what it read).  HTTP/1.1 unless HTTP/2 was
-        asked for and applies (``_net._multiplex``: ALPN ``h2``, or prior knowledge
-        for *req*, the request the connection is made for).
+        it has read nothing yet (or kept what it read).  HTTP/1.1 (*protocol* itself)
+        unless HTTP/2 was asked for and applies (``_net._multiplex``: ALPN ``h2``, or
+        prior knowledge).
         """
-        if self._mux is not None and req is not None:
-            return self._mux.choose(transport, protocol, req, self._protocol_factory_http1)  # type: ignore[no-any-return]
+        if self._mux is not None:
+            return self._mux.choose(transport, protocol, self._protocol_factory_http1)  # type: ignore[no-any-return]
         return protocol  # type: ignore[no-any-return]
 
     # -- closing ----------------------------------------------------------------------
@@ -376,8 +249,6 @@ class BaseConnector:
             self._cleanup_handle = None
         protocols = self._pool.drain_idle() + list(self._in_use)
         self._in_use.clear()
-        if self._mux is not None:
-            protocols += self._mux.drain()
         for waiter in self._pool.drain_waiters():
             if not waiter.done():
                 waiter.set_exception(ClientConnectionError("Connector is closed."))
@@ -519,6 +390,20 @@ class TCPConnector(BaseConnector):
         """
         protocol = await create_connection(self, req, traces, timeout)
         return protocol  # type: ignore[return-value]
+
+    def _alpn_offer(self, req: "ClientRequest") -> tuple[str, ...]:
+        """The ALPN protocols (RFC 7301) a default TLS context offers for *req*: its
+        shared context is the one for ``(verification, this offer)``; a user's
+        ``SSLContext`` is used as given.  HTTP/1.1 only, unless HTTP/2 was asked for
+        (then ``h2`` and ``http/1.1``, but ``http/1.1`` only for a WebSocket).
+        """
+        return HTTP11_ONLY if self._mux is None else self._mux.alpn(req)
+
+    def _may_multiplex(self, req: "ClientRequest") -> bool:
+        """Whether the connection about to be opened for *req* may speak HTTP/2 (then
+        requests for its key wait for it rather than open another).
+        """
+        return self._mux is not None and self._mux.may_multiplex(req)
 
     async def _wrap_create_connection(
         self,

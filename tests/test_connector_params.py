@@ -236,9 +236,9 @@ def test_default_tls_context_is_built_off_the_loop(tls_server_port: int, monkeyp
     threads: list[str] = []
     make = _tls._make_context
 
-    def recording(verified: bool) -> ssl.SSLContext:
+    def recording(verified: bool, alpn: tuple[str, ...]) -> ssl.SSLContext:
         threads.append(threading.current_thread().name)
-        return make(verified)
+        return make(verified, alpn)
 
     monkeypatch.setattr(_tls, "_contexts", {})
     monkeypatch.setattr(_tls, "_make_context", recording)

@@ -138,7 +138,7 @@ def test_goaway_mid_flight_unprocessed_streams_retryable(h2_server):
             with pytest.raises(ServerDisconnectedError, match="GOAWAY"):
                 await asyncio.wait_for(fut, 5)
         assert ex3.retryable and ex5.retryable and not ex1.retryable
-        assert proto.should_close  # no new stream after GOAWAY
+        assert proto.capacity == 0 and not proto.should_close  # no new stream; stream 1 goes on
         assert await asyncio.wait_for(stream.read(), 5) == b"first part and the rest"
         for ex in (ex1, ex3, ex5):
             ex.release()

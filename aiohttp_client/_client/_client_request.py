@@ -558,7 +558,10 @@ class ClientRequest:
         if self._traces or isinstance(self.body, Payload):
             return False
         _chunked, _raw, head = self._head()
-        _exchange_of(conn).write_head(head, b"")
+        exchange = conn.exchange
+        if exchange is None:
+            raise ConnectionResetError("Connection closed before the request was sent")
+        exchange.write_head(head, b"")
         return True
 
     def _template_head(self) -> Optional[bytes]:

@@ -68,7 +68,7 @@ class ClientResponse:
         *writer*, *continue100*, *timer*, *traces* and *stream_writer* are accepted
         for that and unused here.
         """
-        self._setup(method, url, request_info, traces, loop, session, history)
+        self._setup(method, url, request_info, traces, loop, session, history=history)
 
     @classmethod
     def _for_request(
@@ -79,7 +79,7 @@ class ClientResponse:
         constructor arguments).
         """
         self = cls.__new__(cls)
-        self._setup(method, url, request_info, traces, loop, session, ())
+        self._setup(method, url, request_info, traces, loop, session)
         return self
 
     def _setup(
@@ -90,7 +90,8 @@ class ClientResponse:
         traces: Any,
         loop: Optional[asyncio.AbstractEventLoop],
         session: Any,
-        history: tuple["ClientResponse", ...],
+        *,
+        history: tuple["ClientResponse", ...] = (),
     ) -> None:
         self.method = method
         self._url = url.with_fragment(None) if url.raw_fragment else url

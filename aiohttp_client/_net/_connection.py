@@ -34,7 +34,7 @@ class Connection:
     :meth:`close`.  ``protocol`` and ``transport`` are the connection's, as in aiohttp.
     """
 
-    __slots__ = ("_connector", "_key", "_protocol", "_loop", "reused", "_exchange", "__weakref__")
+    __slots__ = ("_connector", "_key", "_protocol", "_loop", "reused", "exchange", "__weakref__")
 
     def __init__(
         self,
@@ -52,8 +52,9 @@ class Connection:
         self._key = key
         self._protocol: Optional[ExchangeConnection] = protocol
         self._loop = loop
-        #: this lease's exchange (``None`` once released): HTTP/1.1's is the protocol
-        self._exchange: Optional[Exchange] = protocol.new_exchange() if exchange is None else exchange
+        #: The exchange this lease carries (``None`` once released or closed; an
+        #: attribute, not a property: read on every request).  HTTP/1.1's is the protocol.
+        self.exchange: Optional[Exchange] = protocol.new_exchange() if exchange is None else exchange
 
     def __repr__(self) -> str:
         return f"Connection<{self._key}>"
@@ -80,11 +81,6 @@ class Connection:
         return self._protocol
 
     @property
-    def exchange(self) -> Optional[Exchange]:
-        """The exchange this lease carries (``None`` once released or closed)."""
-        return None if self._protocol is None else self._exchange
-
-    @property
     def closed(self) -> bool:
         """``True`` once the connection was closed, released or detached."""
         return self._protocol is None or not self._protocol.is_connected()
@@ -95,7 +91,7 @@ class Connection:
         """
         if self._protocol is not None:
             protocol, self._protocol = self._protocol, None
-            exchange = self._exchange
+            exchange, self.exchange = self.exchange, None
             if exchange is not None and exchange is not protocol:  # type: ignore[comparison-overlap]
                 exchange.abort(ClientConnectionError("Connection closed"))
             self._connector._release(self._key, protocol)
@@ -107,7 +103,7 @@ class Connection:
         """
         if self._protocol is not None:
             protocol, self._protocol = self._protocol, None
-            exchange = self._exchange
+            exchange, self.exchange = self.exchange, None
             if exchange is None or exchange is protocol:  # type: ignore[comparison-overlap]
                 self._connector._release(self._key, protocol, should_close=True)
             else:

@@ -19,7 +19,7 @@ from .._client._timeouts import ClientTimeout
 from .._models import ConnectionKey
 from .._sansio._proxy import proxy_fields
 from ..client_exceptions import ClientConnectorDNSError, ClientConnectorError, ClientProxyConnectionError
-from ._tls import Fingerprint, check_fingerprint, connect_errors, ssl_context_off_loop
+from ._tls import HTTP11_ONLY, Fingerprint, check_fingerprint, connect_errors, ssl_context_off_loop
 from ._tunnel import open_tunnel
 
 __all__ = ("Dial", "ProxyHop", "create_connection")
@@ -74,9 +74,7 @@ async def create_connection(connector: Any, req: Any, traces: Any, timeout: Clie
     """
     key = req.connection_key
     ssl_arg = req.ssl if req.ssl is not True else connector._ssl
-    mux = connector._mux  # HTTP/2 asked for: ALPN offers h2 (_multiplex)
-    alpn = None if mux is None else mux.alpn(req)
-    sslcontext = await ssl_context_off_loop(ssl_arg, alpn) if req.is_ssl() else None
+    sslcontext = await ssl_context_off_loop(ssl_arg, connector._alpn_offer(req)) if req.is_ssl() else None
     dial = Dial(key, req.host, req.port or 80, sslcontext, req.server_hostname or req.host.rstrip("."))
     if req.proxy is None:
         _, protocol = await open_dial(connector, dial, req, traces=traces, timeout=timeout)
@@ -84,6 +82,9 @@ async def create_connection(connector: Any, req: Any, traces: Any, timeout: Clie
         protocol = await _open_via_proxy(connector, dial, req, ssl_arg, traces=traces, timeout=timeout)
     if isinstance(ssl_arg, Fingerprint) and sslcontext is not None:
         check_fingerprint(ssl_arg, getattr(protocol, "transport", None), key)
+    mux = connector._mux
+    if mux is not None:  # HTTP/2 asked for: may this connection speak it (_multiplex)
+        mux.tag(protocol, req)
     return protocol
 
 
@@ -96,7 +97,7 @@ async def _open_via_proxy(
     proxy: URL = req.proxy
     proxy_host = proxy.raw_host or ""
     proxy_port = proxy.port or 80
-    proxy_tls = await ssl_context_off_loop(ssl_arg) if proxy.scheme == "https" else None
+    proxy_tls = await ssl_context_off_loop(ssl_arg, HTTP11_ONLY) if proxy.scheme == "https" else None  # CONNECT
     # Errors reaching the proxy name the proxy (host, port, message), as aiohttp's do.
     proxy_key = ConnectionKey(
         proxy_host, proxy_port, proxy_tls is not None, ssl_arg if proxy_tls else True, None, None, None

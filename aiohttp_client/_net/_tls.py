@@ -1,4 +1,7 @@
-"""TLS defaults and :class:`Fingerprint` verification."""
+"""TLS defaults (shared contexts keyed by verification and ALPN offer; a user's
+``SSLContext`` is used as given, never mutated) and :class:`Fingerprint`
+verification.
+"""
 
 import asyncio
 import contextlib
@@ -19,6 +22,7 @@ from ..client_exceptions import (
 
 __all__ = (
     "Fingerprint",
+    "HTTP11_ONLY",
     "ssl_context_for",
     "ssl_context_off_loop",
     "SSL_ALLOWED_TYPES",
@@ -30,15 +34,17 @@ SSL_ALLOWED_TYPES = (ssl.SSLContext, bool, type(None))
 
 _HASHFUNC_BY_DIGESTLEN = {16: hashlib.md5, 20: hashlib.sha1, 32: hashlib.sha256}
 
-_HTTP1 = ("http/1.1",)
-#: The shared default contexts, by (verified, ALPN protocols offered): a connection
-#: offering ``h2`` (HTTP/2 asked for) never changes a context HTTP/1.1 ones share.
+#: The ALPN offer of a connection that speaks HTTP/1.1 only (RFC 7301 §6 names).
+HTTP11_ONLY: tuple[str, ...] = ("http/1.1",)
+
+#: The shared default contexts, keyed by ``(verified, ALPN offer)``: made once each,
+#: never changed afterwards (a context is shared by every connection using it).
 _contexts: dict[tuple[bool, tuple[str, ...]], ssl.SSLContext] = {}
 
 
-def _make_context(verified: bool, alpn: tuple[str, ...] = _HTTP1) -> ssl.SSLContext:
-    """A client context offering ALPN *alpn* (RFC 7301; ``http/1.1`` unless HTTP/2 was
-    asked for); *verified*: certificate and host name checked.
+def _make_context(verified: bool, alpn: tuple[str, ...]) -> ssl.SSLContext:
+    """A client context offering the ALPN protocols *alpn* (RFC 7301, most
+    preferred first); *verified*: certificate and host name checked.
     """
     if verified:
         ctx = ssl.create_default_context()
@@ -52,28 +58,33 @@ def _make_context(verified: bool, alpn: tuple[str, ...] = _HTTP1) -> ssl.SSLCont
     return ctx
 
 
-def ssl_context_for(ssl_arg: Any, alpn: Optional[tuple[str, ...]] = None) -> Optional[ssl.SSLContext]:
+def _default_key(ssl_arg: Any, alpn: tuple[str, ...]) -> tuple[bool, tuple[str, ...]]:
+    return (ssl_arg is True or ssl_arg is None, alpn)
+
+
+def ssl_context_for(ssl_arg: Any, alpn: tuple[str, ...] = HTTP11_ONLY) -> Optional[ssl.SSLContext]:
     """The context for a request's ``ssl`` argument: ``True`` -> the verifying default
-    context, ``False`` or a :class:`Fingerprint` -> a non-verifying context, an
-    ``SSLContext`` -> itself (never changed: its ALPN is the user's).  Default
-    contexts are made once per (verification, *alpn*) and shared.
+    context, ``False`` or a :class:`Fingerprint` -> a non-verifying context, each
+    offering *alpn*; an ``SSLContext`` -> itself, never changed (its ALPN offer, if
+    any, is the user's: a user's context is never mutated).  Default contexts are
+    made once per ``(verification, ALPN offer)`` and shared.
     """
     if isinstance(ssl_arg, ssl.SSLContext):
         return ssl_arg
-    key = (ssl_arg is True or ssl_arg is None, alpn or _HTTP1)
+    key = _default_key(ssl_arg, alpn)
     ctx = _contexts.get(key)
     if ctx is None:
-        ctx = _contexts[key] = _make_context(key[0]) if key[1] == _HTTP1 else _make_context(*key)
+        ctx = _contexts[key] = _make_context(*key)
     return ctx
 
 
-async def ssl_context_off_loop(ssl_arg: Any, alpn: Optional[tuple[str, ...]] = None) -> Optional[ssl.SSLContext]:
+async def ssl_context_off_loop(ssl_arg: Any, alpn: tuple[str, ...] = HTTP11_ONLY) -> Optional[ssl.SSLContext]:
     """:func:`ssl_context_for`, building a default context (which reads the system
     CA store from disk) in a worker thread the first time, never on the event loop.
     """
     if isinstance(ssl_arg, ssl.SSLContext):
         return ssl_arg
-    ctx = _contexts.get((ssl_arg is True or ssl_arg is None, alpn or _HTTP1))
+    ctx = _contexts.get(_default_key(ssl_arg, alpn))
     if ctx is not None:
         return ctx
     return await asyncio.get_running_loop().run_in_executor(None, ssl_context_for, ssl_arg, alpn)

@@ -20,7 +20,7 @@ head, ``ClientPayloadError`` in a body).  ``RST_STREAM`` fails one stream only.
 
 import asyncio
 from collections import deque
-from typing import Any, Optional, cast
+from typing import Any, Callable, Optional, cast
 
 from h2.config import H2Configuration
 from h2.connection import ConnectionState, H2Connection
@@ -131,6 +131,9 @@ class H2Protocol(asyncio.Protocol):
         self._connection_taken = 0  # consumed on any stream, not yet given back
         self._writing_paused = False
         self._drain_waiter: Optional[asyncio.Future[None]] = None
+        #: Told the new capacity (SETTINGS_MAX_CONCURRENT_STREAMS; 0 after GOAWAY):
+        #: the pool's books (``_net._multiplex`` sets it).
+        self.on_capacity: Optional[Callable[[int], None]] = None
 
     # -- the seam: ExchangeConnection ------------------------------------------------
 
@@ -139,6 +142,8 @@ class H2Protocol(asyncio.Protocol):
         """Streams it may carry at once: the peer's SETTINGS_MAX_CONCURRENT_STREAMS
         (at most 1,000; 100 until its SETTINGS arrive).
         """
+        if self._goaway:
+            return 0
         if not self._settings_seen:
             return DEFAULT_STREAMS
         return max(0, min(self._h2.remote_settings.max_concurrent_streams, MAX_STREAMS))
@@ -150,14 +155,15 @@ class H2Protocol(asyncio.Protocol):
 
     @property
     def should_close(self) -> bool:
-        """``True`` once it takes no new stream: closed, failed, after GOAWAY, or out of
-        stream ids.
+        """``True`` once it will take no new stream: closed, failed, out of stream
+        ids, or after GOAWAY once its last stream ended (until then the streams the
+        GOAWAY lets finish go on; its capacity is 0 meanwhile).
         """
         return (
             self.transport is None
             or self.transport.is_closing()
             or self._exception is not None
-            or self._goaway
+            or (self._goaway and not self._streams)
             or self._h2.highest_outbound_stream_id is not None
             and self._h2.highest_outbound_stream_id >= _LAST_STREAM_ID
         )
@@ -408,6 +414,8 @@ class H2Protocol(asyncio.Protocol):
             self._open_waiting()
         elif isinstance(event, RemoteSettingsChanged):
             self._settings_seen = True
+            if self.on_capacity is not None:
+                self.on_capacity(self.capacity)
             if not self.ready.done():
                 self.ready.set_result(None)
             if SettingCodes.INITIAL_WINDOW_SIZE in event.changed_settings:
@@ -448,6 +456,8 @@ class H2Protocol(asyncio.Protocol):
     def _on_goaway(self, event: ConnectionTerminated) -> None:
         """GOAWAY (RFC 9113 §6.8): streams above last-stream-id were not processed."""
         self._goaway = True
+        if self.on_capacity is not None:
+            self.on_capacity(0)
         last = event.last_stream_id if event.last_stream_id is not None else 2**31
         code = int(event.error_code or 0)
         gone = ServerDisconnectedError(f"HTTP/2 GOAWAY from the server (error code {code})")
@@ -537,6 +547,10 @@ class PendingProtocol(asyncio.Protocol):
         self.closed: asyncio.Future[None] = loop.create_future()
         self._buffer: list[bytes] = []
         self._eof = False
+        #: Set by the connector (``_net._multiplex``) for the request it was made for.
+        self.h2_allowed = False
+        self.h2_prior = False
+        self.key: Any = None
         self._lost: Optional[tuple[Optional[Exception]]] = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:

@@ -55,6 +55,10 @@ class ResponseProtocol(asyncio.Protocol):
     :param reader_cls: response-reader twin; default: the selected one.
     """
 
+    #: Exchanges it carries at once (:class:`~._exchange.ExchangeConnection`): one,
+    #: HTTP/1.1 has no multiplexing.  A class attribute: read when a connection is lent.
+    capacity = 1
+
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
@@ -115,11 +119,6 @@ class ResponseProtocol(asyncio.Protocol):
         exchange per connection at a time).
         """
         return self.should_close
-
-    @property
-    def capacity(self) -> int:
-        """One exchange at a time (HTTP/1.1 has no multiplexing)."""
-        return 1
 
     def new_exchange(self) -> "ResponseProtocol":
         """The connection is its own exchange (no object per request)."""

@@ -1,15 +1,29 @@
 """Connection-pool bookkeeping: decisions only, no I/O, clock injected.
 
+The pool lends *connections*; a *lease* is one exchange on one (``_protocols/
+_exchange``).  Each connection has a *capacity* (exchanges it may carry at once:
+HTTP/1.1 1, HTTP/2 the peer's ``SETTINGS_MAX_CONCURRENT_STREAMS``) and a count of
+*active* leases.  A connection is *idle* when it has no active lease, and *open for
+another exchange* while ``active < capacity`` and it is not closing: a multiplexed
+connection is leased to several requests at once.  Connections of capacity 1 are
+not tracked per lease (the HTTP/1.1 path pays nothing for it): in use or idle.
+
 Rules (what ``BaseConnector`` documents):
 
 - ``limit`` caps the connections *in use* (acquired or being opened) over all
-  endpoints, ``limit_per_host`` caps them per pool key; 0 means no cap.  Idle
+  endpoints, ``limit_per_host`` caps them per pool key; 0 means no cap.  A
+  connection counts once however many leases it carries.  Idle
   connections do not count (they are closed, not waited for, when they expire).
 - An idle connection is reused most-recent-first (a warm socket is less likely to
   have been closed by the server) and expires ``keepalive_timeout`` seconds after it
   was released.
 - Waiters are served in arrival order; a waiter whose key is at its per-host cap is
-  skipped, not blocking the others.
+  skipped, not blocking the others.  A waiter is served either with a slot (it opens
+  a connection) or with a lease on a shared connection of its key that has room.
+- A request may wait for a connection being opened for its key that may multiplex
+  (the connector says so when it opens it) instead of opening a second one: once
+  open, up to ``capacity - 1`` of those waiters get a lease on it; when it turns out
+  to carry one exchange (or fails), they are woken to open their own.
 
 Counters are incremental; nothing is rescanned per request (compare
 encode/httpcore#1000).  The connector performs whatever a method returns (closing
@@ -24,6 +38,22 @@ __all__ = ("Pool",)
 
 C = TypeVar("C")  # a connection (protocol) object
 W = TypeVar("W")  # a waiter object
+
+
+class _Shared:
+    """A connection that may carry several exchanges: its leases."""
+
+    __slots__ = ("key", "capacity", "active", "closing")
+
+    def __init__(self, key: Hashable, capacity: int) -> None:
+        self.key = key
+        self.capacity = capacity
+        self.active = 1  # the lease of whoever registered it
+        self.closing = False
+
+    @property
+    def has_room(self) -> bool:
+        return self.active < self.capacity and not self.closing
 
 
 class Pool(Generic[C, W]):
@@ -44,6 +74,14 @@ class Pool(Generic[C, W]):
         self._idle_count = 0
         self._waiters: deque[tuple[Hashable, W]] = deque()
         self._waiters_per_key: dict[Hashable, int] = {}
+        self._shared: dict[C, _Shared] = {}  # connections of capacity > 1 with leases
+        self._pending: dict[Hashable, int] = {}  # key -> connections being opened that may multiplex
+        self._pending_waiters: dict[Hashable, deque[W]] = {}
+
+    @property
+    def shared_count(self) -> int:
+        """Connections of capacity > 1 carrying leases now (0: nothing to look up)."""
+        return len(self._shared)
 
     # -- limits ------------------------------------------------------------------
 
@@ -194,7 +232,139 @@ class Pool(Generic[C, W]):
         return None
 
     def drain_waiters(self) -> list[W]:
+        """Remove and return every waiter (for a slot, and for a pending connection)."""
         waiters = [w for _, w in self._waiters]
+        waiters.extend(w for queue in self._pending_waiters.values() for w in queue)
         self._waiters.clear()
         self._waiters_per_key.clear()
+        self._pending_waiters.clear()
         return waiters
+
+    def next_waiter_for_room(self, key: Hashable) -> Optional[W]:
+        """Remove and return the first waiter for *key* when a shared connection of
+        *key* has room (the caller leases it for that waiter), else ``None``.
+        """
+        if key not in self._waiters_per_key or not self.has_room(key):
+            return None
+        for i, (k, waiter) in enumerate(self._waiters):
+            if k == key:
+                self._forget_waiter(i, key)
+                return waiter
+        return None  # pragma: no cover - the per-key count says there is one
+
+    # -- leases on connections that carry several exchanges ---------------------------
+
+    def add_shared(self, key: Hashable, conn: C, capacity: int) -> None:
+        """*conn* (counted in use for *key*) may carry *capacity* exchanges; the
+        caller holds its first lease.
+        """
+        self._shared[conn] = _Shared(key, capacity)
+
+    def is_shared(self, conn: C) -> bool:
+        return conn in self._shared
+
+    def has_room(self, key: Hashable) -> bool:
+        """Whether a shared connection of *key* is open for another exchange."""
+        return any(entry.key == key and entry.has_room for entry in self._shared.values())
+
+    def lease_shared(self, key: Hashable) -> Optional[C]:
+        """A lease on a shared connection of *key* open for another exchange (the
+        busiest first: fewer connections stay busy), or ``None``.
+        """
+        found: Optional[C] = None
+        best = -1
+        for conn, entry in self._shared.items():
+            if entry.key == key and entry.has_room and entry.active > best:
+                found, best = conn, entry.active
+        if found is not None:
+            self._shared[found].active += 1
+        return found
+
+    def end_lease(self, conn: C) -> int:
+        """One lease on the shared *conn* ended; returns the leases still active.
+        At 0 it is no longer tracked: the caller pools it idle (and calls
+        :meth:`release` for its count) or closes it.
+        """
+        entry = self._shared[conn]
+        entry.active -= 1
+        if entry.active <= 0:
+            del self._shared[conn]
+            return 0
+        return entry.active
+
+    def set_capacity(self, conn: C, capacity: int) -> None:
+        """The shared *conn* may now carry *capacity* exchanges (HTTP/2: new
+        ``SETTINGS_MAX_CONCURRENT_STREAMS``); leases beyond it are not revoked.
+        """
+        entry = self._shared.get(conn)
+        if entry is not None:
+            entry.capacity = capacity
+
+    def mark_closing(self, conn: C) -> None:
+        """No new lease on the shared *conn* (HTTP/2: GOAWAY); active ones go on."""
+        entry = self._shared.get(conn)
+        if entry is not None:
+            entry.closing = True
+
+    def forget_shared(self, conn: C) -> None:
+        """*conn* is being closed with leases active: stop tracking it."""
+        self._shared.pop(conn, None)
+
+    # -- waiting for a connection being opened that may multiplex ----------------------
+
+    def opening_shared(self, key: Hashable) -> None:
+        """A connection that may multiplex is being opened for *key* (counted in use
+        by :meth:`acquire` as any other): requests for *key* may wait for it.
+        """
+        self._pending[key] = self._pending.get(key, 0) + 1
+
+    def has_pending(self, key: Hashable) -> bool:
+        """Whether a connection that may multiplex is being opened for *key*."""
+        return key in self._pending
+
+    def wait_pending(self, key: Hashable, waiter: W) -> None:
+        """*waiter* waits for the connection being opened for *key*."""
+        self._pending_waiters.setdefault(key, deque()).append(waiter)
+
+    def remove_pending_waiter(self, key: Hashable, waiter: W) -> None:
+        queue = self._pending_waiters.get(key)
+        if queue is not None and waiter in queue:
+            queue.remove(waiter)
+            if not queue:
+                del self._pending_waiters[key]
+
+    def opened_shared(self, key: Hashable, conn: C, capacity: int) -> tuple[list[W], list[W]]:
+        """The connection being opened for *key* is open, carrying *capacity*
+        exchanges (the opener holds its first lease).  Returns ``(leased, others)``:
+        waiters each given a lease on *conn* (up to ``capacity - 1``), and waiters to
+        wake to open their own (none while another such connection is being opened
+        for *key*: they keep waiting for it).
+        """
+        self._end_pending(key)
+        leased: list[W] = []
+        if capacity > 1:
+            self.add_shared(key, conn, capacity)
+            queue = self._pending_waiters.get(key)
+            while queue and self._shared[conn].has_room:
+                leased.append(queue.popleft())
+                self._shared[conn].active += 1
+        return leased, self._release_pending_waiters(key)
+
+    def open_failed_shared(self, key: Hashable) -> list[W]:
+        """The connection being opened for *key* failed: the waiters to wake (to
+        open their own), none while another is being opened for *key*.
+        """
+        self._end_pending(key)
+        return self._release_pending_waiters(key)
+
+    def _end_pending(self, key: Hashable) -> None:
+        n = self._pending.get(key, 0) - 1
+        if n > 0:
+            self._pending[key] = n
+        else:
+            self._pending.pop(key, None)
+
+    def _release_pending_waiters(self, key: Hashable) -> list[W]:
+        if key in self._pending:
+            return []
+        return list(self._pending_waiters.pop(key, ()))
