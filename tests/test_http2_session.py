@@ -145,8 +145,12 @@ def test_connect_tunnel_then_tls_with_alpn(proxy_url, hypercorn_server):  # noqa
 def test_ws_connect_on_an_http2_session_uses_http11(hypercorn_server):
     async def main():
         async with aiohttp.ClientSession(http2=True) as s:
+            async with s.get(hypercorn_server.url("/echo"), ssl=False) as resp:  # an idle h2 connection first
+                assert resp.version == H2
+                await resp.read()
             # Our TLS context for a WebSocket offers ALPN http/1.1 only: were h2 offered,
-            # hypercorn would choose it and the HTTP/1.1 upgrade could not happen.
+            # hypercorn would choose it and the HTTP/1.1 upgrade could not happen; nor
+            # may the WebSocket take a lease on the idle HTTP/2 connection.
             async with s.ws_connect(hypercorn_server.url("/ws").replace("https", "wss"), ssl=False) as ws:
                 await ws.send_str("hi")
                 msg = await ws.receive(timeout=5)
