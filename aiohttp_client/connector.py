@@ -1,11 +1,15 @@
 """Connectors: ``BaseConnector``, ``TCPConnector``, ``UnixConnector`` and the
 ``Connection`` handle (reference: "Connectors").
 
-The connector asks :class:`~._sansio._pool.Pool` what to do, then does the I/O: opening a
-connection (DNS with a TTL cache, RFC 8305 Happy Eyeballs via aiohappyeyeballs,
-TLS), returning one to the idle pool, closing expired ones, waking waiters.  A
-connection goes back to the pool only when its protocol says it is reusable (the
-response was read to the end, keep-alive, no error); otherwise it is closed.
+The connector lends leases on connections (:mod:`._net._lending`: it asks
+:class:`~._sansio._pool.Pool` what to do, then does the I/O) and opens connections:
+DNS with a TTL cache, then every TCP connection through
+:meth:`TCPConnector._wrap_create_connection` (RFC 8305 Happy Eyeballs via
+aiohappyeyeballs, TLS; direct, to a proxy, or the one a CONNECT tunnel runs over,
+:mod:`._net._dial`); :meth:`BaseConnector._connection_protocol`, the one protocol
+factory, picks what speaks on each new connection.  A connection goes back to the
+pool only when its protocol says it is reusable (the response was read to the end,
+keep-alive, no error); otherwise it is closed.
 """
 
 import asyncio
