@@ -129,6 +129,33 @@ def test_one_stream_at_a_time_requests_queue(h2_server):
     assert live["max"] == 1 and len(srv.connections) == 1
 
 
+def test_full_connection_then_a_second_one_within_limits(h2_server):
+    live: dict[int, int] = {}
+    peak: dict[int, int] = {}
+
+    async def handler(conn: H2ServerConn, req: H2Request) -> None:
+        live[id(conn)] = live.get(id(conn), 0) + 1
+        peak[id(conn)] = max(peak.get(id(conn), 0), live[id(conn)])
+        await asyncio.sleep(0.1)
+        live[id(conn)] -= 1
+        conn.respond(req.stream_id, 200, [], b"ok")
+
+    srv = h2_server(handler, settings={SETTINGS.MAX_CONCURRENT_STREAMS: 1})
+
+    async def main():
+        async with aiohttp.ClientSession(http2="prior-knowledge") as s:  # limit=100
+            await (await s.get(srv.url("/first"))).read()  # the peer's SETTINGS (1 stream) are known now
+            resps = await asyncio.gather(*(s.get(srv.url(f"/{i}")) for i in range(3)))
+            assert [await r.read() for r in resps] == [b"ok"] * 3
+
+    run(main())
+    # The full connection (its SETTINGS known) takes no second stream: another one is
+    # opened (a new connection may carry more streams until its own SETTINGS arrive:
+    # RFC 9113 §6.5.2, the initial value is unlimited).
+    assert len(srv.connections) >= 2
+    assert peak[id(srv.connections[0])] == 1
+
+
 def test_connect_tunnel_then_tls_with_alpn(proxy_url, hypercorn_server):  # noqa: F811
     async def main():
         proxy = proxy_url()
