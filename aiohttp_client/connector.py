@@ -93,6 +93,7 @@ class BaseConnector(Lending):
     #: URL schemes a session may send through this connector (reference: ``BaseConnector``)
     allowed_protocol_schema_set: frozenset[str] = frozenset({"", "http", "https", "ws", "wss"})
     _closed = True  # until __init__ has run: ``__del__`` of a half-built connector is silent
+    _mux: Any = None  # the HTTP/2 side (``_net._multiplex.Multiplexer``) when asked for
 
     def __init__(
         self,
@@ -204,7 +205,15 @@ class BaseConnector(Lending):
         raise NotImplementedError()
 
     def _protocol_factory(self) -> ResponseProtocol:
-        """The asyncio protocol a new transport is made with (HTTP/1.1)."""
+        """The asyncio protocol a new transport is made with (HTTP/1.1; with HTTP/2
+        asked for, one that keeps what arrives until :meth:`_connection_protocol`).
+        """
+        if self._mux is not None:
+            return self._mux.factory()  # type: ignore[no-any-return]
+        head_cls, chunked_cls = self._parser_twins
+        return ResponseProtocol(self._loop, head_parser_cls=head_cls, chunked_decoder_cls=chunked_cls)
+
+    def _protocol_factory_http1(self) -> ResponseProtocol:
         head_cls, chunked_cls = self._parser_twins
         return ResponseProtocol(self._loop, head_parser_cls=head_cls, chunked_decoder_cls=chunked_cls)
 
@@ -213,9 +222,12 @@ class BaseConnector(Lending):
         transport (and TLS) is up, for every kind of connection (direct, to an HTTP
         proxy, through a CONNECT tunnel, a SOCKS proxy, a Unix socket).  *protocol* is
         the asyncio protocol the transport was made with (:meth:`_protocol_factory`);
-        it has read nothing yet.  Today every connection speaks HTTP/1.1: *protocol*
-        itself.
+        it has read nothing yet (or kept what it read).  HTTP/1.1 (*protocol* itself)
+        unless HTTP/2 was asked for and applies (``_net._multiplex``: ALPN ``h2``, or
+        prior knowledge).
         """
+        if self._mux is not None:
+            return self._mux.choose(transport, protocol, self._protocol_factory_http1)  # type: ignore[no-any-return]
         return protocol  # type: ignore[no-any-return]
 
     # -- closing ----------------------------------------------------------------------
@@ -259,8 +271,13 @@ class TCPConnector(BaseConnector):
     *use_dns_cache* is true; connecting to several addresses follows RFC 8305
     (Happy Eyeballs) with *happy_eyeballs_delay* seconds between attempts.
 
+    *http2* (an addition, issue 17; docs/http2.md): ``True`` offers HTTP/2 to ``https://``
+    origins by ALPN (RFC 9113 §3.2); ``"prior-knowledge"`` also to ``http://`` (§3.3).
+
     :raises TypeError: *ssl* is not ``True``, ``False``, an ``SSLContext`` or a
         :class:`Fingerprint`.
+    :raises ValueError: *http2* is not ``False``, ``True`` or ``"prior-knowledge"``.
+    :raises RuntimeError: *http2* asked for without ``h2`` (``aiohttp_client[http2]``).
     """
 
     allowed_protocol_schema_set = BaseConnector.allowed_protocol_schema_set | {"tcp"}
@@ -289,6 +306,7 @@ class TCPConnector(BaseConnector):
         interleave: Optional[int] = None,
         socket_factory: Optional[SocketFactoryType] = None,
         ssl_shutdown_timeout: Any = sentinel,
+        http2: Any = False,
     ) -> None:
         super().__init__(
             keepalive_timeout=keepalive_timeout,
@@ -309,6 +327,10 @@ class TCPConnector(BaseConnector):
         self._interleave = interleave
         self._socket_factory = socket_factory
         self._ssl_shutdown_timeout = ssl_shutdown_grace(ssl_shutdown_timeout, stacklevel=2)
+        if http2 is not False:
+            from ._net._connector_params import http2_multiplexer  # HTTP/2 code loads only now
+
+            self._mux = http2_multiplexer(self, http2)
 
     @property
     def family(self) -> int:
@@ -376,9 +398,16 @@ class TCPConnector(BaseConnector):
     def _alpn_offer(self, req: "ClientRequest") -> tuple[str, ...]:
         """The ALPN protocols (RFC 7301) a default TLS context offers for *req*: its
         shared context is the one for ``(verification, this offer)``; a user's
-        ``SSLContext`` is used as given.  Today HTTP/1.1 only.
+        ``SSLContext`` is used as given.  HTTP/1.1 only, unless HTTP/2 was asked for
+        (then ``h2`` and ``http/1.1``, but ``http/1.1`` only for a WebSocket).
         """
-        return HTTP11_ONLY
+        return HTTP11_ONLY if self._mux is None else self._mux.alpn(req)
+
+    def _may_multiplex(self, req: "ClientRequest") -> bool:
+        """Whether the connection about to be opened for *req* may speak HTTP/2 (then
+        requests for its key wait for it rather than open another).
+        """
+        return self._mux is not None and self._mux.may_multiplex(req)
 
     async def _wrap_create_connection(
         self,

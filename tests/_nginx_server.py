@@ -202,3 +202,137 @@ def _stop_process(proc: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(_START_TIMEOUT)
+
+
+# --------------------------------------------------------------------------------------
+# nginx_h2: the same nginx over TLS with HTTP/2 (issue 17)
+# --------------------------------------------------------------------------------------
+
+_NGINX_H2_CONF = """\
+daemon off;
+master_process off;
+worker_processes 1;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+
+events {{
+    worker_connections 512;
+}}
+
+http {{
+    types {{
+        text/plain txt;
+        application/octet-stream bin;
+    }}
+    default_type application/octet-stream;
+    log_format conns '$connection $connection_requests $request_method $uri $status $server_protocol';
+    access_log {dir}/access.log conns;
+    client_body_temp_path {dir}/client_body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    sendfile on;
+    keepalive_timeout 30s;
+    keepalive_requests 10000;
+    http2_max_concurrent_streams 256;
+
+    gzip on;
+    gzip_types text/plain;
+    gzip_min_length 256;
+
+    server {{
+        listen {host}:{port} ssl http2;
+        server_name localhost;
+        ssl_certificate {dir}/cert.pem;
+        ssl_certificate_key {dir}/key.pem;
+        root {dir}/www;
+
+        location = /small {{ return 200 "small"; }}
+        location = /r301 {{ return 301 /r302; }}
+        location = /r302 {{ return 302 /r307; }}
+        location = /r307 {{ return 307 /text.txt; }}
+        location = /cookie {{ add_header Set-Cookie "flavour=h2; Path=/"; return 200 "set"; }}
+        location = /cookie-echo {{ return 200 "cookie=$http_cookie"; }}
+    }}
+}}
+"""
+
+#: The large download: sparse on disk (zeros), so making it costs no I/O.
+H2_LARGE_SIZE = 100 * 2**20
+
+
+@dataclass
+class NginxH2Server:
+    """Created by the ``nginx_h2`` fixture: nginx 1.22 with ``listen ... ssl http2``."""
+
+    port: int
+    directory: Path
+    ca: Any
+    text: bytes
+
+    def url(self, path: str = "/", host: str = HOST) -> str:
+        return f"https://{host}:{self.port}{path}"
+
+    def access_log(self) -> list[dict[str, Any]]:
+        """Records: connection serial, its request count, method, uri, status, protocol."""
+        records = []
+        path = self.directory / "access.log"
+        if path.exists():
+            for line in path.read_text().splitlines():
+                conn, nth, method, uri, status, proto = line.split()
+                records.append(
+                    {
+                        "connection": int(conn),
+                        "requests": int(nth),
+                        "method": method,
+                        "uri": uri,
+                        "status": int(status),
+                        "protocol": proto,
+                    }
+                )
+        return records
+
+
+@pytest.fixture
+def nginx_h2(tmp_path: Path, tls_ca: Any) -> Iterator[NginxH2Server]:
+    """nginx on 127.0.0.1 over TLS (a trustme certificate for 127.0.0.1 and localhost)
+    with HTTP/2 (ALPN h2 and http/1.1): ``/small``, ``/large.bin`` (100 MiB of zeros,
+    sparse), ``/text.txt`` (gzip-coded on the fly), the redirect chain ``/r301`` ->
+    ``/text.txt``, ``/cookie`` (sets ``flavour=h2``) and ``/cookie-echo``."""
+    if not os.access(NGINX, os.X_OK):
+        pytest.fail(f"{NGINX} not found: install Debian's nginx-light (tools/test does this when it can)")
+    cert = tls_ca.issue_cert("127.0.0.1", "localhost")
+    cert.private_key_pem.write_to_path(str(tmp_path / "key.pem"))
+    (tmp_path / "cert.pem").write_bytes(b"".join(p.bytes() for p in cert.cert_chain_pems))
+    www = tmp_path / "www"
+    www.mkdir()
+    with (www / "large.bin").open("wb") as f:
+        f.truncate(H2_LARGE_SIZE)
+    text = b"".join(b"line %05d: nginx http/2 gzip text, repeated\n" % i for i in range(4000))
+    (www / "text.txt").write_bytes(text)
+    for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (tmp_path / sub).mkdir()
+    proc: subprocess.Popen[bytes] | None = None
+    port = 0
+    for _attempt in range(3):
+        port = _free_port()
+        conf = tmp_path / "nginx.conf"
+        conf.write_text(_NGINX_H2_CONF.format(dir=tmp_path, host=HOST, port=port))
+        proc = subprocess.Popen(
+            [NGINX, "-p", str(tmp_path), "-c", str(conf), "-e", str(tmp_path / "error.log")],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        if _wait_accepting(port, proc, _START_TIMEOUT):
+            break
+        _stop_process(proc)
+        proc = None
+    if proc is None:
+        log = (tmp_path / "error.log").read_text() if (tmp_path / "error.log").exists() else ""
+        pytest.fail(f"nginx (http2) did not start accepting on 127.0.0.1; error.log:\n{log}")
+    try:
+        yield NginxH2Server(port=port, directory=tmp_path, ca=tls_ca, text=text)
+    finally:
+        _stop_process(proc)

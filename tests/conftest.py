@@ -21,7 +21,15 @@ import pytest
 
 # The real peers (raw asyncio server, aiohttp.web, nginx) are fixtures of tests/_servers.py,
 # tests/_web_server.py and tests/_nginx_server.py.
-pytest_plugins = ("_servers", "_web_server", "_nginx_server", "_blocking", "_xdist_report")
+pytest_plugins = (
+    "_servers",
+    "_web_server",
+    "_nginx_server",
+    "_h2_servers",
+    "_hypercorn_server",
+    "_blocking",
+    "_xdist_report",
+)
 
 CPYTHON = sys.implementation.name == "cpython"
 

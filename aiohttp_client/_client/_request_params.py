@@ -157,17 +157,24 @@ def checked_base_url(base_url: Union[str, URL, None]) -> Optional[URL]:
 
 
 def session_connector(
-    connector: Optional[BaseConnector], loop: asyncio.AbstractEventLoop, ssl_shutdown_timeout: Any
+    connector: Optional[BaseConnector], loop: asyncio.AbstractEventLoop, ssl_shutdown_timeout: Any, http2: Any = None
 ) -> BaseConnector:
-    """The session's connector: *connector*, or a new ``TCPConnector`` on *loop*.
+    """The session's connector: *connector*, or a new ``TCPConnector`` on *loop*
+    (with *http2*, ``TCPConnector``'s argument, when given).
 
     :raises RuntimeError: *connector* runs on another event loop.
+    :raises ValueError: *http2* given together with *connector* (the connector's
+        setting rules; say it in one place).
     """
     if connector is not None:
+        if http2 is not None:
+            raise ValueError("http2 is TCPConnector's setting: pass it to the connector or the session, not both")
         if connector._loop is not loop:
             raise RuntimeError("Session and connector has to use same event loop")
         return connector
-    extra = {} if ssl_shutdown_timeout is sentinel else {"ssl_shutdown_timeout": ssl_shutdown_timeout}
+    extra: dict[str, Any] = {} if ssl_shutdown_timeout is sentinel else {"ssl_shutdown_timeout": ssl_shutdown_timeout}
+    if http2 is not None:
+        extra["http2"] = http2
     return TCPConnector(loop=loop, **extra)
 
 

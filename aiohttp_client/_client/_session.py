@@ -105,6 +105,10 @@ class ClientSession(SessionAttributes, _RedirectHops):
     and ``middlewares`` work as in aiohttp 3.14.5; README.md lists where this client
     deliberately differs (e.g. the session's ``auth`` is not sent across origins on a
     redirect).
+
+    ``http2`` (an addition, issue 17): ``True`` or ``"prior-knowledge"`` builds the
+    session's own ``TCPConnector(http2=...)`` (docs/http2.md); with ``connector``
+    given it is refused (``ValueError``): the connector's setting rules.
     """
 
     def __init__(
@@ -142,6 +146,7 @@ class ClientSession(SessionAttributes, _RedirectHops):
         max_headers: int = 128,
         fallback_charset_resolver: Callable[[ClientResponse, bytes], str] = lambda r, b: "utf-8",
         ssl_shutdown_timeout: Any = sentinel,
+        http2: Any = None,
     ) -> None:
         self._base_url = checked_base_url(base_url)
         self._timeout = session_timeout(timeout, read_timeout, conn_timeout)
@@ -149,7 +154,7 @@ class ClientSession(SessionAttributes, _RedirectHops):
         self._loop = self._running_loop(loop)
         # The jar first: an illegal cookie name raises CookieError before a connector is opened.
         self._cookie_jar: AbstractCookieJar = session_cookie_jar(cookie_jar, cookies, self._loop)
-        self._connector: Optional[BaseConnector] = session_connector(connector, self._loop, ssl_shutdown_timeout)
+        self._connector: Optional[BaseConnector] = session_connector(connector, self._loop, ssl_shutdown_timeout, http2)
         self._connector_owner = connector_owner
         self._set_request_defaults(headers, skip_auto_headers, auth, proxy, proxy_auth)
         self._json_serialize, self._json_serialize_bytes = json_serialize, json_serialize_bytes
@@ -398,7 +403,10 @@ class ClientSession(SessionAttributes, _RedirectHops):
         except (ServerDisconnectedError, ClientOSError):
             answered = exchange is None or exchange.response_started  # never retry once a byte came
             if answered or not (conn.reused and self._retry_connection and req.method in _IDEMPOTENT):
-                raise
+                # An HTTP/2 stream the server did not process (GOAWAY, REFUSED_STREAM;
+                # RFC 9113 §6.8, §8.7) goes again on a new connection, whatever its method.
+                if answered or not getattr(exchange, "retryable", False):
+                    raise
             await req.close()  # the body writer settles before the body is rewound
             if not _body_replayable(req):
                 raise

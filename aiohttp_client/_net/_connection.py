@@ -86,10 +86,14 @@ class Connection:
         return self._protocol is None or not self._protocol.is_connected()
 
     def release(self) -> None:
-        """Give the connection back: pooled if reusable, closed otherwise."""
+        """Give the connection back: pooled if reusable, closed otherwise.  A
+        multiplexed connection's exchange still open is ended (HTTP/2: RST_STREAM).
+        """
         if self._protocol is not None:
             protocol, self._protocol = self._protocol, None
-            self.exchange = None
+            exchange, self.exchange = self.exchange, None
+            if exchange is not None and exchange is not protocol:  # type: ignore[comparison-overlap]
+                exchange.abort(ClientConnectionError("Connection closed"))
             self._connector._release(self._key, protocol)
 
     def close(self) -> None:

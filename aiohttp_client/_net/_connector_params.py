@@ -81,3 +81,19 @@ def ssl_shutdown_grace(ssl_shutdown_timeout: Any, stacklevel: int) -> float:
         )
         return 0.0
     return float(ssl_shutdown_timeout) if ssl_shutdown_timeout else 0.0
+
+
+def http2_multiplexer(connector: Any, http2: Any) -> Any:
+    """The HTTP/2 side of *connector* for ``TCPConnector(http2=...)``
+    (``_net._multiplex``, imported only now: with HTTP/2 off nothing of it loads).
+
+    :raises ValueError: *http2* is not ``False``, ``True`` or ``"prior-knowledge"``.
+    :raises RuntimeError: ``h2`` is not installed (the extra ``aiohttp_client[http2]``).
+    """
+    if http2 is not True and http2 != "prior-knowledge":
+        raise ValueError(f"http2 must be False, True or 'prior-knowledge', not {http2!r}")
+    try:
+        from ._multiplex import Multiplexer
+    except ImportError as exc:
+        raise RuntimeError('HTTP/2 needs the h2 package: pip install "aiohttp_client[http2]"') from exc
+    return Multiplexer(connector, http2)

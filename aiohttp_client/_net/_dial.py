@@ -87,6 +87,9 @@ async def create_connection(connector: Any, req: Any, traces: Any, timeout: Clie
         protocol = await _open_via_proxy(connector, dial, req, ssl_arg, traces=traces, timeout=timeout)
     if isinstance(ssl_arg, Fingerprint) and sslcontext is not None:
         check_fingerprint(ssl_arg, getattr(protocol, "transport", None), key)
+    mux = connector._mux
+    if mux is not None:  # HTTP/2 asked for: may this connection speak it (_multiplex)
+        mux.tag(protocol, req)
     return protocol
 
 
@@ -107,6 +110,9 @@ async def _open_via_proxy(
     to_proxy = Dial(proxy_key, proxy_host, proxy_port, proxy_tls, proxy_host, ClientProxyConnectionError)
     hop = ProxyHop(proxy, proxy_key, ssl_arg, traces)
     _, protocol = await open_dial(connector, to_proxy, hop, traces=traces, timeout=timeout)
+    mux = connector._mux
+    if mux is not None:  # the proxy itself is spoken to in HTTP/1.1
+        protocol = mux.http1(protocol, connector._protocol_factory_http1)
     if dial.sslcontext is None:
         return protocol
     try:

@@ -36,6 +36,7 @@ class Lending:
     _force_close: bool
     _pool: "Pool[ExchangeConnection, asyncio.Future[Optional[ExchangeConnection]]]"
     _in_use: set[ExchangeConnection]
+    _mux: Any  # HTTP/2 asked for: ``_multiplex.Multiplexer`` (a WebSocket request's pool key differs)
 
     async def _create_connection(self, req: "ClientRequest", traces: Any, timeout: ClientTimeout) -> Any:
         raise NotImplementedError()
@@ -64,7 +65,7 @@ class Lending:
         """
         if self._closed:
             raise ClientConnectionError("Connector is closed.")
-        key = req.connection_key
+        key = req.connection_key if self._mux is None else self._mux.pool_key(req)
         pool = self._pool
         protocol = self._take_available(key)
         if protocol is None and pool.has_pending(key):
@@ -96,7 +97,7 @@ class Lending:
         """Open a connection for *req* (its slot acquired) and lend it; waiters for
         it (when it may multiplex) get leases on it or are woken to open their own.
         """
-        key = req.connection_key
+        key = req.connection_key if self._mux is None else self._mux.pool_key(req)
         pool = self._pool
         may_multiplex = self._may_multiplex(req)
         if may_multiplex:
@@ -135,11 +136,18 @@ class Lending:
         """:meth:`connect`'s first step without a coroutine (nothing traced)."""
         if self._closed:
             return None
-        key = req.connection_key
-        protocol = self._take_available(key)
-        if protocol is None:
-            return None
-        return self._lend(key, protocol, reused=True)
+        key = req.connection_key if self._mux is None else self._mux.pool_key(req)
+        pool = self._pool
+        protocol = pool.lease_shared(key) if pool.shared_count else None
+        if protocol is None:  # :meth:`_take_available` inlined: this runs per request
+            protocol = self._take_idle(key)
+            if protocol is None:
+                return None
+            pool.acquire(key)
+            if protocol.capacity > 1:
+                pool.add_shared(key, protocol, protocol.capacity)
+        self._in_use.add(protocol)
+        return Connection(self, key, protocol, self._loop, True)
 
     def _take_available(self, key: ConnectionKey) -> Optional[ExchangeConnection]:
         """A lease on a connection of *key* open for another exchange: a shared one

@@ -77,11 +77,9 @@ class Pool(Generic[C, W]):
         self._shared: dict[C, _Shared] = {}  # connections of capacity > 1 with leases
         self._pending: dict[Hashable, int] = {}  # key -> connections being opened that may multiplex
         self._pending_waiters: dict[Hashable, deque[W]] = {}
-
-    @property
-    def shared_count(self) -> int:
-        """Connections of capacity > 1 carrying leases now (0: nothing to look up)."""
-        return len(self._shared)
+        #: Connections of capacity > 1 carrying leases now (0: nothing to look up;
+        #: an attribute, read per request).
+        self.shared_count = 0
 
     # -- limits ------------------------------------------------------------------
 
@@ -259,6 +257,7 @@ class Pool(Generic[C, W]):
         caller holds its first lease.
         """
         self._shared[conn] = _Shared(key, capacity)
+        self.shared_count = len(self._shared)
 
     def is_shared(self, conn: C) -> bool:
         return conn in self._shared
@@ -289,6 +288,7 @@ class Pool(Generic[C, W]):
         entry.active -= 1
         if entry.active <= 0:
             del self._shared[conn]
+            self.shared_count = len(self._shared)
             return 0
         return entry.active
 
@@ -309,6 +309,7 @@ class Pool(Generic[C, W]):
     def forget_shared(self, conn: C) -> None:
         """*conn* is being closed with leases active: stop tracking it."""
         self._shared.pop(conn, None)
+        self.shared_count = len(self._shared)
 
     # -- waiting for a connection being opened that may multiplex ----------------------
 
