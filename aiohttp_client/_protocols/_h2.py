@@ -482,7 +482,9 @@ class H2Protocol(asyncio.Protocol):
         else:
             err = ServerDisconnectedError()
         self._fail_all(err)
-        self.transport = None
+        transport, self.transport = self.transport, None
+        if transport is not None and not transport.is_closing():
+            transport.close()  # PyPy's and 3.9's TLS transport warns at GC unless closed
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None

@@ -374,7 +374,11 @@ class ResponseProtocol(asyncio.Protocol):
                     self._protocol_error(err)
         if self._exception is None:
             self._exception = ServerDisconnectedError()
-        self.transport = None
+        transport, self.transport = self.transport, None
+        if transport is not None and not transport.is_closing():
+            # The peer closed it (an idle pooled connection, say): Python 3.9's and
+            # PyPy's TLS transport reports "unclosed transport" at GC unless closed.
+            transport.close()
         waiter, self._drain_waiter = self._drain_waiter, None
         if waiter is not None and not waiter.done():
             waiter.set_exception(ClientConnectionResetError("Connection lost"))
