@@ -60,6 +60,7 @@ LAYER2 = {
     "_client._request_target",
     "_client._session_attributes",
     "_client._client_request",
+    "_client._request_send",
     "_client._client_response",
     "_client._timeouts",
     "_ws.__init__",
@@ -358,7 +359,7 @@ def test_scanner_sees_imports() -> None:
     assert "_ext" in found["_sansio._chunked"]
     assert "!re" in found["_sansio._http_parser_py"]
     assert "!asyncio" in found["connector"]
-    assert "_net._connection" in found["_client._client_request"]  # a TYPE_CHECKING-free import
+    assert "_net._connection" in found["_client._request_send"]  # a TYPE_CHECKING-free import
     assert "_protocols._protocol" in found["connector"]  # a public module reaches into a folder
     assert "hdrs" in found["_client._session"]  # ``from .. import hdrs``: a folder reaches up
     assert "_body._stream_base" in found["_body._data_queue"]  # a sibling in the same folder
