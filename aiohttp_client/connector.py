@@ -72,6 +72,25 @@ AddrInfoType = aiohappyeyeballs.AddrInfoType
 SocketFactoryType = Callable[[AddrInfoType], socket.socket]
 
 
+def _check_http1_alpn(transport: Any) -> None:
+    """Refuse a TLS connection whose ALPN selected ``h2`` (RFC 7301 §3.2: the selection
+    is binding) for an HTTP/1.1 protocol: offered by the caller's own ``SSLContext``
+    while HTTP/2 is off or the request cannot use it (a WebSocket), the server would
+    answer HTTP/1.1 with HTTP/2 frames.  Other labels a caller offers are left to the
+    caller.
+
+    :raises ClientConnectionError: naming the protocol and what to change.
+    """
+    ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
+    selected = ssl_object.selected_alpn_protocol() if ssl_object is not None else None
+    if selected == "h2":
+        raise ClientConnectionError(
+            f"The server selected the ALPN protocol {selected!r}, offered by the SSLContext "
+            "given as ssl=, and this request speaks HTTP/1.1: turn HTTP/2 on "
+            "(TCPConnector(http2=True)) or give an SSLContext whose ALPN list is ['http/1.1']"
+        )
+
+
 class BaseConnector(Lending):
     """Pool of connections with limits (reference: ``BaseConnector``).
 
@@ -227,7 +246,9 @@ class BaseConnector(Lending):
         prior knowledge).
         """
         if self._mux is not None:
-            return self._mux.choose(transport, protocol, self._protocol_factory_http1)  # type: ignore[no-any-return]
+            protocol = self._mux.choose(transport, protocol, self._protocol_factory_http1)
+        if isinstance(protocol, ResponseProtocol):
+            _check_http1_alpn(transport)
         return protocol  # type: ignore[no-any-return]
 
     # -- closing ----------------------------------------------------------------------

@@ -106,7 +106,11 @@ class Lending:
             for trace in traces or ():
                 await trace.send_connection_create_start()
             made = await self._create_connection(req, traces, timeout)
-            protocol = self._connection_protocol(made.transport, made)
+            try:
+                protocol = self._connection_protocol(made.transport, made)
+            except BaseException:
+                made.close()
+                raise
             for trace in traces or ():
                 await trace.send_connection_create_end()
         except BaseException:
