@@ -263,19 +263,24 @@ def test_ten_thousand_one_byte_gzip_members_take_linear_work(piece: int) -> None
 def test_many_members_take_linear_time(coding: str) -> None:
     """CPU time for 80k empty members against 8k, the body fed whole: 10x when
     linear; before, zstd re-joined the rest of the input after every frame (10k and
-    100k frames took 0.11 s and 3.3 s: 29x)."""
+    100k frames took 0.11 s and 3.3 s: 29x, and more as it grows)."""
 
-    def cost(frames: int) -> float:
-        coded = _unit(coding)(b"") * frames
-        best = float("inf")
-        for _ in range(2):
-            decoder = _compression.make_decoder(coding, max_members=10**6)
-            start = time.process_time()
-            assert _decode(decoder, coded, len(coded)) == b""
-            best = min(best, time.process_time() - start)
-        return best
+    def cost(coded: bytes) -> float:
+        decoder = _compression.make_decoder(coding, max_members=10**6)
+        start = time.process_time()
+        assert _decode(decoder, coded, len(coded)) == b""
+        return time.process_time() - start
 
-    small, large = cost(8_000), cost(80_000)
+    small_body, large_body = _unit(coding)(b"") * 8_000, _unit(coding)(b"") * 80_000
+    cost(small_body)  # warm-up (PyPy's JIT, allocator)
+    smalls, larges = [], []
+    for _ in range(3):  # interleaved, best of three: one GC pause or busy core cannot decide
+        smalls.append(cost(small_body))
+        larges.append(cost(large_body))
+    small, large = min(smalls), min(larges)
+    # Linear: about 10x; the defect: 29x at these sizes (10k/100k frames).  Timing is
+    # noisy under load (PyPy once measured 26x on linear code, one run each), hence the
+    # warm-up and the best of three interleaved runs rather than a looser bound.
     assert large < 20 * max(small, 1e-3)
 
 

@@ -29,19 +29,39 @@ OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 PLAIN = bytes(range(256)) * 4096  # 1 MiB, inflates far past any high-water mark
 
 
-def _open_fds() -> int:
-    return len(os.listdir("/proc/self/fd"))
+def _sockets_to(*ports: int) -> int:
+    """This process's TCP sockets whose *remote* port is one of *ports* (the client's
+    side of a connection to our server; the server's side of it has the port as its
+    local one).  Counted from ``/proc``, so descriptors other threads open or close
+    meanwhile (servers of other tests under xdist) do not count.
+    """
+    inodes = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            link = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    count = 0
+    for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
+        with open(table) as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                if fields[9] in inodes and int(fields[2].rsplit(":", 1)[1], 16) in ports:
+                    count += 1
+    return count
 
 
-async def _fds_settle(before: int) -> int:
-    """The open descriptor count once closing transports had a few loop turns
-    (an aborted transport closes its socket from a loop callback); bounded."""
+async def _sockets_settle(*ports: int) -> int:
+    """:func:`_sockets_to` once closing transports had a few loop turns (an aborted
+    transport closes its socket from a loop callback); bounded."""
     for _ in range(50):
-        now = _open_fds()
-        if now <= before:
-            return now
+        now = _sockets_to(*ports)
+        if now == 0:
+            return 0
         await asyncio.sleep(0.01)
-    return _open_fds()
+    return _sockets_to(*ports)
 
 
 def test_gzip_body_held_back_keeps_its_connection(raw_server) -> None:
@@ -162,13 +182,12 @@ def plain_http_port() -> Iterator[int]:
 def test_https_to_a_plain_http_port_fails_at_once(plain_http_port: int) -> None:
     async def main() -> None:
         loop = asyncio.get_running_loop()
-        before = _open_fds()
         start = loop.time()
         async with aiohttp.ClientSession() as session:
             with pytest.raises(aiohttp.ClientConnectorSSLError):
                 await session.get(f"https://127.0.0.1:{plain_http_port}/", timeout=aiohttp.ClientTimeout(total=5))
         assert loop.time() - start < 2
-        assert await _fds_settle(before) == before
+        assert await _sockets_settle(plain_http_port) == 0
 
     run(main())
 
@@ -178,18 +197,17 @@ def test_error_paths_leave_no_socket_open(raw_server) -> None:
 
     async def main() -> None:
         async with aiohttp.ClientSession() as session:
-            before = _open_fds()
             with pytest.raises(aiohttp.ClientConnectorError):
                 await session.get("http://127.0.0.1:1/")
             with pytest.raises(asyncio.TimeoutError):
                 await session.get(srv.url(), timeout=aiohttp.ClientTimeout(total=0.2))
             task = asyncio.ensure_future(session.get(srv.url()))
             await asyncio.sleep(0.1)
+            assert _sockets_to(srv.port) == 1  # the hanging request's connection: counted
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
-            await asyncio.sleep(0.05)
-            assert await _fds_settle(before) == before
+            assert await _sockets_settle(srv.port, 1) == 0
 
     run(main())
 
