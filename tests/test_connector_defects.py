@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import os
 import ssl
 import sys
 import warnings
@@ -21,47 +20,13 @@ import pytest
 
 import aiohttp_client as aiohttp
 from _servers import Reply, run, served_in_thread
+from _sockets import sockets_settle, sockets_to
 from test_client_tls import ca, tls_server
 
 __all__ = ("ca", "tls_server")  # the TLS peer's fixtures, shared with test_client_tls
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 PLAIN = bytes(range(256)) * 4096  # 1 MiB, inflates far past any high-water mark
-
-
-def _sockets_to(*ports: int) -> int:
-    """This process's TCP sockets whose *remote* port is one of *ports* (the client's
-    side of a connection to our server; the server's side of it has the port as its
-    local one).  Counted from ``/proc``, so descriptors other threads open or close
-    meanwhile (servers of other tests under xdist) do not count.
-    """
-    inodes = set()
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            link = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            continue
-        if link.startswith("socket:["):
-            inodes.add(link[8:-1])
-    count = 0
-    for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
-        with open(table) as f:
-            for line in f.readlines()[1:]:
-                fields = line.split()
-                if fields[9] in inodes and int(fields[2].rsplit(":", 1)[1], 16) in ports:
-                    count += 1
-    return count
-
-
-async def _sockets_settle(*ports: int) -> int:
-    """:func:`_sockets_to` once closing transports had a few loop turns (an aborted
-    transport closes its socket from a loop callback); bounded."""
-    for _ in range(50):
-        now = _sockets_to(*ports)
-        if now == 0:
-            return 0
-        await asyncio.sleep(0.01)
-    return _sockets_to(*ports)
 
 
 def test_gzip_body_held_back_keeps_its_connection(raw_server) -> None:
@@ -187,7 +152,7 @@ def test_https_to_a_plain_http_port_fails_at_once(plain_http_port: int) -> None:
             with pytest.raises(aiohttp.ClientConnectorSSLError):
                 await session.get(f"https://127.0.0.1:{plain_http_port}/", timeout=aiohttp.ClientTimeout(total=5))
         assert loop.time() - start < 2
-        assert await _sockets_settle(plain_http_port) == 0
+        assert await sockets_settle(plain_http_port) == 0
 
     run(main())
 
@@ -203,11 +168,11 @@ def test_error_paths_leave_no_socket_open(raw_server) -> None:
                 await session.get(srv.url(), timeout=aiohttp.ClientTimeout(total=0.2))
             task = asyncio.ensure_future(session.get(srv.url()))
             await asyncio.sleep(0.1)
-            assert _sockets_to(srv.port) == 1  # the hanging request's connection: counted
+            assert sockets_to(srv.port) == 1  # the hanging request's connection: counted
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
-            assert await _sockets_settle(srv.port, 1) == 0
+            assert await sockets_settle(srv.port, 1) == 0
 
     run(main())
 
