@@ -43,6 +43,7 @@ from hyperframe.frame import DataFrame, Frame
 from ..client_exceptions import ClientConnectionResetError, ClientOSError, ServerDisconnectedError
 from ..http_exceptions import BadHttpMessage
 from ._h2_stream import H2Stream
+from ._write_flow import WriteFlow
 
 __all__ = ("H2Protocol", "PendingProtocol", "ALPN_H2")
 
@@ -106,7 +107,7 @@ class _H2Connection(H2Connection):
         return result
 
 
-class H2Protocol(asyncio.Protocol):
+class H2Protocol(WriteFlow):
     """One HTTP/2 connection, client side.
 
     :param loop: the event loop.
@@ -208,20 +209,6 @@ class H2Protocol(asyncio.Protocol):
     def _abort_if_open(self, transport: asyncio.Transport) -> None:
         if not self.closed.done():
             transport.abort()
-
-    async def drain(self) -> None:
-        """Wait until the transport's write buffer is below its high-water mark.
-
-        :raises ClientConnectionResetError: the connection was lost meanwhile.
-        """
-        if self.transport is None or self.transport.is_closing():
-            raise ClientConnectionResetError("Connection lost")
-        if not self._writing_paused:
-            return
-        waiter = self._drain_waiter
-        if waiter is None:
-            waiter = self._drain_waiter = self._loop.create_future()
-        await asyncio.shield(waiter)
 
     # -- what the streams ask for ----------------------------------------------------------
 
@@ -482,30 +469,15 @@ class H2Protocol(asyncio.Protocol):
         else:
             err = ServerDisconnectedError()
         self._fail_all(err)
-        transport, self.transport = self.transport, None
-        if transport is not None and not transport.is_closing():
-            transport.close()  # PyPy's and 3.9's TLS transport warns at GC unless closed
+        self._writing_lost()
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
-        waiter, self._drain_waiter = self._drain_waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_exception(ClientConnectionResetError("Connection lost"))
-            waiter.exception()
         if not self.ready.done():
             self.ready.set_exception(err)
             self.ready.exception()
         if not self.closed.done():
             self.closed.set_result(None)
-
-    def pause_writing(self) -> None:
-        self._writing_paused = True
-
-    def resume_writing(self) -> None:
-        self._writing_paused = False
-        waiter, self._drain_waiter = self._drain_waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
 
     # -- errors ------------------------------------------------------------------------------------
 

@@ -30,7 +30,6 @@ from .._sansio._http_parser import HeadParser
 from .._sansio._http_reader import BODY, DONE, HEAD, ResponseReader
 from .._sansio._http_writer import LAST_CHUNK, chunk, lists_close, serialize_head
 from ..client_exceptions import (
-    ClientConnectionResetError,
     ClientOSError,
     ClientPayloadError,
     ServerDisconnectedError,
@@ -39,6 +38,7 @@ from ..client_exceptions import (
 from ..http_exceptions import HttpProcessingError
 from ..streams import StreamReader
 from ._exchange import HeadResult, ReaderOptions, RequestHead
+from ._write_flow import WriteFlow
 
 __all__ = ("ResponseProtocol",)
 
@@ -46,7 +46,7 @@ _SMALL_BODY = 16384  # bodies up to this size go out in the same write as the he
 _DEFAULT_OPTIONS = ReaderOptions()
 
 
-class ResponseProtocol(asyncio.Protocol):
+class ResponseProtocol(WriteFlow):
     """One HTTP/1.1 connection.  The twins are injectable for tests.
 
     :param loop: the event loop.
@@ -374,40 +374,9 @@ class ResponseProtocol(asyncio.Protocol):
                     self._protocol_error(err)
         if self._exception is None:
             self._exception = ServerDisconnectedError()
-        transport, self.transport = self.transport, None
-        if transport is not None and not transport.is_closing():
-            # The peer closed it (an idle pooled connection, say): Python 3.9's and
-            # PyPy's TLS transport reports "unclosed transport" at GC unless closed.
-            transport.close()
-        waiter, self._drain_waiter = self._drain_waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_exception(ClientConnectionResetError("Connection lost"))
-            waiter.exception()  # drain() shields it: a cancelled drain() never will retrieve it
+        self._writing_lost()  # the peer may have closed it (an idle pooled connection, say)
         if not self.closed.done():
             self.closed.set_result(None)
-
-    def pause_writing(self) -> None:
-        self._writing_paused = True
-
-    def resume_writing(self) -> None:
-        self._writing_paused = False
-        waiter, self._drain_waiter = self._drain_waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    async def drain(self) -> None:
-        """Wait until the transport's write buffer is below its high-water mark.
-
-        :raises ClientConnectionResetError: the connection was lost meanwhile.
-        """
-        if self.transport is None or self.transport.is_closing():
-            raise ClientConnectionResetError("Connection lost")
-        if not self._writing_paused:
-            return
-        waiter = self._drain_waiter
-        if waiter is None:
-            waiter = self._drain_waiter = self._loop.create_future()
-        await asyncio.shield(waiter)
 
     def abort(self, exc: BaseException) -> None:
         """Fail the response in progress with *exc* and abort the connection (what
