@@ -44,7 +44,7 @@ from ..client_middlewares import build_client_middlewares
 from ..client_ws import ClientWebSocketResponse
 from ..connector import BaseConnector, Connection, TCPConnector
 from ..payload import JsonBytesPayload, JsonPayload, Payload
-from ..tracing import TraceConfig, make_traces, trace_request_exception, trace_request_start
+from ..tracing import make_traces, trace_request_exception, trace_request_start
 from ._client_request import ClientRequest
 from ._client_response import ClientResponse
 from ._context_managers import _RequestContextManager, _SessionRequestContextManager
@@ -162,8 +162,7 @@ class ClientSession(SessionAttributes, _RedirectHops):
         self._ws_response_class, self._version = ws_response_class, version
         self._raise_for_status, self._auto_decompress = raise_for_status, auto_decompress
         self._trust_env, self._requote_redirect_url = trust_env, requote_redirect_url
-        self._middlewares = tuple(middlewares)
-        self._trace_configs: list[TraceConfig] = frozen_trace_configs(trace_configs)
+        self._middlewares, self._trace_configs = tuple(middlewares), frozen_trace_configs(trace_configs)
         self._limits = (read_bufsize, max_line_size, max_field_size, max_headers)
         self._resolve_charset = fallback_charset_resolver
         self._default_options = _Options(

@@ -197,18 +197,7 @@ class H2Protocol(WriteFlow):
             except (ProtocolError, RuntimeError):
                 pass
         self._fail_all(RuntimeError("Connection closed."))
-        if transport is not None:
-            if transport.get_extra_info("ssl_object") is None:
-                transport.close()
-            elif tls_grace > 0 and not transport.is_closing():
-                transport.close()
-                self._loop.call_later(tls_grace, self._abort_if_open, transport)
-            else:
-                transport.abort()
-
-    def _abort_if_open(self, transport: asyncio.Transport) -> None:
-        if not self.closed.done():
-            transport.abort()
+        self._close_transport(transport, tls_grace)
 
     # -- what the streams ask for ----------------------------------------------------------
 

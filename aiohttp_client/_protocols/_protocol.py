@@ -156,19 +156,7 @@ class ResponseProtocol(WriteFlow):
             # released) with the body unfinished: a waiting read raises, as in aiohttp.
             self._exception = exc = RuntimeError("Connection closed.")
             stream.set_exception(exc)
-        transport = self.transport
-        if transport is not None:
-            if transport.get_extra_info("ssl_object") is None:
-                transport.close()
-            elif tls_grace > 0 and not transport.is_closing():
-                transport.close()
-                self._loop.call_later(tls_grace, self._abort_if_open, transport)
-            else:
-                transport.abort()
-
-    def _abort_if_open(self, transport: asyncio.Transport) -> None:
-        if not self.closed.done():
-            transport.abort()
+        self._close_transport(self.transport, tls_grace)
 
     # -- requests ---------------------------------------------------------------
 

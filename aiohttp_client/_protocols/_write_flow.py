@@ -1,6 +1,7 @@
-"""Write flow control shared by the connection protocols (HTTP/1.1 and HTTP/2): the
+"""The transport side shared by the connection protocols (HTTP/1.1 and HTTP/2): the
 transport's ``pause_writing``/``resume_writing`` turned into an awaitable ``drain()``,
-and what a lost connection does to a waiting writer and to the transport.
+closing (abort, or a bounded TLS shutdown), and what a lost connection does to a
+waiting writer and to the transport.
 """
 
 import asyncio
@@ -15,6 +16,7 @@ class WriteFlow(asyncio.Protocol):
     """``drain()`` for a protocol whose ``transport`` and ``_loop`` it reads."""
 
     transport: Optional[asyncio.Transport]
+    closed: "asyncio.Future[None]"
     _loop: asyncio.AbstractEventLoop
     _writing_paused = False
     _drain_waiter: "Optional[asyncio.Future[None]]" = None
@@ -41,6 +43,24 @@ class WriteFlow(asyncio.Protocol):
         if waiter is None:
             waiter = self._drain_waiter = self._loop.create_future()
         await asyncio.shield(waiter)
+
+    def _close_transport(self, transport: Optional[asyncio.Transport], tls_grace: float) -> None:
+        """Close *transport*: a TLS one is aborted (no close_notify exchange) unless
+        *tls_grace* (seconds) > 0 allows a shutdown, aborted if it takes longer.
+        """
+        if transport is None:
+            return
+        if transport.get_extra_info("ssl_object") is None:
+            transport.close()
+        elif tls_grace > 0 and not transport.is_closing():
+            transport.close()
+            self._loop.call_later(tls_grace, self._abort_if_open, transport)
+        else:
+            transport.abort()
+
+    def _abort_if_open(self, transport: asyncio.Transport) -> None:
+        if not self.closed.done():
+            transport.abort()
 
     def _writing_lost(self) -> None:
         """The connection is lost: drop the transport (closing it when the peer closed
