@@ -57,6 +57,17 @@ def ip_literal_addresses(host: str, port: int) -> Optional[list[ResolveResult]]:
     return [ResolveResult(hostname=host, host=host, port=port, family=family, proto=0, flags=socket.AI_NUMERICHOST)]
 
 
+def _numeric_address(address: "tuple[Any, ...]") -> "tuple[str, int]":
+    """``(host, port)`` of a socket address: an IPv6 link-local address keeps its
+    scope (``fe80::1%eth0``, from the scope id; ``getnameinfo`` with
+    ``NI_NUMERICHOST`` looks nothing up).
+    """
+    if len(address) >= 4 and address[3]:
+        host, port = socket.getnameinfo(address, socket.NI_NUMERICHOST | socket.NI_NUMERICSERV)
+        return host, int(port)
+    return str(address[0]), int(address[1])
+
+
 class ThreadedResolver(AbstractResolver):
     """Resolve with ``loop.getaddrinfo`` (the system resolver in a thread)."""
 
@@ -71,18 +82,9 @@ class ThreadedResolver(AbstractResolver):
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, family=family, flags=socket.AI_ADDRCONFIG)
         hosts: list[ResolveResult] = []
         for fam, _, proto, _, address in infos:
-            resolved_host: str
-            resolved_port: int
-            if fam == socket.AF_INET6:
-                if len(address) < 3:  # IPv6 is not supported by this Python build
-                    continue
-                if address[3]:  # a link-local address needs its scope id
-                    resolved_host, _port = socket.getnameinfo(address, socket.NI_NUMERICHOST | socket.NI_NUMERICSERV)
-                    resolved_port = int(_port)
-                else:
-                    resolved_host, resolved_port = str(address[0]), int(address[1])
-            else:
-                resolved_host, resolved_port = str(address[0]), int(address[1])
+            if fam == socket.AF_INET6 and len(address) < 3:  # IPv6 is not supported by this Python build
+                continue
+            resolved_host, resolved_port = _numeric_address(address)
             hosts.append(
                 {
                     "hostname": host,
@@ -124,16 +126,19 @@ class AsyncResolver(AbstractResolver):
                 flags=socket.AI_ADDRCONFIG,
             )
         except aiodns.error.DNSError as exc:
-            msg = exc.args[1] if len(exc.args) >= 1 else "DNS lookup failed"
+            msg = exc.args[1] if len(exc.args) >= 2 else "DNS lookup failed"
             raise OSError(None, msg) from exc
         hosts: list[ResolveResult] = []
         for node in resp.nodes:
+            # c-ares gives the address as bytes (pycares 4 and 5): decoded, as the
+            # reference's ``host`` is a str (reference: ``AbstractResolver.resolve``).
             address: Any = node.addr
+            resolved_host, resolved_port = _numeric_address((address[0].decode("ascii"), *address[1:]))
             hosts.append(
                 {
                     "hostname": host,
-                    "host": address[0],
-                    "port": address[1],
+                    "host": resolved_host,
+                    "port": resolved_port,
                     "family": node.family,
                     "proto": 0,
                     "flags": socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
