@@ -7,6 +7,11 @@ What is retried, in the manner of urllib3's ``Retry``:
 
 - a *connect* error (``ClientConnectorError`` but not a TLS one, a connect timeout):
   nothing was sent, so any method is retried;
+- an HTTP/2 request the server did not process (``RST_STREAM`` with
+  ``REFUSED_STREAM``, or a ``GOAWAY`` whose last-stream-id is below its stream; RFC
+  9113 §8.7): any method, counted as a *connect* retry.  The session already sends
+  such a request once more by itself, on a new connection; the middleware's retries
+  come after that;
 - a *read* error before the response head (``ServerDisconnectedError``, a reset, a
   ``sock_read`` timeout): only for *allowed_methods*, the idempotent methods by
   default (RFC 9110 §9.2.2), since the server may have acted on the request;
@@ -79,6 +84,9 @@ DEFAULT_STATUS_FORCELIST = frozenset({413, 429, 503})
 #: A failed response's body up to this size is read, so its connection can be reused.
 _DRAIN_LIMIT = 2**16
 _HISTORY_ATTR = "_aiohttp_client_retry_history"
+#: ``_protocols._h2_stream.NOT_PROCESSED`` (not imported: HTTP/2 code loads only with
+#: ``http2`` on): set on the error of an HTTP/2 request the server did not process.
+_NOT_PROCESSED = "request_not_processed"
 
 
 @dataclass(frozen=True)
@@ -155,12 +163,13 @@ def _http_date(value: str) -> Optional[float]:
 
 
 def _error_kind(exc: BaseException) -> Optional[str]:
-    """``"connect"`` (nothing was sent), ``"read"`` (lost before the head) or ``None``
-    (not retried: TLS and certificate errors, bad URLs, everything else).
+    """``"connect"`` (nothing was sent, or the server did not process it),
+    ``"read"`` (lost before the head) or ``None`` (not retried: TLS and certificate
+    errors, bad URLs, everything else).
     """
     if isinstance(exc, ClientSSLError):
         return None
-    if isinstance(exc, (ClientConnectorError, ConnectionTimeoutError)):
+    if isinstance(exc, (ClientConnectorError, ConnectionTimeoutError)) or getattr(exc, _NOT_PROCESSED, False):
         return "connect"
     if isinstance(exc, (ServerDisconnectedError, ClientConnectionResetError, ClientOSError, ServerTimeoutError)):
         return "read"

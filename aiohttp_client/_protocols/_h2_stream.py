@@ -35,7 +35,7 @@ from ..http_exceptions import BadHttpMessage, ContentEncodingError, LineTooLong
 from ..streams import StreamReader
 from ._exchange import HeadResult, ReaderOptions, RequestHead
 
-__all__ = ("H2Stream", "HttpVersion20", "request_fields")
+__all__ = ("H2Stream", "HttpVersion20", "NOT_PROCESSED", "request_fields")
 
 HttpVersion20 = HttpVersion(2, 0)
 
@@ -80,6 +80,20 @@ def request_fields(head: RequestHead) -> "list[tuple[bytes, bytes]]":
             raise ValueError(f"Newline or NUL in the field {name!r}")
         out.append((lname.encode("utf-8"), value.encode("utf-8", "surrogateescape")))
     return out
+
+
+#: The attribute, ``True``, of an error that failed a request the server did not
+#: process (RFC 9113 §6.8, §8.7): ``retry.RetryMiddleware`` retries it whatever the method.
+NOT_PROCESSED = "request_not_processed"
+
+
+def _not_processed(exc: BaseException) -> ServerDisconnectedError:
+    """A fresh ``ServerDisconnectedError`` for one stream, marked :data:`NOT_PROCESSED`
+    (an error shared by the streams of one GOAWAY is not marked: some were processed).
+    """
+    err = ServerDisconnectedError(str(exc) or None)
+    setattr(err, NOT_PROCESSED, True)
+    return err
 
 
 def _reason(status: int) -> str:
@@ -377,7 +391,8 @@ class H2Stream:
             self.retryable = True
         self._give_back()
         if self._stream is None:
-            self._fail(ServerDisconnectedError(f"HTTP/2 stream reset by the server (error code {code})"))
+            err = ServerDisconnectedError(f"HTTP/2 stream reset by the server (error code {code})")
+            self._fail(_not_processed(err) if self.retryable else err)
         else:
             self._fail(ClientPayloadError(f"Response payload is not completed: stream reset (error code {code})"))
 
@@ -396,7 +411,7 @@ class H2Stream:
             payload.__cause__ = exc
             self._fail(payload)
         else:
-            self._fail(exc)
+            self._fail(_not_processed(exc) if self.retryable else exc)
 
     def forget(self) -> None:
         """The connection no longer knows this stream id."""
