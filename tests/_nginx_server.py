@@ -222,6 +222,7 @@ events {{
 http {{
     types {{
         text/plain txt;
+        text/event-stream sse;
         application/octet-stream bin;
     }}
     default_type application/octet-stream;
