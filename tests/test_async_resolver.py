@@ -11,7 +11,6 @@ PyPy 3.9 wheel and whose source build fails there (tried with pip this session).
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from typing import Any
 

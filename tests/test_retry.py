@@ -21,18 +21,8 @@ from yarl import URL
 import aiohttp_client as aiohttp
 from _raw_helpers import OK, field_values, parse_request, response
 from _servers import HOST, Reply, run
+from _sleeps import Sleeps
 from aiohttp_client.retry import RetryError, RetryMiddleware, parse_retry_after, retry_history
-
-
-class Sleeps:
-    """An injected sleep: records each delay and yields to the loop once."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
-        await asyncio.sleep(0)
 
 
 def retrying(sleeps: Sleeps, **kwargs: Any) -> RetryMiddleware:

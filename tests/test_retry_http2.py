@@ -15,7 +15,6 @@ No timing asserts: the sleep is injected and records the delays.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Callable
 
 import pytest
@@ -23,18 +22,10 @@ import pytest
 import aiohttp_client as aiohttp
 from _h2_servers import H2Request, H2ServerConn
 from _servers import pattern_bytes, run
+from _sleeps import Sleeps
 from aiohttp_client.retry import RetryError, RetryMiddleware, retry_history
 
 REFUSED_STREAM = 7
-
-
-class Sleeps:
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
-        await asyncio.sleep(0)
 
 
 def refusing(times: int, how: str) -> Callable[[H2ServerConn, H2Request], Any]:
@@ -56,6 +47,13 @@ def refusing(times: int, how: str) -> Callable[[H2ServerConn, H2Request], Any]:
         conn.respond(req.stream_id, 200, [(b"content-type", b"text/plain")], body)
 
     return handler
+
+
+async def failure(request: Any) -> BaseException:
+    """The ``ClientError`` *request* (a request coroutine) raises."""
+    with pytest.raises(aiohttp.ClientError) as info:
+        await request
+    return info.value
 
 
 def session(sleeps: Sleeps, **kwargs: Any) -> aiohttp.ClientSession:
@@ -120,11 +118,7 @@ def test_refused_one_shot_body_is_retry_error(h2_server, how: str) -> None:
 
     async def main() -> BaseException:
         async with session(sleeps) as s:
-            try:
-                await s.post(srv.url("/once"), data=chunks())
-            except aiohttp.ClientError as exc:
-                return exc
-        raise AssertionError("the request succeeded")
+            return await failure(s.post(srv.url("/once"), data=chunks()))
 
     exc = run(main())
     assert isinstance(exc, RetryError), repr(exc)
@@ -139,11 +133,7 @@ def test_refusals_beyond_the_budget_raise_the_last_error(h2_server) -> None:
 
     async def main() -> BaseException:
         async with session(sleeps, total=2) as s:
-            try:
-                await s.post(srv.url("/no"), data=b"abc")
-            except aiohttp.ClientError as exc:
-                return exc
-        raise AssertionError("the request succeeded")
+            return await failure(s.post(srv.url("/no"), data=b"abc"))
 
     exc = run(main())
     assert type(exc) is aiohttp.ServerDisconnectedError
@@ -164,11 +154,7 @@ def test_processed_stream_reset_is_not_retried_for_post(h2_server) -> None:
 
     async def main() -> BaseException:
         async with session(sleeps) as s:
-            try:
-                await s.post(srv.url("/x"), data=b"abc")
-            except aiohttp.ClientError as exc:
-                return exc
-        raise AssertionError("the request succeeded")
+            return await failure(s.post(srv.url("/x"), data=b"abc"))
 
     exc = run(main())
     assert type(exc) is aiohttp.ServerDisconnectedError

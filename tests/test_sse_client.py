@@ -4,7 +4,6 @@ connection brought (``Last-Event-ID`` above all)."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import zlib
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ import pytest
 
 import aiohttp_client as aiohttp
 from _servers import HOST, run, started_in_threads
+from _sleeps import Sleeps
 from aiohttp_client.sse import EventSource, EventSourceError, EventStreamError, ServerSentEvent, iter_events
 
 #: One connection's answer: (status, content type, body pieces, end) where end is
@@ -80,15 +80,6 @@ def sse_server() -> Iterator[Callable[[list[Script]], SSEServer]]:
 
 STREAM = "text/event-stream"
 STOP: Script = (204, "", [], "eof")
-
-
-class Sleeps:
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
-        await asyncio.sleep(0)
 
 
 async def collect(source: EventSource, limit: int = 100) -> list[ServerSentEvent]:

@@ -22,20 +22,12 @@ import pytest
 import aiohttp_client as aiohttp
 from _h2_servers import H2Request, H2ServerConn, client_tls
 from _servers import run
+from _sleeps import Sleeps
 from aiohttp_client._protocols._h2 import STREAM_WINDOW
 from aiohttp_client.sse import EventSource, ServerSentEvent, iter_events
 
 HEAD = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
 CANCEL = 0x8
-
-
-class Sleeps:
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
-        await asyncio.sleep(0)
 
 
 def wait_for(srv: Any, check: Callable[[], Any], timeout: float = 5.0) -> Any:
@@ -88,7 +80,7 @@ def test_events_in_pieces_across_data_frames_arrive_as_sent(h2_server) -> None:
 
 
 def test_event_larger_than_the_stream_window(h2_server) -> None:
-    lines = ["%d" % i + "x" * (STREAM_WINDOW // 2) for i in range(7)]  # each under the 1 MiB line limit
+    lines = [f"{i}" + "x" * (STREAM_WINDOW // 2) for i in range(7)]  # each under the 1 MiB line limit
     big = "\n".join(lines)
 
     async def handler(conn: H2ServerConn, req: H2Request) -> None:

@@ -8,7 +8,6 @@ retries, their kinds and delays, and the bodies replayed.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any, Callable
 
@@ -17,6 +16,7 @@ import pytest
 import aiohttp_client as aiohttp
 from _raw_helpers import field_values, parse_request
 from _servers import Reply, run
+from _sleeps import Sleeps
 from aiohttp_client.retry import RetryError, RetryMiddleware, retry_history
 from aiohttp_client.sse import EventSource
 from aiohttp_client.testing import MockConnector, MockResponse, MockRouter
@@ -24,15 +24,6 @@ from aiohttp_client.testing import MockConnector, MockResponse, MockRouter
 STREAM = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
 ANY = re.compile(r"http://127\.0\.0\.1:1/.*")
 PIECES = [b"retry: 30\nid: 1\ndata: one\n\n", b"event: e\nda", b"ta: two\r\n\r\nid: 2\ndata: th", b"ree\n\n"]
-
-
-class Sleeps:
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
-        await asyncio.sleep(0)
 
 
 class Dropped(Exception):
