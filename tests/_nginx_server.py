@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +17,8 @@ from typing import (
 
 import pytest
 
-from _servers import _START_TIMEOUT, HOST
+from _processes import start_on_free_port, stop_process
+from _servers import HOST
 
 # --------------------------------------------------------------------------------------
 # nginx_server: Debian's nginx as an independent HTTP/1.1 peer
@@ -27,7 +26,8 @@ from _servers import _START_TIMEOUT, HOST
 
 NGINX = "/usr/sbin/nginx"
 
-_NGINX_CONF = """\
+#: The start of both configurations: one process in the foreground, files in {dir}.
+_PRELUDE = """\
 daemon off;
 master_process off;
 worker_processes 1;
@@ -35,9 +35,17 @@ pid {dir}/nginx.pid;
 error_log {dir}/error.log warn;
 
 events {{
-    worker_connections 64;
+    worker_connections 512;
 }}
+"""
+#: nginx's temporary files in {dir} (``_start_nginx`` makes the folders); keep-alive.
+_TEMP_DIRS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+_TEMP_PATHS = "".join(f"    {name}_temp_path {{dir}}/{name};\n" for name in _TEMP_DIRS)
+_TEMP_PATHS += "    sendfile on;\n    keepalive_timeout 30s;\n"
 
+_NGINX_CONF = (
+    _PRELUDE
+    + """
 http {{
     types {{
         text/plain txt;
@@ -46,14 +54,9 @@ http {{
     default_type application/octet-stream;
     log_format conns '$connection $connection_requests $request_method $uri $status';
     access_log {dir}/access.log conns;
-    client_body_temp_path {dir}/client_body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
-    sendfile on;
-    keepalive_timeout 30s;
-    keepalive_requests 1000;
+"""
+    + _TEMP_PATHS
+    + """    keepalive_requests 1000;
 
     gzip on;
     gzip_types text/plain;
@@ -80,6 +83,24 @@ http {{
     }}
 }}
 """
+)
+
+
+#: The fields of the access log's ``conns`` format, in order (the HTTP/2 one adds "protocol").
+_LOG_FIELDS = ("connection", "requests", "method", "uri", "status")
+
+
+def _access_log(directory: Path, fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The access log in *directory* as records of *fields* (numbers as ``int``)."""
+    path = directory / "access.log"
+    if not path.exists():
+        return []
+    numbers = ("connection", "requests", "status")
+    records = []
+    for line in path.read_text().splitlines():
+        record = dict(zip(fields, line.split()))
+        records.append({k: int(v) if k in numbers else v for k, v in record.items()})
+    return records
 
 
 @dataclass
@@ -100,44 +121,35 @@ class NginxServer:
     def access_log(self) -> list[dict[str, Any]]:
         """The access log as records: connection (serial number), requests (the
         request's index on its connection, from 1), method, uri, status."""
-        records = []
-        path = self.directory / "access.log"
-        if path.exists():
-            for line in path.read_text().splitlines():
-                conn, nth, method, uri, status = line.split()
-                records.append(
-                    {
-                        "connection": int(conn),
-                        "requests": int(nth),
-                        "method": method,
-                        "uri": uri,
-                        "status": int(status),
-                    }
-                )
-        return records
+        return _access_log(self.directory, _LOG_FIELDS)
 
     def error_log(self) -> str:
         path = self.directory / "error.log"
         return path.read_text() if path.exists() else ""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
+def _start_nginx(directory: Path, template: str, what: str) -> tuple[subprocess.Popen[bytes], int]:
+    """nginx with *template* (formatted with ``dir``, ``host``, ``port``) in *directory*,
+    accepting on a free port.  :raises pytest.fail.Exception: it did not start."""
 
+    for name in _TEMP_DIRS:
+        (directory / name).mkdir()
 
-def _wait_accepting(port: int, proc: subprocess.Popen[bytes], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            with socket.create_connection((HOST, port), timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.02)
-    return False
+    def start(port: int) -> subprocess.Popen[bytes]:
+        conf = directory / "nginx.conf"
+        conf.write_text(template.format(dir=directory, host=HOST, port=port))
+        return subprocess.Popen(
+            [NGINX, "-p", str(directory), "-c", str(conf), "-e", str(directory / "error.log")],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    started = start_on_free_port(start)
+    if started is None:
+        log = (directory / "error.log").read_text() if (directory / "error.log").exists() else ""
+        pytest.fail(f"{what} did not start accepting on 127.0.0.1; error.log:\n{log}")
+    return started
 
 
 @pytest.fixture
@@ -158,28 +170,8 @@ def nginx_server(tmp_path: Path) -> Iterator[NginxServer]:
     (www / "large.bin").write_bytes(large)
     text = b"".join(b"line %05d: nginx gzip test text, repeated\n" % i for i in range(4000))
     (www / "text.txt").write_bytes(text)
-    for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (tmp_path / sub).mkdir()
 
-    proc: subprocess.Popen[bytes] | None = None
-    port = 0
-    for _attempt in range(3):  # the free port can be taken between probe and bind
-        port = _free_port()
-        conf = tmp_path / "nginx.conf"
-        conf.write_text(_NGINX_CONF.format(dir=tmp_path, host=HOST, port=port))
-        proc = subprocess.Popen(
-            [NGINX, "-p", str(tmp_path), "-c", str(conf), "-e", str(tmp_path / "error.log")],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        if _wait_accepting(port, proc, _START_TIMEOUT):
-            break
-        _stop_process(proc)
-        proc = None
-    if proc is None:
-        log = (tmp_path / "error.log").read_text() if (tmp_path / "error.log").exists() else ""
-        pytest.fail(f"nginx did not start accepting on 127.0.0.1; error.log:\n{log}")
+    proc, port = _start_nginx(tmp_path, _NGINX_CONF, "nginx")
     try:
         yield NginxServer(
             port=port,
@@ -191,34 +183,16 @@ def nginx_server(tmp_path: Path) -> Iterator[NginxServer]:
             text=text,
         )
     finally:
-        _stop_process(proc)
-
-
-def _stop_process(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(_START_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(_START_TIMEOUT)
+        stop_process(proc)
 
 
 # --------------------------------------------------------------------------------------
 # nginx_h2: the same nginx over TLS with HTTP/2 (issue 17)
 # --------------------------------------------------------------------------------------
 
-_NGINX_H2_CONF = """\
-daemon off;
-master_process off;
-worker_processes 1;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log warn;
-
-events {{
-    worker_connections 512;
-}}
-
+_NGINX_H2_CONF = (
+    _PRELUDE
+    + """
 http {{
     types {{
         text/plain txt;
@@ -228,14 +202,9 @@ http {{
     default_type application/octet-stream;
     log_format conns '$connection $connection_requests $request_method $uri $status $server_protocol';
     access_log {dir}/access.log conns;
-    client_body_temp_path {dir}/client_body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
-    sendfile on;
-    keepalive_timeout 30s;
-    keepalive_requests 10000;
+"""
+    + _TEMP_PATHS
+    + """    keepalive_requests 10000;
     http2_max_concurrent_streams 256;
 
     gzip on;
@@ -258,6 +227,7 @@ http {{
     }}
 }}
 """
+)
 
 #: The large download: sparse on disk (zeros), so making it costs no I/O.
 H2_LARGE_SIZE = 100 * 2**20
@@ -277,22 +247,7 @@ class NginxH2Server:
 
     def access_log(self) -> list[dict[str, Any]]:
         """Records: connection serial, its request count, method, uri, status, protocol."""
-        records = []
-        path = self.directory / "access.log"
-        if path.exists():
-            for line in path.read_text().splitlines():
-                conn, nth, method, uri, status, proto = line.split()
-                records.append(
-                    {
-                        "connection": int(conn),
-                        "requests": int(nth),
-                        "method": method,
-                        "uri": uri,
-                        "status": int(status),
-                        "protocol": proto,
-                    }
-                )
-        return records
+        return _access_log(self.directory, _LOG_FIELDS + ("protocol",))
 
 
 @pytest.fixture
@@ -312,28 +267,8 @@ def nginx_h2(tmp_path: Path, tls_ca: Any) -> Iterator[NginxH2Server]:
         f.truncate(H2_LARGE_SIZE)
     text = b"".join(b"line %05d: nginx http/2 gzip text, repeated\n" % i for i in range(4000))
     (www / "text.txt").write_bytes(text)
-    for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (tmp_path / sub).mkdir()
-    proc: subprocess.Popen[bytes] | None = None
-    port = 0
-    for _attempt in range(3):
-        port = _free_port()
-        conf = tmp_path / "nginx.conf"
-        conf.write_text(_NGINX_H2_CONF.format(dir=tmp_path, host=HOST, port=port))
-        proc = subprocess.Popen(
-            [NGINX, "-p", str(tmp_path), "-c", str(conf), "-e", str(tmp_path / "error.log")],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        if _wait_accepting(port, proc, _START_TIMEOUT):
-            break
-        _stop_process(proc)
-        proc = None
-    if proc is None:
-        log = (tmp_path / "error.log").read_text() if (tmp_path / "error.log").exists() else ""
-        pytest.fail(f"nginx (http2) did not start accepting on 127.0.0.1; error.log:\n{log}")
+    proc, port = _start_nginx(tmp_path, _NGINX_H2_CONF, "nginx (http2)")
     try:
         yield NginxH2Server(port=port, directory=tmp_path, ca=tls_ca, text=text)
     finally:
-        _stop_process(proc)
+        stop_process(proc)

@@ -22,7 +22,6 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +29,8 @@ from typing import Any, Callable
 
 import pytest
 
-from _servers import _START_TIMEOUT, HOST, started_in_threads
+from _processes import start_on_free_port, stop_process
+from _servers import HOST, started_in_threads
 
 __all__ = ("dante", "socks_peer", "Dante", "SocksPeer", "USER", "PASSWORD", "PROXY_ONLY_NAME")
 
@@ -84,12 +84,6 @@ class Dante:
         return path.read_text(errors="replace") if path.exists() else ""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
 def _write_dante_files(directory: Path, port: int) -> None:
     passwd = Path("/etc/passwd").read_text().splitlines()
     passwd = [line for line in passwd if not line.startswith(f"{USER}:")]
@@ -101,19 +95,6 @@ def _write_dante_files(directory: Path, port: int) -> None:
     (directory / "danted.conf").write_text(_DANTED_CONF.format(dir=directory, host=HOST, port=port))
     script = _NAMESPACE_SCRIPT.format(dir=directory, danted=DANTED)
     (directory / "start.sh").write_text(script)
-
-
-def _wait_accepting(port: int, proc: subprocess.Popen[bytes], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            with socket.create_connection((HOST, port), timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.02)
-    return False
 
 
 @pytest.fixture(scope="module")
@@ -128,38 +109,32 @@ def dante(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dante]:
     if os.geteuid() != 0:
         pytest.fail("the dante fixture runs danted in its own mount namespace, which needs root")
     directory = tmp_path_factory.mktemp("dante")
-    proc: subprocess.Popen[bytes] | None = None
-    port = 0
-    for _attempt in range(3):  # the free port can be taken between probe and bind
-        port = _free_port()
+
+    def start(port: int) -> subprocess.Popen[bytes]:
         _write_dante_files(directory, port)
-        proc = subprocess.Popen(
-            [unshare, "-m", "sh", str(directory / "start.sh")],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        if _wait_accepting(port, proc, _START_TIMEOUT):
-            break
-        _stop(proc)
-        proc = None
-    if proc is None:
+        return start_dante(directory)
+
+    started = start_on_free_port(start)
+    if started is None:
         log = (directory / "danted.log").read_text() if (directory / "danted.log").exists() else ""
         pytest.fail(f"danted did not start accepting on 127.0.0.1; danted.log:\n{log}")
+    proc, port = started
     try:
         yield Dante(port, directory)
     finally:
-        _stop(proc)
+        stop_process(proc)
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(_START_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(_START_TIMEOUT)
+def start_dante(directory: Path) -> subprocess.Popen[bytes]:
+    """danted from the files :func:`_write_dante_files` wrote in *directory*, in its
+    own mount namespace (``start.sh``: the generated accounts and hosts bound over
+    ``/etc``); also ``tools/aiohttp_socks_suite.py``'s."""
+    return subprocess.Popen(
+        ["unshare", "-m", "sh", str(directory / "start.sh")],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 # --------------------------------------------------------------------------------------

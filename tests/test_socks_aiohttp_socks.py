@@ -26,29 +26,13 @@ __all__ = ("dante",)  # the fixture, used by name
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-#: Makes ``import aiohttp`` (and ``aiohttp.abc``, ``aiohttp.client_proto``, ...) give
-#: this package's modules in the process that runs it.
-ALIAS_AIOHTTP = """
-import importlib, importlib.machinery, sys
-
-class _Same:
-    def __init__(self, module):
-        self.module = module
-
-    def create_module(self, spec):
-        return self.module
-
-    def exec_module(self, module):
-        pass
-
-class _AiohttpIsAiohttpClient:
-    def find_spec(self, name, path=None, target=None):
-        if name != "aiohttp" and not name.startswith("aiohttp."):
-            return None
-        module = importlib.import_module("aiohttp_client" + name[len("aiohttp"):])
-        return importlib.machinery.ModuleSpec(name, _Same(module), is_package=hasattr(module, "__path__"))
-
-sys.meta_path.insert(0, _AiohttpIsAiohttpClient())
+#: The subprocess's first lines: ``import aiohttp`` (and ``aiohttp.abc``,
+#: ``aiohttp.client_proto``, ...) give this package's modules there (``_aiohttp_alias``).
+ALIAS_AIOHTTP = f"""
+import sys
+sys.path.insert(0, {os.path.join(ROOT, "tests")!r})
+import _aiohttp_alias
+_aiohttp_alias.install()
 """
 
 _CLIENT = (

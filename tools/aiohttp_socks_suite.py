@@ -61,28 +61,13 @@ TEST_URL_IPV4_HTTPS = f"https://{TEST_HOST_NAME_IPV4}:{TEST_PORT_IPV4_HTTPS}/ip"
 """
 
 CONFTEST = """\
-import asyncio, importlib, importlib.machinery, os, ssl, subprocess, sys, threading, time
+import asyncio, os, ssl, subprocess, sys, threading, time
 
 if os.environ.get("SUITE_TARGET") == "ours":  # `import aiohttp` gives aiohttp_client
+    sys.path.insert(0, os.environ["SUITE_TESTS_DIR"])
+    import _aiohttp_alias  # the import hook of the project's own tests
 
-    class _Same:
-        def __init__(self, module):
-            self.module = module
-
-        def create_module(self, spec):
-            return self.module
-
-        def exec_module(self, module):
-            pass
-
-    class _AiohttpIsAiohttpClient:
-        def find_spec(self, name, path=None, target=None):
-            if name != "aiohttp" and not name.startswith("aiohttp."):
-                return None
-            module = importlib.import_module("aiohttp_client" + name[len("aiohttp"):])
-            return importlib.machinery.ModuleSpec(name, _Same(module), is_package=hasattr(module, "__path__"))
-
-    sys.meta_path.insert(0, _AiohttpIsAiohttpClient())
+    _aiohttp_alias.install()
 
 import pytest
 import trustme
@@ -187,14 +172,6 @@ socks pass {{
 """
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _setup(version: str) -> Path:
     venv = WORK / "venv"
     python = venv / "bin" / "python"
@@ -245,23 +222,18 @@ def _start_dante(port: int) -> subprocess.Popen[bytes]:
     directory = WORK / "dante"
     directory.mkdir(parents=True, exist_ok=True)
     sys.path.insert(0, str(ROOT / "tests"))
-    from _socks_servers import _write_dante_files  # the test suite's own danted set-up
+    from _processes import wait_accepting
+    from _socks_servers import _write_dante_files, start_dante  # the test suite's own danted set-up
 
     _write_dante_files(directory, port)
     (directory / "hosts").write_text("127.0.0.1 localhost\n" + "".join(f"127.0.0.1 {n}\n" for n in NAMES))
     (directory / "danted.conf").write_text(DANTED_CONF.format(dir=directory, port=port))
-    proc = subprocess.Popen(["unshare", "-m", "sh", str(directory / "start.sh")], stdin=subprocess.DEVNULL)
-    import socket
-    import time
-
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return proc
-        except OSError:
-            time.sleep(0.05)
-    proc.terminate()
-    raise SystemExit("danted did not start; see " + str(directory / "danted.log"))
+    proc = start_dante(directory)
+    if not wait_accepting(port, proc, 10.0):
+        proc.terminate()
+        proc.wait(10)
+        raise SystemExit("danted did not start; see " + str(directory / "danted.log"))
+    return proc
 
 
 def main() -> int:
@@ -271,7 +243,10 @@ def main() -> int:
     args = parser.parse_args()
     suite = _setup(args.version)
     names = ("SUITE_SOCKS_PORT", "SUITE_SOCKS4_PORT", "SUITE_HTTP_PROXY_PORT", "SUITE_HTTP_PORT", "SUITE_HTTPS_PORT")
-    ports = {name: str(_free_port()) for name in names}
+    sys.path.insert(0, str(ROOT / "tests"))
+    from _processes import free_port
+
+    ports = {name: str(free_port()) for name in names}
     ports["SUITE_TESTS_DIR"] = str(ROOT / "tests")
     dante = _start_dante(int(ports["SUITE_SOCKS_PORT"]))
     results = {}

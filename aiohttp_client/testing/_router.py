@@ -8,7 +8,7 @@ from typing import Any, Callable, Optional, Union
 from yarl import URL
 
 from ._records import RecordedRequest
-from ._routes import NoRouteError, Route, UrlArg, absolute_url, origin_of, resolve
+from ._routes import Matching, NoRouteError, Route, UrlArg, absolute_url, origin_of, resolve
 from ._websocket import MockWebSocket, WebSocketRoute
 
 __all__ = ("MockRouter",)
@@ -61,7 +61,7 @@ class MockRouter:
         :param name: shown in messages.
         :raises ValueError: *url* is not absolute.
         """
-        route = Route(method, url, query=query, headers=headers, match=match, name=name)
+        route = Route(method, url, Matching(query, headers, match, name))
         self.routes.append(route)
         return route
 

@@ -13,14 +13,14 @@ import difflib
 import inspect
 import re
 from collections.abc import Mapping
-from typing import Any, Callable, Optional, Protocol, Union
+from typing import Any, Callable, NamedTuple, Optional, Protocol, Union
 
 from multidict import MultiDictProxy
 from yarl import URL
 
 from ._records import MockResponse, RecordedRequest
 
-__all__ = ("Answer", "NoRouteError", "Route", "RouteExhaustedError", "origin_of", "absolute_url", "resolve")
+__all__ = ("Answer", "Matching", "NoRouteError", "Route", "RouteExhaustedError", "origin_of", "absolute_url", "resolve")
 
 
 class Serving(Protocol):
@@ -74,25 +74,31 @@ def absolute_url(url: Union[str, URL]) -> URL:
     return url
 
 
+class Matching(NamedTuple):
+    """What a route matches besides its method and URL: the keywords of
+    :meth:`MockRouter.add` (see there), as one record.
+    """
+
+    query: Optional[Mapping[str, Any]] = None
+    headers: Optional[Mapping[str, str]] = None
+    match: Optional[Callable[[RecordedRequest], bool]] = None
+    name: Optional[str] = None
+
+
+_ANYTHING = Matching()
+
+
 class Route:
     """One route: what it matches, what it answers, and the requests it answered.
 
     Made by :meth:`MockRouter.add` (or its ``get``/``post``/... shortcuts); see there
-    for the matching parameters.
+    for the matching parameters, which reach it as one :class:`Matching`.
 
     :ivar calls: ``list[RecordedRequest]``, the requests this route answered, in order.
     """
 
-    def __init__(
-        self,
-        method: str,
-        url: UrlArg,
-        *,
-        query: Optional[Mapping[str, Any]] = None,
-        headers: Optional[Mapping[str, str]] = None,
-        match: Optional[Callable[[RecordedRequest], bool]] = None,
-        name: Optional[str] = None,
-    ) -> None:
+    def __init__(self, method: str, url: UrlArg, matching: Matching = _ANYTHING) -> None:
+        query, headers, match, name = matching
         self.method = method.upper()
         self._pattern = url if isinstance(url, re.Pattern) else None
         self._url = None if self._pattern is not None else absolute_url(url)  # type: ignore[arg-type]

@@ -22,7 +22,7 @@ from .._sansio._ws_reader import WebSocketReader
 from .._sansio._ws_writer import _header
 from ..http_exceptions import WebSocketError
 from ._records import RecordedRequest
-from ._routes import Route
+from ._routes import Matching, Route
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._transport import MockConnection
@@ -179,7 +179,7 @@ class WebSocketRoute(Route):
         protocol: Optional[str],
         **match: Any,
     ) -> None:
-        super().__init__("GET", url, **match)
+        super().__init__("GET", url, Matching(**match))
         self.sockets: list[MockWebSocket] = []
         self._handler = handler
         self._messages = list(messages)
