@@ -40,8 +40,8 @@ def refusing(times: int, how: str) -> Callable[[H2ServerConn, H2Request], Any]:
         if seen["n"] <= times:
             if how == "reset":
                 conn.reset(req.stream_id, REFUSED_STREAM)
-            else:
-                conn.goaway(last_stream_id=req.stream_id - 2 if req.stream_id > 1 else 0)
+            else:  # "goaway" without error, "goaway-error" with INTERNAL_ERROR: below the stream either way
+                conn.goaway(last_stream_id=req.stream_id - 2 if req.stream_id > 1 else 0, code=2 * (how != "goaway"))
             return
         body = (req.header(b":path") or b"") + b" %d" % len(req.body)
         conn.respond(req.stream_id, 200, [(b"content-type", b"text/plain")], body)
@@ -61,7 +61,7 @@ def session(sleeps: Sleeps, **kwargs: Any) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(http2="prior-knowledge", middlewares=(policy,))
 
 
-@pytest.mark.parametrize("how", ["reset", "goaway"])
+@pytest.mark.parametrize("how", ["reset", "goaway", "goaway-error"])
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_refused_requests_retried_whatever_the_method(h2_server, how: str, method: str) -> None:
     """Five refusals: each attempt of the middleware is up to two of the session
@@ -85,7 +85,7 @@ def test_refused_requests_retried_whatever_the_method(h2_server, how: str, metho
     for req in srv.requests:  # every attempt sent the whole request, byte for byte
         assert req.header(b":method") == method.encode() and req.header(b":path") == b"/r"
         assert bytes(req.body) == (body if method == "POST" else b"")
-    if how == "goaway":  # each attempt after a GOAWAY on a new connection (RFC 9113 §6.8)
+    if how != "reset":  # each attempt after a GOAWAY on a new connection (RFC 9113 §6.8)
         assert len(srv.connections) == 6
 
 
@@ -167,3 +167,29 @@ def test_the_not_processed_marks_agree() -> None:
     from aiohttp_client._protocols import _h2_stream
 
     assert retry._NOT_PROCESSED == _h2_stream.NOT_PROCESSED == "request_not_processed"
+
+
+def test_status_retry_over_http2_reuses_the_connection(h2_server) -> None:
+    """503 with Retry-After, read and released: the retry is a new stream on the same
+    connection."""
+    seen = {"n": 0}
+
+    async def handler(conn: H2ServerConn, req: H2Request) -> None:
+        seen["n"] += 1
+        if seen["n"] == 1:
+            conn.respond(req.stream_id, 503, [(b"retry-after", b"3"), (b"content-length", b"4")], b"busy")
+        else:
+            conn.respond(req.stream_id, 200, [], b"done")
+
+    srv = h2_server(handler)
+    sleeps = Sleeps()
+
+    async def main() -> tuple[int, bytes]:
+        async with session(sleeps) as s:
+            async with s.put(srv.url("/s"), data=b"abc") as resp:
+                return resp.status, await resp.read()
+
+    assert run(main()) == (200, b"done")
+    assert sleeps.delays == [3.0]
+    assert len(srv.connections) == 1 and [bytes(r.body) for r in srv.requests] == [b"abc", b"abc"]
+    assert [r.stream_id for r in srv.requests] == [1, 3]

@@ -24,7 +24,7 @@ from _h2_servers import H2Request, H2ServerConn, client_tls
 from _servers import run
 from _sleeps import Sleeps
 from aiohttp_client._protocols._h2 import STREAM_WINDOW
-from aiohttp_client.sse import EventSource, ServerSentEvent, iter_events
+from aiohttp_client.sse import EventSource, EventStreamError, ServerSentEvent, iter_events
 
 HEAD = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
 CANCEL = 0x8
@@ -204,3 +204,30 @@ def test_silent_stream_times_out_resets_and_reconnects(h2_server) -> None:
     assert wait_for(srv, lambda: srv.requests[0].reset) == CANCEL
     assert [r.header(b"last-event-id") for r in srv.requests] == [None, b"s"]
     assert len(srv.connections) == 1 and len(sleeps.delays) == 1
+
+
+def test_line_over_the_limit_resets_only_its_stream(h2_server) -> None:
+    async def handler(conn: H2ServerConn, req: H2Request) -> None:
+        if req.header(b":path") == b"/events":
+            conn.respond(req.stream_id, 200, HEAD, None, end=False)
+            conn.send(req.stream_id, b"data: ok\n\ndata: " + b"z" * 5000)
+            await asyncio.sleep(30)
+        else:
+            conn.respond(req.stream_id, 200, [], b"other")
+
+    srv = h2_server(handler)
+
+    async def main() -> list[str]:
+        seen = []
+        async with aiohttp.ClientSession(http2="prior-knowledge") as session:
+            with pytest.raises(EventStreamError, match="longer than 1024 bytes"):
+                async with EventSource(session, srv.url("/events"), max_line_size=1024, sleep=Sleeps()) as source:
+                    async for event in source:
+                        seen.append(event.data)
+            async with session.get(srv.url("/other")) as resp:
+                assert await resp.read() == b"other"
+        return seen
+
+    assert run(main()) == ["ok"]
+    assert wait_for(srv, lambda: srv.requests[0].reset) == CANCEL
+    assert len(srv.connections) == 1 and len(srv.requests) == 2

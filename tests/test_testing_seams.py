@@ -153,3 +153,28 @@ def test_one_shot_body_retry_from_a_route_and_from_a_server_is_retry_error(raw_s
             return await attempt(s, srv.url("/r"))
 
     assert run(via_mock()) == run(via_server()) == (503, 0, type(None))
+
+
+def test_http2_connector_under_mock_network_is_answered_over_http11() -> None:
+    """The test transport speaks HTTP/1.1 only: a connector with ``http2`` on gets its
+    answers (concurrent requests, an event stream) over HTTP/1.1, nothing hangs
+    waiting for an HTTP/2 connection."""
+    from aiohttp_client.testing import mock_network
+
+    router = MockRouter()
+    plain = router.get("https://api.example/x").respond(200, text="hi")
+    events = router.get("https://api.example/ev").respond(200, headers=STREAM, chunks=PIECES)
+
+    async def main() -> Any:
+        with mock_network(router):
+            async with aiohttp.ClientSession(http2=True) as s:
+                resps = await asyncio.gather(*(s.get("https://api.example/x") for _ in range(3)))
+                seen = [(r.status, r.version, await r.text()) for r in resps]
+                async with EventSource(s, "https://api.example/ev", max_reconnects=0) as source:
+                    data = [e.data async for e in source]
+        return seen, data
+
+    seen, data = run(main())
+    assert seen == [(200, aiohttp.HttpVersion(1, 1), "hi")] * 3
+    assert data == ["one", "two", "three"]
+    assert plain.call_count == 3 and events.call_count == 1
