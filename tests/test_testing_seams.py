@@ -8,6 +8,7 @@ retries, their kinds and delays, and the bodies replayed.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any, Callable
 
