@@ -15,6 +15,7 @@ No timing asserts: the sleep is injected and records the delays.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Callable
 
 import pytest
@@ -193,3 +194,38 @@ def test_status_retry_over_http2_reuses_the_connection(h2_server) -> None:
     assert sleeps.delays == [3.0]
     assert len(srv.connections) == 1 and [bytes(r.body) for r in srv.requests] == [b"abc", b"abc"]
     assert [r.stream_id for r in srv.requests] == [1, 3]
+
+
+def test_refused_mid_upload_file_replayed_byte_for_byte(h2_server, tmp_path) -> None:
+    """The server refuses at HEADERS, while the 2 MiB body waits for its windows
+    (64 KiB initially): the writer is stopped, the file rewound, and the attempt that
+    is answered carries the whole body."""
+    payload = pattern_bytes(2 * 2**20)
+    path = tmp_path / "big.bin"
+    path.write_bytes(payload)
+    seen = {"n": 0}
+
+    async def handler(conn: H2ServerConn, req: H2Request) -> None:
+        seen["n"] += 1
+        if seen["n"] <= 3:
+            conn.reset(req.stream_id, REFUSED_STREAM)
+            return
+        for _ in range(1000):  # the body arrives (bounded: 10 s)
+            if req.ended:
+                break
+            await asyncio.sleep(0.01)
+        conn.respond(req.stream_id, 200, [], b"%d" % len(req.body))
+
+    srv = h2_server(handler, on_headers=True)
+    sleeps = Sleeps()
+
+    async def main() -> bytes:
+        async with session(sleeps) as s:
+            with path.open("rb") as f:
+                async with s.post(srv.url("/up"), data=f) as resp:
+                    return await resp.read()
+
+    assert run(main(), timeout=30) == b"%d" % len(payload)
+    assert len(sleeps.delays) == 1  # attempts 1-2 (session), 3-4 (middleware retry)
+    assert bytes(srv.requests[-1].body) == payload
+    assert all(payload.startswith(bytes(r.body)) for r in srv.requests[:-1])
