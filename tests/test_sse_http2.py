@@ -231,3 +231,33 @@ def test_line_over_the_limit_resets_only_its_stream(h2_server) -> None:
     assert run(main()) == ["ok"]
     assert wait_for(srv, lambda: srv.requests[0].reset) == CANCEL
     assert len(srv.connections) == 1 and len(srv.requests) == 2
+
+
+def test_gzip_coded_events_arrive_as_sent_over_http2(h2_server) -> None:
+    """Content decoding on an HTTP/2 stream: each event flushed (Z_SYNC_FLUSH) comes
+    out of the decoder at once, while the stream stays open."""
+    import zlib
+
+    async def handler(conn: H2ServerConn, req: H2Request) -> None:
+        coder = zlib.compressobj(wbits=31)
+        conn.respond(req.stream_id, 200, HEAD + [(b"content-encoding", b"gzip")], None, end=False)
+        for i in range(3):
+            conn.send(req.stream_id, coder.compress(b"id: %d\ndata: z%d\n\n" % (i, i)) + coder.flush(zlib.Z_SYNC_FLUSH))
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(30)  # never ends: the client closes
+
+    srv = h2_server(handler)
+
+    async def main() -> list[tuple[str, str]]:
+        async with aiohttp.ClientSession(http2="prior-knowledge") as session:
+            async with session.get(srv.url("/gz")) as resp:
+                assert resp.headers["Content-Encoding"] == "gzip"
+                out = []
+                async for event in iter_events(resp):
+                    out.append((event.data, event.id))
+                    if len(out) == 3:
+                        break
+                return out
+
+    assert run(main()) == [("z0", "0"), ("z1", "1"), ("z2", "2")]
+    assert wait_for(srv, lambda: srv.requests[0].reset) == CANCEL
