@@ -261,3 +261,38 @@ def test_gzip_coded_events_arrive_as_sent_over_http2(h2_server) -> None:
 
     assert run(main()) == [("z0", "0"), ("z1", "1"), ("z2", "2")]
     assert wait_for(srv, lambda: srv.requests[0].reset) == CANCEL
+
+
+def test_slow_consumer_holds_the_server_back(h2_server) -> None:
+    """An event source not iterated while the server has 16 MiB of events to send:
+    the acknowledgements stop, so the server is held near our stream window (1 MiB)
+    plus the response's buffer; then every event arrives, in order."""
+    event = b"data: " + b"e" * 1000 + b"\n\n"
+    count = 16 * 2**20 // len(event)
+    progress = {"sent": 0}
+
+    async def handler(conn: H2ServerConn, req: H2Request) -> None:
+        conn.respond(req.stream_id, 200, HEAD, None, end=False)
+        batch = event * 64
+        for i in range(0, count, 64):
+            n = min(64, count - i)
+            await conn.send_all(req.stream_id, batch[: n * len(event)], end=False)
+            progress["sent"] += n * len(event)
+        conn.send(req.stream_id, b"", end=True)
+
+    srv = h2_server(handler)
+
+    async def main() -> tuple[int, int]:
+        async with aiohttp.ClientSession(http2="prior-knowledge") as session:
+            async with EventSource(session, srv.url("/many"), max_reconnects=0) as source:
+                got = 1 if await source.__anext__() else 0
+                await asyncio.sleep(0.5)  # not reading: the server must stall
+                held = srv.call(lambda: progress["sent"])
+                async for _ in source:
+                    got += 1
+        return got, held
+
+    got, held = run(main(), timeout=60)
+    assert got == count
+    assert held < 4 * STREAM_WINDOW, held
+    assert progress["sent"] == count * len(event)
