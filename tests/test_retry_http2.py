@@ -57,6 +57,14 @@ async def failure(request: Any) -> BaseException:
     return info.value
 
 
+async def upload(sleeps: Sleeps, method: str, url: str, path: Any) -> bytes:
+    """*method* *url* with the file at *path* as the body (a seekable file object)."""
+    async with session(sleeps) as s:
+        with path.open("rb") as f:
+            async with s.request(method, url, data=f) as resp:
+                return await resp.read()
+
+
 def session(sleeps: Sleeps, **kwargs: Any) -> aiohttp.ClientSession:
     policy = RetryMiddleware(sleep=sleeps, random=lambda: 0.5, backoff_factor=0.01, **kwargs)
     return aiohttp.ClientSession(http2="prior-knowledge", middlewares=(policy,))
@@ -97,14 +105,7 @@ def test_refused_file_body_replayed_byte_for_byte(h2_server, tmp_path, how: str)
     path = tmp_path / "up.bin"
     path.write_bytes(payload)
     sleeps = Sleeps()
-
-    async def main() -> bytes:
-        async with session(sleeps) as s:
-            with path.open("rb") as f:
-                async with s.put(srv.url("/file"), data=f) as resp:
-                    return await resp.read()
-
-    assert run(main()) == b"/file %d" % len(payload)
+    assert run(upload(sleeps, "PUT", srv.url("/file"), path)) == b"/file %d" % len(payload)
     assert [bytes(r.body) == payload for r in srv.requests] == [True, True, True]
 
 
@@ -218,14 +219,7 @@ def test_refused_mid_upload_file_replayed_byte_for_byte(h2_server, tmp_path) -> 
 
     srv = h2_server(handler, on_headers=True)
     sleeps = Sleeps()
-
-    async def main() -> bytes:
-        async with session(sleeps) as s:
-            with path.open("rb") as f:
-                async with s.post(srv.url("/up"), data=f) as resp:
-                    return await resp.read()
-
-    assert run(main(), timeout=30) == b"%d" % len(payload)
+    assert run(upload(sleeps, "POST", srv.url("/up"), path), timeout=30) == b"%d" % len(payload)
     assert len(sleeps.delays) == 1  # attempts 1-2 (session), 3-4 (middleware retry)
     assert bytes(srv.requests[-1].body) == payload
     assert all(payload.startswith(bytes(r.body)) for r in srv.requests[:-1])
