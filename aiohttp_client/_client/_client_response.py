@@ -71,22 +71,22 @@ class ClientResponse:
         self._setup(method, url, request_info, traces, loop, session, history=history)
 
     @classmethod
-    def _for_request(
-        cls, method: str, url: URL, request_info: RequestInfo, traces: Any, loop: Any, session: Any
-    ) -> "ClientResponse":
-        """``cls(method, url, request_info=..., ...)`` as the session makes it, without
-        keyword binding (only for the stock class: a subclass gets aiohttp's
-        constructor arguments).
+    def _for_request(cls, request: Any, traces: Any, loop: Any, session: Any) -> "ClientResponse":
+        """``cls(method, url, request_info=..., ...)`` for *request* as the session
+        makes it, without keyword binding (only for the stock class: a subclass gets
+        aiohttp's constructor arguments).  :attr:`request_info` is built from
+        *request* when first read (most responses never read it).
         """
         self = cls.__new__(cls)
-        self._setup(method, url, request_info, traces, loop, session)
+        self._setup(request.method, request.original_url, None, traces, loop, session)
+        self._request = request
         return self
 
     def _setup(
         self,
         method: str,
         url: URL,
-        request_info: RequestInfo,
+        request_info: Optional[RequestInfo],
         traces: Any,
         loop: Optional[asyncio.AbstractEventLoop],
         session: Any,
@@ -130,7 +130,7 @@ class ClientResponse:
             self._closed = True
             if isinstance(exc, HttpProcessingError):
                 raise ClientResponseError(
-                    self._request_info, self._history, status=exc.code, message=exc.message
+                    self.request_info, self._history, status=exc.code, message=exc.message
                 ) from exc
             raise
         self._set_head(head, stream)
@@ -208,7 +208,13 @@ class ClientResponse:
 
     @property
     def request_info(self) -> RequestInfo:
-        return self._request_info
+        """The request as sent (URL, method, fields, URL as given): built from the
+        request on first access when the session made this response.
+        """
+        info = self._request_info
+        if info is None:
+            info = self._request_info = self._request.request_info
+        return info
 
     @property
     def history(self) -> tuple["ClientResponse", ...]:
@@ -328,7 +334,7 @@ class ClientResponse:
             ok = is_json_mimetype(mimetype) if content_type == "application/json" else content_type in mimetype
             if not ok:
                 raise ContentTypeError(
-                    self._request_info,
+                    self.request_info,
                     self._history,
                     status=self.status,
                     message=f"Attempt to decode JSON with unexpected mimetype: {mimetype}",
@@ -349,7 +355,7 @@ class ClientResponse:
             if not self._in_context:
                 self.release()
             raise ClientResponseError(
-                self._request_info,
+                self.request_info,
                 self._history,
                 status=self.status,
                 message=self.reason or "",

@@ -339,7 +339,7 @@ class ClientSession(SessionAttributes, _RedirectHops):
         """
         traces = req._traces or None
         if self._response_class is ClientResponse:
-            return ClientResponse._for_request(req.method, req.original_url, req.request_info, traces, self._loop, self)
+            return ClientResponse._for_request(req, traces, self._loop, self)
         return self._response_class(
             req.method,
             req.original_url,
