@@ -197,26 +197,8 @@ class ClientRequest(RequestSending):
         """What every hop of *call* shares: body framing and coding, TLS, proxy fields,
         traces.
         """
-        (
-            _,
-            _,
-            _,
-            _,
-            _,
-            skip,
-            _,
-            _,
-            _,
-            compress,
-            chunked,
-            expect100,
-            ssl,
-            server_hostname,
-            _,
-            _,
-            proxy_headers,
-            traces,
-        ) = call[:18]
+        skip, compress, chunked, expect100 = call[5], call[9], call[10], call[11]  # no slice: this runs per hop
+        ssl, server_hostname, proxy_headers, traces = call[12], call[13], call[16], call[17]
         if chunked is not None and not isinstance(chunked, bool):
             warnings.warn("Chunk size is deprecated #1615", DeprecationWarning, stacklevel=5)
         self.chunked = chunked
@@ -324,9 +306,17 @@ class ClientRequest(RequestSending):
 
     @property
     def connection_key(self) -> ConnectionKey:
-        headers = self.proxy_headers
-        headers_hash = hash(tuple(headers.items())) if headers else None
         target = url_target(self.url)
+        headers = self.proxy_headers
+        plain = self.ssl is True and self.proxy is None and self.proxy_auth is None and self.server_hostname is None
+        if plain and not headers:  # the common case: one key per URL object, kept with its facts
+            key = target.plain_key
+            if key is None:
+                key = target.plain_key = tuple.__new__(
+                    ConnectionKey, (target.host, target.port, target.is_ssl, True, None, None, None, None)
+                )
+            return key
+        headers_hash = hash(tuple(headers.items())) if headers else None
         fields = (target.host, target.port, target.is_ssl, self.ssl, self.proxy, self.proxy_auth, headers_hash)
         return tuple.__new__(ConnectionKey, (*fields, self.server_hostname))  # as ConnectionKey(...), faster
 
