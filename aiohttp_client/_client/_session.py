@@ -446,7 +446,11 @@ class ClientSession(SessionAttributes, _RedirectHops):
         try:
             if type(req).send is not _STOCK_SEND or not req._send_nowait(conn):
                 await req.send(conn)
-            _when_written(req, exchange.request_sent)
+            task = req._write_task
+            if task is None:  # the whole request is written (no body task): no callback to make
+                exchange.request_sent()
+            else:
+                _when_written(task, exchange.request_sent)
             resp = self._new_response(req)
             resp._history = history
             resp._request = req
@@ -514,12 +518,9 @@ def _body_replayable(req: ClientRequest) -> bool:
     return not isinstance(body, Payload) or body.rewind()
 
 
-def _when_written(req: ClientRequest, callback: Callable[[], None]) -> None:
-    """Call *callback* once *req* is completely written (its body may still be
-    going out from a task).
-    """
-    task = req._write_task
-    if task is None or task.done():
+def _when_written(task: "asyncio.Task[None]", callback: Callable[[], None]) -> None:
+    """Call *callback* once the request body's writer *task* is done."""
+    if task.done():
         callback()
     else:
         task.add_done_callback(lambda _: callback())
