@@ -48,6 +48,12 @@ class ClientResponse:
     _closed = True
     _in_context = False
     _upload_complete: "Optional[asyncio.Future[None]]" = None
+    # Until set on the instance (most are never: a response sets fewer attributes).
+    _headers: "CIMultiDictProxy[str]" = _NO_HEADERS
+    _raw_headers: tuple[tuple[bytes, bytes], ...] = ()
+    _cookies: Optional[SimpleCookie] = None
+    _deadline: Optional[asyncio.TimerHandle] = None
+    _released = False
 
     def __init__(
         self,
@@ -100,11 +106,6 @@ class ClientResponse:
         self._loop = loop if loop is not None else asyncio.get_event_loop()
         self._session = session
         self._history = history
-        self._headers: CIMultiDictProxy[str] = _NO_HEADERS
-        self._raw_headers: tuple[tuple[bytes, bytes], ...] = ()
-        self._cookies: Optional[SimpleCookie] = None
-        self._deadline: Optional[asyncio.TimerHandle] = None
-        self._released = False
         self._request: Any = None
         self._traces = traces
         resolver = getattr(session, "_resolve_charset", None)
