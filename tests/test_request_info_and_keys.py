@@ -8,7 +8,9 @@ per URL object: what a caller sees must not change).
   ``raise_for_status``, and showing a middleware's change to the fields;
 - requests to equal URLs (the same or another ``URL`` object, or the same string) share
   one pooled connection under one key; the same URL with ``ssl=False``, a
-  ``server_hostname`` or ``proxy_headers`` gets its own key (and connection).
+  ``server_hostname`` gets its own key (and connection);
+- ``ClientRequest.skip_auto_headers`` (no longer stored when empty) reads as a
+  ``CIMultiDict`` of the names given, an empty one otherwise, and can be assigned.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from multidict import CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 import aiohttp_client as aiohttp
@@ -159,3 +161,30 @@ def test_a_request_option_gets_its_own_key(raw_server, kwargs: dict[str, Any], f
     assert len(keys) == 2 and srv.accepted == 2 and len(srv.requests) == 4
     plain = ConnectionKey("127.0.0.1", srv.port, False, True, None, None, None, None)
     assert plain in keys and plain._replace(**{field: value}) in keys
+
+
+def test_skip_auto_headers_attribute(raw_server) -> None:
+    srv = raw_server(Reply.of(OK))
+    seen: list[Any] = []
+
+    async def record(req: aiohttp.ClientRequest, handler: Any) -> aiohttp.ClientResponse:
+        seen.append(req.skip_auto_headers)
+        return await handler(req)
+
+    async def main() -> None:
+        async with aiohttp.ClientSession(middlewares=(record,)) as session:
+            for skip in (None, ["User-Agent"]):
+                async with session.get(srv.url(), skip_auto_headers=skip) as resp:
+                    assert await resp.read() == b"ok"
+
+    run(main())
+    assert type(seen[0]) is CIMultiDict and not seen[0]
+    assert type(seen[1]) is CIMultiDict and list(seen[1]) == ["User-Agent"]
+    assert "user-agent" in seen[1]
+    sent = [dict(_sent_fields(raw)) for raw in srv.requests]
+    assert "User-Agent" in sent[0] and "User-Agent" not in sent[1]
+
+    req = aiohttp.ClientRequest("GET", URL(srv.url()))
+    assert req.skip_auto_headers == CIMultiDict()
+    req.skip_auto_headers = CIMultiDict({"Accept": None})
+    assert list(req.skip_auto_headers) == ["Accept"]

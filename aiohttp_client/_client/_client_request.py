@@ -95,6 +95,7 @@ class ClientRequest(RequestSending):
     """
 
     DEFAULT_HEADERS = DEFAULT_FIELDS
+    _skip_auto_headers: "Optional[CIMultiDict[None]]" = None  # :attr:`skip_auto_headers` when given
     #: methods without request content by convention (RFC 9110 §9.3), and the others
     #: (reference: ``ClientRequest``)
     GET_METHODS = frozenset({hdrs.METH_GET, hdrs.METH_HEAD, hdrs.METH_OPTIONS, hdrs.METH_TRACE})
@@ -205,7 +206,7 @@ class ClientRequest(RequestSending):
         self.compress: Optional[str] = ("deflate" if compress is True else compress) or None
         self._expect100 = expect100
         self._write_task: Optional[asyncio.Task[None]] = None
-        self.skip_auto_headers = CIMultiDict((h, None) for h in skip) if skip else CIMultiDict()
+        self._skip_auto_headers = CIMultiDict((h, None) for h in skip) if skip else None
         self.proxy_headers: Optional[CIMultiDict[str]] = CIMultiDict(proxy_headers) if proxy_headers else None
         self.ssl = ssl
         self.server_hostname = server_hostname
@@ -228,7 +229,7 @@ class ClientRequest(RequestSending):
 
     def _build_headers(self, headers: Any, auth: Optional[BasicAuth], cookies: Any) -> None:
         target = url_target(self.url)
-        if not headers and not self.skip_auto_headers and self.DEFAULT_HEADERS is DEFAULT_FIELDS:
+        if not headers and not self._skip_auto_headers and self.DEFAULT_HEADERS is DEFAULT_FIELDS:
             self.headers: CIMultiDict[str] = target.default_fields.copy()  # the common case
             self._pristine = (getversion(self.headers), target)
         else:
@@ -259,16 +260,17 @@ class ClientRequest(RequestSending):
                     fields[hdrs.HOST] = value
                 else:
                     fields.add(name, value)
+        skip = self._skip_auto_headers or ()
         for name, value in self.DEFAULT_HEADERS.items():
-            if name not in self.skip_auto_headers and name not in fields:
+            if name not in skip and name not in fields:
                 fields[name] = value
-        if hdrs.USER_AGENT not in self.skip_auto_headers and hdrs.USER_AGENT not in fields:
+        if hdrs.USER_AGENT not in skip and hdrs.USER_AGENT not in fields:
             fields[hdrs.USER_AGENT] = USER_AGENT
         return fields
 
     def _set_body(self, payload: Payload) -> None:
         self.body = payload
-        if hdrs.CONTENT_TYPE not in self.headers and hdrs.CONTENT_TYPE not in self.skip_auto_headers:
+        if hdrs.CONTENT_TYPE not in self.headers and hdrs.CONTENT_TYPE not in (self._skip_auto_headers or ()):
             self.headers[hdrs.CONTENT_TYPE] = payload.content_type
         for name, value in payload.headers.items():
             if name not in self.headers:
@@ -292,6 +294,19 @@ class ClientRequest(RequestSending):
             self._set_body(_as_payload(body))
 
     # -- properties -------------------------------------------------------------------
+
+    @property
+    def skip_auto_headers(self) -> "CIMultiDict[None]":
+        """The automatic fields not to add (names, case-insensitive; values ``None``):
+        a new empty ``CIMultiDict`` when there are none (as aiohttp 3.14), so that a
+        request skipping nothing allocates none.
+        """
+        skip = self._skip_auto_headers
+        return CIMultiDict() if skip is None else skip
+
+    @skip_auto_headers.setter
+    def skip_auto_headers(self, value: "CIMultiDict[None]") -> None:
+        self._skip_auto_headers = value
 
     def is_ssl(self) -> bool:
         return url_target(self.url).is_ssl
