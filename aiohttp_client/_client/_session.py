@@ -216,11 +216,10 @@ class ClientSession(SessionAttributes, _RedirectHops):
 
     # -- layer 1: defaults and the total timeout -------------------------------------------
 
-    async def _request(
+    async def _request(  # no "*": defaults of keyword-only parameters cost a dict lookup each per call
         self,
         method: str,
         str_or_url: Union[str, URL],
-        *,
         params: Any = None,
         data: Any = None,
         json: Any = None,
