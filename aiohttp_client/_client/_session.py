@@ -216,10 +216,11 @@ class ClientSession(SessionAttributes, _RedirectHops):
 
     # -- layer 1: defaults and the total timeout -------------------------------------------
 
-    async def _request(  # no "*": defaults of keyword-only parameters cost a dict lookup each per call
+    async def _request(
         self,
         method: str,
         str_or_url: Union[str, URL],
+        *,
         params: Any = None,
         data: Any = None,
         json: Any = None,
