@@ -188,3 +188,48 @@ def test_skip_auto_headers_attribute(raw_server) -> None:
     assert req.skip_auto_headers == CIMultiDict()
     req.skip_auto_headers = CIMultiDict({"Accept": None})
     assert list(req.skip_auto_headers) == ["Accept"]
+
+
+def test_request_info_keeps_what_was_sent_when_a_middleware_sends_again(raw_server) -> None:
+    srv = raw_server(Reply.of(OK))
+    first: list[aiohttp.ClientResponse] = []
+
+    async def send_twice(req: aiohttp.ClientRequest, handler: Any) -> aiohttp.ClientResponse:
+        resp = await handler(req)
+        await resp.read()
+        first.append(resp)
+        req.url = URL(srv.url("/second"))
+        req.method = "PUT"
+        req.headers["X-Again"] = "1"
+        return await handler(req)
+
+    async def main() -> Any:
+        async with aiohttp.ClientSession(middlewares=(send_twice,)) as session:
+            async with session.get(srv.url("/first")) as resp:
+                await resp.read()
+                return resp.request_info
+
+    second = run(main())
+    info = first[0].request_info  # read only now, after the request was changed and sent again
+    assert (info.method, info.url, info.real_url) == ("GET", URL(srv.url("/first")), URL(srv.url("/first")))
+    assert (second.method, second.url) == ("PUT", URL(srv.url("/second")))
+    assert [r.split(b"\r\n", 1)[0] for r in srv.requests] == [b"GET /first HTTP/1.1", b"PUT /second HTTP/1.1"]
+
+
+def test_request_info_of_a_request_class_with_its_own(raw_server) -> None:
+    srv = raw_server(Reply.of(OK))
+
+    class TaggedRequest(aiohttp.ClientRequest):
+        @property
+        def request_info(self) -> RequestInfo:
+            info = super().request_info
+            return info._replace(method=info.method + "-tagged")
+
+    async def main() -> Any:
+        async with aiohttp.ClientSession(request_class=TaggedRequest) as session:
+            async with session.get(srv.url()) as resp:
+                await resp.read()
+                return resp.request_info
+
+    info = run(main())
+    assert info.method == "GET-tagged" and info.url == URL(srv.url())

@@ -54,6 +54,8 @@ class ClientResponse:
     _cookies: Optional[SimpleCookie] = None
     _deadline: Optional[asyncio.TimerHandle] = None
     _released = False
+    _sent_url: Optional[URL] = None  # the request's URL and fields for request_info (_for_request)
+    _sent_fields: "Optional[CIMultiDict[str]]" = None
 
     def __init__(
         self,
@@ -80,12 +82,16 @@ class ClientResponse:
     def _for_request(cls, request: Any, traces: Any, loop: Any, session: Any) -> "ClientResponse":
         """``cls(method, url, request_info=..., ...)`` for *request* as the session
         makes it, without keyword binding (only for the stock class: a subclass gets
-        aiohttp's constructor arguments).  :attr:`request_info` is built from
-        *request* when first read (most responses never read it).
+        aiohttp's constructor arguments).  :attr:`request_info` is built when first
+        read (most responses never read it) from what *request* is now: its URL and
+        its fields object here, its method and URL as given in ``method`` and
+        ``real_url`` (a middleware may change the request and send it again).
         """
         self = cls.__new__(cls)
         self._setup(request.method, request.original_url, None, traces, loop, session)
         self._request = request
+        self._sent_url = request.url
+        self._sent_fields = request.headers
         return self
 
     def _setup(
@@ -213,9 +219,10 @@ class ClientResponse:
         request on first access when the session made this response.
         """
         info = self._request_info
-        if info is None:
-            info = self._request_info = self._request.request_info
-        return info
+        if info is None and self._sent_fields is not None:
+            sent = (self._sent_url, self.method, CIMultiDictProxy(self._sent_fields), self._real_url)
+            info = self._request_info = tuple.__new__(RequestInfo, sent)  # as RequestInfo(...)
+        return info  # type: ignore[return-value]  # None only if a caller built it with None
 
     @property
     def history(self) -> tuple["ClientResponse", ...]:

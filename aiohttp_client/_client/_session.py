@@ -70,6 +70,7 @@ _NO_LIMITS = (None, None, None, None)
 _tuple_new = tuple.__new__
 _STOCK_CONNECT = BaseConnector.connect
 _STOCK_SEND = ClientRequest.send
+_STOCK_REQUEST_INFO = ClientRequest.request_info  # the property object: a subclass may override it
 
 
 class _Options:
@@ -339,7 +340,10 @@ class ClientSession(SessionAttributes, _RedirectHops):
         """
         traces = req._traces or None
         if self._response_class is ClientResponse:
-            return ClientResponse._for_request(req, traces, self._loop, self)
+            resp = ClientResponse._for_request(req, traces, self._loop, self)
+            if type(req).request_info is not _STOCK_REQUEST_INFO:  # a subclass's own, taken now
+                resp._request_info = req.request_info
+            return resp
         return self._response_class(
             req.method,
             req.original_url,
