@@ -95,6 +95,7 @@ class ClientRequest(RequestSending):
     """
 
     DEFAULT_HEADERS = DEFAULT_FIELDS
+    _skip_auto_headers: "Optional[CIMultiDict[None]]" = None  # :attr:`skip_auto_headers` when given
     #: methods without request content by convention (RFC 9110 §9.3), and the others
     #: (reference: ``ClientRequest``)
     GET_METHODS = frozenset({hdrs.METH_GET, hdrs.METH_HEAD, hdrs.METH_OPTIONS, hdrs.METH_TRACE})
@@ -197,33 +198,15 @@ class ClientRequest(RequestSending):
         """What every hop of *call* shares: body framing and coding, TLS, proxy fields,
         traces.
         """
-        (
-            _,
-            _,
-            _,
-            _,
-            _,
-            skip,
-            _,
-            _,
-            _,
-            compress,
-            chunked,
-            expect100,
-            ssl,
-            server_hostname,
-            _,
-            _,
-            proxy_headers,
-            traces,
-        ) = call[:18]
+        skip, compress, chunked, expect100 = call[5], call[9], call[10], call[11]  # no slice: this runs per hop
+        ssl, server_hostname, proxy_headers, traces = call[12], call[13], call[16], call[17]
         if chunked is not None and not isinstance(chunked, bool):
             warnings.warn("Chunk size is deprecated #1615", DeprecationWarning, stacklevel=5)
         self.chunked = chunked
         self.compress: Optional[str] = ("deflate" if compress is True else compress) or None
         self._expect100 = expect100
         self._write_task: Optional[asyncio.Task[None]] = None
-        self.skip_auto_headers = CIMultiDict((h, None) for h in skip) if skip else CIMultiDict()
+        self._skip_auto_headers = CIMultiDict((h, None) for h in skip) if skip else None
         self.proxy_headers: Optional[CIMultiDict[str]] = CIMultiDict(proxy_headers) if proxy_headers else None
         self.ssl = ssl
         self.server_hostname = server_hostname
@@ -246,7 +229,7 @@ class ClientRequest(RequestSending):
 
     def _build_headers(self, headers: Any, auth: Optional[BasicAuth], cookies: Any) -> None:
         target = url_target(self.url)
-        if not headers and not self.skip_auto_headers and self.DEFAULT_HEADERS is DEFAULT_FIELDS:
+        if not headers and not self._skip_auto_headers and self.DEFAULT_HEADERS is DEFAULT_FIELDS:
             self.headers: CIMultiDict[str] = target.default_fields.copy()  # the common case
             self._pristine = (getversion(self.headers), target)
         else:
@@ -277,16 +260,17 @@ class ClientRequest(RequestSending):
                     fields[hdrs.HOST] = value
                 else:
                     fields.add(name, value)
+        skip = self._skip_auto_headers or ()
         for name, value in self.DEFAULT_HEADERS.items():
-            if name not in self.skip_auto_headers and name not in fields:
+            if name not in skip and name not in fields:
                 fields[name] = value
-        if hdrs.USER_AGENT not in self.skip_auto_headers and hdrs.USER_AGENT not in fields:
+        if hdrs.USER_AGENT not in skip and hdrs.USER_AGENT not in fields:
             fields[hdrs.USER_AGENT] = USER_AGENT
         return fields
 
     def _set_body(self, payload: Payload) -> None:
         self.body = payload
-        if hdrs.CONTENT_TYPE not in self.headers and hdrs.CONTENT_TYPE not in self.skip_auto_headers:
+        if hdrs.CONTENT_TYPE not in self.headers and hdrs.CONTENT_TYPE not in (self._skip_auto_headers or ()):
             self.headers[hdrs.CONTENT_TYPE] = payload.content_type
         for name, value in payload.headers.items():
             if name not in self.headers:
@@ -311,6 +295,19 @@ class ClientRequest(RequestSending):
 
     # -- properties -------------------------------------------------------------------
 
+    @property
+    def skip_auto_headers(self) -> "CIMultiDict[None]":
+        """The automatic fields not to add (names, case-insensitive; values ``None``):
+        a new empty ``CIMultiDict`` when there are none (as aiohttp 3.14), so that a
+        request skipping nothing allocates none.
+        """
+        skip = self._skip_auto_headers
+        return CIMultiDict() if skip is None else skip
+
+    @skip_auto_headers.setter
+    def skip_auto_headers(self, value: "CIMultiDict[None]") -> None:
+        self._skip_auto_headers = value
+
     def is_ssl(self) -> bool:
         return url_target(self.url).is_ssl
 
@@ -324,9 +321,17 @@ class ClientRequest(RequestSending):
 
     @property
     def connection_key(self) -> ConnectionKey:
-        headers = self.proxy_headers
-        headers_hash = hash(tuple(headers.items())) if headers else None
         target = url_target(self.url)
+        headers = self.proxy_headers
+        plain = self.ssl is True and self.proxy is None and self.proxy_auth is None and self.server_hostname is None
+        if plain and not headers:  # the common case: one key per URL object, kept with its facts
+            key = target.plain_key
+            if key is None:
+                key = target.plain_key = tuple.__new__(
+                    ConnectionKey, (target.host, target.port, target.is_ssl, True, None, None, None, None)
+                )
+            return key
+        headers_hash = hash(tuple(headers.items())) if headers else None
         fields = (target.host, target.port, target.is_ssl, self.ssl, self.proxy, self.proxy_auth, headers_hash)
         return tuple.__new__(ConnectionKey, (*fields, self.server_hostname))  # as ConnectionKey(...), faster
 

@@ -48,6 +48,14 @@ class ClientResponse:
     _closed = True
     _in_context = False
     _upload_complete: "Optional[asyncio.Future[None]]" = None
+    # Until set on the instance (most are never: a response sets fewer attributes).
+    _headers: "CIMultiDictProxy[str]" = _NO_HEADERS
+    _raw_headers: tuple[tuple[bytes, bytes], ...] = ()
+    _cookies: Optional[SimpleCookie] = None
+    _deadline: Optional[asyncio.TimerHandle] = None
+    _released = False
+    _sent_url: Optional[URL] = None  # the request's URL and fields for request_info (_for_request)
+    _sent_fields: "Optional[CIMultiDict[str]]" = None
 
     def __init__(
         self,
@@ -71,22 +79,26 @@ class ClientResponse:
         self._setup(method, url, request_info, traces, loop, session, history=history)
 
     @classmethod
-    def _for_request(
-        cls, method: str, url: URL, request_info: RequestInfo, traces: Any, loop: Any, session: Any
-    ) -> "ClientResponse":
-        """``cls(method, url, request_info=..., ...)`` as the session makes it, without
-        keyword binding (only for the stock class: a subclass gets aiohttp's
-        constructor arguments).
+    def _for_request(cls, request: Any, traces: Any, loop: Any, session: Any) -> "ClientResponse":
+        """``cls(method, url, request_info=..., ...)`` for *request* as the session
+        makes it, without keyword binding (only for the stock class: a subclass gets
+        aiohttp's constructor arguments).  :attr:`request_info` is built when first
+        read (most responses never read it) from what *request* is now: its URL and
+        its fields object here, its method and URL as given in ``method`` and
+        ``real_url`` (a middleware may change the request and send it again).
         """
         self = cls.__new__(cls)
-        self._setup(method, url, request_info, traces, loop, session)
+        self._setup(request.method, request.original_url, None, traces, loop, session)
+        self._request = request
+        self._sent_url = request.url
+        self._sent_fields = request.headers
         return self
 
     def _setup(
         self,
         method: str,
         url: URL,
-        request_info: RequestInfo,
+        request_info: Optional[RequestInfo],
         traces: Any,
         loop: Optional[asyncio.AbstractEventLoop],
         session: Any,
@@ -100,11 +112,6 @@ class ClientResponse:
         self._loop = loop if loop is not None else asyncio.get_event_loop()
         self._session = session
         self._history = history
-        self._headers: CIMultiDictProxy[str] = _NO_HEADERS
-        self._raw_headers: tuple[tuple[bytes, bytes], ...] = ()
-        self._cookies: Optional[SimpleCookie] = None
-        self._deadline: Optional[asyncio.TimerHandle] = None
-        self._released = False
         self._request: Any = None
         self._traces = traces
         resolver = getattr(session, "_resolve_charset", None)
@@ -130,7 +137,7 @@ class ClientResponse:
             self._closed = True
             if isinstance(exc, HttpProcessingError):
                 raise ClientResponseError(
-                    self._request_info, self._history, status=exc.code, message=exc.message
+                    self.request_info, self._history, status=exc.code, message=exc.message
                 ) from exc
             raise
         self._set_head(head, stream)
@@ -208,7 +215,14 @@ class ClientResponse:
 
     @property
     def request_info(self) -> RequestInfo:
-        return self._request_info
+        """The request as sent (URL, method, fields, URL as given): built from the
+        request on first access when the session made this response.
+        """
+        info = self._request_info
+        if info is None and self._sent_fields is not None:
+            sent = (self._sent_url, self.method, CIMultiDictProxy(self._sent_fields), self._real_url)
+            info = self._request_info = tuple.__new__(RequestInfo, sent)  # as RequestInfo(...)
+        return info  # type: ignore[return-value]  # None only if a caller built it with None
 
     @property
     def history(self) -> tuple["ClientResponse", ...]:
@@ -328,7 +342,7 @@ class ClientResponse:
             ok = is_json_mimetype(mimetype) if content_type == "application/json" else content_type in mimetype
             if not ok:
                 raise ContentTypeError(
-                    self._request_info,
+                    self.request_info,
                     self._history,
                     status=self.status,
                     message=f"Attempt to decode JSON with unexpected mimetype: {mimetype}",
@@ -349,7 +363,7 @@ class ClientResponse:
             if not self._in_context:
                 self.release()
             raise ClientResponseError(
-                self._request_info,
+                self.request_info,
                 self._history,
                 status=self.status,
                 message=self.reason or "",

@@ -7,12 +7,13 @@ checked by identity.
 """
 
 import sys
+from typing import Optional
 
 from multidict import CIMultiDict
 from yarl import URL
 
 from .. import hdrs
-from .._models import __version__
+from .._models import ConnectionKey, __version__
 from .._sansio._compression import supported_encodings
 from ..resolver import is_noncanonical_ipv4
 
@@ -55,6 +56,7 @@ class Target:
         "userinfo",
         "default_fields",
         "heads",
+        "plain_key",
     )
 
     def __init__(self, url: URL) -> None:
@@ -75,6 +77,9 @@ class Target:
         )
         #: method -> the serialized HTTP/1.1 head of a request with just those fields
         self.heads: dict[str, bytes] = {}
+        #: the ``ConnectionKey`` of a request with default TLS, no proxy and no
+        #: ``server_hostname`` (``ClientRequest.connection_key``; made on first use)
+        self.plain_key: Optional[ConnectionKey] = None
 
 
 _TARGETS: "dict[int, Target]" = {}

@@ -70,6 +70,7 @@ _NO_LIMITS = (None, None, None, None)
 _tuple_new = tuple.__new__
 _STOCK_CONNECT = BaseConnector.connect
 _STOCK_SEND = ClientRequest.send
+_STOCK_REQUEST_INFO = ClientRequest.request_info  # the property object: a subclass may override it
 
 
 class _Options:
@@ -339,7 +340,10 @@ class ClientSession(SessionAttributes, _RedirectHops):
         """
         traces = req._traces or None
         if self._response_class is ClientResponse:
-            return ClientResponse._for_request(req.method, req.original_url, req.request_info, traces, self._loop, self)
+            resp = ClientResponse._for_request(req, traces, self._loop, self)
+            if type(req).request_info is not _STOCK_REQUEST_INFO:  # a subclass's own, taken now
+                resp._request_info = req.request_info
+            return resp
         return self._response_class(
             req.method,
             req.original_url,
@@ -446,7 +450,11 @@ class ClientSession(SessionAttributes, _RedirectHops):
         try:
             if type(req).send is not _STOCK_SEND or not req._send_nowait(conn):
                 await req.send(conn)
-            _when_written(req, exchange.request_sent)
+            task = req._write_task
+            if task is None:  # the whole request is written (no body task): no callback to make
+                exchange.request_sent()
+            else:
+                _when_written(task, exchange.request_sent)
             resp = self._new_response(req)
             resp._history = history
             resp._request = req
@@ -514,12 +522,9 @@ def _body_replayable(req: ClientRequest) -> bool:
     return not isinstance(body, Payload) or body.rewind()
 
 
-def _when_written(req: ClientRequest, callback: Callable[[], None]) -> None:
-    """Call *callback* once *req* is completely written (its body may still be
-    going out from a task).
-    """
-    task = req._write_task
-    if task is None or task.done():
+def _when_written(task: "asyncio.Task[None]", callback: Callable[[], None]) -> None:
+    """Call *callback* once the request body's writer *task* is done."""
+    if task.done():
         callback()
     else:
         task.add_done_callback(lambda _: callback())

@@ -318,7 +318,10 @@ class _Scope:
         self._expired = False
 
     def __enter__(self) -> "_Scope":
-        task: Any = asyncio.current_task()
+        # With the loop given, current_task() skips get_running_loop(), which costs a
+        # getpid() system call per request on Python 3.11; another loop's task is found
+        # the usual way.
+        task: Any = asyncio.current_task(self._owner._loop) or asyncio.current_task()
         if task is None:
             raise RuntimeError("Timeout should be used inside a task")
         self._task = task
