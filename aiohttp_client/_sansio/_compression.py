@@ -204,9 +204,9 @@ class _ZlibDecoder(ContentDecoder):
     §8.4.1.2), so bytes after its end are an error, as is anything after the last
     gzip member that does not start a valid member.
 
-    With a backend that has a buffering ``_ZlibDecompressor`` (zlib-ng, ISA-L,
-    CPython 3.12's zlib: ``decompress(data, max_length)``, ``needs_input``, ``eof``,
-    ``unused_data``), coded bytes go to it up to ``BUFFERED_IN_SLICE`` at a time and
+    With a backend that has a buffering ``_ZlibDecompressor`` (zlib-ng 1.x,
+    CPython 3.12's zlib; not ISA-L 1.x: ``decompress(data, max_length)``,
+    ``needs_input``, ``eof``, ``unused_data``), coded bytes go to it up to ``BUFFERED_IN_SLICE`` at a time and
     only when it asks for input: it keeps what a capped call did not consume.  With
     only ``decompressobj`` (PyPy's and CPython 3.11's zlib), coded bytes go to it at
     most ``IN_SLICE`` at a time and whatever it leaves unconsumed (its
