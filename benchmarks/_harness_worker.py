@@ -11,6 +11,7 @@ this process over the timed part (as the harness measures it), wall is
                     ``async with session.get(url) as r: await r.read()``
 ``conc PATH,N,W``   W tasks sharing one session with ``TCPConnector(limit=W)``, N GETs in all
 ``fetch PATH``      one GET read with ``resp.content.iter_chunked(65536)`` (decoded)
+``tls URL``         the same for an absolute ``https`` URL, ``ssl=False`` (self-signed peer)
 ``ceiling FILE,LIB`` the gzip FILE on disk (read outside the timing) decompressed by
                     LIB alone (``zlib``, ``zlib_ng`` or ``isal``) in 64 KiB input pieces
                     without an output cap: the rate the backend reaches on its own
@@ -59,10 +60,10 @@ async def _conc(client: Any, url: str, count: int, width: int) -> dict[str, Any]
     return {"requests": count}
 
 
-async def _fetch(client: Any, url: str) -> dict[str, Any]:
+async def _fetch(client: Any, url: str, ssl: Any = True) -> dict[str, Any]:
     nbytes = 0
     async with client.ClientSession() as session:
-        async with session.get(url) as resp:
+        async with session.get(url, ssl=ssl) as resp:
             assert resp.status == 200, resp.status
             async for chunk in resp.content.iter_chunked(65536):
                 nbytes += len(chunk)
@@ -128,6 +129,8 @@ async def _command(client: Any, name: str, base: str, arg: str) -> dict[str, Any
         return await _seq(client, url, int(args[1]))
     if name == "conc":
         return await _conc(client, url, int(args[1]), int(args[2]))
+    if name == "tls":  # an absolute https URL, the certificate not checked (self-signed)
+        return await _fetch(client, args[0], ssl=False)
     return await _fetch(client, url)
 
 

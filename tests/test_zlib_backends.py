@@ -15,6 +15,7 @@ import gzip
 import importlib
 import subprocess
 import sys
+import types
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -41,7 +42,21 @@ def _importable(name: str) -> Any:
 
 _ZLIB_NG = _importable("zlib_ng.zlib_ng")
 _ISAL = _importable("isal.isal_zlib")
-BACKENDS = {"zlib": zlib, **({"zlib_ng": _ZLIB_NG} if _ZLIB_NG else {}), **({"isal": _ISAL} if _ISAL else {})}
+
+# A backend with only decompressobj() (as PyPy's and CPython 3.11's zlib): the decoder's
+# path for backends without a buffering ``_ZlibDecompressor`` runs on every Python.
+_DECOMPRESSOBJ_ONLY = types.SimpleNamespace(
+    __name__="zlib (decompressobj only)",
+    MAX_WBITS=zlib.MAX_WBITS,
+    error=zlib.error,
+    decompressobj=zlib.decompressobj,
+)
+BACKENDS = {
+    "zlib": zlib,
+    "zlib-decompressobj-only": _DECOMPRESSOBJ_ONLY,
+    **({"zlib_ng": _ZLIB_NG} if _ZLIB_NG else {}),
+    **({"isal": _ISAL} if _ISAL else {}),
+}
 
 
 @pytest.fixture(params=list(BACKENDS))
@@ -91,6 +106,49 @@ def test_set_zlib_backend_overrides_the_default() -> None:
     finally:
         aiohttp.set_zlib_backend(before)
     assert calls == [16 + zlib.MAX_WBITS]
+
+
+@pytest.mark.cpython  # deselected on PyPy: zlib-ng installs on CPython only (its wheels and sources)
+def test_a_backend_with_a_buffering_decompressor_decodes_with_it() -> None:
+    """zlib-ng's ``_ZlibDecompressor`` keeps unconsumed input itself (no
+    ``unconsumed_tail`` copy per capped call, issue 20 section 2): the decoder uses it
+    when the backend has one, and ``decompressobj`` otherwise.
+    """
+    assert _ZLIB_NG is not None, "zlib-ng (speedups extra) is not installed"
+    made: list[int] = []
+
+    def factory(wbits: int) -> Any:
+        made.append(wbits)
+        return _ZLIB_NG._ZlibDecompressor(wbits)
+
+    def no_decompressobj(wbits: int) -> Any:
+        raise AssertionError("decompressobj used although _ZlibDecompressor exists")
+
+    spy = types.SimpleNamespace(
+        MAX_WBITS=_ZLIB_NG.MAX_WBITS, error=_ZLIB_NG.error, _ZlibDecompressor=factory, decompressobj=no_decompressobj
+    )
+    before = _compression._zlib
+    aiohttp.set_zlib_backend(spy)
+    try:
+        out = _decode("gzip", _VECTORS["gzip members"][1], 4096)
+    finally:
+        aiohttp.set_zlib_backend(before)
+    assert b"".join(out) == _VECTORS["gzip members"][2]
+    assert made == [16 + zlib.MAX_WBITS] * 4  # one per member
+
+
+@pytest.mark.parametrize("slices", [1, 2, 3])
+def test_output_ending_exactly_at_a_slice_boundary(backend: str, slices: int) -> None:
+    """All input consumed by a call whose output filled the cap: the decoder still
+    asks for the rest (a buffering decompressor may report that it needs input
+    while output is pending), and the end of the stream is not taken for truncation.
+    """
+    data = bytes(range(256)) * (_compression.SLICE * slices // 256)
+    for coding, coded in (("gzip", gzip.compress(data, 9, mtime=0)), ("deflate", zlib.compress(data, 9))):
+        for piece in (len(coded), 5):
+            out = _decode(coding, coded, piece)
+            assert b"".join(out) == data, (coding, piece)
+            assert all(len(p) <= _compression.SLICE for p in out)
 
 
 def _raw_deflate(data: bytes) -> bytes:

@@ -49,6 +49,7 @@ __all__ = (
 
 SLICE = 65536  # largest piece one next_piece() call returns, in bytes (a 64 KiB read takes it whole)
 IN_SLICE = 16384  # coded bytes handed to a decoder per call (bounds the tail it copies)
+BUFFERED_IN_SLICE = 65536  # the same for a decoder that keeps unconsumed input itself
 _MIN_WINDOW = 64  # coded bytes handed to a decoder at the start of each member
 MAX_MEMBERS = 1024  # gzip members / zstd frames accepted in one body (aiohttp's limit)
 
@@ -176,23 +177,24 @@ def _error(coding: str, why: object) -> ContentEncodingError:
     return ContentEncodingError(f"Can not decode content-encoding: {coding}: {why}")
 
 
-def _window(member_in: int) -> int:
-    """Coded bytes to hand a decoder for the member it has read *member_in* bytes of.
+def _window(member_in: int, most: int = IN_SLICE) -> int:
+    """Coded bytes to hand a decoder for the member it has read *member_in* bytes of
+    (at most *most*).
 
     A decoder copies what follows the end of its member (``unused_data``); starting
     each member with a small window that doubles as the member proves long keeps
     that copy under twice the member's size, so many small members cost time
     linear in their total size, never members × ``IN_SLICE``.
     """
-    return min(IN_SLICE, max(_MIN_WINDOW, member_in))
+    return min(most, max(_MIN_WINDOW, member_in))
 
 
-def _zlib_wbits(head: bytes) -> int:
+def _zlib_wbits(head: bytes, wbits: int) -> int:
     """``deflate`` as a zlib stream (RFC 1950 §2.2: CM 8, CINFO <= 7, the header a
-    multiple of 31) or, failing that, raw deflate (RFC 1951) as some servers send.
+    multiple of 31) or, failing that, raw deflate (RFC 1951) as some servers send;
+    *wbits* is the backend's ``MAX_WBITS``.
     """
     cmf, flg = head[0], head[1]
-    wbits: int = _zlib.MAX_WBITS
     return wbits if cmf & 0x0F == 8 and cmf >> 4 <= 7 and (cmf << 8 | flg) % 31 == 0 else -wbits
 
 
@@ -200,8 +202,21 @@ class _ZlibDecoder(ContentDecoder):
     """gzip and deflate.  gzip is a series of members (RFC 1952 §2.2), each decoded
     in turn, at most *max_members*; ``deflate`` is one zlib stream (RFC 9110
     §8.4.1.2), so bytes after its end are an error, as is anything after the last
-    gzip member that does not start a valid member.  Coded bytes go to zlib at most
-    ``IN_SLICE`` at a time, and whatever it leaves unconsumed is given back.
+    gzip member that does not start a valid member.
+
+    With a backend that has a buffering ``_ZlibDecompressor`` (zlib-ng 1.x,
+    CPython 3.12's zlib; not ISA-L 1.x: ``decompress(data, max_length)``,
+    ``needs_input``, ``eof``, ``unused_data``), coded bytes go to it up to ``BUFFERED_IN_SLICE`` at a time and
+    only when it asks for input: it keeps what a capped call did not consume.  With
+    only ``decompressobj`` (PyPy's and CPython 3.11's zlib), coded bytes go to it at
+    most ``IN_SLICE`` at a time and whatever it leaves unconsumed (its
+    ``unconsumed_tail``, a copy per capped call) is given back.  Issue 20: the copies
+    of that tail were most of the gap to zlib-ng's own rate.
+
+    Pieces end at multiples of ``SLICE`` in the decoded stream: after a short piece
+    (the input ran out) the next one is capped to reach the boundary, so that a
+    consumer reading ``SLICE`` bytes at a time gets whole pieces again, not a join
+    of two for every read from there on.
     """
 
     def __init__(self, encoding: str, max_members: int) -> None:
@@ -209,10 +224,13 @@ class _ZlibDecoder(ContentDecoder):
         self._gzip = encoding != "deflate"
         self._max_members = max_members if self._gzip else 1
         self._members = 0
-        self._obj: Any = None  # the current member's decompressobj; None between members
+        self._obj: Any = None  # the current member's decompressor; None between members
         self._member_in = 0  # coded bytes of the current member consumed so far
         self._input = _Input()
-        self._full = False  # the last call stopped at SLICE: zlib may hold more output
+        self._full = False  # the last call filled its cap: zlib may hold more output
+        self._edge = 0  # decoded bytes so far, modulo SLICE
+        self._lib = lib = _zlib  # one backend per body, even if set_zlib_backend() runs
+        self._buffering: Any = getattr(lib, "_ZlibDecompressor", None)
 
     def feed(self, data: bytes) -> None:
         self._input.add(data)
@@ -222,19 +240,23 @@ class _ZlibDecoder(ContentDecoder):
             if not self._gzip:
                 raise _error(self._encoding, "data after the end of the stream")
             raise _error(self._encoding, f"more than {self._max_members} members")
+        lib = self._lib
         if self._gzip:
-            wbits = 16 + _zlib.MAX_WBITS
+            wbits = 16 + lib.MAX_WBITS
         else:
             head = self._input.peek(2)
             if len(head) < 2:
                 return False  # the format is known from the first two bytes
-            wbits = _zlib_wbits(head)
+            wbits = _zlib_wbits(head, lib.MAX_WBITS)
         self._members += 1
-        self._obj = _zlib.decompressobj(wbits)
+        factory = self._buffering
+        self._obj = factory(wbits) if factory is not None else lib.decompressobj(wbits)
         self._member_in = 0
         return True
 
     def next_piece(self) -> bytes:
+        if self._buffering is not None:
+            return self._next_buffered()
         source = self._input
         while True:
             obj = self._obj
@@ -248,16 +270,54 @@ class _ZlibDecoder(ContentDecoder):
                 data = b""
             else:
                 return b""
+            cap = SLICE - self._edge
             try:
-                out: bytes = obj.decompress(data, SLICE)
-            except _zlib.error as exc:
+                out: bytes = obj.decompress(data, cap)
+            except self._lib.error as exc:
                 raise _error(self._encoding, exc) from exc
             left = len(obj.unused_data if obj.eof else obj.unconsumed_tail)
             source.give_back(left)
             self._member_in += len(data) - left
-            self._full = len(out) == SLICE
+            self._full = len(out) == cap
+            self._edge = (self._edge + len(out)) % SLICE
             if obj.eof:
                 self._obj = None
+            if out:
+                return out
+
+    def _next_buffered(self) -> bytes:
+        """:meth:`next_piece` with a ``_ZlibDecompressor``: input only when it needs
+        some (then it holds none: what follows a member's end, ``unused_data``, is
+        from the last take and is given back); a call whose output filled the cap is
+        followed by one without input, whatever ``needs_input`` says.
+        """
+        source = self._input
+        while True:
+            obj = self._obj
+            if obj is not None and (self._full or not obj.needs_input):
+                data: Any = b""
+            elif source:
+                if obj is None:
+                    if not self._start_member():
+                        return b""
+                    obj = self._obj
+                data = source.take(_window(self._member_in, BUFFERED_IN_SLICE))
+            else:
+                return b""
+            cap = SLICE - self._edge
+            try:
+                out: bytes = obj.decompress(data, cap)
+            except self._lib.error as exc:
+                raise _error(self._encoding, exc) from exc
+            self._member_in += len(data)
+            self._full = len(out) == cap
+            self._edge = (self._edge + len(out)) % SLICE
+            if obj.eof:
+                left = len(obj.unused_data)
+                source.give_back(left)
+                self._member_in -= left
+                self._obj = None
+                self._full = False
             if out:
                 return out
 
@@ -267,9 +327,13 @@ class _ZlibDecoder(ContentDecoder):
             if self._input:  # a deflate body of one byte
                 raise _error(self._encoding, "truncated")
             return b""
+        if self._buffering is not None:  # its output was all pulled by next_piece()
+            if not obj.eof:
+                raise _error(self._encoding, "truncated")
+            return b""
         try:
             tail: bytes = obj.flush()
-        except _zlib.error as exc:  # pragma: no cover
+        except self._lib.error as exc:  # pragma: no cover
             raise _error(self._encoding, exc) from exc
         if not obj.eof:
             raise _error(self._encoding, "truncated")
