@@ -29,12 +29,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import os
 import random
 import re
 import sys
 import threading
 import time
 import warnings
+import weakref
 from collections.abc import Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import (
@@ -59,8 +61,8 @@ __all__ = (
 )
 
 HOST = "127.0.0.1"
-_IS_PYPY = sys.implementation.name == "pypy"
 T = TypeVar("T")
+_IS_PYPY = sys.implementation.name == "pypy"
 
 #: Upper bound for starting or stopping a server thread / process.
 _START_TIMEOUT = 10.0
@@ -82,6 +84,7 @@ def run(coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
     ``TimeoutError`` included) reaches the test unchanged.
     """
     loop = asyncio.new_event_loop()
+    gate = _PyPyLeakGate(loop) if _IS_PYPY else None
     handler_calls: list[dict[str, Any]] = []
 
     def on_exception(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
@@ -113,9 +116,7 @@ def run(coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
                 asyncio.set_event_loop(None)
                 loop.close()
                 del loop
-                # PyPy runs finalizers (``__del__``) only on a later collection.
-                for _ in range(3 if _IS_PYPY else 1):
-                    gc.collect()
+                _finalise_leaks(gate)
     # Re-emit every warning except the ResourceWarnings judged here, so that pytest's
     # own warning filters still see them.
     resource_warnings = []
@@ -134,6 +135,75 @@ def run(coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
     if problems:
         pytest.fail("loop hygiene:\n  " + "\n  ".join(problems))
     return result
+
+
+def _open_fds() -> set[tuple[str, str]] | None:
+    """``(descriptor, what it refers to)`` for each descriptor open in this process
+    (``/proc/self/fd``), or None where there is no ``/proc``."""
+    try:
+        names = os.listdir("/proc/self/fd")
+    except OSError:
+        return None
+    found = set()
+    for name in names:
+        with contextlib.suppress(OSError):  # the listing's own descriptor is gone by now
+            found.add((name, os.readlink(f"/proc/self/fd/{name}")))
+    return found
+
+
+class _PyPyLeakGate:
+    """Whether a ``run()`` on PyPy needs the two more collections that a chain of
+    objects with ``__del__`` needs there.
+
+    PyPy finalises an object held by another object with a ``__del__`` (asyncio's
+    pure Python ``Future`` and ``Task`` there) one collection later, so a leaked
+    transport takes up to three collections to report; each walks the whole heap
+    (0.15 s of CPU in the full suite's workers: three per ``run()`` were two thirds of
+    the PyPy lane's CPU).  So after the first, PyPy makes the other two only when the
+    run shows a sign of such a leak: a descriptor opened during the run still open (a
+    socket, transport or file; or a server thread not done closing its side yet: then
+    for nothing), or a task or future of the run's loop that failed with an exception
+    nobody retrieved ("Task exception was never retrieved" comes from its ``__del__``).
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._fds = _open_fds()
+        self._futures: list[weakref.ref[asyncio.Future[Any]]] = []  # weak: no object kept alive
+        make_future = loop.create_future
+
+        def create_future() -> asyncio.Future[Any]:
+            future = make_future()
+            self._futures.append(weakref.ref(future))
+            return future
+
+        def create_task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any]) -> asyncio.Future[Any]:
+            task = asyncio.Task(coro, loop=loop)
+            self._futures.append(weakref.ref(task))
+            return task
+
+        loop.create_future = create_future  # type: ignore[method-assign]
+        loop.set_task_factory(create_task)
+
+    def must_collect(self) -> bool:
+        fds = _open_fds()
+        if self._fds is None or fds is None or fds - self._fds:
+            return True
+        # A weak reference on PyPy lives until a collection: the future was either
+        # collected and finalised while the loop ran (its report is in already), or
+        # is still here.  ``_log_traceback``: an exception set and never retrieved.
+        return any(getattr(ref(), "_log_traceback", False) for ref in self._futures)
+
+
+def _finalise_leaks(gate: _PyPyLeakGate | None) -> None:
+    """Finalise what the test coroutine leaked, so that its ``ResourceWarning`` or
+    exception-handler call is seen by this ``run()``: one full collection (on CPython
+    it walks only the objects made since the tests were collected, the rest is frozen:
+    ``conftest.py``; PEP 442 finalises a chain of objects with ``__del__`` at once),
+    and on PyPy two more when the gate sees a sign of a leak."""
+    gc.collect()
+    if gate is not None and gate.must_collect():
+        gc.collect()
+        gc.collect()
 
 
 def _drain_loop(loop: asyncio.AbstractEventLoop) -> list[str]:

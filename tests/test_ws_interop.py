@@ -417,7 +417,9 @@ async def _client_frame(reader: asyncio.StreamReader) -> tuple[int, bytes]:
 
 
 def test_heartbeat_waits_while_data_arrives_then_pings() -> None:
-    heartbeat = 0.3
+    # 20 intervals of data per heartbeat: a loaded machine that stalls the client for
+    # a few hundred ms does not let the PING through between two data frames.
+    heartbeat = 1.0
     seen: list[tuple[float, int]] = []  # (loop time, opcode) of the client's frames
     last_data: list[float] = []  # when the server sent its last data frame
 
@@ -479,7 +481,10 @@ def test_heartbeat_keeps_pinging_after_each_pong() -> None:
     async def main() -> None:
         async with raw_ws_server(pong_only) as url, aiohttp.ClientSession() as session:
             ws = await session.ws_connect(url, heartbeat=heartbeat)
-            await asyncio.sleep(heartbeat * 6)
+            for _ in range(100):  # at most 5 s: three PINGs, each after the last PONG
+                if len(pings) >= 3:
+                    break
+                await asyncio.sleep(0.05)
             assert not ws.closed
             await ws.close()
         assert len(pings) >= 3, pings
