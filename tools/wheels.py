@@ -30,6 +30,7 @@ import json
 import os
 import pathlib
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -194,11 +195,10 @@ def check_matrix(bin_dir: pathlib.Path, src: pathlib.Path) -> int:
     return total
 
 
-def cibw_environment(src: pathlib.Path) -> dict[str, str]:
-    """The build environment ``[tool.cibuildwheel]`` gives linux builds (its ``linux``
-    table's ``environment`` replaces the top-level one, as in cibuildwheel), so that the
-    local wheels are built as the release ones: the Cython pin, ``CFLAGS=-g0`` (no debug
-    info).  Plain values only; relative paths resolve in the project directory.
+def cibw_linux(src: pathlib.Path, option: str, default: object) -> object:
+    """``[tool.cibuildwheel]``'s *option* for linux builds (the ``linux`` table's value
+    replaces the top-level one, as in cibuildwheel), so that the local wheels are built and
+    repaired as the release ones.
     """
     try:
         import tomllib
@@ -209,10 +209,27 @@ def cibw_environment(src: pathlib.Path) -> dict[str, str]:
             raise SystemExit("tools/wheels: reading pyproject.toml needs Python 3.11+ (or tomli): set PYTHON") from None
     with (src / "pyproject.toml").open("rb") as f:
         config = tomllib.load(f)["tool"]["cibuildwheel"]
-    environment = config.get("linux", {}).get("environment", config.get("environment", {}))
+    return config.get("linux", {}).get(option, config.get(option, default))
+
+
+def cibw_environment(src: pathlib.Path) -> dict[str, str]:
+    """The build environment of linux builds (the Cython pin).  Plain values only;
+    relative paths resolve in the project directory.
+    """
+    environment = cibw_linux(src, "environment", {})
     if not isinstance(environment, dict) or any("$" in str(v) for v in environment.values()):
         raise SystemExit(f"tools/wheels: [tool.cibuildwheel] environment: plain values only: {environment}")
     return {str(k): str(v) for k, v in environment.items()}
+
+
+def repair_command(src: pathlib.Path, bin_dir: pathlib.Path, wheel: pathlib.Path, dest: pathlib.Path) -> list[str]:
+    """The linux ``repair-wheel-command`` (an ``auditwheel repair`` command) for *wheel*."""
+    command = cibw_linux(src, "repair-wheel-command", "auditwheel repair -w {dest_dir} {wheel}")
+    words = shlex.split(str(command))
+    if words[:2] != ["auditwheel", "repair"]:
+        raise SystemExit(f"tools/wheels: the linux repair-wheel-command is not `auditwheel repair ...`: {command}")
+    values = {"{dest_dir}": str(dest), "{wheel}": str(wheel)}
+    return [str(bin_dir / "auditwheel"), *(values.get(w, w) for w in words[1:])]
 
 
 def debug_sections(wheel: pathlib.Path) -> dict[str, int]:
@@ -311,21 +328,19 @@ def build_all(sdist: pathlib.Path, cpythons: dict[str, Interpreter], bin_dir: pa
         log(f"compiled wheel for {interp.label} ({interp.executable}), environment {build_env}")
         raw = build_wheel(interp.executable, sdist, tag, clean_env(CIBUILDWHEEL="1", **build_env))
         check_contents(raw, stems, compiled=True)
-        debug = debug_sections(raw)
-        if debug:
-            raise SystemExit(f"tools/wheels: {raw.name}: extension modules with debug info: {debug}")
         repaired = WORK / "repaired" / tag
         shutil.rmtree(repaired, ignore_errors=True)
         path_env = clean_env(PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-        run(
-            [bin_dir / "auditwheel", "repair", "--wheel-dir", repaired, raw],
-            WORK / "logs" / f"auditwheel-{tag}.log",
-            env=path_env,
-        )
+        command = repair_command(WORK / "src", bin_dir, raw, repaired)
+        run(command, WORK / "logs" / f"auditwheel-{tag}.log", env=path_env)
         (fixed,) = repaired.glob("*.whl")
         if "manylinux" not in fixed.name:
             raise SystemExit(f"tools/wheels: auditwheel gave {fixed.name}, not a manylinux wheel")
         check_contents(fixed, stems, compiled=True)
+        debug = debug_sections(fixed)
+        if debug:
+            raise SystemExit(f"tools/wheels: {fixed.name}: extension modules with debug info: {debug}")
+        log(f"{tag}: {raw.stat().st_size / 1024:.0f} KiB built, {fixed.stat().st_size / 1024:.0f} KiB repaired")
         wheels[tag] = pathlib.Path(shutil.copy2(fixed, dist / fixed.name))
     log("pure wheel (AIOHTTP_CLIENT_NO_EXTENSIONS=1)")
     pure = build_wheel(pathlib.Path(sys.executable), sdist, "pure", clean_env(AIOHTTP_CLIENT_NO_EXTENSIONS="1"))
