@@ -9,13 +9,20 @@ Run it as ``tools/wheels`` (see that file for the options).  Steps:
    fails the build or the tests instead of passing unnoticed.
 3. A compiled wheel for each CPython 3.9-3.14 (and free-threaded 3.14t) found on PATH or
    under pyenv (highest patch release of each), built with ``CIBUILDWHEEL=1`` so that
-   ``setup.py`` makes every extension mandatory, then repaired by ``auditwheel`` to a
-   manylinux tag.  ``AIOHTTP_CLIENT_NO_EXTENSIONS=1`` gives the pure ``py3-none-any`` wheel.
+   ``setup.py`` makes every extension mandatory and with ``[tool.cibuildwheel]``'s
+   environment, then repaired by its linux ``repair-wheel-command`` (``auditwheel repair
+   --strip``) to a manylinux tag without debug info (checked with ``readelf``).
+   ``AIOHTTP_CLIENT_NO_EXTENSIONS=1`` gives the pure ``py3-none-any`` wheel.  Every wheel
+   must hold each module of the package, ``pytest_aiohttp_client.py`` and its ``pytest11``
+   entry point.
 4. Each wheel is installed with its extras into a fresh venv of its interpreter (the pure
-   wheel into a CPython venv and, when ``pypy3`` is there, a PyPy venv), and the test
-   suite runs from a copy of ``tests/`` in a temporary directory outside the checkout,
-   with ``AIOHTTP_CLIENT_TEST_WHEEL=compiled|pure``: ``tests/test_extensions.py`` then
-   checks that the package comes from the venv and holds compiled (or no compiled) twins.
+   wheel into a CPython venv and, when ``pypy3`` is there, a PyPy venv); the package, its
+   ``testing`` package and the pytest plugin must import from the venv, and pytest must
+   offer the plugin's ``mock_router``.  Then the test suite runs from a copy of what it
+   reads (``TEST_SUPPORT``, taken from the unpacked sdist) in a temporary directory
+   outside the checkout, with ``AIOHTTP_CLIENT_TEST_WHEEL=compiled|pure``:
+   ``tests/test_extensions.py`` then checks that the package comes from the venv and holds
+   compiled (or no compiled) twins.
 
 The artifacts end up in ``build/wheels/dist``; a summary (file names, sizes, tags, test
 counts) is printed and written to ``build/wheels/summary.txt``.  pip's download cache is
