@@ -13,7 +13,6 @@ Layer 2; the producer and consumer API is :class:`~._stream_reader.StreamReader`
 
 import asyncio
 import collections
-import sys
 from typing import Callable, Optional, Union
 
 from ._stream_base import _FlowControl
@@ -96,13 +95,10 @@ class _StreamBuffer:
         return (self._low_water, self._high_water)
 
     def set_read_chunk_size(self, n: int) -> None:
-        """Raise the water marks to ``(n, 2 * n)`` if *n* bytes exceeds the low mark; the
-        high mark stops at ``sys.maxsize`` (``read()`` passes ``sys.maxsize``): the
-        compiled reader's inline feed compares it as a ``Py_ssize_t``.
-        """
+        """Raise the water marks to ``(n, 2 * n)`` if *n* bytes exceeds the low mark."""
         if n > self._low_water:
             self._low_water = n
-            self._high_water = n * 2 if n <= sys.maxsize // 2 else sys.maxsize
+            self._high_water = n * 2
 
     def _pause(self) -> None:
         self._paused = True
