@@ -2,9 +2,9 @@
 
 ``StreamReader.read()`` raises the stream's water marks to ``(sys.maxsize, 2 *
 sys.maxsize)`` (no point pausing a producer whose consumer takes everything).  A second
-piece that arrives before the woken ``read()`` waits again -- as when one socket read
-yields several TLS records and the transport calls ``data_received`` for each, which
-CPython 3.9 and 3.10's SSL transport does -- meets no waiter, so the compiled reader
+piece that arrives before the woken ``read()`` waits again -- as when a transport calls
+``data_received`` more than once in one callback (seen with HTTP/1.1 over TLS on
+CPython 3.9, not on 3.11+) -- meets no waiter, so the compiled reader
 takes its inline path: it must compare against a high-water mark beyond ``Py_ssize_t``
 (found by ``tools/wheels``: ``OverflowError`` in the cp39 wheel's HTTP/1.1-over-TLS
 uploads of ``tests/test_http2_parity.py``).  Both twins; no I/O (the sink records the
