@@ -17,8 +17,6 @@ import aiohttp_client as aiohttp
 from _h2_servers import SETTINGS, H2Request, H2ServerConn
 from _servers import run
 
-pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
-
 
 class Peak:
     """The most streams the server had open at once, per connection."""
