@@ -84,3 +84,52 @@ def test_full_connection_known_settings_requests_wait_for_room(h2_server):
     run(main())
     assert srv.errors == [] and len(srv.requests) == 31
     assert len(srv.connections) == 1 and peak.peak[id(srv.connections[0])] <= 3
+
+
+def test_goaway_while_requests_wait_for_room_one_new_connection(h2_server):
+    peak = Peak(delay=0.05)
+    srv = h2_server(settings={SETTINGS.MAX_CONCURRENT_STREAMS: 2})
+
+    async def handler(conn: H2ServerConn, req: H2Request) -> None:
+        if conn is srv.connections[0] and req.stream_id == 3:
+            conn.goaway(3)  # streams 1 and 3 finish; the requests waiting for room go elsewhere
+        await peak.handler(conn, req)
+
+    srv.handler = handler
+
+    async def main():
+        async with aiohttp.ClientSession(http2="prior-knowledge") as s:
+            await _get_all(s, srv.url(""), 12)
+
+    run(main())
+    assert srv.errors == [] and len(srv.requests) == 12
+    assert len(srv.connections) == 2  # one replacement, not one per waiter
+    assert [r.stream_id for r in srv.requests[:2]] == [1, 3]
+    assert all(n <= 2 for n in peak.peak.values())
+
+
+def test_waiter_for_room_cancelled_or_timed_out_its_turn_goes_to_the_next(h2_server):
+    peak = Peak(delay=0.3)
+    srv = h2_server(peak.handler, settings={SETTINGS.MAX_CONCURRENT_STREAMS: 1})
+
+    async def main():
+        async with aiohttp.ClientSession(http2="prior-knowledge") as s:
+            await _get_all(s, srv.url(""), 1, "/first")  # SETTINGS known: one stream at a time
+            holder = asyncio.ensure_future(_get_all(s, srv.url(""), 1, "/held"))
+            await asyncio.sleep(0.05)
+            cancelled = asyncio.ensure_future(s.get(srv.url("/cancelled")))
+            short = aiohttp.ClientTimeout(connect=0.1)
+            timed_out = asyncio.ensure_future(s.get(srv.url("/timed-out"), timeout=short))
+            last = asyncio.ensure_future(_get_all(s, srv.url(""), 1, "/last"))
+            await asyncio.sleep(0.05)
+            cancelled.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await cancelled
+            with pytest.raises(aiohttp.ConnectionTimeoutError):
+                await asyncio.wait_for(timed_out, 5)
+            await asyncio.wait_for(asyncio.gather(holder, last), 5)
+
+    run(main())
+    assert srv.errors == [] and len(srv.connections) == 1
+    assert [r.header(b":path") for r in srv.requests] == [b"/first/0", b"/held/0", b"/last/0"]
+    assert peak.peak[id(srv.connections[0])] == 1

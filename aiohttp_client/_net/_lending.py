@@ -140,6 +140,8 @@ class Lending:
                 else:
                     waiter.set_result(protocol)
             _settle_pending(others, None)
+            self._serve_room(key)  # requests that queued while it was being opened
+            self._wake_waiters()  # (or slots, when it does not multiplex)
         elif protocol.capacity > 1:
             pool.add_shared(key, protocol, protocol.capacity)
         return self._lend(key, protocol)
@@ -301,9 +303,13 @@ class Lending:
                 waiter.set_result(pool.lease_shared(key))
 
     def _wake_waiters(self) -> None:
+        """Give waiters slots as the limits allow; with HTTP/2 on, one per key (the
+        connection it opens may be shared: the other waiters wait for it).
+        """
         pool = self._pool
+        hold: Optional[set[Any]] = None if self._mux is None else set()
         while True:
-            item = pool.next_waiter()
+            item = pool.next_waiter(hold)
             if item is None:
                 return
             key, waiter = item
@@ -311,6 +317,8 @@ class Lending:
                 continue
             pool.acquire(key)
             waiter.set_result(None)
+            if hold is not None:
+                hold.add(key)
 
 
 def _multiplexes(protocol: Any) -> bool:

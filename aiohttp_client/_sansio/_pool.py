@@ -226,15 +226,20 @@ class Pool(Generic[C, W]):
                 self._forget_waiter(i, key)
                 return
 
-    def next_waiter(self) -> Optional[tuple[Hashable, W]]:
+    def next_waiter(self, hold: "Optional[set[Hashable]]" = None) -> Optional[tuple[Hashable, W]]:
         """Remove and return ``(key, waiter)`` for the first waiter that may acquire
-        now, if any.
+        now, if any; waiters for a key in *hold* are skipped (the caller just gave a
+        slot for that key to a request that may open a connection to share).
         """
         if not self._waiters or (self.limit and self.in_use >= self.limit):
             return None
         usable = self._usable
         for i, (key, waiter) in enumerate(self._waiters):
-            if key not in usable and self.can_acquire(key):  # else it waits for room
+            # A key with a usable shared connection, or one being opened that may
+            # multiplex, waits for room on it (served by the connector once it is open).
+            if key not in usable and key not in self._pending and self.can_acquire(key):
+                if hold and key in hold:
+                    continue
                 self._forget_waiter(i, key)
                 return key, waiter
         return None
