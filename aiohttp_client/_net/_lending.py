@@ -290,7 +290,7 @@ class Lending:
             pool.mark_closing(protocol)
             self._wake_waiters()
         else:
-            self._serve_room(key)
+            self._serve_room(key)  # type: ignore[arg-type]  # the pool's keys are ConnectionKeys
 
     def _serve_room(self, key: ConnectionKey) -> None:
         """Give waiters for *key* leases on a shared connection that has room."""
