@@ -133,3 +133,24 @@ def test_waiter_for_room_cancelled_or_timed_out_its_turn_goes_to_the_next(h2_ser
     assert srv.errors == [] and len(srv.connections) == 1
     assert [r.header(b":path") for r in srv.requests] == [b"/first/0", b"/held/0", b"/last/0"]
     assert peak.peak[id(srv.connections[0])] == 1
+
+
+def test_settings_raised_mid_flight_serve_that_many_waiters(h2_server):
+    peak = Peak(delay=0.05)
+    srv = h2_server(settings={SETTINGS.MAX_CONCURRENT_STREAMS: 2})
+
+    async def handler(conn: H2ServerConn, req: H2Request) -> None:
+        if len(srv.requests) == 4:  # mid-flight: room for 8 now (RFC 9113 §6.5.2)
+            conn.h2.update_settings({SETTINGS.MAX_CONCURRENT_STREAMS: 8})
+            conn.flush()
+        await peak.handler(conn, req)
+
+    srv.handler = handler
+
+    async def main():
+        async with aiohttp.ClientSession(http2="prior-knowledge") as s:
+            await _get_all(s, srv.url(""), 40)
+
+    run(main())
+    _check(srv, peak, 40, 8)
+    assert peak.peak[id(srv.connections[0])] > 2  # the waiters were served the new room
