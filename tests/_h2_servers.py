@@ -1,7 +1,8 @@
 """``h2_server``: a raw HTTP/2 server built on ``h2`` itself (server side), on 127.0.0.1,
 in its own thread and loop, for the protocol cases of issue 17 that real servers do not
 produce on demand: GOAWAY mid-flight, RST_STREAM mid-body, a window never opened,
-SETTINGS_MAX_CONCURRENT_STREAMS = 1, forbidden response fields.
+SETTINGS_MAX_CONCURRENT_STREAMS = 1, forbidden response fields, SETTINGS sent late
+(``settings_delay``).
 
 ``srv = h2_server(handler, settings={...}, tls_ca=None)``: *handler* is
 ``async def handler(conn: H2ServerConn, req: H2Request)``, run as a task once a
@@ -59,6 +60,7 @@ class H2ServerConn(asyncio.Protocol):
         self.tasks: set[asyncio.Task[None]] = set()
         self.client_goaway = False
         self.window_waiters: list[asyncio.Future[None]] = []
+        self.held: bytearray | None = None  # client bytes kept until the delayed SETTINGS went out
 
     # -- sending --------------------------------------------------------------------------
 
@@ -129,12 +131,28 @@ class H2ServerConn(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         self.server.connections.append(self)
+        if self.server.settings_delay:
+            self.held = bytearray()
+            asyncio.get_running_loop().call_later(self.server.settings_delay, self._preface)
+            return
+        self._preface()
+
+    def _preface(self) -> None:
+        """Our SETTINGS (the server preface), then whatever the client sent meanwhile."""
+        if self.transport is None:
+            return
         self.h2.initiate_connection()
         if self.server.settings:
             self.h2.update_settings(self.server.settings)
         self.flush()
+        held, self.held = self.held, None
+        if held:
+            self.data_received(bytes(held))
 
     def data_received(self, data: bytes) -> None:
+        if self.held is not None:
+            self.held += data
+            return
         try:
             events = self.h2.receive_data(data)
         except ProtocolError as exc:
@@ -212,8 +230,10 @@ class H2Server:
         tls_ca: Any = None,
         on_headers: bool = False,
         ack_data: bool = True,
+        settings_delay: float = 0.0,
     ) -> None:
         self.thread = thread
+        self.settings_delay = settings_delay  # seconds before the server preface (SETTINGS) goes out
         self.handler = handler
         self.settings = settings or {}
         self.on_headers = on_headers

@@ -87,22 +87,27 @@ def test_requests_wait_for_a_connection_that_multiplexes_and_share_it() -> None:
     async def main() -> None:
         connector = MuxConnector([2, 2])
         req = _req()
-        a, b, c = await asyncio.wait_for(asyncio.gather(*(connector.connect(req) for _ in range(3))), 5)
-        first, second = connector.opened
+        tasks = [asyncio.ensure_future(connector.connect(req)) for _ in range(3)]
+        a, b = await asyncio.wait_for(asyncio.gather(*tasks[:2]), 5)
+        (first,) = connector.opened
         assert a.protocol is first and b.protocol is first  # capacity 2: the opener and one waiter
-        assert c.protocol is second  # no room left: it opened its own
+        await asyncio.sleep(0.1)
+        assert not tasks[2].done()  # no room left: it waits for room, no second connection (RFC 9113 §9.1)
         assert a.exchange is not b.exchange and len(first.exchanges) == 2
         assert not a.reused and b.reused
-        assert connector._pool.in_use == 2  # connections, not leases
-        a.release()
-        assert connector._pool.in_use == 2 and connector._pool.idle_count == 0  # b still active
+        assert connector._pool.in_use == 1  # connections, not leases
+        a.release()  # the lease passes to the waiter
+        c = await asyncio.wait_for(tasks[2], 5)
+        assert c.protocol is first and c.reused and len(connector.opened) == 1
+        assert connector._pool.in_use == 1 and connector._pool.idle_count == 0
+        b.release()
         d = await asyncio.wait_for(connector.connect(req), 5)  # room on the shared one: no new open
-        assert d.protocol is first and len(connector.opened) == 2
-        for conn in (b, c, d):
+        assert d.protocol is first and len(connector.opened) == 1
+        for conn in (c, d):
             conn.release()
-        assert connector._pool.in_use == 0 and connector._pool.idle_count == 2
+        assert connector._pool.in_use == 0 and connector._pool.idle_count == 1
         await connector.close()
-        assert first.closed.done() and second.closed.done()
+        assert first.closed.done()
 
     run(main())
 

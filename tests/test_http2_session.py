@@ -129,7 +129,7 @@ def test_one_stream_at_a_time_requests_queue(h2_server):
     assert live["max"] == 1 and len(srv.connections) == 1
 
 
-def test_full_connection_then_a_second_one_within_limits(h2_server):
+def test_full_connection_requests_wait_for_room_on_it(h2_server):
     live: dict[int, int] = {}
     peak: dict[int, int] = {}
 
@@ -149,11 +149,10 @@ def test_full_connection_then_a_second_one_within_limits(h2_server):
             assert [await r.read() for r in resps] == [b"ok"] * 3
 
     run(main())
-    # The full connection (its SETTINGS known) takes no second stream: another one is
-    # opened (a new connection may carry more streams until its own SETTINGS arrive:
-    # RFC 9113 §6.5.2, the initial value is unlimited).
-    assert len(srv.connections) >= 2
-    assert peak[id(srv.connections[0])] == 1
+    # The full connection (its SETTINGS known: one stream) takes no second stream, and
+    # no second connection is opened (RFC 9113 §9.1): the requests wait for room on it.
+    assert len(srv.connections) == 1
+    assert peak[id(srv.connections[0])] == 1 and len(srv.requests) == 4
 
 
 def test_connect_tunnel_then_tls_with_alpn(proxy_url, hypercorn_server):  # noqa: F811

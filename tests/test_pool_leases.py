@@ -94,7 +94,7 @@ def test_waiters_for_a_pending_connection_that_multiplexes_get_leases() -> None:
         pool.wait_pending("k", w)
     leased, others = pool.opened_shared("k", "h2", 3)
     assert leased == ["w1", "w2"]  # capacity 3: the opener and two waiters
-    assert others == ["w3", "w4"]  # no room left, nothing else pending: open their own
+    assert others == ["w3", "w4"]  # no room left, nothing else pending: woken to ask again
     assert not pool.has_pending("k") and not pool.has_room("k")
     assert pool.end_lease("h2") == 2 and pool.in_use == 1
 
@@ -149,3 +149,60 @@ def test_drain_waiters_includes_those_waiting_for_a_pending_connection() -> None
     pool.wait_pending("j", "pending")
     assert sorted(pool.drain_waiters()) == ["pending", "slot"]
     assert not pool.has_waiters() and pool.open_failed_shared("j") == []
+
+
+def test_requests_for_a_key_with_a_usable_shared_connection_wait_for_room_not_a_slot() -> None:
+    pool = _pool()
+    pool.acquire("k")
+    pool.add_shared("k", "h2", 1)  # full
+    assert pool.has_usable("k") and not pool.has_usable("j")
+    pool.add_waiter("k", "w1")
+    pool.add_waiter("j", "wj")
+    assert pool.next_waiter() == ("j", "wj")  # another key gets its slot
+    pool.acquire("j")
+    assert pool.next_waiter() is None  # "k" waits for room on "h2", not for a slot
+    assert pool.pass_lease("h2") == "w1"  # the ending lease goes to the waiter
+    assert pool.end_lease("h2") == 0 and not pool.has_usable("k")  # the last one ended
+    assert pool.in_use == 2
+
+
+def test_a_lease_does_not_pass_when_closing_or_over_a_lowered_capacity() -> None:
+    pool = _pool()
+    pool.acquire("k")
+    pool.add_shared("k", "h2", 3)
+    assert pool.lease_shared("k") == "h2"
+    pool.add_waiter("k", "w1")
+    assert pool.set_capacity("h2", 1) == "k" and pool.set_capacity("other", 5) is None
+    assert pool.pass_lease("h2") is None  # 2 active over capacity 1: the lease just ends
+    assert pool.end_lease("h2") == 1
+    assert pool.pass_lease("h2") == "w1"  # 1 active, capacity 1: the room goes to the waiter
+    pool.add_waiter("k", "w2")
+    pool.mark_closing("h2")  # GOAWAY: no more leases, and the key waits no longer
+    assert pool.pass_lease("h2") is None and not pool.has_usable("k")
+    assert pool.next_waiter() == ("k", "w2")  # a slot: it opens a new connection
+    pool.mark_closing("h2")  # twice: counted once
+    pool.forget_shared("h2")
+    assert pool.shared_count == 0 and not pool.has_usable("k")
+
+
+def test_a_new_connection_that_multiplexes_before_its_settings_carries_one_exchange() -> None:
+    pool = _pool()
+    pool.acquire("k")
+    pool.opening_shared("k")
+    pool.wait_pending("k", "w1")
+    pool.add_waiter("k", "w0")  # queued while it was being opened
+    assert pool.next_waiter() is None  # it waits for the connection being opened
+    leased, others = pool.opened_shared("k", "h2", 1, True)
+    assert leased == [] and others == ["w1"]  # woken to ask again: they wait for room
+    assert pool.is_shared("h2") and pool.has_usable("k") and not pool.has_room("k")
+    assert pool.next_waiter() is None
+    assert pool.set_capacity("h2", 100) == "k" and pool.has_room("k")
+    assert pool.next_waiter_for_room("k") == "w0"
+
+
+def test_waiters_for_a_held_key_are_skipped() -> None:
+    pool = _pool()
+    for key, w in (("k", "a"), ("k", "b"), ("j", "c")):
+        pool.add_waiter(key, w)
+    assert pool.next_waiter(hold={"k"}) == ("j", "c")  # "k" just got a slot: the others wait for it
+    assert pool.next_waiter() == ("k", "a")

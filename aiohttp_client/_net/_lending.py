@@ -5,9 +5,13 @@ A request gets a *lease* (a ``Connection`` handle carrying one exchange) on a
 connection: a shared connection of its key with room (one that multiplexes), else an
 idle one, else one being opened for its key that may multiplex (it waits for it),
 else a new one once the limits allow (it waits for a slot, or for room on a shared
-connection of its key).  A lease ends through the handle: a connection with no
-active lease goes back to the idle pool when its protocol says it is reusable, and
-is closed otherwise.
+connection of its key).  While a shared connection of its key is usable (no GOAWAY,
+not failed) a request over its capacity waits for room on it instead of opening
+another (RFC 9113 §9.1); a new HTTP/2 connection carries one exchange until the
+peer's SETTINGS arrive (then as many as they allow: RFC 9113 §5.1.2, §6.5.2).  A
+lease ends through the handle: it passes to the next waiter for its key when there
+is room; a connection with no active lease goes back to the idle pool when its
+protocol says it is reusable, and is closed otherwise.
 """
 
 import asyncio
@@ -74,7 +78,7 @@ class Lending:
             for trace in traces or ():
                 await trace.send_connection_reuseconn()
             return self._lend(key, protocol, reused=True)
-        if pool.can_acquire(key) and not pool.has_waiters(key):
+        if pool.can_acquire(key) and not pool.has_waiters(key) and not (pool.shared_count and pool.has_usable(key)):
             pool.acquire(key)
         else:
             for trace in traces or ():
@@ -124,7 +128,11 @@ class Lending:
             pool.release(key)
             raise ClientConnectionError("Connector is closed.")
         if may_multiplex:
-            leased, others = pool.opened_shared(key, protocol, protocol.capacity)
+            if _multiplexes(protocol):  # HTTP/2: one exchange until the peer's SETTINGS arrived
+                settled = protocol.ready.done()  # type: ignore[attr-defined]
+                leased, others = pool.opened_shared(key, protocol, protocol.capacity if settled else 1, True)
+            else:
+                leased, others = pool.opened_shared(key, protocol, protocol.capacity)
             self._in_use.add(protocol)
             for waiter in leased:
                 if waiter.done():  # cancelled meanwhile: its lease ends unused
@@ -132,6 +140,8 @@ class Lending:
                 else:
                     waiter.set_result(protocol)
             _settle_pending(others, None)
+            self._serve_room(key)  # requests that queued while it was being opened
+            self._wake_waiters()  # (or slots, when it does not multiplex)
         elif protocol.capacity > 1:
             pool.add_shared(key, protocol, protocol.capacity)
         return self._lend(key, protocol)
@@ -148,7 +158,7 @@ class Lending:
             if protocol is None:
                 return None
             pool.acquire(key)
-            if protocol.capacity > 1:
+            if protocol.capacity > 1 or (self._mux is not None and _multiplexes(protocol)):
                 pool.add_shared(key, protocol, protocol.capacity)
         self._in_use.add(protocol)
         return Connection(self, key, protocol, self._loop, True)
@@ -170,7 +180,7 @@ class Lending:
 
     def _register(self, key: ConnectionKey, protocol: ExchangeConnection) -> None:
         """*protocol*, taken from the idle pool, starts carrying leases."""
-        if protocol.capacity > 1:
+        if protocol.capacity > 1 or (self._mux is not None and _multiplexes(protocol)):
             self._pool.add_shared(key, protocol, protocol.capacity)
 
     def _lend(self, key: ConnectionKey, protocol: ExchangeConnection, reused: bool = False) -> Connection:
@@ -239,9 +249,12 @@ class Lending:
         if pool.shared_count and pool.is_shared(protocol):
             if close:
                 pool.forget_shared(protocol)  # its other exchanges fail with it
-            elif pool.end_lease(protocol):
-                self._serve_room(key)
-                return
+            else:
+                if self._pass_lease(protocol):
+                    return
+                if pool.end_lease(protocol):
+                    self._serve_room(key)
+                    return
         self._in_use.discard(protocol)
         pool.release(key)
         if close:
@@ -250,6 +263,34 @@ class Lending:
             pool.put_idle(key, protocol)
             self._schedule_cleanup()
         self._wake_waiters()
+
+    def _pass_lease(self, protocol: ExchangeConnection) -> bool:
+        """The ending lease on the shared *protocol* goes to the next waiter for its
+        key, if there is room for it (a cancelled waiter's turn goes to the next).
+        """
+        pool = self._pool
+        while True:
+            waiter = pool.pass_lease(protocol)
+            if waiter is None:
+                return False
+            if not waiter.done():
+                waiter.set_result(protocol)
+                return True
+
+    def _capacity_changed(self, protocol: ExchangeConnection, capacity: int, closing: bool) -> None:
+        """The shared *protocol* may now carry *capacity* exchanges (HTTP/2 SETTINGS)
+        or, *closing*, none more (GOAWAY): serve the waiters for its key the room, or
+        wake them to open another connection.
+        """
+        pool = self._pool
+        key = pool.set_capacity(protocol, capacity)
+        if key is None:
+            return
+        if closing:
+            pool.mark_closing(protocol)
+            self._wake_waiters()
+        else:
+            self._serve_room(key)  # type: ignore[arg-type]  # the pool's keys are ConnectionKeys
 
     def _serve_room(self, key: ConnectionKey) -> None:
         """Give waiters for *key* leases on a shared connection that has room."""
@@ -262,9 +303,13 @@ class Lending:
                 waiter.set_result(pool.lease_shared(key))
 
     def _wake_waiters(self) -> None:
+        """Give waiters slots as the limits allow; with HTTP/2 on, one per key (the
+        connection it opens may be shared: the other waiters wait for it).
+        """
         pool = self._pool
+        hold: Optional[set[Any]] = None if self._mux is None else set()
         while True:
-            item = pool.next_waiter()
+            item = pool.next_waiter(hold)
             if item is None:
                 return
             key, waiter = item
@@ -272,6 +317,15 @@ class Lending:
                 continue
             pool.acquire(key)
             waiter.set_result(None)
+            if hold is not None:
+                hold.add(key)
+
+
+def _multiplexes(protocol: Any) -> bool:
+    """*protocol* is HTTP/2: tracked per lease whatever its capacity (the peer's
+    SETTINGS_MAX_CONCURRENT_STREAMS may be 1 or 0: requests wait for room on it).
+    """
+    return getattr(protocol, "multiplexes", False) is True
 
 
 def _settle_pending(waiters: "list[asyncio.Future[Optional[ExchangeConnection]]]", leased: Any) -> None:

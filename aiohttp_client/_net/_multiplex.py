@@ -53,7 +53,7 @@ class Multiplexer:
 
     def __init__(self, connector: Any, mode: Any) -> None:
         self._loop: asyncio.AbstractEventLoop = connector._loop
-        self._pool = connector._pool
+        self._connector = connector
         self.prior_knowledge = mode == PRIOR_KNOWLEDGE
         self._http1_keys: set[Any] = set()
 
@@ -112,6 +112,6 @@ class Multiplexer:
         if not use_h2:
             return protocol.become(http1())
         h2 = H2Protocol(self._loop)
-        pool = self._pool
-        h2.on_capacity = lambda n: pool.set_capacity(h2, n)  # SETTINGS, GOAWAY: the pool's books
+        connector = self._connector  # SETTINGS, GOAWAY: the pool's books, and its waiters
+        h2.on_capacity = lambda n: connector._capacity_changed(h2, n, h2.going_away)
         return protocol.become(h2)

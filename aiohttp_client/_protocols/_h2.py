@@ -113,6 +113,9 @@ class H2Protocol(WriteFlow):
     :param loop: the event loop.
     """
 
+    #: The pool tracks its leases whatever its capacity (``_net._lending``).
+    multiplexes = True
+
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self.transport: Optional[asyncio.Transport] = None
@@ -148,6 +151,11 @@ class H2Protocol(WriteFlow):
         if not self._settings_seen:
             return DEFAULT_STREAMS
         return max(0, min(self._h2.remote_settings.max_concurrent_streams, MAX_STREAMS))
+
+    @property
+    def going_away(self) -> bool:
+        """A GOAWAY arrived: no new stream on it (RFC 9113 §6.8)."""
+        return self._goaway
 
     @property
     def broken(self) -> bool:

@@ -22,8 +22,16 @@ Rules (what ``BaseConnector`` documents):
   a connection) or with a lease on a shared connection of its key that has room.
 - A request may wait for a connection being opened for its key that may multiplex
   (the connector says so when it opens it) instead of opening a second one: once
-  open, up to ``capacity - 1`` of those waiters get a lease on it; when it turns out
-  to carry one exchange (or fails), they are woken to open their own.
+  open, up to ``capacity - 1`` of those waiters get a lease on it; the others are
+  woken to ask again (when it turns out to carry one exchange, or failed, they open
+  their own).
+- While a shared connection of a key is *usable* (tracked and not closing: no
+  GOAWAY), a request for that key over its capacity waits for room on it rather
+  than open another connection (RFC 9113 §9.1: one HTTP/2 connection per origin);
+  waiters for such a key are served only with leases (a lease that ends passes to
+  the next waiter; a larger capacity serves that many), not with slots.  A new
+  connection for the key is opened once none is usable (closed, failed, GOAWAY, out
+  of stream ids: the connector then stops tracking it and wakes the waiters).
 
 Counters are incremental; nothing is rescanned per request (compare
 encode/httpcore#1000).  The connector performs whatever a method returns (closing
@@ -75,6 +83,7 @@ class Pool(Generic[C, W]):
         self._waiters: deque[tuple[Hashable, W]] = deque()
         self._waiters_per_key: dict[Hashable, int] = {}
         self._shared: dict[C, _Shared] = {}  # connections of capacity > 1 with leases
+        self._usable: dict[Hashable, int] = {}  # key -> its shared connections not closing
         self._pending: dict[Hashable, int] = {}  # key -> connections being opened that may multiplex
         self._pending_waiters: dict[Hashable, deque[W]] = {}
         #: Connections of capacity > 1 carrying leases now (0: nothing to look up;
@@ -217,14 +226,20 @@ class Pool(Generic[C, W]):
                 self._forget_waiter(i, key)
                 return
 
-    def next_waiter(self) -> Optional[tuple[Hashable, W]]:
+    def next_waiter(self, hold: "Optional[set[Hashable]]" = None) -> Optional[tuple[Hashable, W]]:
         """Remove and return ``(key, waiter)`` for the first waiter that may acquire
-        now, if any.
+        now, if any; waiters for a key in *hold* are skipped (the caller just gave a
+        slot for that key to a request that may open a connection to share).
         """
         if not self._waiters or (self.limit and self.in_use >= self.limit):
             return None
+        usable = self._usable
         for i, (key, waiter) in enumerate(self._waiters):
-            if self.can_acquire(key):
+            # A key with a usable shared connection, or one being opened that may
+            # multiplex, waits for room on it (served by the connector once it is open).
+            if key not in usable and key not in self._pending and self.can_acquire(key):
+                if hold and key in hold:
+                    continue
                 self._forget_waiter(i, key)
                 return key, waiter
         return None
@@ -258,6 +273,26 @@ class Pool(Generic[C, W]):
         """
         self._shared[conn] = _Shared(key, capacity)
         self.shared_count = len(self._shared)
+        self._usable[key] = self._usable.get(key, 0) + 1
+
+    def _untrack(self, conn: C) -> None:
+        entry = self._shared.pop(conn)
+        self.shared_count = len(self._shared)
+        if not entry.closing:
+            self._not_usable(entry.key)
+
+    def _not_usable(self, key: Hashable) -> None:
+        n = self._usable[key] - 1
+        if n:
+            self._usable[key] = n
+        else:
+            del self._usable[key]
+
+    def has_usable(self, key: Hashable) -> bool:
+        """Whether a shared connection of *key* is tracked and not closing: a request
+        for *key* waits for room on it rather than open another connection.
+        """
+        return key in self._usable
 
     def is_shared(self, conn: C) -> bool:
         return conn in self._shared
@@ -287,29 +322,51 @@ class Pool(Generic[C, W]):
         entry = self._shared[conn]
         entry.active -= 1
         if entry.active <= 0:
-            del self._shared[conn]
-            self.shared_count = len(self._shared)
+            self._untrack(conn)
             return 0
         return entry.active
 
-    def set_capacity(self, conn: C, capacity: int) -> None:
+    def pass_lease(self, conn: C) -> Optional[W]:
+        """The lease of one exchange on the shared *conn* ended: the first waiter for
+        its key, removed, takes it over (the lease count stays), or ``None`` (no
+        waiter, or no room once it ends: closing, capacity lowered); then the caller
+        ends the lease (:meth:`end_lease`).
+        """
+        entry = self._shared[conn]
+        key = entry.key
+        if key not in self._waiters_per_key or entry.closing or entry.active > entry.capacity:
+            return None
+        for i, (k, waiter) in enumerate(self._waiters):
+            if k == key:
+                self._forget_waiter(i, key)
+                return waiter
+        return None  # pragma: no cover - the per-key count says there is one
+
+    def set_capacity(self, conn: C, capacity: int) -> Optional[Hashable]:
         """The shared *conn* may now carry *capacity* exchanges (HTTP/2: new
         ``SETTINGS_MAX_CONCURRENT_STREAMS``); leases beyond it are not revoked.
+        Returns its key (the caller serves waiters for the room), or ``None`` when it
+        is not tracked.
         """
         entry = self._shared.get(conn)
-        if entry is not None:
-            entry.capacity = capacity
+        if entry is None:
+            return None
+        entry.capacity = capacity
+        return entry.key
 
     def mark_closing(self, conn: C) -> None:
-        """No new lease on the shared *conn* (HTTP/2: GOAWAY); active ones go on."""
+        """No new lease on the shared *conn* (HTTP/2: GOAWAY); active ones go on.
+        Requests for its key no longer wait for it (the caller wakes the waiters).
+        """
         entry = self._shared.get(conn)
-        if entry is not None:
+        if entry is not None and not entry.closing:
             entry.closing = True
+            self._not_usable(entry.key)
 
     def forget_shared(self, conn: C) -> None:
         """*conn* is being closed with leases active: stop tracking it."""
-        self._shared.pop(conn, None)
-        self.shared_count = len(self._shared)
+        if conn in self._shared:
+            self._untrack(conn)
 
     # -- waiting for a connection being opened that may multiplex ----------------------
 
@@ -334,16 +391,21 @@ class Pool(Generic[C, W]):
             if not queue:
                 del self._pending_waiters[key]
 
-    def opened_shared(self, key: Hashable, conn: C, capacity: int) -> tuple[list[W], list[W]]:
+    def opened_shared(
+        self, key: Hashable, conn: C, capacity: int, multiplexes: Optional[bool] = None
+    ) -> tuple[list[W], list[W]]:
         """The connection being opened for *key* is open, carrying *capacity*
-        exchanges (the opener holds its first lease).  Returns ``(leased, others)``:
-        waiters each given a lease on *conn* (up to ``capacity - 1``), and waiters to
-        wake to open their own (none while another such connection is being opened
-        for *key*: they keep waiting for it).
+        exchanges (the opener holds its first lease); *multiplexes* (default
+        ``capacity > 1``): it is tracked as shared even at capacity 1 (HTTP/2 before
+        the peer's SETTINGS: :meth:`set_capacity` raises it).  Returns ``(leased,
+        others)``: waiters each given a lease on *conn* (up to ``capacity - 1``), and
+        waiters to wake to ask again (they wait for room on *conn* when it is
+        shared, else open their own; none while another such connection is being
+        opened for *key*: they keep waiting for it).
         """
         self._end_pending(key)
         leased: list[W] = []
-        if capacity > 1:
+        if capacity > 1 if multiplexes is None else multiplexes:
             self.add_shared(key, conn, capacity)
             queue = self._pending_waiters.get(key)
             while queue and self._shared[conn].has_room:
