@@ -9,10 +9,11 @@ import gzip
 import hashlib
 import json
 import urllib.request
+import warnings
 
 import pytest
 
-from _servers import Reply, run
+from _servers import LeakElsewhereWarning, Reply, run
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
@@ -78,6 +79,42 @@ def test_run_fails_on_unclosed_transport() -> None:
         with pytest.raises(pytest.fail.Exception, match="ResourceWarning"):
             run(leak_socket(listener.getsockname()[1]))
     finally:
+        listener.close()
+
+
+def test_run_reports_a_leak_of_another_loop_without_failing() -> None:
+    """A ResourceWarning about a transport of another loop (a server thread's, an
+    earlier test's that PyPy finalised late) is reported as LeakElsewhereWarning and
+    the run passes; the same warning about a transport of the run's loop fails it.
+    The warnings are the ones asyncio's transports give from ``__del__``
+    (``source=`` the transport), raised here on purpose on real transports."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    other = asyncio.new_event_loop()
+    try:
+        elsewhere, _ = other.run_until_complete(other.create_connection(asyncio.Protocol, "127.0.0.1", port))
+
+        async def warn_about(transport: asyncio.BaseTransport) -> str:
+            warnings.warn(f"unclosed transport {transport!r}", ResourceWarning, stacklevel=1, source=transport)
+            return "done"
+
+        async def warn_about_own() -> None:
+            transport, _ = await asyncio.get_running_loop().create_connection(asyncio.Protocol, "127.0.0.1", port)
+            await warn_about(transport)
+            transport.close()
+
+        with pytest.warns(LeakElsewhereWarning, match=r"unclosed transport .*\(of another loop\)"):
+            assert run(warn_about(elsewhere)) == "done"
+        with pytest.raises(pytest.fail.Exception, match="ResourceWarning: unclosed transport"):
+            run(warn_about_own())
+        elsewhere.close()
+        other.run_until_complete(asyncio.sleep(0))
+    finally:
+        other.close()
         listener.close()
 
 
