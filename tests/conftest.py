@@ -55,12 +55,16 @@ def _aiohttp_oracle_available() -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Deselect what does not apply in this lane: the ``c`` params without compiled
     twins, the ``aiohttp_oracle`` tests where aiohttp 3.14 cannot be installed, and the
-    ``cpython`` tests (they need CPython's object layout) on another interpreter."""
+    ``cpython`` tests (they need CPython's object layout) on another interpreter.  Tests
+    using the ``dante`` fixture are marked ``dante`` (deselected only by ``-m``: the
+    hosted wheel builds, whose containers cannot run it)."""
     drop_c = not CPYTHON or config.getoption("--no-c-extensions")
     drop_oracle = not _aiohttp_oracle_available()
     keep: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
+        if "dante" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.dante)  # so that `-m "not dante"` can leave it out
         not_here = (
             (drop_c and item.get_closest_marker("c_extension") is not None)
             or (drop_oracle and item.get_closest_marker("aiohttp_oracle") is not None)
