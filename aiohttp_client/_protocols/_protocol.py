@@ -38,6 +38,7 @@ from ..client_exceptions import (
 from ..http_exceptions import HttpProcessingError
 from ..streams import StreamReader
 from ._exchange import HeadResult, ReaderOptions, RequestHead
+from ._receive import ReceiveBuffer, receive_view
 from ._write_flow import WriteFlow
 
 __all__ = ("ResponseProtocol",)
@@ -46,8 +47,9 @@ _SMALL_BODY = 16384  # bodies up to this size go out in the same write as the he
 _DEFAULT_OPTIONS = ReaderOptions()
 
 
-class ResponseProtocol(WriteFlow):
-    """One HTTP/1.1 connection.  The twins are injectable for tests.
+class ResponseProtocol(WriteFlow, ReceiveBuffer):
+    """One HTTP/1.1 connection.  The twins are injectable for tests.  It receives
+    into its thread's shared buffer (:mod:`._receive`), a ``BufferedProtocol``.
 
     :param loop: the event loop.
     :param head_parser_cls: head-parser twin; default: the selected one.
@@ -68,6 +70,7 @@ class ResponseProtocol(WriteFlow):
         reader_cls: type[Any] = ResponseReader,
     ) -> None:
         self._loop = loop
+        self._rview = receive_view()
         self._parser_classes = (head_parser_cls, chunked_decoder_cls)
         self._reader_cls = reader_cls
         self.transport: Optional[asyncio.Transport] = None
@@ -340,6 +343,9 @@ class ResponseProtocol(WriteFlow):
             self._protocol_error(exc)
         except Exception as exc:  # a bug: fail this response loudly, keep the loop sane
             self._fail(exc)
+
+    def _receive_failed(self) -> bool:
+        return self._exception is not None
 
     def eof_received(self) -> Optional[bool]:
         return False  # close the transport; connection_lost follows
