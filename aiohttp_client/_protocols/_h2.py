@@ -43,6 +43,7 @@ from hyperframe.frame import DataFrame, Frame
 from ..client_exceptions import ClientConnectionResetError, ClientOSError, ServerDisconnectedError
 from ..http_exceptions import BadHttpMessage
 from ._h2_stream import H2Stream
+from ._receive import ReceiveBuffer, receive_view
 from ._write_flow import WriteFlow
 
 __all__ = ("H2Protocol", "PendingProtocol", "ALPN_H2")
@@ -107,8 +108,9 @@ class _H2Connection(H2Connection):
         return result
 
 
-class H2Protocol(WriteFlow):
-    """One HTTP/2 connection, client side.
+class H2Protocol(WriteFlow, ReceiveBuffer):
+    """One HTTP/2 connection, client side.  It receives into its thread's shared
+    buffer (:mod:`._receive`), a ``BufferedProtocol``.
 
     :param loop: the event loop.
     """
@@ -118,6 +120,7 @@ class H2Protocol(WriteFlow):
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
+        self._rview = receive_view()
         self.transport: Optional[asyncio.Transport] = None
         self.closed: asyncio.Future[None] = loop.create_future()
         #: Resolved when the peer's first SETTINGS frame arrived (its preface).
@@ -348,6 +351,9 @@ class H2Protocol(WriteFlow):
         )
         h2.increment_flow_control_window(CONNECTION_WINDOW - 65535)
         tr.write(h2.data_to_send())
+
+    def _receive_failed(self) -> bool:
+        return self._exception is not None
 
     def data_received(self, data: bytes) -> None:
         try:
