@@ -9,16 +9,21 @@ receive by bytes nobody asked for.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import os
-import ssl
 import threading
 from typing import Any
 
-import trustme
+import pytest
 
 import aiohttp_client as aiohttp
 from _servers import Reply, run, tls_server_for
 from aiohttp_client._protocols._receive import PIECE, RECEIVE_SIZE, receive_view
+from test_client_tls import ca, client_context
+from test_tunnel_safety import ESTABLISHED, INJECTED, scripted_proxy
+
+__all__ = ("ca",)  # the trustme CA fixture of test_client_tls
 
 
 def _bodies(count: int) -> list[bytes]:
@@ -98,11 +103,9 @@ def test_loops_in_two_threads_download_at_once_byte_exact(raw_server: Any) -> No
     assert views[0] != views[1], "one receive buffer per thread"
 
 
-def test_tls_download_byte_exact() -> None:
+def test_tls_download_byte_exact(ca: Any) -> None:
     body = _bodies(1)[0]
-    ca = trustme.CA()
-    ctx = ssl.create_default_context()
-    ca.configure_trust(ctx)
+    ctx = client_context(ca)
     with tls_server_for(ca, _chunked(body, 70_001)) as (port, _der, heads):
 
         async def main() -> bytes:
@@ -133,3 +136,64 @@ def test_bytes_after_the_response_in_the_same_receive(raw_server: Any) -> None:
     assert first == body
     assert second == b"second"
     assert srv.accepted == 2
+
+
+def test_a_proxy_answer_to_connect_with_more_than_a_piece_after_it(ca: Any) -> None:
+    """A hostile proxy sends its 200 to CONNECT and, in the same write, a response
+    and padding longer than a 64 KiB piece: the request fails with the documented
+    error, nothing reaches the origin or the cookie jar, the connection is closed."""
+    injected = INJECTED + os.urandom(PIECE + 5000)
+    response = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    with tls_server_for(ca, response) as (port, _der, heads):
+        with scripted_proxy(port, answer=(ESTABLISHED + injected,)) as proxy:
+
+            async def main() -> None:
+                jar = aiohttp.CookieJar(unsafe=True)
+                async with aiohttp.ClientSession(cookie_jar=jar) as session:
+                    with pytest.raises(aiohttp.ClientProxyConnectionError) as info:
+                        await session.get(f"https://127.0.0.1:{port}/", proxy=proxy.url, ssl=client_context(ca))
+                    assert (info.value.host, info.value.port) == ("127.0.0.1", proxy.port)
+                    assert "bytes after its 200 response to CONNECT" in str(info.value)
+                    assert len(jar) == 0
+
+            run(main(), timeout=30)
+            assert proxy.wait_ended(1) == 1
+    assert heads == []
+
+
+def test_websocket_frames_in_the_receive_of_the_101() -> None:
+    """The 101 and frames longer than a piece in one write (RFC 6455 §4.1: the
+    server may send frames right after its handshake): every frame reaches the
+    WebSocket byte for byte, whichever piece it starts in."""
+    big = os.urandom(PIECE * 2 + 777)
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        key = [
+            line.split(b":", 1)[1].strip()
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"sec-websocket-key:")
+        ][0]
+        accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+        upgrade = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        frames = b"\x82\x7f" + len(big).to_bytes(8, "big") + big + b"\x81\x04done"
+        writer.write(upgrade + b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n" + frames)
+        await writer.drain()
+        await reader.read(2)  # the start of the client's close frame: answer it
+        writer.write(b"\x88\x02\x03\xe8")
+        await writer.drain()
+        writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            async with aiohttp.ClientSession() as session:
+                async with session.ws_connect(f"http://127.0.0.1:{port}/") as ws:
+                    assert (await ws.receive_bytes(timeout=10)) == big
+                    assert (await ws.receive_str(timeout=10)) == "done"
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    run(main(), timeout=30)
