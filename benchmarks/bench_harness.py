@@ -12,6 +12,9 @@ spread (min..max) beside it: on a loaded machine that spread is the honest error
 - ``sequential``: one ``ClientSession(connector=TCPConnector(limit=1))``, 20,000 x
   ``async with session.get(url) as r: await r.read()`` of a 13-byte body;
 - ``concurrent``: 64 tasks sharing ``limit=64``, 20,000 GETs of the same body;
+
+  these two run every repeat in a fresh process per client (a process's CPU per
+  request varies by up to a third from one process to the next);
 - ``download``: 100 MB read with ``resp.content.iter_chunked(65536)``: CPU per MB
   against the curl CLI (to ``/dev/null``) and pycurl (when it imports);
 - ``gzip``: a pre-compressed (``gzip -1``) 32 MiB access-log text served by nginx in
@@ -144,6 +147,7 @@ def harness_nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
 class Worker(_support.ClientWorker):
     def __init__(self, impl: str, base: str) -> None:
         super().__init__(impl, WORKER, base)
+        self.base = base
 
     def run(self, command: str, arg: str) -> dict[str, Any]:
         return self.ask(f"{command} {arg}")
@@ -206,8 +210,24 @@ def _record(benchmark: Any, item: str, unit: str, values: dict[str, float], rati
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)  # the figures come from the rounds
 
 
+def _in_fresh_worker(impl: str, url: str, command: str, arg: str) -> dict[str, Any]:
+    """*command* run by a new worker process of *impl*, closed after it."""
+    worker = Worker(impl, url)
+    try:
+        if not worker.info.get("ok"):
+            pytest.fail(f"the {impl} worker did not start: {worker.info}")
+        return worker.run(command, arg)
+    finally:
+        worker.close()
+
+
 def _small(benchmark: Any, hworkers: dict[str, Worker], command: str, arg: str, item: str) -> None:
-    runs = _rounds({i: (lambda w=hworkers[i]: w.run(command, arg)) for i in IMPLS})
+    """The small-GET loops run each round in a fresh process per client: a process's
+    CPU per request can differ by a third from the next one's (its allocator's state;
+    seen as 87-143 us for one tree over ten processes), so rounds in one long-lived
+    process would sample that only once."""
+    url = hworkers["ours-c"].base
+    runs = _rounds({i: (lambda i=i: _in_fresh_worker(i, url, command, arg)) for i in IMPLS})
     values = {i: statistics.median(r["cpu"] / r["requests"] * 1e6 for r in rs) for i, rs in runs.items()}
     ratios = {
         "ours-c / aiohttp": _ratio(runs, "requests", "ours-c", "aiohttp"),
