@@ -10,10 +10,12 @@ import hashlib
 import json
 import urllib.request
 import warnings
+from collections.abc import Coroutine
+from typing import Any
 
 import pytest
 
-from _servers import LeakElsewhereWarning, Reply, run
+from _servers import LeakElsewhereWarning, Reply, run, served_in_thread
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
@@ -116,6 +118,34 @@ def test_run_reports_a_leak_of_another_loop_without_failing() -> None:
     finally:
         other.close()
         listener.close()
+
+
+def test_a_server_thread_closes_the_connections_it_holds_when_stopped() -> None:
+    """A handler that never closes its connection: stopping the server thread closes
+    it (the client reads EOF), so no socket of the thread is left for a later test's
+    collection to finalise and report."""
+    import socket
+    import threading
+
+    accepted = threading.Event()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.set()
+        await reader.read()  # cancelled by the stop; the writer is never closed here
+
+    def start(loop: asyncio.AbstractEventLoop) -> Coroutine[Any, Any, asyncio.AbstractServer]:
+        return asyncio.start_server(handle, "127.0.0.1", 0)
+
+    with served_in_thread("holder", start) as server:
+        client = socket.create_connection(server.sockets[0].getsockname()[:2], timeout=5)
+        assert accepted.wait(5)
+    try:
+        try:
+            assert client.recv(1) == b""
+        except ConnectionResetError:
+            pass  # an abort may reset: closed all the same
+    finally:
+        client.close()
 
 
 def test_run_bounds_a_hanging_coroutine() -> None:
