@@ -89,7 +89,10 @@ def run(coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
     it is reported as a :class:`LeakElsewhereWarning`, and the run does not fail.
     """
     loop = asyncio.new_event_loop()
-    this_loop = weakref.ref(loop)
+    # A strong reference until the warnings are judged: were the loop garbage in the
+    # final collection with a transport it leaked, a weak one would be cleared before
+    # the transport's __del__ ran, and the leak would pass for another loop's.
+    this_loop = loop
     gate = _PyPyLeakGate(loop) if _IS_PYPY else None
     handler_calls: list[dict[str, Any]] = []
 
@@ -149,11 +152,11 @@ class LeakElsewhereWarning(UserWarning):
     """A ``ResourceWarning`` a ``run()`` saw about a transport of another loop."""
 
 
-def _of_another_loop(w: warnings.WarningMessage, this_loop: weakref.ref[asyncio.AbstractEventLoop]) -> bool:
+def _of_another_loop(w: warnings.WarningMessage, this_loop: asyncio.AbstractEventLoop) -> bool:
     """Whether *w* names a transport (its ``source``) bound to a loop other than the
     run's (asyncio's transports warn with ``source=self`` and keep ``_loop``)."""
     owner = getattr(w.source, "_loop", None)
-    return owner is not None and owner is not this_loop()
+    return owner is not None and owner is not this_loop
 
 
 def _open_fds() -> set[tuple[str, str]] | None:
