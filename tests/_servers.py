@@ -85,8 +85,9 @@ def run(coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
     ``TimeoutError`` included) reaches the test unchanged.
 
     A ``ResourceWarning`` about a transport of another loop (a server thread's, or an
-    earlier test's that PyPy's collector finalised only now) is not this run's leak:
-    it is reported as a :class:`LeakElsewhereWarning`, and the run does not fail.
+    earlier test's that PyPy's collector finalised only now), or about a test server's
+    accepted socket, is not this run's leak: it is reported as a
+    :class:`LeakElsewhereWarning`, and the run does not fail.
     """
     loop = asyncio.new_event_loop()
     # A strong reference until the warnings are judged: were the loop garbage in the
@@ -130,8 +131,9 @@ def run(coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
     # own warning filters still see them.
     resource_warnings = []
     for w in caught:
-        if issubclass(w.category, ResourceWarning) and _of_another_loop(w, this_loop):
-            warnings.warn_explicit(f"{w.message} (of another loop)", LeakElsewhereWarning, w.filename, w.lineno)
+        if issubclass(w.category, ResourceWarning) and _not_the_clients(w, this_loop):
+            elsewhere = f"{w.message} (another loop's or a test server's)"
+            warnings.warn_explicit(elsewhere, LeakElsewhereWarning, w.filename, w.lineno)
         elif issubclass(w.category, ResourceWarning):
             resource_warnings.append(w)
         else:
@@ -149,14 +151,26 @@ def run(coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
 
 
 class LeakElsewhereWarning(UserWarning):
-    """A ``ResourceWarning`` a ``run()`` saw about a transport of another loop."""
+    """A ``ResourceWarning`` a ``run()`` saw about something not the client's under
+    test: a transport of another loop, or a test server's accepted socket."""
 
 
-def _of_another_loop(w: warnings.WarningMessage, this_loop: asyncio.AbstractEventLoop) -> bool:
-    """Whether *w* names a transport (its ``source``) bound to a loop other than the
-    run's (asyncio's transports warn with ``source=self`` and keep ``_loop``)."""
+#: The ports the test servers of server threads listen on (``_LoopThread``).
+_SERVER_PORTS: set[int] = set()
+_LOCAL_PORT = re.compile(r"laddr=\('[^']*', (\d+)")
+
+
+def _not_the_clients(w: warnings.WarningMessage, this_loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether *w* is about something that is not the client's under test: a
+    transport (its ``source``) bound to a loop other than the run's (asyncio's
+    transports warn with ``source=self`` and keep ``_loop``), or a socket whose local
+    port is one a test server listens on (a server thread's accepted connection; a
+    client's socket has an ephemeral local port)."""
     owner = getattr(w.source, "_loop", None)
-    return owner is not None and owner is not this_loop
+    if owner is not None:
+        return owner is not this_loop
+    port = _LOCAL_PORT.search(str(w.message))
+    return port is not None and int(port.group(1)) in _SERVER_PORTS
 
 
 def _open_fds() -> set[tuple[str, str]] | None:
@@ -260,6 +274,14 @@ class _LoopThread:
 
     def __init__(self, name: str) -> None:
         self.loop = asyncio.new_event_loop()
+        make_server = self.loop.create_server
+
+        async def create_server(*args: Any, **kwargs: Any) -> asyncio.AbstractServer:
+            server = await make_server(*args, **kwargs)
+            _SERVER_PORTS.update(sock.getsockname()[1] for sock in server.sockets)
+            return server
+
+        self.loop.create_server = create_server  # type: ignore[method-assign]
         self._thread = threading.Thread(target=self._main, name=name, daemon=True)
         self._thread.start()
 
@@ -286,11 +308,11 @@ class _LoopThread:
             # them, so that no socket of this thread outlives it to be finalised, and
             # reported, during a later test.  A selector loop keeps its transports by
             # descriptor in _transports (weak values; CPython 3.9+ and PyPy alike).
-            transports = getattr(loop, "_transports", None) or {}
-            open_ones = [t for t in list(transports.values()) if not t.is_closing()]
-            for transport in open_ones:
+            # Closing ones too: close() waits for the write buffer to drain first.
+            transports = list((getattr(loop, "_transports", None) or {}).values())
+            for transport in transports:
                 transport.abort()
-            if open_ones:
+            if transports:
                 await asyncio.sleep(0)  # their connection_lost callbacks close the sockets
 
         try:

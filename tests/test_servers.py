@@ -8,6 +8,7 @@ import gc
 import gzip
 import hashlib
 import json
+import time
 import urllib.request
 import warnings
 from collections.abc import Coroutine
@@ -113,7 +114,7 @@ def test_run_reports_a_leak_of_another_loop_without_failing() -> None:
             await warn_about(transport)
             transport.close()
 
-        with pytest.warns(LeakElsewhereWarning, match=r"unclosed transport .*\(of another loop\)"):
+        with pytest.warns(LeakElsewhereWarning, match=r"unclosed transport .*\(another loop's or a test server's\)"):
             assert run(warn_about(elsewhere)) == "done"
         with pytest.raises(pytest.fail.Exception, match="ResourceWarning: unclosed transport"):
             run(warn_about_own())
@@ -122,6 +123,41 @@ def test_run_reports_a_leak_of_another_loop_without_failing() -> None:
     finally:
         other.close()
         listener.close()
+
+
+def test_run_reports_a_test_servers_socket_without_failing() -> None:
+    """A socket warning about a test server's accepted connection (its local port is
+    the server's) is reported as LeakElsewhereWarning; about a client's socket (an
+    ephemeral local port) it fails the run.  The warnings are raised here on purpose,
+    as ``socket.socket.__del__`` raises them."""
+    import socket
+
+    accepted: list[Any] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer.get_extra_info("socket"))
+        await reader.read()
+        writer.close()
+
+    def start(loop: asyncio.AbstractEventLoop) -> Coroutine[Any, Any, asyncio.AbstractServer]:
+        return asyncio.start_server(handle, "127.0.0.1", 0)
+
+    async def warn_about(sock: Any) -> None:
+        warnings.warn(f"unclosed {sock!r}", ResourceWarning, stacklevel=1, source=sock)
+
+    with served_in_thread("accepting", start) as server:
+        client = socket.create_connection(server.sockets[0].getsockname()[:2], timeout=5)
+        try:
+            for _ in range(500):  # bounded: at most 5 s
+                if accepted:
+                    break
+                time.sleep(0.01)
+            with pytest.warns(LeakElsewhereWarning, match=r"unclosed .*laddr=.*\(another loop's or a test server's\)"):
+                run(warn_about(accepted[0]))
+            with pytest.raises(pytest.fail.Exception, match="ResourceWarning: unclosed <socket.socket"):
+                run(warn_about(client))
+        finally:
+            client.close()
 
 
 def test_a_server_thread_closes_the_connections_it_holds_when_stopped() -> None:
