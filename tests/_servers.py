@@ -269,6 +269,21 @@ def _describe(context: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------------------
 
 
+async def _abort_connections(loop: asyncio.AbstractEventLoop) -> None:
+    """Abort every connection a server thread's *loop* still holds (before 3.12
+    ``Server.close()`` leaves the accepted ones open, and from 3.12 ``wait_closed()``
+    waits for them; a handler may also return without closing), so that no socket of
+    the thread outlives it to be finalised, and reported, during a later test.  A
+    selector loop keeps its transports by descriptor in ``_transports`` (weak values;
+    CPython 3.9+ and PyPy alike); closing ones are aborted too, as ``close()`` first
+    waits for the write buffer to drain."""
+    transports = list((getattr(loop, "_transports", None) or {}).values())
+    for transport in transports:
+        transport.abort()
+    if transports:
+        await asyncio.sleep(0)  # their connection_lost callbacks close the sockets
+
+
 class _LoopThread:
     """An event loop running in a daemon thread; coroutines are submitted to it."""
 
@@ -303,17 +318,7 @@ class _LoopThread:
             if tasks:
                 await asyncio.wait(tasks, timeout=_START_TIMEOUT)
             await loop.shutdown_asyncgens()
-            # Connections the server still holds (before 3.12 Server.close() leaves the
-            # accepted ones open; a handler may have returned without closing): abort
-            # them, so that no socket of this thread outlives it to be finalised, and
-            # reported, during a later test.  A selector loop keeps its transports by
-            # descriptor in _transports (weak values; CPython 3.9+ and PyPy alike).
-            # Closing ones too: close() waits for the write buffer to drain first.
-            transports = list((getattr(loop, "_transports", None) or {}).values())
-            for transport in transports:
-                transport.abort()
-            if transports:
-                await asyncio.sleep(0)  # their connection_lost callbacks close the sockets
+            await _abort_connections(loop)
 
         try:
             self.call(cancel_all())
@@ -339,6 +344,7 @@ def served_in_thread(
 
         async def stop() -> None:
             server.close()
+            await _abort_connections(thread.loop)  # 3.12+: wait_closed() waits for them
             await server.wait_closed()
 
         thread.call(stop())
