@@ -48,6 +48,15 @@ C = TypeVar("C")  # a connection (protocol) object
 W = TypeVar("W")  # a waiter object
 
 
+def _count_down(counts: "dict[Hashable, int]", key: Hashable) -> None:
+    """One fewer for *key* in *counts* (it must be there); the entry goes at zero."""
+    n = counts[key] - 1
+    if n:
+        counts[key] = n
+    else:
+        del counts[key]
+
+
 class _Shared:
     """A connection that may carry several exchanges: its leases."""
 
@@ -108,11 +117,7 @@ class Pool(Generic[C, W]):
     def release(self, key: Hashable) -> None:
         """Count one connection for *key* as no longer in use."""
         self.in_use -= 1
-        n = self._in_use_per_key[key] - 1
-        if n:
-            self._in_use_per_key[key] = n
-        else:
-            del self._in_use_per_key[key]
+        _count_down(self._in_use_per_key, key)
 
     def in_use_for(self, key: Hashable) -> int:
         return self._in_use_per_key.get(key, 0)
@@ -214,11 +219,7 @@ class Pool(Generic[C, W]):
 
     def _forget_waiter(self, i: int, key: Hashable) -> None:
         del self._waiters[i]
-        n = self._waiters_per_key[key] - 1
-        if n:
-            self._waiters_per_key[key] = n
-        else:
-            del self._waiters_per_key[key]
+        _count_down(self._waiters_per_key, key)
 
     def remove_waiter(self, waiter: W) -> None:
         for i, (key, w) in enumerate(self._waiters):
@@ -282,11 +283,7 @@ class Pool(Generic[C, W]):
             self._not_usable(entry.key)
 
     def _not_usable(self, key: Hashable) -> None:
-        n = self._usable[key] - 1
-        if n:
-            self._usable[key] = n
-        else:
-            del self._usable[key]
+        _count_down(self._usable, key)
 
     def has_usable(self, key: Hashable) -> bool:
         """Whether a shared connection of *key* is tracked and not closing: a request
