@@ -48,28 +48,21 @@ def _check(srv: Any, peak: Peak, n: int, limit: int) -> None:
     assert 1 <= peak.peak[id(srv.connections[0])] <= limit
 
 
-def test_settings_late_200_gets_one_connection(h2_server):
+@pytest.mark.parametrize(
+    ("count", "limit", "settings_delay"),
+    [(200, 128, 0.2), (50, 10, 0.0)],
+    ids=["settings-late-200", "small-stream-limit-50"],
+)
+def test_a_burst_gets_one_connection(h2_server, count: int, limit: int, settings_delay: float):
     peak = Peak()
-    srv = h2_server(peak.handler, settings={SETTINGS.MAX_CONCURRENT_STREAMS: 128}, settings_delay=0.2)
+    srv = h2_server(peak.handler, settings={SETTINGS.MAX_CONCURRENT_STREAMS: limit}, settings_delay=settings_delay)
 
     async def main():
         async with aiohttp.ClientSession(http2="prior-knowledge") as s:
-            await _get_all(s, srv.url(""), 200)
+            await _get_all(s, srv.url(""), count)
 
     run(main())
-    _check(srv, peak, 200, 128)
-
-
-def test_small_stream_limit_50_gets_one_connection(h2_server):
-    peak = Peak()
-    srv = h2_server(peak.handler, settings={SETTINGS.MAX_CONCURRENT_STREAMS: 10})
-
-    async def main():
-        async with aiohttp.ClientSession(http2="prior-knowledge") as s:
-            await _get_all(s, srv.url(""), 50)
-
-    run(main())
-    _check(srv, peak, 50, 10)
+    _check(srv, peak, count, limit)
 
 
 def test_full_connection_known_settings_requests_wait_for_room(h2_server):
